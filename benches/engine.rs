@@ -1,0 +1,2 @@
+//! Engine benchmarks (filled in by the simulation core).
+fn main() {}

@@ -1,0 +1,164 @@
+//! Command-line surface (clap derive types only).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Monte Carlo simulator for homeland-security tabletop exercises.
+#[derive(Debug, Parser)]
+#[command(name = "tabletop", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub verbosity: clap_verbosity_flag::Verbosity,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check scenario files and report every problem with its line and column.
+    Validate(ValidateArgs),
+    /// Simulate one run and print its timeline as a narrative.
+    Run(RunArgs),
+    /// Run a Monte Carlo batch and write runs, summary, charts and the after-action report.
+    Batch(BatchArgs),
+    /// Vary scenario parameters (full factorial or Latin hypercube) and summarise each point.
+    Sweep(SweepArgs),
+    /// Merge shard directories of one batch into the directory a single machine would write.
+    Merge(MergeArgs),
+    /// Rebuild charts and the after-action report from a batch directory.
+    Report(ReportArgs),
+    /// Write a commented starter scenario that validates as written.
+    New(NewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Scenario files (RON).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (RON).
+    pub file: PathBuf,
+    /// Master seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Run index within the batch of that seed (the run's random stream).
+    #[arg(long, default_value_t = 0)]
+    pub run_index: u64,
+    /// Variant to apply (an id from the scenario's `variants`).
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Output directory [default: output/<scenario>/run-<seed>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Scenario file (RON).
+    pub file: PathBuf,
+    /// Number of runs per variant.
+    #[arg(long, default_value_t = 1000)]
+    pub runs: u64,
+    /// Master seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads [default: all cores].
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Variant to run beside the baseline (repeatable).
+    #[arg(long = "variant")]
+    pub variants: Vec<String>,
+    /// Run every variant of the scenario beside the baseline.
+    #[arg(long)]
+    pub all_variants: bool,
+    /// Output directory [default: output/<scenario>/batch-<seed>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Run only shard K of N (run indices i with i mod N == K-1), e.g. `--shard 2/3`.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Complete an interrupted batch in --out instead of starting afresh.
+    #[arg(long)]
+    pub resume: bool,
+    /// Add runs until the 95% interval of METRIC is at most HALFWIDTH wide each side,
+    /// e.g. `--until-ci time_to_detection=0.5` (capped by --max-runs).
+    #[arg(long, value_name = "METRIC=HALFWIDTH")]
+    pub until_ci: Option<String>,
+    /// Cap on runs for --until-ci.
+    #[arg(long, default_value_t = 100_000)]
+    pub max_runs: u64,
+    /// Skip charts and the report (runs, summary and manifest only).
+    #[arg(long)]
+    pub no_report: bool,
+    /// Overwrite a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (RON).
+    pub file: PathBuf,
+    /// Parameter to vary, `PATH=V1,V2,...` or `PATH=MIN..MAX` for --design lhs (repeatable).
+    #[arg(long = "param", required = true, value_name = "PATH=VALUES")]
+    pub params: Vec<String>,
+    /// Design: `full` factorial or `lhs` Latin hypercube.
+    #[arg(long, default_value = "full")]
+    pub design: String,
+    /// Samples for --design lhs.
+    #[arg(long, default_value_t = 10)]
+    pub samples: usize,
+    /// Runs per configuration.
+    #[arg(long, default_value_t = 200)]
+    pub runs: u64,
+    /// Master seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads [default: all cores].
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Output directory [default: output/<scenario>/sweep-<seed>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Overwrite a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard directories written by `tabletop batch --shard K/N`.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Output directory for the merged batch.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Skip charts and the report.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Overwrite a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A batch directory (holds manifest.json, summary.json, runs.csv).
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Scenario name; writes `<NAME>.ron` unless --out is given.
+    pub name: String,
+    /// File to write.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}

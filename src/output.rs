@@ -1,0 +1,92 @@
+//! Atomic file output and name escaping: every file is written to a temporary name in the same
+//! directory, then renamed, so a crash never leaves a half-written output.
+
+use crate::error::{Error, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Write `bytes` to `path` atomically (write `path.tmp`, fsync, rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    let tmp = tmp_path(path);
+    let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    f.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
+    f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// The temporary name used while `path` is being written.
+pub fn tmp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".tmp");
+    path.with_file_name(name)
+}
+
+/// A scenario-provided string made safe as one path component: ASCII letters, digits, `-`,
+/// `_` and `.` kept, everything else `_`, no leading dot, at most 80 bytes, never empty.
+pub fn safe_file_name(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    while out.starts_with('.') {
+        out.replace_range(0..1, "_");
+    }
+    if out.is_empty() {
+        out.push_str("scenario");
+    }
+    out
+}
+
+/// A CSV cell made spreadsheet-safe: a cell starting with `=`, `+`, `-`, `@`, tab or CR is
+/// prefixed with `'` so spreadsheet programs do not evaluate it as a formula.
+/// Numbers (e.g. `-1.5`) are left alone.
+pub fn csv_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') if s.parse::<f64>().is_err() => {
+            std::borrow::Cow::Owned(format!("'{s}"))
+        }
+        _ => std::borrow::Cow::Borrowed(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_lose_path_separators_and_markup() {
+        assert_eq!(safe_file_name("../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(safe_file_name("<script>"), "_script_");
+        assert_eq!(safe_file_name(""), "scenario");
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised_but_numbers_kept() {
+        assert_eq!(csv_safe("=cmd()"), "'=cmd()");
+        assert_eq!(csv_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_safe("-1.5"), "-1.5");
+        assert_eq!(csv_safe("plain"), "plain");
+    }
+
+    #[test]
+    fn atomic_write_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a/b.txt");
+        write_atomic(&p, b"hello").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"hello");
+        assert!(!tmp_path(&p).exists());
+    }
+}

@@ -1,0 +1,1096 @@
+//! Serde types of the scenario file (`*Spec`): exactly what a planner writes in RON.
+//!
+//! Every struct denies unknown fields so a misspelt field is an error, never a silent default.
+//! Optional knobs carry `#[serde(default)]` with an explicit default documented on the field.
+//! Units: every time is a [`Duration`] written with its unit (`hours(12)`); every probability is
+//! a plain number in [0, 1]. Range checks live in `validate.rs`, which points at the value.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A length of scenario time written with its unit: `minutes(30)`, `hours(12)`, `days(3)`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Duration {
+    /// Seconds, ≥ 0.
+    Seconds(f64),
+    /// Minutes, ≥ 0.
+    Minutes(f64),
+    /// Hours, ≥ 0.
+    Hours(f64),
+    /// Days of 24 h, ≥ 0.
+    Days(f64),
+    /// Weeks of 7 days, ≥ 0.
+    Weeks(f64),
+}
+
+impl Duration {
+    /// The duration in hours, the simulator's internal time unit.
+    pub fn hours(self) -> f64 {
+        match self {
+            Duration::Seconds(v) => v / 3600.0,
+            Duration::Minutes(v) => v / 60.0,
+            Duration::Hours(v) => v,
+            Duration::Days(v) => v * 24.0,
+            Duration::Weeks(v) => v * 168.0,
+        }
+    }
+
+    /// The number as written, whatever its unit (for range checks).
+    pub fn raw(self) -> f64 {
+        match self {
+            Duration::Seconds(v)
+            | Duration::Minutes(v)
+            | Duration::Hours(v)
+            | Duration::Days(v)
+            | Duration::Weeks(v) => v,
+        }
+    }
+}
+
+/// A random quantity. The same tagged type is used for times (`Dist<Duration>`) and for plain
+/// numbers (`Dist<f64>`), e.g. `Exponential(mean: hours(2))` or `Uniform(min: 0.3, max: 0.7)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Dist<T> {
+    /// Always this value.
+    Fixed(T),
+    /// Uniform between `min` and `max` (min ≤ max).
+    Uniform {
+        /// Lower bound.
+        min: T,
+        /// Upper bound, ≥ min.
+        max: T,
+    },
+    /// Triangular with the given bounds and most likely value (min ≤ mode ≤ max).
+    Triangular {
+        /// Lower bound.
+        min: T,
+        /// Most likely value.
+        mode: T,
+        /// Upper bound.
+        max: T,
+    },
+    /// Exponential with the given mean (> 0); memoryless waits, Poisson arrivals.
+    Exponential {
+        /// Mean, > 0.
+        mean: T,
+    },
+    /// Log-normal given by its median and 95th percentile (0 < median ≤ p95): long right tail,
+    /// the usual shape of human response and relay delays.
+    LogNormal {
+        /// Median (50th percentile), > 0.
+        median: T,
+        /// 95th percentile, ≥ median.
+        p95: T,
+    },
+    /// Weibull with shape k (> 0) and scale λ (> 0); k > 1 models ageing equipment.
+    Weibull {
+        /// Shape k, > 0 (1 is exponential).
+        shape: f64,
+        /// Scale λ, > 0.
+        scale: T,
+    },
+}
+
+/// The whole scenario file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    /// Name, timing and handling of the exercise.
+    pub exercise: ExerciseSpec,
+    /// Model constants (trust dynamics, limits); every field has a sourced default.
+    #[serde(default)]
+    pub model: ModelSpec,
+    /// The participating agencies and partners.
+    pub agencies: Vec<AgencySpec>,
+    /// Communication channels (phone, HSIN, RISSNET, AIS, HSDN, ...).
+    pub channels: Vec<ChannelSpec>,
+    /// Who shares with whom, over what, under which agreement.
+    pub partnerships: Vec<PartnershipSpec>,
+    /// Threats and hazards that drive the scenario.
+    pub threats: Vec<ThreatSpec>,
+    /// Master Scenario Events List.
+    #[serde(default)]
+    pub injects: Vec<InjectSpec>,
+    /// Insiders inside participating organizations.
+    #[serde(default)]
+    pub insiders: Vec<InsiderSpec>,
+    /// Exercise objectives, each tied to an HSEEP core capability.
+    pub objectives: Vec<ObjectiveSpec>,
+    /// Named what-if overrides compared against the baseline.
+    #[serde(default)]
+    pub variants: Vec<VariantSpec>,
+}
+
+/// HSEEP exercise type. `tabletop` supports discussion-based play (a Game or TTX support).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+pub enum ExerciseType {
+    Seminar,
+    Workshop,
+    #[default]
+    Tabletop,
+    Game,
+    Drill,
+    Functional,
+    FullScale,
+}
+
+/// National Preparedness mission areas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum MissionArea {
+    Prevention,
+    Protection,
+    Mitigation,
+    Response,
+    Recovery,
+}
+
+/// Exercise header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExerciseSpec {
+    /// Exercise name, 1–200 characters.
+    pub name: String,
+    /// Scenario summary as read to players.
+    #[serde(default)]
+    pub description: String,
+    /// Handling marking shown as a banner on every output, e.g. `"TLP:AMBER"`,
+    /// `"UNCLASSIFIED//FOR OFFICIAL USE ONLY"`. Default `"UNCLASSIFIED"`.
+    #[serde(default = "default_marking")]
+    pub marking: String,
+    /// Simulated length of the exercise, > 0 and ≤ 365 days.
+    pub duration: Duration,
+    /// Simulation step, > 0, ≤ duration; at most 100,000 ticks per run. Default `minutes(15)`.
+    #[serde(default = "default_tick")]
+    pub tick: Duration,
+    /// Mission areas exercised.
+    #[serde(default)]
+    pub mission_areas: Vec<MissionArea>,
+    /// HSEEP exercise type. Default `Tabletop`.
+    #[serde(default)]
+    pub exercise_type: ExerciseType,
+    /// Sponsoring organization (free text).
+    #[serde(default)]
+    pub sponsor: String,
+    /// Exercise point of contact (free text).
+    #[serde(default)]
+    pub poc: String,
+    /// Label of scenario time zero, e.g. `"2021-05-07 06:00 EDT"` (text only, for narratives).
+    #[serde(default)]
+    pub start_label: String,
+}
+
+fn default_marking() -> String {
+    "UNCLASSIFIED".to_string()
+}
+fn default_tick() -> Duration {
+    Duration::Minutes(15.0)
+}
+
+/// Model constants. Defaults follow `docs/model.md` (sources in the domain primer).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelSpec {
+    /// Trust gain rate λ⁺ per positive interaction, in [0, 1]. Default 0.05 (Pant & Yu range
+    /// 0.02–0.15).
+    pub trust_gain: f64,
+    /// Negativity bias λ⁻/λ⁺, ≥ 1. Default 3.0 (Pant & Yu median).
+    pub negativity_bias: f64,
+    /// Sensitivity κ of the cooperation signal s = tanh(κ·x), > 0. Default 1.0.
+    pub signal_sensitivity: f64,
+    /// Share of a violation's size added to reputation damage R, in [0, 1]. Default 0.1.
+    pub damage_rate: f64,
+    /// Window over which the equity of exchange is measured, > 0. Default `hours(72)`.
+    pub equity_window: Duration,
+    /// Corroboration items an agency needs before it acts, when the threat does not say.
+    /// Default 1.
+    pub default_corroboration: u32,
+}
+
+impl Default for ModelSpec {
+    fn default() -> Self {
+        ModelSpec {
+            trust_gain: 0.05,
+            negativity_bias: 3.0,
+            signal_sensitivity: 1.0,
+            damage_rate: 0.1,
+            equity_window: Duration::Hours(72.0),
+            default_corroboration: 1,
+        }
+    }
+}
+
+/// What kind of organization an agency is (domain primer §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum AgencyKind {
+    /// A DHS or other federal component (CISA, I&A, CBP, ICE, FEMA, USCG, TSA, DOE, OPE, S&T).
+    FederalComponent,
+    /// FBI field office or another federal law-enforcement body.
+    FederalLawEnforcement,
+    /// Joint Terrorism Task Force.
+    Jttf,
+    /// State primary or major-urban-area recognized fusion center.
+    FusionCenter,
+    /// Regional Information Sharing Systems center.
+    RissCenter,
+    /// State, county or city emergency operations center.
+    Eoc,
+    /// State, local, tribal or territorial government (governor's office, city, county).
+    SlttGovernment,
+    /// SLTT law enforcement (state police, sheriff, city PD, campus police).
+    SlttLawEnforcement,
+    /// Private critical-infrastructure owner or operator.
+    CriticalInfrastructure,
+    /// Other private-sector partner (IR vendor, security firm, airline, software vendor).
+    PrivateSector,
+    /// ISAC or ISAO.
+    Isac,
+    /// College, university or DHS Center of Excellence.
+    Academia,
+    /// Foreign government partner.
+    International,
+    /// Non-governmental organization (respite center, faith-based group).
+    Ngo,
+    /// Military unit (National Guard wing).
+    Military,
+    /// Intelligence-community element (NSA, ODNI).
+    IntelligenceCommunity,
+    /// News media and the public (receives warnings and rumors).
+    Public,
+}
+
+/// Classification and control levels, lowest first (EO 13526 plus CUI/SBU).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Classification {
+    Unclassified,
+    /// Controlled unclassified (SBU, FOUO, LES, CUI).
+    Cui,
+    Confidential,
+    Secret,
+    TopSecret,
+}
+
+/// Traffic Light Protocol 2.0 labels, least restrictive first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Tlp {
+    Clear,
+    Green,
+    Amber,
+    AmberStrict,
+    Red,
+}
+
+/// A marking carried by an information item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkingSpec {
+    /// Classification or control level.
+    pub class: Classification,
+    /// TLP label.
+    pub tlp: Tlp,
+}
+
+/// Partner vetting applied before access is granted (domain §9: rigorous partner vetting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+pub enum Vetting {
+    /// No vetting: insider activation ×1.0.
+    None,
+    /// Self-attestation: ×0.8.
+    Basic,
+    /// Background check: ×0.6.
+    #[default]
+    Standard,
+    /// Continuous evaluation: ×0.3.
+    Rigorous,
+}
+
+/// Type of threat or hazard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ThreatKind {
+    /// Cyber intrusion (ransomware, supply chain, ICS tampering).
+    Cyber,
+    /// Terrorist or criminal plot with an execution deadline.
+    Plot,
+    /// Mass-migration surge with an arrival curve.
+    Migration,
+    /// Insider activity inside a participating organization.
+    Insider,
+    /// Natural or technological hazard.
+    Hazard,
+    /// Rumor or disinformation campaign.
+    Rumor,
+}
+
+/// What an agency does when it acts on a threat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ActionKind {
+    /// Arrest, disruption, recall of a departing flight.
+    Interdict,
+    /// Bulletin or warning to partners and the sector.
+    Warn,
+    /// Containment or mitigation (disconnect, patch, shut a valve).
+    Mitigate,
+    /// Public information and warning.
+    PublicWarning,
+    /// Stand up mass-care and processing capacity.
+    MassCare,
+    /// Screening at a port or checkpoint.
+    Screen,
+}
+
+/// An organization's reliability as an up/down Markov process.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReliabilitySpec {
+    /// Mean time between failures, > 0.
+    pub mtbf: Duration,
+    /// Mean time to repair, > 0.
+    pub mttr: Duration,
+}
+
+/// A function an agency relies on a partner for (loss of operational control).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Function {
+    /// The partner's sensors or reporting: this agency's own collection stops.
+    Collection,
+    /// The partner's analysts or platform: this agency's analysis stops.
+    Analysis,
+    /// The partner's dissemination platform: this agency cannot share.
+    Dissemination,
+    /// The partner's decision or authority: this agency cannot act.
+    Action,
+}
+
+/// Dependency on a partner for a function.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DependencySpec {
+    /// Agency id depended upon.
+    pub partner: String,
+    /// The function lost while that partner is down or withdrawn.
+    pub function: Function,
+}
+
+/// Surge-processing capacity of an agency (migration surges).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessingSpec {
+    /// People processed per hour once activated, ≥ 0.
+    pub per_hour: f64,
+    /// Shelter or holding places, ≥ 0.
+    #[serde(default)]
+    pub shelter: f64,
+}
+
+/// An agency or partner organization.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgencySpec {
+    /// Unique id, letters, digits, `_` and `-` (referenced elsewhere).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Kind of organization.
+    pub kind: AgencyKind,
+    /// Region or jurisdiction label (free text, e.g. `"VA"`).
+    #[serde(default)]
+    pub region: String,
+    /// Highest classification its people and facilities can hold. Default `Cui`.
+    #[serde(default = "default_clearance")]
+    pub clearance: Classification,
+    /// Analysts working the exercise (servers c of its queue), 1–10,000. Default 2.
+    #[serde(default = "default_analysts")]
+    pub analysts: u32,
+    /// Time one analyst takes to vet or analyse one item. Default `Exponential(mean: hours(1))`.
+    #[serde(default = "default_service")]
+    pub service_time: Dist<Duration>,
+    /// Probability of observing each signal of a threat kind, each in [0, 1]. Default none.
+    #[serde(default)]
+    pub collection: BTreeMap<ThreatKind, f64>,
+    /// Threat kinds this agency needs to know about (counts toward coverage).
+    #[serde(default)]
+    pub needs: Vec<ThreatKind>,
+    /// Threat kinds this agency is responsible for acting on.
+    #[serde(default)]
+    pub acts_on: Vec<ThreatKind>,
+    /// Stochastic failures; absent means the organization itself never fails.
+    #[serde(default)]
+    pub reliability: Option<ReliabilitySpec>,
+    /// Vetting of its people by its partners. Default `Standard`.
+    #[serde(default)]
+    pub vetting: Vetting,
+    /// Insider monitoring M in [0, 1]: scales the chance a precursor is detected. Default 1.0.
+    #[serde(default = "one")]
+    pub monitoring: f64,
+    /// Probability it honours the marking and agreement when re-sharing, in [0, 1].
+    /// Below 1 it sometimes passes items beyond what they allow. Default 1.0.
+    #[serde(default = "one")]
+    pub handling_compliance: f64,
+    /// Surge processing capacity (migration), if any.
+    #[serde(default)]
+    pub processing: Option<ProcessingSpec>,
+    /// Functions it relies on partners for.
+    #[serde(default)]
+    pub depends_on: Vec<DependencySpec>,
+}
+
+fn default_clearance() -> Classification {
+    Classification::Cui
+}
+fn default_analysts() -> u32 {
+    2
+}
+fn default_service() -> Dist<Duration> {
+    Dist::Exponential {
+        mean: Duration::Hours(1.0),
+    }
+}
+fn one() -> f64 {
+    1.0
+}
+
+/// A communication channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelSpec {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Highest classification it may carry.
+    pub max_class: Classification,
+    /// Time from send to receipt.
+    pub latency: Dist<Duration>,
+    /// Stochastic outages; absent means always available.
+    #[serde(default)]
+    pub reliability: Option<ReliabilitySpec>,
+}
+
+/// Legal basis of a partnership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Agreement {
+    /// No agreement: only TLP:CLEAR and TLP:GREEN items pass.
+    None,
+    /// Memorandum of understanding.
+    Mou,
+    /// Formal information- or data-sharing agreement.
+    DataSharingAgreement,
+    /// Non-disclosure agreement.
+    Nda,
+    /// 28 CFR Part 23 criminal-intelligence rules (RISS, LE).
+    Cfr28Part23,
+    /// Cybersecurity Information Sharing Act of 2015 protections.
+    Cisa2015,
+    /// Contract (vendor, IR firm).
+    Contract,
+    /// Task-force membership (JTTF).
+    TaskForce,
+}
+
+/// Direction of a partnership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Direction {
+    /// Items flow from `from` to `to` only.
+    OneWay,
+    /// Items flow both ways (two directed links with their own trust).
+    #[default]
+    Mutual,
+}
+
+/// A legal or contractual barrier on a partnership.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalBarrierSpec {
+    /// Short description (e.g. "IR vendor NDA").
+    pub description: String,
+    /// Probability an item is blocked outright, in [0, 1].
+    #[serde(default)]
+    pub block_probability: f64,
+    /// Extra delay for items that do pass (legal review). Default `hours(0)`.
+    #[serde(default = "zero_duration")]
+    pub delay: Duration,
+    /// Applies only to items at or above this classification. Default `Unclassified` (all).
+    #[serde(default = "default_unclassified")]
+    pub min_class: Classification,
+}
+
+fn zero_duration() -> Duration {
+    Duration::Hours(0.0)
+}
+fn default_unclassified() -> Classification {
+    Classification::Unclassified
+}
+
+/// What a partnership brings beyond the items it carries (domain §0 "value of partnerships").
+/// Each holds only while the partnership and both partners are up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum BenefitSpec {
+    /// The partner's sensors cover a threat kind for the receiving agency: each signal of that
+    /// kind is also observed by the receiver with this extra probability.
+    ExtendedCollection {
+        /// Threat kind covered.
+        threat: ThreatKind,
+        /// Extra observation probability, [0, 1].
+        probability: f64,
+    },
+    /// A tool that speeds the receiver's analysis: service time × (1 − speedup).
+    Technology {
+        /// Fractional speed-up of analysis, [0, 0.95].
+        speedup: f64,
+    },
+    /// Regional and cultural knowledge: the receiver needs `corroboration_relief` fewer items
+    /// to act and screens with `screening_bonus` extra detection probability.
+    RegionalKnowledge {
+        /// Items of corroboration waived, ≥ 0.
+        #[serde(default)]
+        corroboration_relief: u32,
+        /// Extra screening/detection probability, [0, 1].
+        #[serde(default)]
+        screening_bonus: f64,
+    },
+    /// Analysts and processing capacity lent to the receiver in a surge.
+    ResourceAugmentation {
+        /// Extra analysts, ≥ 0.
+        #[serde(default)]
+        analysts: u32,
+        /// Extra people processed per hour, ≥ 0.
+        #[serde(default)]
+        processing_per_hour: f64,
+        /// Extra shelter places, ≥ 0.
+        #[serde(default)]
+        shelter: f64,
+    },
+}
+
+/// A partnership between two agencies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnershipSpec {
+    /// Unique id.
+    pub id: String,
+    /// Agency id of one end (the sender for one-way partnerships).
+    pub from: String,
+    /// Agency id of the other end.
+    pub to: String,
+    /// Direction. Default `Mutual`.
+    #[serde(default)]
+    pub direction: Direction,
+    /// Legal basis. Default `None`.
+    #[serde(default = "default_agreement")]
+    pub agreement: Agreement,
+    /// Channel ids it may use, in order of preference (at least one both ends can use).
+    pub channels: Vec<String>,
+    /// Initial trust T0 in [0, 1]. Default 0.6.
+    #[serde(default = "default_trust")]
+    pub trust: f64,
+    /// Base probability p0 that an analysed, relevant item is passed on, [0, 1]. Default 0.8.
+    #[serde(default = "default_share")]
+    pub share_probability: f64,
+    /// Most restrictive TLP it will pass. Default `Amber`.
+    #[serde(default = "default_max_tlp")]
+    pub max_tlp: Tlp,
+    /// Legal or contractual barriers.
+    #[serde(default)]
+    pub legal_barriers: Vec<LegalBarrierSpec>,
+    /// Expected equity of exchange (value received ÷ value given) each side accepts, > 0.
+    /// Default 1.0 (balanced).
+    #[serde(default = "one")]
+    pub expected_equity: f64,
+    /// Trust below which the partner withdraws, [0, 1). Default 0.2.
+    #[serde(default = "default_withdraw")]
+    pub withdraw_below: f64,
+    /// Benefits beyond the items carried; they accrue to `to` (and to `from` when mutual).
+    #[serde(default)]
+    pub benefits: Vec<BenefitSpec>,
+}
+
+fn default_agreement() -> Agreement {
+    Agreement::None
+}
+fn default_trust() -> f64 {
+    0.6
+}
+fn default_share() -> f64 {
+    0.8
+}
+fn default_max_tlp() -> Tlp {
+    Tlp::Amber
+}
+fn default_withdraw() -> f64 {
+    0.2
+}
+
+/// A logistic arrival curve for a migration surge: N(t) = total / (1 + e^{−(t − midpoint)/spread}).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurgeSpec {
+    /// Total arrivals over the surge, > 0.
+    pub total: f64,
+    /// Time (from threat start) at which half have arrived.
+    pub midpoint: Duration,
+    /// Logistic spread; the count doubles roughly every 0.7 × spread early on. > 0.
+    pub spread: Duration,
+    /// Hand-off deadline: people should be processed within this time of arrival.
+    /// Default `hours(72)`.
+    #[serde(default = "default_handoff")]
+    pub handoff: Duration,
+}
+
+fn default_handoff() -> Duration {
+    Duration::Hours(72.0)
+}
+
+/// How a threat is resolved by the agencies responsible for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseSpec {
+    /// The action taken.
+    pub action: ActionKind,
+    /// Distinct items an acting agency must hold first, ≥ 1. Default: the model's
+    /// `default_corroboration`.
+    #[serde(default)]
+    pub corroboration: Option<u32>,
+    /// Time from decision to effect. Default `Fixed(hours(1))`.
+    #[serde(default = "default_act_time")]
+    pub time_to_act: Dist<Duration>,
+    /// Probability the action succeeds when taken before the deadline, [0, 1]. Default 1.0.
+    #[serde(default = "one")]
+    pub success_probability: f64,
+}
+
+fn default_act_time() -> Dist<Duration> {
+    Dist::Fixed(Duration::Hours(1.0))
+}
+
+/// A threat or hazard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThreatSpec {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Kind (decides who collects on it, needs it and acts on it).
+    pub kind: ThreatKind,
+    /// Probability the threat is real in a run, [0, 1]; 0 is a pure false alarm. Default 1.0.
+    /// Players never see ground truth; false items still travel until retracted.
+    #[serde(default = "one")]
+    pub truth_probability: f64,
+    /// When it begins emitting signals. Default `hours(0)`.
+    #[serde(default = "zero_duration")]
+    pub start: Duration,
+    /// Time between signals while active (Poisson process when exponential).
+    pub signal_interval: Dist<Duration>,
+    /// Agency ids that may observe it (its location); empty means any agency that collects on
+    /// its kind.
+    #[serde(default)]
+    pub observed_by: Vec<String>,
+    /// Marking of items it produces.
+    pub marking: MarkingSpec,
+    /// Sensitivity weight of its items (leak exposure = Σ sensitivity), > 0. Default 1.0.
+    #[serde(default = "one")]
+    pub sensitivity: f64,
+    /// Items stop travelling and expire from queues this long after creation.
+    #[serde(default)]
+    pub perishability: Option<Duration>,
+    /// Harm occurs at this time from `start` unless resolved first; none means no deadline.
+    #[serde(default)]
+    pub deadline: Option<Dist<Duration>>,
+    /// How much a tip-off brings the deadline forward. Default `hours(0)`.
+    #[serde(default = "zero_duration")]
+    pub tipoff_advance: Duration,
+    /// How the responsible agencies resolve it.
+    pub response: ResponseSpec,
+    /// Arrival curve, for migration surges.
+    #[serde(default)]
+    pub surge: Option<SurgeSpec>,
+}
+
+/// When an inject fires.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TriggerSpec {
+    /// At this scenario time.
+    At(Duration),
+    /// After another inject has fired, with a delay.
+    AfterInject {
+        /// Inject id.
+        inject: String,
+        /// Delay after it fired. Default `hours(0)`.
+        #[serde(default = "zero_duration")]
+        delay: Duration,
+    },
+    /// As soon as a run metric reaches a value.
+    WhenMetric {
+        /// The metric watched.
+        metric: TriggerMetric,
+        /// Fires when the metric is ≥ this value.
+        at_least: f64,
+    },
+    /// A contingency inject: fires at `by` only if `unless` has not happened yet.
+    Contingency {
+        /// The expected player action.
+        unless: Condition,
+        /// Scenario time it is checked.
+        by: Duration,
+    },
+}
+
+/// A per-tick metric a trigger can watch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TriggerMetric {
+    /// Agencies that hold at least one item about the threat.
+    AgenciesInformed(String),
+    /// Items waiting in all analyst queues.
+    Backlog,
+    /// Hours since the threat was first detected (negative until then, so never fires early).
+    HoursSinceDetection(String),
+    /// Agencies (and partnerships) currently withdrawn.
+    Withdrawals,
+    /// Leak exposure so far.
+    LeakExposure,
+}
+
+/// An expected player action a contingency inject checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Condition {
+    /// Some agency detected the threat.
+    Detected(String),
+    /// Some agency shared an item about the threat.
+    Shared(String),
+    /// A responsible agency acted on the threat.
+    Acted(String),
+    /// An inject fired.
+    InjectFired(String),
+}
+
+/// What an inject does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum EffectSpec {
+    /// A signal of the threat appears at an agency (a scripted tip, SAR or alert).
+    Signal {
+        /// Threat id.
+        threat: String,
+        /// Agency id that receives it.
+        at: String,
+    },
+    /// The agency is down (queue frozen, no sharing, benefits lost).
+    AgencyOutage(String),
+    /// The channel is down.
+    ChannelOutage(String),
+    /// The agency works with a fraction of its analysts, (0, 1].
+    DegradedCapacity {
+        /// Agency id.
+        agency: String,
+        /// Remaining fraction of capacity, (0, 1].
+        factor: f64,
+    },
+    /// The partnership is withdrawn (no sharing, benefits lost).
+    Withdrawal(String),
+    /// A legal hold blocks items on the partnership.
+    LegalHold(String),
+    /// The channel is compromised: every item sent over it while compromised leaks.
+    ChannelCompromise(String),
+    /// An insider acts at once (if not yet detected).
+    InsiderAction(String),
+    /// An agency issues a public warning about the threat (counters rumors).
+    PublicWarning {
+        /// Threat id.
+        threat: String,
+        /// Issuing agency id.
+        by: String,
+    },
+    /// A false report about the threat enters at an agency (disinformation, hoax, rumor).
+    FalseReport {
+        /// Threat id.
+        threat: String,
+        /// Agency id that receives it.
+        at: String,
+    },
+    /// The threat's deadline moves by this much (negative brings it forward is not allowed;
+    /// use a positive duration to advance it).
+    AdvanceDeadline {
+        /// Threat id.
+        threat: String,
+        /// How much earlier harm occurs.
+        by: Duration,
+    },
+    /// Narrative only: appears in the timeline and MSEL, changes nothing in the model.
+    Note,
+}
+
+/// HSEEP core capabilities (FEMA, 32 in all; those this tool evaluates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum CoreCapability {
+    Planning,
+    PublicInformationAndWarning,
+    OperationalCoordination,
+    IntelligenceAndInformationSharing,
+    InterdictionAndDisruption,
+    ScreeningSearchAndDetection,
+    ForensicsAndAttribution,
+    AccessControlAndIdentityVerification,
+    Cybersecurity,
+    PhysicalProtectiveMeasures,
+    RiskManagementForProtectionProgramsAndActivities,
+    SupplyChainIntegrityAndSecurity,
+    SituationalAssessment,
+    MassCareServices,
+    CriticalTransportation,
+    OnSceneSecurityProtectionAndLawEnforcement,
+    OperationalCommunications,
+    InfrastructureSystems,
+    LogisticsAndSupplyChainManagement,
+    EnvironmentalResponseHealthAndSafety,
+    ThreatsAndHazardsIdentification,
+    CommunityResilience,
+    HealthAndSocialServices,
+    EconomicRecovery,
+}
+
+/// An MSEL inject.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InjectSpec {
+    /// Unique id, e.g. `"I-03"`.
+    pub id: String,
+    /// MSEL number (ordering in the exported MSEL), ≥ 1.
+    pub number: u32,
+    /// When it fires.
+    pub trigger: TriggerSpec,
+    /// One-line event synopsis.
+    pub synopsis: String,
+    /// What it does to the model.
+    pub effect: EffectSpec,
+    /// Probability it fires when triggered, [0, 1]. Default 1.0.
+    #[serde(default = "one")]
+    pub probability: f64,
+    /// How long the effect lasts; absent means until the end.
+    #[serde(default)]
+    pub duration: Option<Duration>,
+    /// Who it is simulated as coming from (SimCell role or agency). Free text.
+    #[serde(default)]
+    pub from: String,
+    /// Intended player(s) (agency ids).
+    #[serde(default)]
+    pub to: Vec<String>,
+    /// Delivery method (channel id, or free text like "phone call").
+    #[serde(default)]
+    pub delivery: String,
+    /// Expected player action.
+    #[serde(default)]
+    pub expected_action: String,
+    /// Objective ids it exercises.
+    #[serde(default)]
+    pub objectives: Vec<String>,
+    /// Core capability it exercises.
+    #[serde(default)]
+    pub capability: Option<CoreCapability>,
+    /// Set `false` to keep it in the MSEL but not play it (variants use this). Default true.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Access of an insider (scales exfiltrated volume: sysadmin ≫ analyst ≫ clerk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Access {
+    /// Clerk: volume ×1.
+    Clerk,
+    /// Analyst: ×5.
+    Analyst,
+    /// Privileged user: ×20.
+    Privileged,
+    /// System administrator: ×100.
+    Sysadmin,
+}
+
+/// What an insider does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum InsiderActionSpec {
+    /// Posts held items to the press or public (leak exposure, originators lose trust).
+    Leak,
+    /// Passes held items to a foreign service (exposure, undiscovered until detected).
+    Exfiltration,
+    /// Drops items in the agency's analyst queue and stalls its sharing for `outage`.
+    Sabotage {
+        /// How long the agency's work stalls per act.
+        outage: Duration,
+    },
+    /// Introduces a false item about the threat that travels until retracted.
+    Disinformation(String),
+    /// Tips off the adversary behind the threat: its deadline comes forward.
+    TipOff(String),
+}
+
+/// An insider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InsiderSpec {
+    /// Unique id.
+    pub id: String,
+    /// Agency id they work in.
+    pub agency: String,
+    /// Access level.
+    pub access: Access,
+    /// What they do.
+    pub action: InsiderActionSpec,
+    /// Probability the insider is active in a run before vetting, [0, 1]. Default 1.0.
+    #[serde(default = "one")]
+    pub activation_probability: f64,
+    /// When they become active. Default `hours(0)`.
+    #[serde(default = "zero_duration")]
+    pub start: Duration,
+    /// Behavioural and technical precursors per 30 days, ≥ 0.
+    pub precursors_per_month: f64,
+    /// Probability a coworker reports a precursor, [0, 1] (0.1–0.3 complacent, 0.7–0.9 healthy).
+    pub report_probability: f64,
+    /// Hostile acts per 30 days while active and undetected, ≥ 0.
+    pub actions_per_month: f64,
+}
+
+/// Which way an objective's target is met.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum TargetSpec {
+    /// Time metric met when it happens within this time (never happening misses it).
+    Within(Duration),
+    /// Met when the metric is ≥ the value.
+    AtLeast(f64),
+    /// Met when the metric is ≤ the value.
+    AtMost(f64),
+}
+
+/// The metric an objective is judged on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MetricSpec {
+    /// Hours from threat start to first detection by any agency.
+    TimeToDetection(String),
+    /// Hours from first detection to the first item shared with a partner.
+    TimeToFirstShare(String),
+    /// Share of need-to-know agencies that hold an item within `within` of detection, [0, 1].
+    Coverage {
+        /// Threat id.
+        threat: String,
+        /// Window after first detection.
+        within: Duration,
+    },
+    /// Hours from threat start to the first completed action.
+    TimeToAction(String),
+    /// 1 when the threat was resolved before its deadline (or, for a false alarm, never acted
+    /// on), else 0.
+    Resolved(String),
+    /// Σ sensitivity of items exposed to unauthorized recipients.
+    LeakExposure,
+    /// Deliveries needed but blocked (classification, channel, legal, marking).
+    BlockedButNeeded,
+    /// Items passed beyond what their marking or agreement allows.
+    HandlingViolations,
+    /// Lowest directed trust at the end of the run.
+    MinTrust,
+    /// Mean directed trust at the end of the run.
+    MeanTrust,
+    /// Partnerships withdrawn during the run.
+    Withdrawals,
+    /// Share of surge arrivals processed within the hand-off deadline, [0, 1].
+    ProcessedWithinHandoff(String),
+    /// Most people waiting without shelter at any time.
+    PeakUnsheltered(String),
+    /// Hours from a false item's first share to its retraction.
+    RetractionTime(String),
+    /// Hours from threat start to the first public warning.
+    TimeToPublicWarning(String),
+    /// Hours from an insider becoming active to their detection.
+    InsiderDetectionTime(String),
+}
+
+/// Share of runs meeting the target that earns each HSEEP rating (P ≥ s ≥ m).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingThresholds {
+    /// P (Performed without Challenges) at or above this share. Default 0.9.
+    pub p: f64,
+    /// S (with Some Challenges) at or above this share. Default 0.75.
+    pub s: f64,
+    /// M (with Major Challenges) at or above this share; below it is U. Default 0.5.
+    pub m: f64,
+}
+
+impl Default for RatingThresholds {
+    fn default() -> Self {
+        RatingThresholds {
+            p: 0.9,
+            s: 0.75,
+            m: 0.5,
+        }
+    }
+}
+
+/// An exercise objective.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectiveSpec {
+    /// Unique id.
+    pub id: String,
+    /// SMART objective text.
+    pub description: String,
+    /// Core capability it evaluates.
+    pub capability: CoreCapability,
+    /// Metric that decides it.
+    pub metric: MetricSpec,
+    /// Target on that metric.
+    pub target: TargetSpec,
+    /// Rating thresholds on the share of runs meeting the target.
+    #[serde(default)]
+    pub ratings: RatingThresholds,
+}
+
+/// A recommendation from the source study (domain §0, §9) that a variant tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Recommendation {
+    PartnerVetting,
+    SharingAgreements,
+    SharedBenefits,
+    JointTraining,
+    MetricsAndEvaluation,
+    TechnologyInvestment,
+}
+
+/// One change a variant makes to the baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ChangeSpec {
+    /// Set the value at a path, e.g.
+    /// `Set("partnerships[fc_jttf].share_probability", "0.95")`. The value is RON text.
+    Set(String, String),
+    /// Remove the list element at a path, e.g. `Remove("partnerships[fc_ngo]")`.
+    Remove(String),
+    /// Add an agency.
+    AddAgency(AgencySpec),
+    /// Add a channel.
+    AddChannel(ChannelSpec),
+    /// Add a partnership.
+    AddPartnership(PartnershipSpec),
+    /// Add an inject.
+    AddInject(InjectSpec),
+    /// Add an insider.
+    AddInsider(InsiderSpec),
+}
+
+/// A named what-if.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSpec {
+    /// Unique id (used on the command line: `--variant ID`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// What it represents.
+    #[serde(default)]
+    pub description: String,
+    /// The recommendation it tests, if any.
+    #[serde(default)]
+    pub recommendation: Option<Recommendation>,
+    /// Changes applied to the baseline, in order.
+    pub changes: Vec<ChangeSpec>,
+}

@@ -1,0 +1,188 @@
+//! What a run produces: metric values aligned with a per-scenario [`Catalog`], objective
+//! results, driver flags, per-tick series, per-link results and an optional timeline.
+//!
+//! The catalog is fixed for a scenario (and variant), so a batch writes one header and then
+//! plain rows; metric ids are stable snake_case strings usable as CSV column names.
+
+use crate::scenario::schema::CoreCapability;
+use serde::{Deserialize, Serialize};
+
+/// Definition of one scalar outcome metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricDef {
+    /// Stable id, e.g. `time_to_detection.ransomware` (CSV column name).
+    pub id: String,
+    /// Human label, e.g. "Time to detection: Ransomware at Colonial".
+    pub label: String,
+    /// Unit, e.g. "h", "share", "items", "trust".
+    pub unit: String,
+}
+
+/// Definition of one objective as evaluated per run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectiveDef {
+    /// Objective id from the scenario.
+    pub id: String,
+    /// Objective text.
+    pub description: String,
+    /// Core capability.
+    pub capability: CoreCapability,
+    /// Target in words, e.g. "≤ 12 h" or "≥ 0.90".
+    pub target: String,
+    /// Id of the metric it is judged on (in `Catalog::metrics`).
+    pub metric: String,
+    /// Rating thresholds (P, S, M) on the share of runs meeting it.
+    pub thresholds: [f64; 3],
+}
+
+/// Kind of a driver: an event that may or may not happen in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DriverKind {
+    /// An agency or channel failed (stochastic or scripted outage, degraded capacity).
+    PartnerFailure,
+    /// An insider acted.
+    InsiderAction,
+    /// A partnership was withdrawn or held.
+    PartnershipLoss,
+    /// A probabilistic inject fired.
+    Inject,
+    /// A threat was real (not a false alarm).
+    ThreatReal,
+}
+
+/// Definition of one driver flag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriverDef {
+    /// Stable id, e.g. `outage.fc_va`.
+    pub id: String,
+    /// Label, e.g. "Virginia Fusion Center outage".
+    pub label: String,
+    /// Kind.
+    pub kind: DriverKind,
+}
+
+/// Definition of a per-tick series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesDef {
+    /// Stable id, e.g. `agencies_informed`.
+    pub id: String,
+    /// Label.
+    pub label: String,
+    /// Unit.
+    pub unit: String,
+    /// Upper bound of the value when known (agencies, partnerships, 1.0 for trust).
+    pub max: Option<f64>,
+}
+
+/// A directed partnership link (a mutual partnership gives two).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkDef {
+    /// Partnership id.
+    pub partnership: String,
+    /// Sending agency id.
+    pub from: String,
+    /// Receiving agency id.
+    pub to: String,
+}
+
+/// Everything fixed for a scenario that a batch needs to interpret outcomes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// Scalar metrics, in column order.
+    pub metrics: Vec<MetricDef>,
+    /// Objectives, in scenario order.
+    pub objectives: Vec<ObjectiveDef>,
+    /// Driver flags.
+    pub drivers: Vec<DriverDef>,
+    /// Per-tick series.
+    pub series: Vec<SeriesDef>,
+    /// Scenario times [h] at which series are sampled.
+    pub series_times: Vec<f64>,
+    /// Directed links.
+    pub links: Vec<LinkDef>,
+    /// Scenario times [h] of time-triggered injects (for marking fan charts), with their ids.
+    pub inject_times: Vec<(String, f64)>,
+}
+
+/// An objective's result in one run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ObjectiveResult {
+    /// Metric value (None when the event never happened).
+    pub value: Option<f64>,
+    /// Whether the target was met.
+    pub met: bool,
+}
+
+/// A directed link's result in one run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LinkResult {
+    /// Items delivered over it.
+    pub items: u32,
+    /// Trust of the receiver in the sender at the end, [0, 1].
+    pub end_trust: f64,
+    /// Whether it was withdrawn (by trust or inject) at some point.
+    pub withdrawn: bool,
+    /// Whether an item on it was leaked or it was compromised.
+    pub compromised: bool,
+}
+
+/// Kind of a timeline event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum EventKind {
+    Inject,
+    Signal,
+    Detection,
+    Analysis,
+    Share,
+    Blocked,
+    HandlingViolation,
+    Failure,
+    Repair,
+    Withdrawal,
+    TrustChange,
+    Precursor,
+    InsiderDetected,
+    InsiderAction,
+    Leak,
+    Decision,
+    Action,
+    PublicWarning,
+    Retraction,
+    Harm,
+    Surge,
+    Expired,
+}
+
+/// One line of a run's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Scenario time [h].
+    pub t: f64,
+    /// What happened.
+    pub kind: EventKind,
+    /// Agency (or insider, threat) id most concerned.
+    pub who: String,
+    /// Partnership or channel id involved, if any.
+    pub via: String,
+    /// A readable sentence.
+    pub text: String,
+}
+
+/// The outcome of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunOutcome {
+    /// Run index within the batch.
+    pub run_index: u64,
+    /// Metric values aligned with `Catalog::metrics` (None: did not happen, e.g. never detected).
+    pub metrics: Vec<Option<f64>>,
+    /// Objective results aligned with `Catalog::objectives`.
+    pub objectives: Vec<ObjectiveResult>,
+    /// Driver flags aligned with `Catalog::drivers`.
+    pub drivers: Vec<bool>,
+    /// Series values `[series][sample]`, aligned with `Catalog::series` × `series_times`.
+    pub series: Vec<Vec<f32>>,
+    /// Link results aligned with `Catalog::links`.
+    pub links: Vec<LinkResult>,
+    /// Timeline (empty unless requested in [`super::RunOptions`]).
+    pub timeline: Vec<Event>,
+}

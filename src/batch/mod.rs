@@ -1,5 +1,7 @@
 //! Monte Carlo batches: parallel runs, streamed rows, summary, shards and merge, sweeps.
 
+pub mod summary;
+
 use crate::cli::{BatchArgs, MergeArgs, SweepArgs};
 use crate::error::{Error, Result};
 

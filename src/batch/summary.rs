@@ -1,0 +1,240 @@
+//! Data types of a batch directory's `summary.json` and `manifest.json`: the contract between
+//! the batch runner (which writes them) and the report (which reads them).
+//!
+//! Batch directory layout:
+//! - `manifest.json` ([`Manifest`]), `scenario.ron` (byte copy of the scenario file),
+//!   `catalog.json` (the baseline [`crate::sim::Catalog`]);
+//! - `runs.csv`: one row per (variant, run), columns `variant,run,<metric ids>,obj:<id>...,
+//!   drv:<id>...`, empty cell for a metric that did not happen;
+//! - `summary.json` ([`Summary`]) and `summary.csv` (the same, flattened);
+//! - `exemplars/<variant>/{median,worst}.json`: [`Exemplar`] runs re-simulated with timelines;
+//! - charts and `report.html`, `report.md`, `msel.csv` (written by the report).
+
+use crate::sim::{DriverKind, RunOutcome};
+use serde::{Deserialize, Serialize};
+
+/// What was run, by whom, on what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always "tabletop".
+    pub tool: String,
+    /// Crate version.
+    pub version: String,
+    /// Scenario exercise name.
+    pub scenario_name: String,
+    /// Scenario file path as given.
+    pub scenario_file: String,
+    /// sha256 of the scenario file, lowercase hex.
+    pub scenario_hash: String,
+    /// Handling marking of the scenario.
+    pub marking: String,
+    /// Master seed.
+    pub master_seed: u64,
+    /// Runs per variant (the whole batch, not the shard).
+    pub runs: u64,
+    /// Variant ids, "baseline" first.
+    pub variants: Vec<String>,
+    /// `Some((k, n))` for shard k of n (1-based), None for a whole batch.
+    pub shard: Option<(u64, u64)>,
+    /// The exact command line.
+    pub command: String,
+    /// Start time, RFC 3339 UTC (informational; excluded from determinism comparisons).
+    pub started: String,
+    /// End time, RFC 3339 UTC, empty while running.
+    pub finished: String,
+}
+
+/// Distribution summary of one scalar metric over the runs where it happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricSummary {
+    /// Metric id.
+    pub id: String,
+    /// Label.
+    pub label: String,
+    /// Unit.
+    pub unit: String,
+    /// Runs with a value.
+    pub n: u64,
+    /// Runs where it did not happen (empty cell).
+    pub missing: u64,
+    /// Mean (None when n = 0).
+    pub mean: Option<f64>,
+    /// Sample standard deviation.
+    pub sd: Option<f64>,
+    /// 95% confidence interval of the mean (Student t), low end.
+    pub ci_low: Option<f64>,
+    /// 95% confidence interval of the mean, high end.
+    pub ci_high: Option<f64>,
+    /// 5th percentile.
+    pub p5: Option<f64>,
+    /// Median.
+    pub p50: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+}
+
+/// P(objective met) over the runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectiveSummary {
+    /// Objective id.
+    pub id: String,
+    /// Objective text.
+    pub description: String,
+    /// Core capability (its Rust name, e.g. "IntelligenceAndInformationSharing").
+    pub capability: String,
+    /// Target in words.
+    pub target: String,
+    /// Runs.
+    pub n: u64,
+    /// Runs meeting it.
+    pub met: u64,
+    /// Share of runs meeting it.
+    pub p: f64,
+    /// 95% Wilson interval, low end.
+    pub ci_low: f64,
+    /// 95% Wilson interval, high end.
+    pub ci_high: f64,
+    /// HSEEP rating from the thresholds: "P", "S", "M" or "U".
+    pub rating: String,
+}
+
+/// Paired difference (variant − baseline) of a metric or objective over common random numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairedDiff {
+    /// Metric id, or `obj:<id>` for an objective (difference of met indicators).
+    pub id: String,
+    /// Pairs where both runs have a value.
+    pub n: u64,
+    /// Mean difference.
+    pub mean_diff: Option<f64>,
+    /// 95% interval of the mean difference, low end.
+    pub ci_low: Option<f64>,
+    /// 95% interval, high end.
+    pub ci_high: Option<f64>,
+    /// Half-width an unpaired (Welch) interval would have had, for comparison.
+    pub unpaired_halfwidth: Option<f64>,
+}
+
+/// Per-sample percentile bands of a series across runs (for fan charts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesBands {
+    /// Series id.
+    pub id: String,
+    /// Label.
+    pub label: String,
+    /// Unit.
+    pub unit: String,
+    /// Scenario times [h].
+    pub times: Vec<f64>,
+    /// 5th percentile per time.
+    pub p5: Vec<f64>,
+    /// 25th percentile.
+    pub p25: Vec<f64>,
+    /// Median.
+    pub p50: Vec<f64>,
+    /// 75th percentile.
+    pub p75: Vec<f64>,
+    /// 95th percentile.
+    pub p95: Vec<f64>,
+}
+
+/// How much a driver event moves an objective: P(met | happened) vs P(met | not).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriverEffect {
+    /// Driver id.
+    pub driver: String,
+    /// Driver label.
+    pub label: String,
+    /// Driver kind.
+    pub kind: DriverKind,
+    /// Objective id.
+    pub objective: String,
+    /// Runs where the driver happened.
+    pub runs_with: u64,
+    /// P(met) in those runs (None if none).
+    pub p_with: Option<f64>,
+    /// Runs where it did not.
+    pub runs_without: u64,
+    /// P(met) in those runs.
+    pub p_without: Option<f64>,
+}
+
+/// Mean results of a directed partnership link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkSummary {
+    /// Partnership id.
+    pub partnership: String,
+    /// Sender id.
+    pub from: String,
+    /// Receiver id.
+    pub to: String,
+    /// Mean items delivered per run.
+    pub mean_items: f64,
+    /// Mean end-of-run trust.
+    pub mean_end_trust: f64,
+    /// Share of runs where it was withdrawn.
+    pub p_withdrawn: f64,
+    /// Share of runs where it was compromised or leaked from.
+    pub p_compromised: f64,
+}
+
+/// Everything summarised for one variant ("baseline" included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantSummary {
+    /// Variant id ("baseline" for the unmodified scenario).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Recommendation tested (Rust name, e.g. "PartnerVetting"), if any.
+    pub recommendation: Option<String>,
+    /// Description.
+    pub description: String,
+    /// Runs summarised.
+    pub runs: u64,
+    /// Metric summaries, in catalog order.
+    pub metrics: Vec<MetricSummary>,
+    /// Objective summaries, in scenario order.
+    pub objectives: Vec<ObjectiveSummary>,
+    /// Paired differences against the baseline (empty for the baseline).
+    pub paired: Vec<PairedDiff>,
+    /// Series bands.
+    pub series: Vec<SeriesBands>,
+    /// Driver effects (every driver × objective with runs on both sides).
+    pub drivers: Vec<DriverEffect>,
+    /// Link summaries.
+    pub links: Vec<LinkSummary>,
+}
+
+/// The whole `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Exercise name.
+    pub scenario_name: String,
+    /// Scenario hash.
+    pub scenario_hash: String,
+    /// Handling marking.
+    pub marking: String,
+    /// Master seed.
+    pub master_seed: u64,
+    /// Runs per variant.
+    pub runs: u64,
+    /// Crate version.
+    pub version: String,
+    /// Inject times [h] with ids (for marking charts).
+    pub inject_times: Vec<(String, f64)>,
+    /// Baseline first, then variants in the order run.
+    pub variants: Vec<VariantSummary>,
+}
+
+/// An exemplar run kept with its timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exemplar {
+    /// Variant id.
+    pub variant: String,
+    /// "median" or "worst".
+    pub role: String,
+    /// Why it was chosen, in words (e.g. "median time to action").
+    pub reason: String,
+    /// The outcome, with timeline.
+    pub outcome: RunOutcome,
+}

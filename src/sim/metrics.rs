@@ -115,31 +115,43 @@ pub fn record_series(
     }
 }
 
+/// An agency's end-of-run figures.
+struct AgencyEnd {
+    ix: usize,
+    informed_at: Vec<f64>,
+    wait_sum: f64,
+    busy: f64,
+    served: u64,
+    capacity_hours: f64,
+    ever_down: bool,
+    down: f64,
+}
+
 /// Compute the run's outcome from the final world.
 pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
     let st = world.resource::<Static>().clone();
     let end = st.duration;
     let mut q = world.query::<(&AgencyIx, &Holdings, &Queue, &Status)>();
-    let mut rows: Vec<(usize, Holdings, f64, f64, u64, f64, bool, f64)> = q
+    let mut rows: Vec<AgencyEnd> = q
         .iter(world)
         .map(|(ix, h, qu, s)| {
             let mut down = s.down_time;
             if let Some(since) = s.down_since {
                 down += (end - since).max(0.0);
             }
-            (
-                ix.0,
-                h.clone(),
-                qu.wait_sum,
-                qu.busy,
-                qu.served,
-                qu.capacity_hours,
-                s.ever_down,
+            AgencyEnd {
+                ix: ix.0,
+                informed_at: h.informed_at.clone(),
+                wait_sum: qu.wait_sum,
+                busy: qu.busy,
+                served: qu.served,
+                capacity_hours: qu.capacity_hours,
+                ever_down: s.ever_down,
                 down,
-            )
+            }
         })
         .collect();
-    rows.sort_by_key(|r| r.0);
+    rows.sort_by_key(|r| r.ix);
     let tally = world.resource::<Tally>().clone();
     let threats = world.resource::<ThreatStates>();
     let links = world.resource::<Links>();
@@ -166,7 +178,7 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
                 };
                 let n = ntk
                     .iter()
-                    .filter(|&&a| rows[a].1.informed_at[t] <= d + w)
+                    .filter(|&&a| rows[a].informed_at[t] <= d + w)
                     .count();
                 Some(n as f64 / ntk.len() as f64)
             }
@@ -177,7 +189,7 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
                 }
                 let n = ntk
                     .iter()
-                    .filter(|&&a| rows[a].1.informed_at[t].is_finite())
+                    .filter(|&&a| rows[a].informed_at[t].is_finite())
                     .count();
                 Some(n as f64 / ntk.len() as f64)
             }
@@ -221,7 +233,7 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
                 }
                 s.detected_at.map(|d| d - st.insiders[i].start)
             }
-            MetricKind::Availability(a) => Some(1.0 - rows[a].7 / end),
+            MetricKind::Availability(a) => Some(1.0 - rows[a].down / end),
             MetricKind::LeakExposure => Some(tally.exposure),
             MetricKind::BlockedButNeeded => Some(tally.blocked.iter().sum::<u64>() as f64),
             MetricKind::BlockedBy(r) => Some(tally.blocked[r.index()] as f64),
@@ -231,13 +243,13 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
                 .then(|| links.0.iter().map(|l| l.trust).sum::<f64>() / links.0.len() as f64),
             MetricKind::Withdrawals => Some(tally.withdrawals as f64),
             MetricKind::MeanQueueWait => {
-                let served: u64 = rows.iter().map(|r| r.4).sum();
-                (served > 0).then(|| rows.iter().map(|r| r.2).sum::<f64>() / served as f64)
+                let served: u64 = rows.iter().map(|r| r.served).sum();
+                (served > 0).then(|| rows.iter().map(|r| r.wait_sum).sum::<f64>() / served as f64)
             }
             MetricKind::PeakBacklog => Some(tally.peak_backlog as f64),
             MetricKind::Utilisation => {
-                let cap: f64 = rows.iter().map(|r| r.5).sum();
-                (cap > 0.0).then(|| (rows.iter().map(|r| r.3).sum::<f64>() / cap).min(1.0))
+                let cap: f64 = rows.iter().map(|r| r.capacity_hours).sum();
+                (cap > 0.0).then(|| (rows.iter().map(|r| r.busy).sum::<f64>() / cap).min(1.0))
             }
             MetricKind::ExpiredItems => Some(tally.expired as f64),
             MetricKind::ItemsDelivered => Some(tally.delivered as f64),
@@ -262,7 +274,7 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
         .drivers
         .iter()
         .map(|d| match *d {
-            DriverSource::AgencyDown(a) => rows[a].6,
+            DriverSource::AgencyDown(a) => rows[a].ever_down,
             DriverSource::ChannelDown(c) => channels.0[c].ever_down,
             DriverSource::InsiderActed(i) => insiders.0[i].acts > 0,
             DriverSource::PartnershipLost(p) => st

@@ -199,7 +199,7 @@ pub fn update_trust(
     }
     // Equity of exchange, every window, on mutual partnerships.
     let window_ticks = (st.equity_window / clock.dt).round().max(1.0) as u64;
-    if (clock.tick + 1) % window_ticks == 0 {
+    if (clock.tick + 1).is_multiple_of(window_ticks) {
         let given: Vec<f64> = links.0.iter().map(|l| l.given).collect();
         for (li, ls) in st.links.iter().enumerate() {
             let Some(r) = ls.reverse else { continue };

@@ -76,6 +76,7 @@ pub struct ThreatState {
 pub struct ThreatStates(pub Vec<ThreatState>);
 
 /// Emit each threat's signals falling in this window and let agencies observe them.
+#[allow(clippy::too_many_arguments)]
 pub fn emit_signals(
     clock: Res<Clock>,
     st: Res<Static>,

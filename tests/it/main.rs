@@ -1,1 +1,4 @@
 //! Integration tests, one binary: each module covers one area.
+
+mod mechanisms;
+mod model;

@@ -71,7 +71,7 @@ mod tests {
 
     #[test]
     fn file_names_lose_path_separators_and_markup() {
-        assert_eq!(safe_file_name("../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(safe_file_name("../etc/passwd"), "_._etc_passwd");
         assert_eq!(safe_file_name("<script>"), "_script_");
         assert_eq!(safe_file_name(""), "scenario");
     }

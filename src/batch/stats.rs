@@ -14,13 +14,15 @@ pub const Z95: f64 = 1.959_963_984_540_054;
 /// that inversion loses accuracy, the Cornish–Fisher expansion
 /// z + (z³ + z)/4ν + (5z⁵ + 16z³ + 3z)/96ν² (error below 1e-12 there). None when `df` ≤ 0.
 pub fn t975(df: f64) -> Option<f64> {
-    if !(df > 0.0) || df.is_nan() {
+    if df.is_nan() || df <= 0.0 {
         return None;
     }
     if df >= 1e4 {
         let z = Z95;
         let (z3, z5) = (z.powi(3), z.powi(5));
-        return Some(z + (z3 + z) / (4.0 * df) + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * df * df));
+        return Some(
+            z + (z3 + z) / (4.0 * df) + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * df * df),
+        );
     }
     StudentsT::new(0.0, 1.0, df)
         .ok()

@@ -1,1 +1,3 @@
 //! Integration tests, one binary: each module covers one area.
+mod batch;
+mod batch_cli;

@@ -9,4 +9,14 @@ pub fn cmd_report(args: &ReportArgs) -> Result<()> {
     Err(Error::Runtime(
         "`tabletop report` is not yet available".into(),
     ))
+<<<<<<< HEAD
+=======
+}
+
+/// Write charts and the after-action report into a batch directory (stub until the report
+/// lands; replaced at merge).
+pub fn write_report(dir: &std::path::Path) -> crate::Result<()> {
+    let _ = dir;
+    Ok(())
+>>>>>>> batch
 }

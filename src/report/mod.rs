@@ -9,8 +9,6 @@ pub fn cmd_report(args: &ReportArgs) -> Result<()> {
     Err(Error::Runtime(
         "`tabletop report` is not yet available".into(),
     ))
-<<<<<<< HEAD
-=======
 }
 
 /// Write charts and the after-action report into a batch directory (stub until the report
@@ -18,5 +16,4 @@ pub fn cmd_report(args: &ReportArgs) -> Result<()> {
 pub fn write_report(dir: &std::path::Path) -> crate::Result<()> {
     let _ = dir;
     Ok(())
->>>>>>> batch
 }

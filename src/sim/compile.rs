@@ -60,6 +60,9 @@ pub struct AgencyStatic {
     pub is_hub: bool,
     /// Outgoing directed links, in link order.
     pub out_links: Vec<usize>,
+    /// Dependencies with the links from each partner to this agency:
+    /// (partner, function bit, links partner → this agency).
+    pub depends_links: Vec<(usize, u8, Vec<usize>)>,
 }
 
 /// A benefit flowing over a directed link to its receiver.
@@ -342,6 +345,8 @@ pub struct Compiled {
     pub agencies: Vec<AgencyStatic>,
     pub channels: Vec<ChannelStatic>,
     pub links: Vec<LinkStatic>,
+    /// Links that carry benefits.
+    pub benefit_links: Vec<usize>,
     /// Partnership ids, by partnership index.
     pub partnerships: Vec<String>,
     pub threats: Vec<ThreatStatic>,
@@ -450,6 +455,7 @@ pub fn compile(scn: &ValidScenario) -> Compiled {
                     .collect(),
                 is_hub: is_hub(a.kind),
                 out_links: vec![],
+                depends_links: vec![],
             }
         })
         .collect();
@@ -535,6 +541,25 @@ pub fn compile(scn: &ValidScenario) -> Compiled {
     for (li, l) in links.iter().enumerate() {
         agencies[l.from].out_links.push(li);
     }
+    for a in 0..agencies.len() {
+        let deps: Vec<(usize, u8, Vec<usize>)> = agencies[a]
+            .depends
+            .iter()
+            .map(|&(p, bit)| {
+                let ls = links
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.from == p && l.to == a)
+                    .map(|(i, _)| i)
+                    .collect();
+                (p, bit, ls)
+            })
+            .collect();
+        agencies[a].depends_links = deps;
+    }
+    let benefit_links: Vec<usize> = (0..links.len())
+        .filter(|&i| !links[i].benefits.is_empty())
+        .collect();
 
     let threats: Vec<ThreatStatic> = s
         .threats
@@ -1196,6 +1221,7 @@ pub fn compile(scn: &ValidScenario) -> Compiled {
         agencies,
         channels,
         links,
+        benefit_links,
         partnerships: s.partnerships.iter().map(|p| p.id.clone()).collect(),
         threats,
         injects,

@@ -157,6 +157,7 @@ pub fn deliver_items(
     items: Res<Items>,
     mut links: ResMut<Links>,
     mut tally: ResMut<Tally>,
+    mut watch: ResMut<super::metrics::Watch>,
     mut rec: ResMut<Recorder>,
     mut signals: MessageWriter<TrustSignal>,
     mut agencies: Query<(&AgencyIx, &mut Queue, &mut Holdings)>,
@@ -187,6 +188,12 @@ pub fn deliver_items(
         }
         h.count += 1;
         h.sensitivity_held += th.sensitivity;
+        if h.informed_at[it.threat].is_infinite() {
+            if !h.informed_any() {
+                watch.informed_any += 1;
+            }
+            watch.informed[it.threat] += 1;
+        }
         if d.t < h.informed_at[it.threat] {
             h.informed_at[it.threat] = d.t;
         }

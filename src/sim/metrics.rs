@@ -43,8 +43,10 @@ impl Tally {
 /// Values of the current tick that metric triggers watch.
 #[derive(Resource, Debug, Default, Clone)]
 pub struct Watch {
-    /// Agencies informed per threat.
+    /// Agencies informed per threat (kept up to date on delivery).
     pub informed: Vec<u32>,
+    /// Agencies informed about any threat.
+    pub informed_any: u32,
     /// Items waiting in all queues.
     pub backlog: u64,
 }
@@ -64,21 +66,11 @@ pub fn record_series(
     mut tally: ResMut<Tally>,
     mut watch: ResMut<Watch>,
     mut series: ResMut<SeriesBuf>,
-    agencies: Query<(&AgencyIx, &Holdings, &Queue, &Status)>,
+    agencies: Query<(&Queue, &Status)>,
 ) {
-    let mut informed_any = 0u32;
     let mut up = 0u32;
     let mut backlog = 0u64;
-    watch.informed.iter_mut().for_each(|x| *x = 0);
-    for (_, h, q, s) in &agencies {
-        if h.informed_any() {
-            informed_any += 1;
-        }
-        for (ti, &t) in h.informed_at.iter().enumerate() {
-            if t < clock.end {
-                watch.informed[ti] += 1;
-            }
-        }
+    for (q, s) in &agencies {
         if s.up() {
             up += 1;
         }
@@ -95,7 +87,7 @@ pub fn record_series(
         links.0.iter().map(|l| l.trust).sum::<f64>() / links.0.len() as f64
     };
     let values = [
-        informed_any as f32,
+        watch.informed_any as f32,
         flight.heap.len() as f32,
         backlog as f32,
         mean_trust as f32,

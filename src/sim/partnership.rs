@@ -124,7 +124,8 @@ pub fn apply_benefits(
             ..Mods::default()
         };
     }
-    for (li, l) in st.links.iter().enumerate() {
+    for &li in &st.benefit_links {
+        let l = &st.links[li];
         let ls = &links.0[li];
         let works = mods.0[l.from].up
             && mods.0[l.to].up
@@ -159,15 +160,13 @@ pub fn apply_benefits(
     }
     for (a, ag) in st.agencies.iter().enumerate() {
         let mut lost = 0;
-        for &(p, bit) in &ag.depends {
-            let partner_down = !mods.0[p].up;
-            let cut_off = st.agencies[p]
-                .out_links
+        for (p, bit, from_partner) in &ag.depends_links {
+            let partner_down = !mods.0[*p].up;
+            let cut_off = from_partner
                 .iter()
-                .filter(|&&l| st.links[l].to == a)
                 .any(|&l| links.0[l].withdrawn || links.0[l].inject_withdrawn > 0);
             if partner_down || cut_off {
-                lost |= bit;
+                lost |= *bit;
             }
         }
         mods.0[a].lost = lost;
@@ -191,11 +190,13 @@ pub fn update_trust(
         kappa: st.params.signal_sensitivity,
         damage_rate: st.params.damage_rate,
     };
+    let mut touched: Vec<usize> = Vec::new();
     for s in signals.read() {
         let l = &mut links.0[s.link];
         let (t, r) = update_trust_value(l.trust, l.damage, s.x, p);
         l.trust = t;
         l.damage = r;
+        touched.push(s.link);
     }
     // Equity of exchange, every window, on mutual partnerships.
     let window_ticks = (st.equity_window / clock.dt).round().max(1.0) as u64;
@@ -212,12 +213,16 @@ pub fn update_trust(
             let (t, d) = update_trust_value(l.trust, l.damage, x, p);
             l.trust = t;
             l.damage = d;
+            touched.push(li);
         }
         for l in &mut links.0 {
             l.given = 0.0;
         }
     }
-    for (li, ls) in st.links.iter().enumerate() {
+    touched.sort_unstable();
+    touched.dedup();
+    for li in touched {
+        let ls = &st.links[li];
         let l = &mut links.0[li];
         if !l.withdrawn && l.trust < ls.withdraw_below {
             l.withdrawn = true;

@@ -128,6 +128,7 @@ pub fn build_world(st: &Arc<Compiled>, seed: RunSeed, timeline: bool) -> World {
     w.insert_resource(Tally::default());
     w.insert_resource(Watch {
         informed: vec![0; st.threats.len()],
+        informed_any: 0,
         backlog: 0,
     });
     w.insert_resource(SeriesBuf(vec![

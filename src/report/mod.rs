@@ -6,5 +6,7 @@ use crate::error::{Error, Result};
 /// `tabletop report`.
 pub fn cmd_report(args: &ReportArgs) -> Result<()> {
     let _ = args;
-    Err(Error::Runtime("`tabletop report` is not yet available".into()))
+    Err(Error::Runtime(
+        "`tabletop report` is not yet available".into(),
+    ))
 }

@@ -72,5 +72,7 @@ impl Model {
 /// `tabletop run`.
 pub fn cmd_run(args: &crate::cli::RunArgs) -> crate::Result<()> {
     let _ = args;
-    Err(crate::Error::Runtime("`tabletop run` is not yet available".into()))
+    Err(crate::Error::Runtime(
+        "`tabletop run` is not yet available".into(),
+    ))
 }

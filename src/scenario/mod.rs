@@ -410,6 +410,7 @@ pub fn parse_spec(source: &str) -> Result<ScenarioSpec, Diagnostic> {
         }
         Err(e) => {
             let path = e.path().to_string();
+            let path = path.trim_end_matches(".?").to_string();
             let inner = e.into_inner();
             let e = de.span_error(inner);
             Err(syntax_diagnostic(source, e, &path))
@@ -420,10 +421,12 @@ pub fn parse_spec(source: &str) -> Result<ScenarioSpec, Diagnostic> {
 fn syntax_diagnostic(source: &str, e: ron::error::SpannedError, path: &str) -> Diagnostic {
     use ron::Error as E;
     let lines = LineIndex::new(source);
-    let start = lines.offset(source, e.span.start.line, e.span.start.col);
-    let end = lines
-        .offset(source, e.span.end.line, e.span.end.col)
-        .max(start);
+    let mut start = lines.offset(source, e.span.start.line, e.span.start.col);
+    let end = lines.offset(source, e.span.end.line, e.span.end.col);
+    // ron's span starts before the whitespace preceding the culprit: skip it.
+    let rest = source.get(start..).unwrap_or("");
+    start += rest.len() - rest.trim_start().len();
+    let end = end.max(start);
     let at = if path.is_empty() || path == "." {
         String::new()
     } else {
@@ -454,6 +457,11 @@ fn syntax_diagnostic(source: &str, e: ron::error::SpannedError, path: &str) -> D
             format!("the value is nested too deeply (more than {RECURSION_LIMIT} levels)"),
             None,
         ),
+        E::ExpectedStringEnd => (
+            format!("this string is never closed (a `\"` is missing){at}"),
+            None,
+        ),
+        E::ExpectedInteger => (format!("expected a whole number{at}"), None),
         E::IntegerOutOfBounds => (format!("the number is out of range{at}"), None),
         E::TrailingCharacters => (
             "unexpected text after the end of the scenario".to_string(),

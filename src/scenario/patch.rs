@@ -449,6 +449,14 @@ pub fn apply(
     changes: &[ChangeSpec],
 ) -> Result<ScenarioSpec, (usize, PatchError)> {
     let mut root = to_json(spec).map_err(|e| (0, e))?;
+    // Fast path: apply every change, read back once; on failure, replay one by one to find
+    // the change at fault.
+    let mut fast = root.clone();
+    if changes.iter().all(|c| apply_json(&mut fast, c).is_ok())
+        && let Ok(s) = from_json(&fast)
+    {
+        return Ok(s);
+    }
     let mut out = spec.clone();
     for (i, change) in changes.iter().enumerate() {
         let before = root.clone();

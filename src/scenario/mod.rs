@@ -3,10 +3,17 @@
 //! `load` → [`ValidScenario`] is the only way into the simulator: everything downstream may
 //! assume ids resolve, ranges hold and limits are respected.
 
+pub mod diagnostics;
+pub mod patch;
 pub mod schema;
+pub mod span;
+pub mod validate;
 
 use crate::error::{Error, Result};
+use diagnostics::{Diagnostic, Problem, Severity, did_you_mean};
 use schema::{ChangeSpec, ScenarioSpec};
+use span::{LineIndex, SpanIndex};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A scenario that passed validation (with a variant applied, if any).
@@ -26,6 +33,23 @@ pub struct ValidScenario {
     pub warnings: Vec<String>,
 }
 
+/// Largest scenario file accepted, in bytes (10 MiB).
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Deepest nesting the RON parser accepts.
+pub const RECURSION_LIMIT: usize = 64;
+
+/// The commented starter scenario written by `tabletop new` (its name is `Starter exercise`).
+pub const STARTER: &str = include_str!("starter.ron");
+
+/// The RON options every scenario is read with: a recursion limit, and `Some(..)` optional
+/// (a value may be written bare where an optional one is expected).
+pub fn ron_options() -> ron::Options {
+    ron::Options::default()
+        .with_recursion_limit(RECURSION_LIMIT)
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+}
+
 impl ValidScenario {
     /// File stem used for default output directories (made file-name safe).
     pub fn stem(&self) -> String {
@@ -37,39 +61,443 @@ impl ValidScenario {
         crate::output::safe_file_name(&stem)
     }
 
-    /// The scenario with variant `id` applied and validated again.
+    /// The scenario with variant `id` applied and validated again. An unknown id is a usage
+    /// error with a did-you-mean; a change that cannot apply, or a patched scenario that fails
+    /// validation, is reported at the variant's change in the file.
     pub fn with_variant(&self, id: &str) -> Result<ValidScenario> {
-        let _ = id;
-        Err(Error::Runtime("variants are not yet available".into()))
+        let Some((vi, v)) = self
+            .spec
+            .variants
+            .iter()
+            .enumerate()
+            .find(|(_, v)| v.id == id)
+        else {
+            let ids: Vec<&str> = self.spec.variants.iter().map(|v| v.id.as_str()).collect();
+            let mut msg = format!("{}: no variant \"{id}\"", self.path.display());
+            match did_you_mean(id, ids.iter().copied()) {
+                Some(h) => msg.push_str(&format!("; {h}")),
+                None if ids.is_empty() => msg.push_str(" (the scenario defines no variants)"),
+                None => msg.push_str(&format!(" (variants: {})", ids.join(", "))),
+            }
+            return Err(Error::Usage(msg));
+        };
+        let idx = SpanIndex::build(&self.source);
+        let base = validate::check(&self.spec);
+        let diags = variant_diagnostics(&self.spec, &base.problems, vi, &idx);
+        if diags.iter().any(|d| d.severity == Severity::Error) {
+            let file = self.path.display().to_string();
+            let mut text = diagnostics::render(&file, &self.source, &diags);
+            text.push_str(&format!("error: variant \"{id}\" of {file} is invalid"));
+            return Err(Error::Invalid(text));
+        }
+        let spec =
+            patch::apply(&self.spec, &v.changes).map_err(|(_, e)| Error::Invalid(e.message))?;
+        Ok(ValidScenario {
+            spec,
+            variant: Some(match &self.variant {
+                Some(prev) => format!("{prev}+{id}"),
+                None => id.to_string(),
+            }),
+            ..self.clone()
+        })
     }
 
-    /// The scenario with extra changes applied (sweeps), validated again.
+    /// The scenario with extra changes applied (sweeps, `--param PATH=VALUE`), validated
+    /// again. A bad path or value is a usage error; a patched scenario that fails validation
+    /// is invalid. `variant` becomes `PATH=VALUE, ...` (after any variant already applied).
     pub fn with_changes(&self, changes: &[ChangeSpec]) -> Result<ValidScenario> {
-        let _ = changes;
-        Err(Error::Runtime("changes are not yet available".into()))
+        let spec = patch::apply(&self.spec, changes).map_err(|(i, e)| {
+            let mut msg = format!("{}: {}", change_label(&changes[i]), e.message);
+            if let Some(h) = e.help {
+                msg.push_str(&format!("; {h}"));
+            }
+            Error::Usage(msg)
+        })?;
+        let base: Vec<(String, String)> = validate::check(&self.spec)
+            .problems
+            .into_iter()
+            .map(|p| (p.path, p.message))
+            .collect();
+        let checked = validate::check(&spec);
+        let new_errors: Vec<&Problem> = checked
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .filter(|p| !base.contains(&(p.path.clone(), p.message.clone())))
+            .collect();
+        let label: Vec<String> = changes.iter().map(change_label).collect();
+        let label = label.join(", ");
+        if !new_errors.is_empty() {
+            let mut text = String::new();
+            for p in new_errors {
+                text.push_str(&format!("error: {} (at `{}`)\n", p.message, p.path));
+                if let Some(h) = &p.help {
+                    text.push_str(&format!("  = help: {h}\n"));
+                }
+            }
+            text.push_str(&format!(
+                "error: {} is invalid with {label}",
+                self.path.display()
+            ));
+            return Err(Error::Invalid(text));
+        }
+        Ok(ValidScenario {
+            spec,
+            variant: Some(match &self.variant {
+                Some(prev) => format!("{prev}, {label}"),
+                None => label,
+            }),
+            ..self.clone()
+        })
     }
+}
+
+/// How a change reads on the command line: `PATH=VALUE`, `-PATH`, `+agency ID`.
+fn change_label(c: &ChangeSpec) -> String {
+    match c {
+        ChangeSpec::Set(p, v) => format!("{p}={v}"),
+        ChangeSpec::Remove(p) => format!("-{p}"),
+        ChangeSpec::AddAgency(a) => format!("+agency {}", a.id),
+        ChangeSpec::AddChannel(a) => format!("+channel {}", a.id),
+        ChangeSpec::AddPartnership(a) => format!("+partnership {}", a.id),
+        ChangeSpec::AddInject(a) => format!("+inject {}", a.id),
+        ChangeSpec::AddInsider(a) => format!("+insider {}", a.id),
+    }
+}
+
+/// What examining one scenario text found.
+#[derive(Debug)]
+pub struct Examined {
+    /// The parsed specification, when the text parsed.
+    pub spec: Option<ScenarioSpec>,
+    /// Every problem found, placed in the text.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Examined {
+    /// Errors found.
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    /// Warnings found.
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+}
+
+/// Read a scenario file's text: refuses non-files, files over [`MAX_FILE_BYTES`] (from the
+/// metadata, before reading) and text that is not UTF-8.
+pub fn read_source(path: &Path) -> Result<String> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::Invalid(format!(
+            "{}: not a regular file",
+            path.display()
+        )));
+    }
+    let too_big = |n: u64| {
+        Error::Invalid(format!(
+            "{}: the file is {n} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes (10 MiB)",
+            path.display()
+        ))
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let prefix = String::from_utf8_lossy(valid);
+        let line = 1 + prefix.matches('\n').count();
+        let col = 1 + prefix.rsplit('\n').next().map_or(0, |l| l.chars().count());
+        Error::Invalid(format!(
+            "error: the file is not UTF-8 text (first bad byte at line {line}, column {col})\n --> {}:{line}:{col}",
+            path.display()
+        ))
+    })
 }
 
 /// Read, parse and validate a scenario file.
 pub fn load(path: &Path) -> Result<ValidScenario> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let source = String::from_utf8(bytes)
-        .map_err(|_| Error::Invalid(format!("{}: not UTF-8 text", path.display())))?;
+    let source = read_source(path)?;
     load_str(path, &source)
 }
 
-/// Parse and validate scenario text that came from `path`.
+/// Parse and validate scenario text that came from `path`. On failure the error holds every
+/// problem, rendered with line:col, the source line and a caret.
 pub fn load_str(path: &Path, source: &str) -> Result<ValidScenario> {
-    let spec: ScenarioSpec =
-        ron::from_str(source).map_err(|e| Error::Invalid(format!("{}:{}", path.display(), e)))?;
+    let file = path.display().to_string();
+    let ex = examine(source);
+    let errors = ex.errors();
+    let (Some(spec), 0) = (ex.spec, errors) else {
+        let mut text = diagnostics::render(&file, source, &ex.diagnostics);
+        text.push_str(&format!(
+            "error: {file} is invalid ({})",
+            plural(errors, "error")
+        ));
+        return Err(Error::Invalid(text));
+    };
+    let warnings = ex
+        .diagnostics
+        .iter()
+        .map(|d| diagnostics::render(&file, source, std::slice::from_ref(d)))
+        .collect();
     Ok(ValidScenario {
         spec,
         path: path.to_path_buf(),
         source: source.to_string(),
         hash: sha256_hex(source.as_bytes()),
         variant: None,
-        warnings: Vec::new(),
+        warnings,
     })
+}
+
+/// Parse `source` and run every check on it, variants included.
+pub fn examine(source: &str) -> Examined {
+    if source.len() as u64 > MAX_FILE_BYTES {
+        return Examined {
+            spec: None,
+            diagnostics: vec![Diagnostic {
+                severity: Severity::Error,
+                span: (0, 0),
+                message: format!(
+                    "the text is {} bytes; scenarios are limited to 10 MiB",
+                    source.len()
+                ),
+                help: None,
+            }],
+        };
+    }
+    let spec = match parse_spec(source) {
+        Ok(s) => s,
+        Err(d) => {
+            return Examined {
+                spec: None,
+                diagnostics: vec![d],
+            };
+        }
+    };
+    let idx = SpanIndex::build(source);
+    let checked = validate::check(&spec);
+    let mut diags: Vec<Diagnostic> = checked
+        .problems
+        .iter()
+        .map(|p| Diagnostic {
+            severity: p.severity,
+            span: idx.lookup(&p.path),
+            message: p.message.clone(),
+            help: p.help.clone(),
+        })
+        .collect();
+    if checked.suppressed > 0 {
+        diags.push(Diagnostic {
+            severity: Severity::Error,
+            span: (0, 0),
+            message: format!(
+                "{} more problems were found but not listed",
+                checked.suppressed
+            ),
+            help: None,
+        });
+    }
+    for vi in 0..spec.variants.len() {
+        diags.extend(variant_diagnostics(&spec, &checked.problems, vi, &idx));
+    }
+    Examined {
+        spec: Some(spec),
+        diagnostics: diags,
+    }
+}
+
+/// Problems of variant `vi`: changes that cannot apply, and new errors in the patched scenario
+/// (checked only when the baseline has no errors), placed at the variant's changes.
+fn variant_diagnostics(
+    spec: &ScenarioSpec,
+    base: &[Problem],
+    vi: usize,
+    idx: &SpanIndex,
+) -> Vec<Diagnostic> {
+    let v = &spec.variants[vi];
+    let at = |j: usize, part: Option<usize>| match part {
+        Some(k) => idx.lookup(&format!("variants[{vi}].changes[{j}].{k}")),
+        None => idx.lookup(&format!("variants[{vi}].changes[{j}]")),
+    };
+    let patched = match patch::apply(spec, &v.changes) {
+        Ok(p) => p,
+        Err((j, e)) => {
+            let part = match &v.changes[j] {
+                ChangeSpec::Set(..) => Some(if e.at_value { 1 } else { 0 }),
+                ChangeSpec::Remove(_) => Some(0),
+                _ => None,
+            };
+            return vec![Diagnostic {
+                severity: Severity::Error,
+                span: at(j, part),
+                message: format!("variant \"{}\": {}", v.id, e.message),
+                help: e.help,
+            }];
+        }
+    };
+    if base.iter().any(|p| p.severity == Severity::Error) {
+        return Vec::new();
+    }
+    let checked = validate::check(&patched);
+    checked
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .filter(|p| {
+            !base
+                .iter()
+                .any(|b| b.path == p.path && b.message == p.message)
+        })
+        .map(|p| {
+            let list = p.path.split(['.', '[']).next().unwrap_or("");
+            let j = v
+                .changes
+                .iter()
+                .rposition(|c| change_list(c) == list)
+                .or(v.changes.len().checked_sub(1));
+            Diagnostic {
+                severity: Severity::Error,
+                span: j.map_or_else(
+                    || idx.lookup(&format!("variants[{vi}].id")),
+                    |j| at(j, None),
+                ),
+                message: format!("with variant \"{}\", {} (at `{}`)", v.id, p.message, p.path),
+                help: p.help.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The top-level list a change touches.
+fn change_list(c: &ChangeSpec) -> &str {
+    match c {
+        ChangeSpec::Set(p, _) | ChangeSpec::Remove(p) => p.split(['.', '[']).next().unwrap_or(""),
+        ChangeSpec::AddAgency(_) => "agencies",
+        ChangeSpec::AddChannel(_) => "channels",
+        ChangeSpec::AddPartnership(_) => "partnerships",
+        ChangeSpec::AddInject(_) => "injects",
+        ChangeSpec::AddInsider(_) => "insiders",
+    }
+}
+
+/// Parse RON text into a [`ScenarioSpec`]; a syntax or type error becomes one diagnostic at
+/// the position the parser reports, with a did-you-mean for misspelt fields and variants.
+pub fn parse_spec(source: &str) -> Result<ScenarioSpec, Diagnostic> {
+    let opts = ron_options();
+    let mut de = ron::Deserializer::from_str_with_options(source, &opts)
+        .map_err(|e| syntax_diagnostic(source, e, ""))?;
+    match serde_path_to_error::deserialize::<_, ScenarioSpec>(&mut de) {
+        Ok(spec) => {
+            if let Err(e) = de.end() {
+                let e = de.span_error(e);
+                return Err(syntax_diagnostic(source, e, ""));
+            }
+            Ok(spec)
+        }
+        Err(e) => {
+            let path = e.path().to_string();
+            let path = path.trim_end_matches(".?").to_string();
+            let inner = e.into_inner();
+            let e = de.span_error(inner);
+            Err(syntax_diagnostic(source, e, &path))
+        }
+    }
+}
+
+fn syntax_diagnostic(source: &str, e: ron::error::SpannedError, path: &str) -> Diagnostic {
+    use ron::Error as E;
+    let lines = LineIndex::new(source);
+    let mut start = lines.offset(source, e.span.start.line, e.span.start.col);
+    let end = lines.offset(source, e.span.end.line, e.span.end.col);
+    // ron's span starts before the whitespace preceding the culprit: skip it.
+    let rest = source.get(start..).unwrap_or("");
+    start += rest.len() - rest.trim_start().len();
+    let end = end.max(start);
+    let at = if path.is_empty() || path == "." {
+        String::new()
+    } else {
+        format!(" at `{path}`")
+    };
+    let one_of = |names: &[&str]| {
+        let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        format!("expected one of {}", list.join(", "))
+    };
+    let (message, help) = match &e.code {
+        E::NoSuchStructField {
+            expected, found, ..
+        } => (
+            format!("unknown field `{found}`{at}"),
+            Some(did_you_mean(found, expected.iter().copied()).unwrap_or_else(|| one_of(expected))),
+        ),
+        E::NoSuchEnumVariant {
+            expected, found, ..
+        } => (
+            format!("unknown variant `{found}`{at}"),
+            Some(did_you_mean(found, expected.iter().copied()).unwrap_or_else(|| one_of(expected))),
+        ),
+        E::MissingStructField { field, .. } => (format!("missing field `{field}`{at}"), None),
+        E::DuplicateStructField { field, .. } => {
+            (format!("field `{field}` is written twice{at}"), None)
+        }
+        E::ExceededRecursionLimit => (
+            format!("the value is nested too deeply (more than {RECURSION_LIMIT} levels)"),
+            None,
+        ),
+        E::ExpectedStringEnd => (
+            format!("this string is never closed (a `\"` is missing){at}"),
+            None,
+        ),
+        E::ExpectedInteger => (format!("expected a whole number{at}"), None),
+        E::IntegerOutOfBounds => (format!("the number is out of range{at}"), None),
+        E::TrailingCharacters => (
+            "unexpected text after the end of the scenario".to_string(),
+            None,
+        ),
+        E::Eof => (
+            "the file ends too early (a bracket or parenthesis is not closed?)".to_string(),
+            None,
+        ),
+        other => (format!("{}{at}", lower_first(&other.to_string())), None),
+    };
+    Diagnostic {
+        severity: Severity::Error,
+        span: (start, end),
+        message,
+        help,
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) if c.clone().next().is_some_and(char::is_lowercase) => {
+            f.to_lowercase().chain(c).collect()
+        }
+        Some(f) => std::iter::once(f).chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 /// Lowercase hex sha256 of some bytes.
@@ -79,26 +507,91 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// `tabletop validate`.
-pub fn cmd_validate(args: &crate::cli::ValidateArgs) -> Result<()> {
-    let mut bad = 0;
-    for f in &args.files {
-        match load(f) {
-            Ok(s) => println!("{}: ok ({} agencies)", f.display(), s.spec.agencies.len()),
+/// The report `tabletop validate` prints for some files, and whether all were valid.
+pub fn validate_report(files: &[PathBuf]) -> (String, bool) {
+    let mut out = String::new();
+    let mut summaries = String::new();
+    let mut all_ok = true;
+    for f in files {
+        let file = f.display().to_string();
+        let source = match read_source(f) {
+            Ok(s) => s,
             Err(e) => {
-                eprintln!("{e}");
-                bad += 1;
+                all_ok = false;
+                out.push_str(&format!("{e}\n\n"));
+                summaries.push_str(&format!("{file}: invalid — cannot be read\n"));
+                continue;
+            }
+        };
+        let ex = examine(&source);
+        out.push_str(&diagnostics::render(&file, &source, &ex.diagnostics));
+        let (errors, warnings) = (ex.errors(), ex.warnings());
+        let warn_text = if warnings > 0 {
+            format!(" ({})", plural(warnings, "warning"))
+        } else {
+            String::new()
+        };
+        match (&ex.spec, errors) {
+            (Some(s), 0) => summaries.push_str(&format!(
+                "{file}: ok — {}, {}, {}, {}, {}{warn_text}\n",
+                plural(s.agencies.len(), "agency").replace("agencys", "agencies"),
+                plural(s.partnerships.len(), "partnership"),
+                plural(s.injects.len(), "inject"),
+                plural(s.objectives.len(), "objective"),
+                plural(s.variants.len(), "variant"),
+            )),
+            _ => {
+                all_ok = false;
+                summaries.push_str(&format!(
+                    "{file}: invalid — {}{}\n",
+                    plural(errors, "error"),
+                    warn_text.replace(" (", ", (")
+                ));
             }
         }
     }
-    if bad > 0 {
-        return Err(Error::Invalid(format!("{bad} file(s) invalid")));
+    out.push_str(&summaries);
+    (out, all_ok)
+}
+
+/// `tabletop validate`.
+pub fn cmd_validate(args: &crate::cli::ValidateArgs) -> Result<()> {
+    let (text, ok) = validate_report(&args.files);
+    if ok {
+        print!("{text}");
+        Ok(())
+    } else {
+        Err(Error::Invalid(text.trim_end().to_string()))
     }
-    Ok(())
+}
+
+/// The starter scenario text with its exercise name set to `name`.
+pub fn starter(name: &str) -> String {
+    let quoted = ron::to_string(&name.to_string()).unwrap_or_else(|_| "\"New exercise\"".into());
+    STARTER.replacen("\"Starter exercise\"", &quoted, 1)
 }
 
 /// `tabletop new`.
 pub fn cmd_new(args: &crate::cli::NewArgs) -> Result<()> {
-    let _ = args;
-    Err(Error::Runtime("`tabletop new` is not yet available".into()))
+    let path = match &args.out {
+        Some(p) => p.clone(),
+        None => PathBuf::from(format!("{}.ron", crate::output::safe_file_name(&args.name))),
+    };
+    if path.exists() && !args.force {
+        return Err(Error::Usage(format!(
+            "{} already exists; pass --force to overwrite it",
+            path.display()
+        )));
+    }
+    let text = starter(&args.name);
+    // The starter must validate as written; a name that breaks it is a usage error.
+    load_str(&path, &text)
+        .map_err(|e| Error::Usage(format!("cannot write a starter named {:?}: {e}", args.name)))?;
+    crate::output::write_atomic(&path, text.as_bytes())?;
+    println!(
+        "wrote {}; check it with `tabletop validate {}`",
+        path.display(),
+        path.display()
+    );
+    Ok(())
 }

@@ -1,0 +1,1278 @@
+//! Semantic checks of a parsed scenario: ids, references, ranges, timing, reachability and
+//! limits. Every problem is reported (up to [`MAX_PROBLEMS`]) with the value path it concerns.
+
+use super::diagnostics::{Problem, Severity, did_you_mean};
+use super::schema::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+/// Problems kept per check; beyond this they are only counted.
+pub const MAX_PROBLEMS: usize = 500;
+
+/// Largest list sizes a scenario may have.
+pub const LIMITS: [(&str, usize); 8] = [
+    ("agencies", 2_000),
+    ("channels", 2_000),
+    ("partnerships", 20_000),
+    ("threats", 500),
+    ("injects", 5_000),
+    ("insiders", 1_000),
+    ("objectives", 500),
+    ("variants", 200),
+];
+
+/// Most ticks a run may have.
+pub const MAX_TICKS: f64 = 100_000.0;
+/// Longest exercise, in hours (365 days).
+pub const MAX_DURATION_H: f64 = 365.0 * 24.0;
+/// Most signals one threat may be expected to emit in a run.
+pub const MAX_SIGNALS: f64 = 1_000_000.0;
+
+/// Result of checking a scenario.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// Problems kept, in the order found.
+    pub problems: Vec<Problem>,
+    /// Problems found beyond [`MAX_PROBLEMS`].
+    pub suppressed: usize,
+}
+
+impl Checked {
+    /// True when some problem is an error.
+    pub fn has_errors(&self) -> bool {
+        self.suppressed > 0 || self.problems.iter().any(|p| p.severity == Severity::Error)
+    }
+}
+
+/// Run every semantic check on `spec`.
+pub fn check(spec: &ScenarioSpec) -> Checked {
+    let mut c = Checker::new(spec);
+    c.run();
+    Checked {
+        problems: c.problems,
+        suppressed: c.suppressed,
+    }
+}
+
+struct Checker<'a> {
+    spec: &'a ScenarioSpec,
+    problems: Vec<Problem>,
+    suppressed: usize,
+    agencies: Rc<BTreeMap<&'a str, &'a AgencySpec>>,
+    channels: Rc<BTreeMap<&'a str, &'a ChannelSpec>>,
+    partnerships: BTreeSet<&'a str>,
+    threats: Rc<BTreeMap<&'a str, &'a ThreatSpec>>,
+    injects: BTreeMap<&'a str, (usize, &'a InjectSpec)>,
+    insiders: BTreeSet<&'a str>,
+    objectives: BTreeSet<&'a str>,
+    duration_h: f64,
+}
+
+fn time_metric(m: &MetricSpec) -> bool {
+    matches!(
+        m,
+        MetricSpec::TimeToDetection(_)
+            | MetricSpec::TimeToFirstShare(_)
+            | MetricSpec::TimeToAction(_)
+            | MetricSpec::RetractionTime(_)
+            | MetricSpec::TimeToPublicWarning(_)
+            | MetricSpec::InsiderDetectionTime(_)
+    )
+}
+
+fn share_metric(m: &MetricSpec) -> bool {
+    matches!(
+        m,
+        MetricSpec::Coverage { .. }
+            | MetricSpec::Resolved(_)
+            | MetricSpec::ProcessedWithinHandoff(_)
+            | MetricSpec::MinTrust
+            | MetricSpec::MeanTrust
+    )
+}
+
+fn fmt_h(h: f64) -> String {
+    if h >= 48.0 && (h / 24.0).fract() == 0.0 {
+        format!("{} days", h / 24.0)
+    } else {
+        format!("{} h", (h * 1000.0).round() / 1000.0)
+    }
+}
+
+/// Mean of a time distribution in hours, when meaningful.
+fn dist_mean_h(d: &Dist<Duration>) -> f64 {
+    match d {
+        Dist::Fixed(v) => v.hours(),
+        Dist::Uniform { min, max } => (min.hours() + max.hours()) / 2.0,
+        Dist::Triangular { min, mode, max } => (min.hours() + mode.hours() + max.hours()) / 3.0,
+        Dist::Exponential { mean } => mean.hours(),
+        Dist::LogNormal { median, .. } => median.hours(),
+        Dist::Weibull { scale, .. } => scale.hours(),
+    }
+}
+
+impl<'a> Checker<'a> {
+    fn new(spec: &'a ScenarioSpec) -> Self {
+        Checker {
+            spec,
+            problems: Vec::new(),
+            suppressed: 0,
+            agencies: Rc::new(spec.agencies.iter().map(|a| (a.id.as_str(), a)).collect()),
+            channels: Rc::new(spec.channels.iter().map(|c| (c.id.as_str(), c)).collect()),
+            partnerships: spec.partnerships.iter().map(|p| p.id.as_str()).collect(),
+            threats: Rc::new(spec.threats.iter().map(|t| (t.id.as_str(), t)).collect()),
+            injects: spec
+                .injects
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.id.as_str(), (i, x)))
+                .collect(),
+            insiders: spec.insiders.iter().map(|i| i.id.as_str()).collect(),
+            objectives: spec.objectives.iter().map(|o| o.id.as_str()).collect(),
+            duration_h: spec.exercise.duration.hours(),
+        }
+    }
+
+    fn push(
+        &mut self,
+        severity: Severity,
+        path: String,
+        message: String,
+        help: impl FnOnce() -> Option<String>,
+    ) {
+        if self.problems.len() >= MAX_PROBLEMS {
+            self.suppressed += 1;
+            return;
+        }
+        self.problems.push(Problem {
+            severity,
+            path,
+            message,
+            help: help(),
+        });
+    }
+
+    fn error(&mut self, path: String, message: String) {
+        self.push(Severity::Error, path, message, || None);
+    }
+
+    fn warn(&mut self, path: String, message: String) {
+        self.push(Severity::Warning, path, message, || None);
+    }
+
+    // ---- generic value checks -------------------------------------------------------------
+
+    fn finite(&mut self, path: &str, v: f64) -> bool {
+        if v.is_finite() {
+            true
+        } else {
+            self.error(path.to_string(), format!("`{v}` is not a finite number"));
+            false
+        }
+    }
+
+    fn prob(&mut self, path: String, v: f64) {
+        if self.finite(&path, v) && !(0.0..=1.0).contains(&v) {
+            self.error(path, format!("probability {v} is outside [0, 1]"));
+        }
+    }
+
+    fn nonneg(&mut self, path: String, v: f64, what: &str) {
+        if self.finite(&path, v) && v < 0.0 {
+            self.error(path, format!("{what} must be ≥ 0, found {v}"));
+        }
+    }
+
+    fn positive(&mut self, path: String, v: f64, what: &str) {
+        if self.finite(&path, v) && v <= 0.0 {
+            self.error(path, format!("{what} must be > 0, found {v}"));
+        }
+    }
+
+    fn dur(&mut self, path: String, d: Duration, what: &str, strictly_positive: bool) {
+        let v = d.raw();
+        if !self.finite(&path, v) {
+            return;
+        }
+        if strictly_positive && v <= 0.0 {
+            self.error(
+                path,
+                format!(
+                    "{what} must be longer than zero, found {}",
+                    fmt_h(d.hours())
+                ),
+            );
+        } else if v < 0.0 {
+            self.error(
+                path,
+                format!("{what} must not be negative, found {}", fmt_h(d.hours())),
+            );
+        }
+    }
+
+    fn dist(&mut self, path: &str, d: &Dist<Duration>, what: &str) {
+        let f = |s: &str| format!("{path}.{s}");
+        match d {
+            Dist::Fixed(v) => self.dur(format!("{path}.0"), *v, what, false),
+            Dist::Uniform { min, max } => {
+                self.dur(f("min"), *min, "the minimum", false);
+                self.dur(f("max"), *max, "the maximum", false);
+                if min.hours() > max.hours() {
+                    self.error(
+                        f("max"),
+                        format!(
+                            "{what}: max ({}) is below min ({})",
+                            fmt_h(max.hours()),
+                            fmt_h(min.hours())
+                        ),
+                    );
+                }
+            }
+            Dist::Triangular { min, mode, max } => {
+                self.dur(f("min"), *min, "the minimum", false);
+                self.dur(f("mode"), *mode, "the mode", false);
+                self.dur(f("max"), *max, "the maximum", false);
+                if !(min.hours() <= mode.hours() && mode.hours() <= max.hours()) {
+                    self.error(
+                        f("mode"),
+                        format!(
+                            "{what}: need min ≤ mode ≤ max, found {} / {} / {}",
+                            fmt_h(min.hours()),
+                            fmt_h(mode.hours()),
+                            fmt_h(max.hours())
+                        ),
+                    );
+                }
+            }
+            Dist::Exponential { mean } => self.dur(f("mean"), *mean, "the mean", true),
+            Dist::LogNormal { median, p95 } => {
+                self.dur(f("median"), *median, "the median", true);
+                self.dur(f("p95"), *p95, "the 95th percentile", true);
+                if median.hours() > p95.hours() {
+                    self.error(
+                        f("p95"),
+                        format!(
+                            "{what}: p95 ({}) is below the median ({})",
+                            fmt_h(p95.hours()),
+                            fmt_h(median.hours())
+                        ),
+                    );
+                }
+            }
+            Dist::Weibull { shape, scale } => {
+                self.positive(f("shape"), *shape, "the Weibull shape");
+                self.dur(f("scale"), *scale, "the Weibull scale", true);
+            }
+        }
+    }
+
+    fn reliability(&mut self, path: &str, r: &Option<ReliabilitySpec>) {
+        if let Some(r) = r {
+            self.dur(format!("{path}.mtbf"), r.mtbf, "mtbf", true);
+            self.dur(format!("{path}.mttr"), r.mttr, "mttr", true);
+        }
+    }
+
+    fn id_format(&mut self, path: String, id: &str, what: &str) {
+        if id.is_empty() {
+            self.error(path, format!("{what} id is empty"));
+        } else if !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            self.error(
+                path,
+                format!("{what} id \"{id}\" may hold only letters, digits, `_` and `-`"),
+            );
+        }
+    }
+
+    fn duplicates<'s>(&mut self, list: &str, ids: impl Iterator<Item = &'s str>, what: &str) {
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, id) in ids.enumerate() {
+            if let Some(first) = seen.get(id) {
+                self.error(
+                    format!("{list}[{i}].id"),
+                    format!("duplicate {what} id \"{id}\" (first used by {list}[{first}])"),
+                );
+            } else {
+                seen.insert(id, i);
+                self.id_format(format!("{list}[{i}].id"), id, what);
+            }
+        }
+    }
+
+    fn reference<V>(
+        &mut self,
+        path: String,
+        id: &str,
+        known: &BTreeMap<&str, V>,
+        what: &str,
+    ) -> bool {
+        if known.contains_key(id) {
+            return true;
+        }
+        let keys: Vec<&str> = known.keys().copied().collect();
+        self.push(
+            Severity::Error,
+            path,
+            format!("unknown {what} \"{id}\""),
+            || did_you_mean(id, keys),
+        );
+        false
+    }
+
+    fn reference_set(
+        &mut self,
+        path: String,
+        id: &str,
+        known: &BTreeSet<&str>,
+        what: &str,
+    ) -> bool {
+        if known.contains(id) {
+            return true;
+        }
+        let keys: Vec<&str> = known.iter().copied().collect();
+        self.push(
+            Severity::Error,
+            path,
+            format!("unknown {what} \"{id}\""),
+            || did_you_mean(id, keys),
+        );
+        false
+    }
+
+    fn agency(&mut self, path: String, id: &str) -> bool {
+        let known = Rc::clone(&self.agencies);
+        self.reference(path, id, &known, "agency")
+    }
+
+    fn threat(&mut self, path: String, id: &str) -> bool {
+        let known = Rc::clone(&self.threats);
+        self.reference(path, id, &known, "threat")
+    }
+
+    // ---- the checks -----------------------------------------------------------------------
+
+    fn run(&mut self) {
+        self.limits();
+        self.exercise();
+        self.model();
+        let s = self.spec;
+        self.duplicates(
+            "agencies",
+            s.agencies.iter().map(|a| a.id.as_str()),
+            "agency",
+        );
+        self.duplicates(
+            "channels",
+            s.channels.iter().map(|a| a.id.as_str()),
+            "channel",
+        );
+        self.duplicates(
+            "partnerships",
+            s.partnerships.iter().map(|a| a.id.as_str()),
+            "partnership",
+        );
+        self.duplicates("threats", s.threats.iter().map(|a| a.id.as_str()), "threat");
+        self.duplicates("injects", s.injects.iter().map(|a| a.id.as_str()), "inject");
+        self.duplicates(
+            "insiders",
+            s.insiders.iter().map(|a| a.id.as_str()),
+            "insider",
+        );
+        self.duplicates(
+            "objectives",
+            s.objectives.iter().map(|a| a.id.as_str()),
+            "objective",
+        );
+        self.duplicates(
+            "variants",
+            s.variants.iter().map(|a| a.id.as_str()),
+            "variant",
+        );
+        self.agencies_check();
+        self.channels_check();
+        self.partnerships_check();
+        self.threats_check();
+        self.injects_check();
+        self.insiders_check();
+        self.objectives_check();
+        self.variants_check();
+    }
+
+    fn limits(&mut self) {
+        let s = self.spec;
+        let sizes = [
+            s.agencies.len(),
+            s.channels.len(),
+            s.partnerships.len(),
+            s.threats.len(),
+            s.injects.len(),
+            s.insiders.len(),
+            s.objectives.len(),
+            s.variants.len(),
+        ];
+        for ((list, max), n) in LIMITS.iter().zip(sizes) {
+            if n > *max {
+                self.error(
+                    list.to_string(),
+                    format!("too many {list}: {n}, the limit is {max}"),
+                );
+            }
+        }
+        for (list, n) in [
+            ("agencies", s.agencies.len()),
+            ("threats", s.threats.len()),
+            ("objectives", s.objectives.len()),
+        ] {
+            if n == 0 {
+                self.error(
+                    list.to_string(),
+                    format!("the scenario needs at least one of `{list}`"),
+                );
+            }
+        }
+    }
+
+    fn exercise(&mut self) {
+        let e = &self.spec.exercise;
+        let n = e.name.chars().count();
+        if n == 0 || n > 200 || e.name.trim().is_empty() {
+            self.error(
+                "exercise.name".into(),
+                format!("the exercise name must have 1–200 characters, found {n}"),
+            );
+        }
+        self.dur(
+            "exercise.duration".into(),
+            e.duration,
+            "the exercise duration",
+            true,
+        );
+        self.dur("exercise.tick".into(), e.tick, "the tick", true);
+        let (d, t) = (e.duration.hours(), e.tick.hours());
+        if d.is_finite() && d > MAX_DURATION_H {
+            self.error(
+                "exercise.duration".into(),
+                format!("the exercise lasts {}, the limit is 365 days", fmt_h(d)),
+            );
+        }
+        if d > 0.0 && t > 0.0 && d.is_finite() && t.is_finite() {
+            if t > d {
+                self.error(
+                    "exercise.tick".into(),
+                    format!(
+                        "the tick ({}) is longer than the exercise ({})",
+                        fmt_h(t),
+                        fmt_h(d)
+                    ),
+                );
+            } else if d / t > MAX_TICKS {
+                self.error(
+                    "exercise.tick".into(),
+                    format!(
+                        "{} ticks per run; the limit is 100,000 (use a longer tick)",
+                        (d / t).ceil()
+                    ),
+                );
+            }
+        }
+    }
+
+    fn model(&mut self) {
+        let m = &self.spec.model;
+        self.prob("model.trust_gain".into(), m.trust_gain);
+        if self.finite("model.negativity_bias", m.negativity_bias) && m.negativity_bias < 1.0 {
+            self.error(
+                "model.negativity_bias".into(),
+                format!("negativity_bias must be ≥ 1, found {}", m.negativity_bias),
+            );
+        }
+        self.positive(
+            "model.signal_sensitivity".into(),
+            m.signal_sensitivity,
+            "signal_sensitivity",
+        );
+        self.prob("model.damage_rate".into(), m.damage_rate);
+        self.dur(
+            "model.equity_window".into(),
+            m.equity_window,
+            "the equity window",
+            true,
+        );
+        if m.default_corroboration == 0 {
+            self.error(
+                "model.default_corroboration".into(),
+                "default_corroboration must be ≥ 1".into(),
+            );
+        }
+    }
+
+    fn agencies_check(&mut self) {
+        let s = self.spec;
+        let mut in_partnership: BTreeSet<&str> = BTreeSet::new();
+        for p in &s.partnerships {
+            in_partnership.insert(&p.from);
+            in_partnership.insert(&p.to);
+        }
+        for (i, a) in s.agencies.iter().enumerate() {
+            let p = format!("agencies[{i}]");
+            if a.analysts == 0 || a.analysts > 10_000 {
+                self.error(
+                    format!("{p}.analysts"),
+                    format!("analysts must be 1–10,000, found {}", a.analysts),
+                );
+            }
+            self.dist(
+                &format!("{p}.service_time"),
+                &a.service_time,
+                "the service time",
+            );
+            for (k, v) in &a.collection {
+                self.prob(format!("{p}.collection[{k:?}]"), *v);
+            }
+            self.reliability(&format!("{p}.reliability"), &a.reliability);
+            self.prob(format!("{p}.monitoring"), a.monitoring);
+            self.prob(format!("{p}.handling_compliance"), a.handling_compliance);
+            if let Some(pr) = &a.processing {
+                self.nonneg(format!("{p}.processing.per_hour"), pr.per_hour, "per_hour");
+                self.nonneg(format!("{p}.processing.shelter"), pr.shelter, "shelter");
+            }
+            for (j, d) in a.depends_on.iter().enumerate() {
+                let dp = format!("{p}.depends_on[{j}].partner");
+                if d.partner == a.id {
+                    self.error(dp, format!("agency \"{}\" depends on itself", a.id));
+                } else {
+                    self.agency(dp, &d.partner);
+                }
+            }
+            if s.agencies.len() > 1 && !in_partnership.contains(a.id.as_str()) {
+                self.warn(
+                    format!("{p}.id"),
+                    format!(
+                        "agency \"{}\" is in no partnership: it can share with no one",
+                        a.id
+                    ),
+                );
+            }
+        }
+    }
+
+    fn channels_check(&mut self) {
+        for (i, c) in self.spec.channels.iter().enumerate() {
+            let p = format!("channels[{i}]");
+            self.dist(&format!("{p}.latency"), &c.latency, "the latency");
+            self.reliability(&format!("{p}.reliability"), &c.reliability);
+        }
+    }
+
+    /// A channel is usable by an agency when it carries nothing above what the agency may
+    /// hold; unclassified and CUI networks need no clearance.
+    fn usable(channel: &ChannelSpec, agency: &AgencySpec) -> bool {
+        channel.max_class <= agency.clearance.max(Classification::Cui)
+    }
+
+    fn partnerships_check(&mut self) {
+        let s = self.spec;
+        for (i, pt) in s.partnerships.iter().enumerate() {
+            let p = format!("partnerships[{i}]");
+            let from_ok = self.agency(format!("{p}.from"), &pt.from);
+            let to_ok = self.agency(format!("{p}.to"), &pt.to);
+            if pt.from == pt.to {
+                self.error(
+                    format!("{p}.to"),
+                    format!(
+                        "partnership \"{}\" links agency \"{}\" to itself",
+                        pt.id, pt.to
+                    ),
+                );
+            }
+            if pt.channels.is_empty() {
+                self.error(
+                    format!("{p}.channels"),
+                    format!("partnership \"{}\" lists no channel", pt.id),
+                );
+            }
+            let mut known = Vec::new();
+            for (j, c) in pt.channels.iter().enumerate() {
+                let chans = Rc::clone(&self.channels);
+                if self.reference(format!("{p}.channels[{j}]"), c, &chans, "channel") {
+                    known.push((j, chans[c.as_str()]));
+                }
+            }
+            if from_ok && to_ok && pt.from != pt.to {
+                let (a, b) = (
+                    self.agencies[pt.from.as_str()],
+                    self.agencies[pt.to.as_str()],
+                );
+                let mut any_both = false;
+                for (j, ch) in &known {
+                    let (ua, ub) = (Self::usable(ch, a), Self::usable(ch, b));
+                    any_both |= ua && ub;
+                    if !ua && !ub {
+                        self.error(format!("{p}.channels[{j}]"), format!("channel \"{}\" carries up to {:?}, above the clearance of both \"{}\" ({:?}) and \"{}\" ({:?})", ch.id, ch.max_class, a.id, a.clearance, b.id, b.clearance));
+                    }
+                }
+                if !known.is_empty() && !any_both && known.len() == pt.channels.len() {
+                    self.error(format!("{p}.channels"), format!("partnership \"{}\" has no channel both \"{}\" and \"{}\" can use (classified channels need a cleared agency at each end)", pt.id, a.id, b.id));
+                }
+                // Warn when the channels cannot carry the items the receiving end needs.
+                if let Some(top) = known.iter().map(|(_, c)| c.max_class).max() {
+                    let needy = |ag: &AgencySpec, k: ThreatKind| {
+                        ag.needs.contains(&k) || ag.acts_on.contains(&k)
+                    };
+                    let too_high: Vec<&str> = s
+                        .threats
+                        .iter()
+                        .filter(|t| t.marking.class > top)
+                        .filter(|t| {
+                            needy(b, t.kind)
+                                || (pt.direction == Direction::Mutual && needy(a, t.kind))
+                        })
+                        .map(|t| t.id.as_str())
+                        .collect();
+                    if !too_high.is_empty() {
+                        self.warn(format!("{p}.channels"), format!("partnership \"{}\" carries at most {top:?}, but threat(s) {} that an end needs are marked higher", pt.id, quoted(&too_high)));
+                    }
+                }
+                // TLP:RED to a partner that does not always honour markings.
+                if pt.max_tlp == Tlp::Red {
+                    let mut receivers = vec![b];
+                    if pt.direction == Direction::Mutual {
+                        receivers.push(a);
+                    }
+                    for r in receivers {
+                        if r.handling_compliance < 1.0 {
+                            self.warn(format!("{p}.max_tlp"), format!("partnership \"{}\" passes TLP:RED to \"{}\", whose handling_compliance is {} (< 1): red items may be re-shared", pt.id, r.id, r.handling_compliance));
+                        }
+                    }
+                }
+            }
+            self.prob(format!("{p}.trust"), pt.trust);
+            self.prob(format!("{p}.share_probability"), pt.share_probability);
+            if self.finite(&format!("{p}.withdraw_below"), pt.withdraw_below)
+                && !(0.0..1.0).contains(&pt.withdraw_below)
+            {
+                self.error(
+                    format!("{p}.withdraw_below"),
+                    format!(
+                        "withdraw_below must be in [0, 1), found {}",
+                        pt.withdraw_below
+                    ),
+                );
+            }
+            self.positive(
+                format!("{p}.expected_equity"),
+                pt.expected_equity,
+                "expected_equity",
+            );
+            for (j, lb) in pt.legal_barriers.iter().enumerate() {
+                self.prob(
+                    format!("{p}.legal_barriers[{j}].block_probability"),
+                    lb.block_probability,
+                );
+                self.dur(
+                    format!("{p}.legal_barriers[{j}].delay"),
+                    lb.delay,
+                    "the legal delay",
+                    false,
+                );
+            }
+            for (j, b) in pt.benefits.iter().enumerate() {
+                let bp = format!("{p}.benefits[{j}]");
+                match b {
+                    BenefitSpec::ExtendedCollection { probability, .. } => {
+                        self.prob(format!("{bp}.probability"), *probability)
+                    }
+                    BenefitSpec::Technology { speedup } => {
+                        if self.finite(&format!("{bp}.speedup"), *speedup)
+                            && !(0.0..=0.95).contains(speedup)
+                        {
+                            self.error(
+                                format!("{bp}.speedup"),
+                                format!("speedup must be in [0, 0.95], found {speedup}"),
+                            );
+                        }
+                    }
+                    BenefitSpec::RegionalKnowledge {
+                        screening_bonus, ..
+                    } => self.prob(format!("{bp}.screening_bonus"), *screening_bonus),
+                    BenefitSpec::ResourceAugmentation {
+                        processing_per_hour,
+                        shelter,
+                        ..
+                    } => {
+                        self.nonneg(
+                            format!("{bp}.processing_per_hour"),
+                            *processing_per_hour,
+                            "processing_per_hour",
+                        );
+                        self.nonneg(format!("{bp}.shelter"), *shelter, "shelter");
+                    }
+                }
+            }
+        }
+    }
+
+    fn threats_check(&mut self) {
+        let s = self.spec;
+        for (i, t) in s.threats.iter().enumerate() {
+            let p = format!("threats[{i}]");
+            self.prob(format!("{p}.truth_probability"), t.truth_probability);
+            self.dur(format!("{p}.start"), t.start, "the start", false);
+            if t.start.hours() >= self.duration_h && self.duration_h > 0.0 {
+                self.warn(
+                    format!("{p}.start"),
+                    format!(
+                        "threat \"{}\" starts at {}, after the exercise ends ({})",
+                        t.id,
+                        fmt_h(t.start.hours()),
+                        fmt_h(self.duration_h)
+                    ),
+                );
+            }
+            self.dist(
+                &format!("{p}.signal_interval"),
+                &t.signal_interval,
+                "the signal interval",
+            );
+            let mean = dist_mean_h(&t.signal_interval);
+            if mean.is_finite() && self.duration_h.is_finite() {
+                if mean <= 0.0 {
+                    self.error(format!("{p}.signal_interval"), format!("threat \"{}\": the time between signals must be longer than zero on average", t.id));
+                } else if self.duration_h / mean > MAX_SIGNALS {
+                    self.error(format!("{p}.signal_interval"), format!("threat \"{}\" would emit about {:.0} signals per run; the limit is 1,000,000", t.id, self.duration_h / mean));
+                }
+            }
+            for (j, a) in t.observed_by.iter().enumerate() {
+                self.agency(format!("{p}.observed_by[{j}]"), a);
+            }
+            self.positive(format!("{p}.sensitivity"), t.sensitivity, "sensitivity");
+            if let Some(d) = t.perishability {
+                self.dur(format!("{p}.perishability"), d, "perishability", true);
+            }
+            if let Some(d) = &t.deadline {
+                self.dist(&format!("{p}.deadline"), d, "the deadline");
+            }
+            self.dur(
+                format!("{p}.tipoff_advance"),
+                t.tipoff_advance,
+                "tipoff_advance",
+                false,
+            );
+            let r = &t.response;
+            if r.corroboration == Some(0) {
+                self.error(
+                    format!("{p}.response.corroboration"),
+                    "corroboration must be ≥ 1".into(),
+                );
+            }
+            self.dist(
+                &format!("{p}.response.time_to_act"),
+                &r.time_to_act,
+                "the time to act",
+            );
+            self.prob(
+                format!("{p}.response.success_probability"),
+                r.success_probability,
+            );
+            if let Some(sg) = &t.surge {
+                self.positive(format!("{p}.surge.total"), sg.total, "the surge total");
+                self.dur(
+                    format!("{p}.surge.midpoint"),
+                    sg.midpoint,
+                    "the midpoint",
+                    false,
+                );
+                self.dur(format!("{p}.surge.spread"), sg.spread, "the spread", true);
+                self.dur(
+                    format!("{p}.surge.handoff"),
+                    sg.handoff,
+                    "the hand-off deadline",
+                    true,
+                );
+                if t.kind != ThreatKind::Migration {
+                    self.warn(
+                        format!("{p}.surge"),
+                        format!(
+                            "threat \"{}\" has a surge but is of kind {:?}, not Migration",
+                            t.id, t.kind
+                        ),
+                    );
+                }
+            }
+            // Observability: some agency collects on it, or an inject signals it.
+            let collectors = s.agencies.iter().any(|a| {
+                (t.observed_by.is_empty() || t.observed_by.contains(&a.id))
+                    && a.collection.get(&t.kind).is_some_and(|&p| p > 0.0)
+            });
+            let signalled = s.injects.iter().any(|x| {
+                x.enabled && matches!(&x.effect, EffectSpec::Signal { threat, .. } | EffectSpec::FalseReport { threat, .. } if threat == &t.id)
+            });
+            if !collectors && !signalled {
+                self.warn(format!("{p}.id"), format!("no agency can observe threat \"{}\": none collects on {:?}{} and no inject signals it", t.id, t.kind, if t.observed_by.is_empty() { "" } else { " among observed_by" }));
+            }
+            if !s.agencies.iter().any(|a| a.acts_on.contains(&t.kind)) {
+                self.warn(
+                    format!("{p}.kind"),
+                    format!(
+                        "no agency acts on {:?} threats: threat \"{}\" can never be resolved",
+                        t.kind, t.id
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Inject ids whose trigger can fire, and why the others cannot.
+    fn firing(&self) -> (BTreeSet<&'a str>, BTreeMap<&'a str, String>) {
+        let s = self.spec;
+        let mut can: BTreeSet<&str> = BTreeSet::new();
+        let mut why: BTreeMap<&str, String> = BTreeMap::new();
+        // Direct triggers first.
+        for x in &s.injects {
+            if !x.enabled {
+                why.insert(&x.id, format!("inject \"{}\" is disabled", x.id));
+                continue;
+            }
+            match &x.trigger {
+                TriggerSpec::At(t) if t.hours() <= self.duration_h && t.hours() >= 0.0 => {
+                    can.insert(&x.id);
+                }
+                TriggerSpec::Contingency { by, .. }
+                    if by.hours() <= self.duration_h && by.hours() >= 0.0 =>
+                {
+                    can.insert(&x.id);
+                }
+                TriggerSpec::WhenMetric { metric, at_least }
+                    if self.metric_reachable(metric, *at_least).is_none() =>
+                {
+                    can.insert(&x.id);
+                }
+                TriggerSpec::AfterInject { .. } => {}
+                _ => {
+                    why.insert(&x.id, format!("inject \"{}\" can never fire", x.id));
+                }
+            }
+        }
+        // Propagate along AfterInject until nothing changes.
+        loop {
+            let mut changed = false;
+            for x in &s.injects {
+                if let TriggerSpec::AfterInject { inject, .. } = &x.trigger
+                    && x.enabled
+                    && !can.contains(x.id.as_str())
+                    && can.contains(inject.as_str())
+                {
+                    can.insert(&x.id);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        (can, why)
+    }
+
+    /// None when `metric ≥ at_least` can happen; otherwise why not.
+    fn metric_reachable(&self, metric: &TriggerMetric, at_least: f64) -> Option<String> {
+        if !at_least.is_finite() {
+            return Some(format!("the threshold {at_least} is not finite"));
+        }
+        let n_ag = self.spec.agencies.len() as f64;
+        match metric {
+            TriggerMetric::AgenciesInformed(_) if at_least > n_ag => Some(format!(
+                "AgenciesInformed can reach at most {n_ag} (the number of agencies), but the trigger waits for {at_least}"
+            )),
+            TriggerMetric::Withdrawals if at_least > n_ag + self.spec.partnerships.len() as f64 => {
+                Some(format!(
+                    "Withdrawals can reach at most {} (agencies + partnerships), but the trigger waits for {at_least}",
+                    n_ag + self.spec.partnerships.len() as f64
+                ))
+            }
+            TriggerMetric::HoursSinceDetection(_) if at_least > self.duration_h => Some(format!(
+                "HoursSinceDetection cannot exceed the exercise length ({} h), but the trigger waits for {at_least}",
+                self.duration_h
+            )),
+            _ => None,
+        }
+    }
+
+    fn injects_check(&mut self) {
+        let s = self.spec;
+        let mut numbers: BTreeMap<u32, usize> = BTreeMap::new();
+        let (can, _) = self.firing();
+        let inject_ids: BTreeMap<&str, ()> = self.injects.keys().map(|k| (*k, ())).collect();
+        let partnerships = self.partnerships.clone();
+        let insiders = self.insiders.clone();
+        let objectives = self.objectives.clone();
+        let channels = Rc::clone(&self.channels);
+        for (i, x) in s.injects.iter().enumerate() {
+            let p = format!("injects[{i}]");
+            if x.number == 0 {
+                self.error(format!("{p}.number"), "inject numbers start at 1".into());
+            }
+            if let Some(first) = numbers.get(&x.number) {
+                self.error(
+                    format!("{p}.number"),
+                    format!(
+                        "duplicate inject number {} (first used by injects[{first}])",
+                        x.number
+                    ),
+                );
+            } else {
+                numbers.insert(x.number, i);
+            }
+            self.prob(format!("{p}.probability"), x.probability);
+            if let Some(d) = x.duration {
+                self.dur(format!("{p}.duration"), d, "the inject duration", true);
+            }
+            for (j, a) in x.to.iter().enumerate() {
+                self.agency(format!("{p}.to[{j}]"), a);
+            }
+            for (j, o) in x.objectives.iter().enumerate() {
+                self.reference_set(format!("{p}.objectives[{j}]"), o, &objectives, "objective");
+            }
+            // Trigger.
+            let tp = format!("{p}.trigger");
+            match &x.trigger {
+                TriggerSpec::At(t) => {
+                    self.dur(format!("{tp}.0"), *t, "the inject time", false);
+                    if t.hours() > self.duration_h {
+                        self.error(
+                            format!("{tp}.0"),
+                            format!(
+                                "inject \"{}\" is scheduled at {}, after the exercise ends ({})",
+                                x.id,
+                                fmt_h(t.hours()),
+                                fmt_h(self.duration_h)
+                            ),
+                        );
+                    }
+                }
+                TriggerSpec::AfterInject { inject, delay } => {
+                    self.dur(format!("{tp}.delay"), *delay, "the delay", false);
+                    if inject == &x.id {
+                        self.error(
+                            format!("{tp}.inject"),
+                            format!("inject \"{}\" waits for itself: it can never fire", x.id),
+                        );
+                    } else if self.reference(format!("{tp}.inject"), inject, &inject_ids, "inject")
+                        && x.enabled
+                        && !can.contains(x.id.as_str())
+                    {
+                        let target = self.injects[inject.as_str()].1;
+                        let reason = if !target.enabled {
+                            format!("inject \"{inject}\" it waits for is disabled")
+                        } else if self.in_cycle(&x.id) {
+                            format!(
+                                "it is part of an AfterInject cycle ({})",
+                                self.cycle_text(&x.id)
+                            )
+                        } else {
+                            format!("inject \"{inject}\" it waits for can never fire")
+                        };
+                        self.error(
+                            format!("{tp}.inject"),
+                            format!("inject \"{}\" can never fire: {reason}", x.id),
+                        );
+                    }
+                }
+                TriggerSpec::WhenMetric { metric, at_least } => {
+                    match metric {
+                        TriggerMetric::AgenciesInformed(t)
+                        | TriggerMetric::HoursSinceDetection(t) => {
+                            self.threat(format!("{tp}.metric.0"), t);
+                        }
+                        _ => {}
+                    }
+                    if let Some(why) = self.metric_reachable(metric, *at_least) {
+                        self.error(
+                            format!("{tp}.at_least"),
+                            format!("inject \"{}\" can never fire: {why}", x.id),
+                        );
+                    }
+                }
+                TriggerSpec::Contingency { unless, by } => {
+                    self.dur(format!("{tp}.by"), *by, "the contingency time", false);
+                    if by.hours() > self.duration_h {
+                        self.error(format!("{tp}.by"), format!("contingency inject \"{}\" is checked at {}, after the exercise ends ({})", x.id, fmt_h(by.hours()), fmt_h(self.duration_h)));
+                    }
+                    let up = format!("{tp}.unless.0");
+                    match unless {
+                        Condition::Detected(t) | Condition::Shared(t) | Condition::Acted(t) => {
+                            if self.threat(up.clone(), t) {
+                                let th = self.threats[t.as_str()];
+                                if th.start.hours() >= by.hours() {
+                                    self.warn(up, format!("contingency inject \"{}\" always fires: threat \"{t}\" starts at {}, not before `by` ({})", x.id, fmt_h(th.start.hours()), fmt_h(by.hours())));
+                                }
+                            }
+                        }
+                        Condition::InjectFired(id) => {
+                            if self.reference(up.clone(), id, &inject_ids, "inject")
+                                && !can.contains(id.as_str())
+                            {
+                                self.warn(up, format!("contingency inject \"{}\" always fires: inject \"{id}\" can never fire", x.id));
+                            }
+                        }
+                    }
+                }
+            }
+            // Effect.
+            let ep = format!("{p}.effect");
+            match &x.effect {
+                EffectSpec::Signal { threat, at } | EffectSpec::FalseReport { threat, at } => {
+                    self.threat(format!("{ep}.threat"), threat);
+                    self.agency(format!("{ep}.at"), at);
+                }
+                EffectSpec::AgencyOutage(a) => {
+                    self.agency(format!("{ep}.0"), a);
+                }
+                EffectSpec::ChannelOutage(c) | EffectSpec::ChannelCompromise(c) => {
+                    self.reference(format!("{ep}.0"), c, &channels, "channel");
+                }
+                EffectSpec::DegradedCapacity { agency, factor } => {
+                    self.agency(format!("{ep}.agency"), agency);
+                    if self.finite(&format!("{ep}.factor"), *factor)
+                        && !(*factor > 0.0 && *factor <= 1.0)
+                    {
+                        self.error(
+                            format!("{ep}.factor"),
+                            format!("the capacity factor must be in (0, 1], found {factor}"),
+                        );
+                    }
+                }
+                EffectSpec::Withdrawal(id) | EffectSpec::LegalHold(id) => {
+                    self.reference_set(format!("{ep}.0"), id, &partnerships, "partnership");
+                }
+                EffectSpec::InsiderAction(id) => {
+                    self.reference_set(format!("{ep}.0"), id, &insiders, "insider");
+                }
+                EffectSpec::PublicWarning { threat, by } => {
+                    self.threat(format!("{ep}.threat"), threat);
+                    self.agency(format!("{ep}.by"), by);
+                }
+                EffectSpec::AdvanceDeadline { threat, by } => {
+                    self.dur(format!("{ep}.by"), *by, "the advance", false);
+                    if self.threat(format!("{ep}.threat"), threat)
+                        && self.threats[threat.as_str()].deadline.is_none()
+                    {
+                        self.warn(
+                            format!("{ep}.threat"),
+                            format!("threat \"{threat}\" has no deadline to advance"),
+                        );
+                    }
+                }
+                EffectSpec::Note => {}
+            }
+        }
+    }
+
+    fn after_target(&self, id: &str) -> Option<&'a str> {
+        match &self.injects.get(id)?.1.trigger {
+            TriggerSpec::AfterInject { inject, .. } => Some(inject.as_str()),
+            _ => None,
+        }
+    }
+
+    fn in_cycle(&self, id: &str) -> bool {
+        let mut cur = self.after_target(id);
+        for _ in 0..=self.injects.len() {
+            match cur {
+                Some(c) if c == id => return true,
+                Some(c) => cur = self.after_target(c),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    fn cycle_text(&self, id: &str) -> String {
+        let mut names = vec![id.to_string()];
+        let mut cur = self.after_target(id);
+        while let Some(c) = cur {
+            names.push(c.to_string());
+            if c == id || names.len() > self.injects.len() + 1 {
+                break;
+            }
+            cur = self.after_target(c);
+        }
+        names.join(" → ")
+    }
+
+    fn insiders_check(&mut self) {
+        let s = self.spec;
+        for (i, x) in s.insiders.iter().enumerate() {
+            let p = format!("insiders[{i}]");
+            self.agency(format!("{p}.agency"), &x.agency);
+            match &x.action {
+                InsiderActionSpec::Sabotage { outage } => self.dur(
+                    format!("{p}.action.outage"),
+                    *outage,
+                    "the sabotage outage",
+                    true,
+                ),
+                InsiderActionSpec::Disinformation(t) => {
+                    self.threat(format!("{p}.action.0"), t);
+                }
+                InsiderActionSpec::TipOff(t) => {
+                    if self.threat(format!("{p}.action.0"), t)
+                        && self.threats[t.as_str()].deadline.is_none()
+                    {
+                        self.warn(format!("{p}.action.0"), format!("insider \"{}\" tips off threat \"{t}\", which has no deadline to bring forward", x.id));
+                    }
+                }
+                InsiderActionSpec::Leak | InsiderActionSpec::Exfiltration => {}
+            }
+            self.prob(
+                format!("{p}.activation_probability"),
+                x.activation_probability,
+            );
+            self.dur(format!("{p}.start"), x.start, "the start", false);
+            if x.start.hours() >= self.duration_h && self.duration_h > 0.0 {
+                self.warn(
+                    format!("{p}.start"),
+                    format!(
+                        "insider \"{}\" becomes active at {}, after the exercise ends",
+                        x.id,
+                        fmt_h(x.start.hours())
+                    ),
+                );
+            }
+            self.nonneg(
+                format!("{p}.precursors_per_month"),
+                x.precursors_per_month,
+                "precursors_per_month",
+            );
+            self.prob(format!("{p}.report_probability"), x.report_probability);
+            self.nonneg(
+                format!("{p}.actions_per_month"),
+                x.actions_per_month,
+                "actions_per_month",
+            );
+        }
+    }
+
+    fn objectives_check(&mut self) {
+        let s = self.spec;
+        let insiders = self.insiders.clone();
+        for (i, o) in s.objectives.iter().enumerate() {
+            let p = format!("objectives[{i}]");
+            let mp = format!("{p}.metric");
+            let threat_of = |m: &MetricSpec| -> Option<String> {
+                match m {
+                    MetricSpec::TimeToDetection(t)
+                    | MetricSpec::TimeToFirstShare(t)
+                    | MetricSpec::TimeToAction(t)
+                    | MetricSpec::Resolved(t)
+                    | MetricSpec::ProcessedWithinHandoff(t)
+                    | MetricSpec::PeakUnsheltered(t)
+                    | MetricSpec::RetractionTime(t)
+                    | MetricSpec::TimeToPublicWarning(t) => Some(t.clone()),
+                    MetricSpec::Coverage { threat, .. } => Some(threat.clone()),
+                    _ => None,
+                }
+            };
+            let tpath = if matches!(o.metric, MetricSpec::Coverage { .. }) {
+                format!("{mp}.threat")
+            } else {
+                format!("{mp}.0")
+            };
+            let mut references_something = false;
+            if let Some(t) = threat_of(&o.metric) {
+                references_something = true;
+                if self.threat(tpath.clone(), &t) {
+                    let th = self.threats[t.as_str()];
+                    match &o.metric {
+                        MetricSpec::ProcessedWithinHandoff(_) | MetricSpec::PeakUnsheltered(_)
+                            if th.surge.is_none() =>
+                        {
+                            self.error(tpath.clone(), format!("objective \"{}\": this metric is undefined because threat \"{t}\" has no `surge`", o.id));
+                        }
+                        MetricSpec::RetractionTime(_) => {
+                            let false_source = th.truth_probability < 1.0
+                                || s.injects.iter().any(|x| matches!(&x.effect, EffectSpec::FalseReport { threat, .. } if threat == &t))
+                                || s.insiders.iter().any(|x| matches!(&x.action, InsiderActionSpec::Disinformation(th2) if th2 == &t));
+                            if !false_source {
+                                self.error(tpath.clone(), format!("objective \"{}\": RetractionTime is undefined because threat \"{t}\" is always true (truth_probability 1) and no FalseReport inject or Disinformation insider targets it", o.id));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            match &o.metric {
+                MetricSpec::InsiderDetectionTime(id) => {
+                    references_something = true;
+                    self.reference_set(format!("{mp}.0"), id, &insiders, "insider");
+                }
+                MetricSpec::Coverage { within, .. } => {
+                    self.dur(format!("{mp}.within"), *within, "the coverage window", true)
+                }
+                _ => {}
+            }
+            let tp = format!("{p}.target");
+            match o.target {
+                TargetSpec::Within(d) => {
+                    if !time_metric(&o.metric) {
+                        self.error(format!("{tp}.0"), format!("objective \"{}\": `Within` needs a time metric; use AtLeast or AtMost for this one", o.id));
+                    }
+                    self.dur(format!("{tp}.0"), d, "the target time", true);
+                }
+                TargetSpec::AtLeast(v) => {
+                    if self.finite(&format!("{tp}.0"), v) && share_metric(&o.metric) && v > 1.0 {
+                        self.error(format!("{tp}.0"), format!("objective \"{}\" can never be met: this metric is a share in [0, 1], the target asks for at least {v}", o.id));
+                    }
+                }
+                TargetSpec::AtMost(v) => {
+                    if self.finite(&format!("{tp}.0"), v) && v < 0.0 {
+                        self.error(format!("{tp}.0"), format!("objective \"{}\" can never be met: the target asks for at most {v}, below zero", o.id));
+                    }
+                }
+            }
+            let r = o.ratings;
+            for (name, v) in [("p", r.p), ("s", r.s), ("m", r.m)] {
+                self.prob(format!("{p}.ratings.{name}"), v);
+            }
+            if !(r.p >= r.s && r.s >= r.m) {
+                self.error(
+                    format!("{p}.ratings"),
+                    format!(
+                        "rating thresholds must satisfy p ≥ s ≥ m, found p {} s {} m {}",
+                        r.p, r.s, r.m
+                    ),
+                );
+            }
+            let exercised = s.injects.iter().any(|x| x.objectives.contains(&o.id));
+            if !references_something && !exercised {
+                self.warn(
+                    format!("{p}.id"),
+                    format!(
+                        "objective \"{}\" is exercised by no inject and names no threat or insider",
+                        o.id
+                    ),
+                );
+            }
+        }
+    }
+
+    fn variants_check(&mut self) {
+        for (i, v) in self.spec.variants.iter().enumerate() {
+            if v.changes.is_empty() {
+                self.warn(
+                    format!("variants[{i}].changes"),
+                    format!("variant \"{}\" changes nothing", v.id),
+                );
+            }
+        }
+    }
+}
+
+fn quoted(ids: &[&str]) -> String {
+    ids.iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,112 @@
+//! Broken scenarios: every check's rendered diagnostics (insta snapshots) and their line:col.
+
+use std::path::Path;
+use tabletop::Error;
+
+/// Load `tests/fixtures/broken/NAME.ron`; return the rendered report and the line:col the
+/// fixture's `// expect-at: TEXT` header says the culprit sits at (first TEXT below the header).
+fn broken(name: &str) -> (String, String) {
+    let rel = format!("tests/fixtures/broken/{name}.ron");
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(&rel);
+    let text = std::fs::read_to_string(&full).expect("fixture exists");
+    let expect = text
+        .lines()
+        .find_map(|l| l.strip_prefix("// expect-at: "))
+        .expect("fixture has an expect-at header")
+        .to_string();
+    let body_start = text.find("\n(").expect("fixture has a body") + 1;
+    // `|` in the expected text marks the caret position within it (default: its start).
+    let (before, after) = expect.split_once('|').unwrap_or(("", expect.as_str()));
+    let needle = format!("{before}{after}");
+    let at = body_start
+        + text[body_start..]
+            .find(&needle)
+            .expect("expect-at text occurs")
+        + before.len();
+    let line = text[..at].matches('\n').count() + 1;
+    let col = text[..at].rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    let report = match tabletop::scenario::load_str(Path::new(&rel), &text) {
+        Err(Error::Invalid(r)) => r,
+        Err(other) => panic!("{name}: expected an invalid scenario, got {other:?}"),
+        Ok(_) => panic!("{name}: the broken fixture validated"),
+    };
+    (report, format!("--> {rel}:{line}:{col}"))
+}
+
+macro_rules! broken_fixture {
+    ($test:ident, $name:literal) => {
+        #[test]
+        fn $test() {
+            let (report, location) = broken($name);
+            assert!(
+                report.contains(&location),
+                "expected a diagnostic {location} in:\n{report}"
+            );
+            insta::assert_snapshot!($name, report);
+        }
+    };
+}
+
+broken_fixture!(syntax_error_points_at_the_missing_comma, "syntax_error");
+broken_fixture!(
+    truncated_file_points_at_the_unterminated_string,
+    "truncated"
+);
+broken_fixture!(unknown_field_suggests_the_right_name, "unknown_field");
+broken_fixture!(
+    unknown_enum_variant_suggests_the_right_name,
+    "unknown_variant"
+);
+broken_fixture!(wrong_type_points_at_the_value, "wrong_type");
+broken_fixture!(duplicate_id_points_at_the_second_use, "duplicate_id");
+broken_fixture!(
+    unknown_agency_reference_points_at_its_line,
+    "unknown_agency"
+);
+broken_fixture!(
+    unknown_channel_reference_suggests_a_channel,
+    "unknown_channel"
+);
+broken_fixture!(probability_above_one_is_refused, "probability_out_of_range");
+broken_fixture!(zero_mean_latency_is_refused, "non_positive_duration");
+broken_fixture!(inject_after_the_end_is_refused, "inject_after_end");
+broken_fixture!(after_inject_cycle_never_fires, "trigger_never_fires");
+broken_fixture!(
+    unreachable_metric_threshold_never_fires,
+    "metric_never_reached"
+);
+broken_fixture!(surge_metric_without_surge_is_undefined, "undefined_metric");
+broken_fixture!(
+    within_target_needs_a_time_metric,
+    "within_on_non_time_metric"
+);
+broken_fixture!(
+    classified_channel_between_uncleared_agencies_is_refused,
+    "channel_above_clearance"
+);
+broken_fixture!(bad_variant_path_points_at_the_change, "bad_variant_path");
+broken_fixture!(bad_variant_value_points_at_the_value, "bad_variant_value");
+broken_fixture!(
+    variant_that_breaks_the_scenario_points_at_its_change,
+    "variant_breaks_scenario"
+);
+broken_fixture!(list_limit_names_the_list_and_the_limit, "limit_hit");
+
+#[test]
+fn every_semantic_problem_is_reported_in_one_pass() {
+    let (report, _) = broken("duplicate_id");
+    assert_eq!(
+        report.matches("\nerror: ").count() + usize::from(report.starts_with("error: ")),
+        4
+    );
+}
+
+#[test]
+fn warnings_do_not_fail_and_are_kept_apart() {
+    let text = tabletop::scenario::STARTER
+        .replace("id: \"fusion_eoc\",", "id: \"fusion_eoc\", max_tlp: Red,")
+        .replace("id: \"eoc\",", "id: \"eoc\", handling_compliance: 0.8,");
+    let s = tabletop::scenario::load_str(Path::new("w.ron"), &text).expect("warnings only");
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    assert!(s.warnings[0].starts_with("warning: partnership \"fusion_eoc\" passes TLP:RED"));
+}

@@ -23,13 +23,14 @@ const BASE: &str = r#"(
     (id: "isac", name: "Sector ISAC", kind: Isac),
   ],
   channels: [
-    (id: "phone", name: "Phone", max_class: Secret, latency: LogNormal(median: minutes(20), p95: hours(2))),
+    (id: "phone", name: "Phone", max_class: Cui, latency: LogNormal(median: minutes(20), p95: hours(2))),
+    (id: "stu", name: "Secure phone", max_class: Secret, latency: LogNormal(median: minutes(30), p95: hours(3))),
     (id: "hsin", name: "HSIN", max_class: Cui, latency: LogNormal(median: minutes(40), p95: hours(3))),
   ],
   partnerships: [
     (id: "op_fbi", from: "op", to: "fbi", channels: ["phone"], trust: 0.8, share_probability: 0.9, agreement: Mou),
-    (id: "fbi_cisa", from: "fbi", to: "cisa", channels: ["phone"], trust: 0.7, share_probability: 0.8, agreement: Mou),
-    (id: "cisa_fc", from: "cisa", to: "fc", channels: ["hsin", "phone"], agreement: DataSharingAgreement),
+    (id: "fbi_cisa", from: "fbi", to: "cisa", channels: ["stu"], trust: 0.7, share_probability: 0.8, agreement: Mou),
+    (id: "cisa_fc", from: "cisa", to: "fc", channels: ["hsin", "stu"], agreement: DataSharingAgreement),
     (id: "fc_eoc", from: "fc", to: "eoc", channels: ["hsin", "phone"], agreement: Mou),
     (id: "fc_util", from: "fc", to: "util", channels: ["hsin"], agreement: Mou),
     (id: "isac_cisa", from: "isac", to: "cisa", direction: OneWay, channels: ["hsin"], agreement: Cisa2015),

@@ -70,7 +70,7 @@ fn chain(n: usize, p: f64, l: f64, s: f64) -> String {
         r#"(
   exercise: (name: "Chain", duration: hours(200), tick: minutes(30)),
   agencies: [{agencies}],
-  channels: [(id: "c", name: "Wire", max_class: Secret, latency: Fixed(hours({l})))],
+  channels: [(id: "c", name: "Wire", max_class: Cui, latency: Fixed(hours({l})))],
   partnerships: [{links}],
   threats: [(id: "t", name: "Tip", kind: Cyber, signal_interval: Fixed(days(1000)),
              marking: (class: Unclassified, tlp: Green), response: (action: Warn))],
@@ -131,7 +131,7 @@ fn independent_cascade_on_a_star_informs_each_leaf_with_probability_p() {
         r#"(
   exercise: (name: "Star", duration: hours(24), tick: minutes(30)),
   agencies: [{agencies}],
-  channels: [(id: "c", name: "Phone", max_class: Secret, latency: Exponential(mean: minutes(20)))],
+  channels: [(id: "c", name: "Phone", max_class: Cui, latency: Exponential(mean: minutes(20)))],
   partnerships: [{links}],
   threats: [(id: "t", name: "Tip", kind: Plot, signal_interval: Fixed(days(1000)),
              marking: (class: Unclassified, tlp: Green), response: (action: Warn))],

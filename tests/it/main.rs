@@ -1,1 +1,2 @@
 //! Integration tests, one binary: each module covers one area.
+mod report;

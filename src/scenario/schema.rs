@@ -205,6 +205,12 @@ pub struct ModelSpec {
     /// Corroboration items an agency needs before it acts, when the threat does not say.
     /// Default 1.
     pub default_corroboration: u32,
+    /// Probability that a responsible agency analysing a false item recognises it as false and
+    /// retracts it, [0, 1]. Default 0.5.
+    pub false_recognition: f64,
+    /// Fraction by which a public warning cuts later surge arrivals (counter-messaging),
+    /// [0, 1]. Default 0.3.
+    pub counter_messaging: f64,
 }
 
 impl Default for ModelSpec {
@@ -216,6 +222,8 @@ impl Default for ModelSpec {
             damage_rate: 0.1,
             equity_window: Duration::Hours(72.0),
             default_corroboration: 1,
+            false_recognition: 0.5,
+            counter_messaging: 0.3,
         }
     }
 }

@@ -3,9 +3,26 @@
 //! [`Model::new`] compiles a scenario once; [`Model::run`] simulates one run from a
 //! [`RunSeed`] and is cheap enough to call tens of thousands of times.
 
+pub mod agency;
+pub mod clock;
+pub mod compile;
+pub mod failure;
+pub mod flow;
+pub mod inject;
+pub mod insider;
+pub mod metrics;
+pub mod narrative;
 pub mod outcome;
+pub mod partnership;
+pub mod recorder;
+pub mod response;
+pub mod rng;
+pub mod schedule;
+pub mod threat;
 
 pub use outcome::*;
+
+use std::sync::Arc;
 
 use crate::scenario::ValidScenario;
 
@@ -29,48 +46,33 @@ pub struct RunOptions {
 /// A scenario compiled for simulation.
 #[derive(Debug, Clone)]
 pub struct Model {
-    catalog: Catalog,
+    compiled: Arc<compile::Compiled>,
 }
 
 impl Model {
     /// Compile a validated scenario.
     pub fn new(scenario: &ValidScenario) -> Model {
-        let _ = scenario;
         Model {
-            catalog: Catalog {
-                metrics: vec![],
-                objectives: vec![],
-                drivers: vec![],
-                series: vec![],
-                series_times: vec![],
-                links: vec![],
-                inject_times: vec![],
-            },
+            compiled: Arc::new(compile::compile(scenario)),
         }
     }
 
     /// What every outcome of this model contains.
     pub fn catalog(&self) -> &Catalog {
-        &self.catalog
+        &self.compiled.catalog
     }
 
     /// Simulate one run.
     pub fn run(&self, seed: RunSeed, options: RunOptions) -> RunOutcome {
-        let _ = options;
-        RunOutcome {
-            run_index: seed.run_index,
-            metrics: vec![],
-            objectives: vec![],
-            drivers: vec![],
-            series: vec![],
-            links: vec![],
-            timeline: vec![],
+        let mut world = schedule::build_world(&self.compiled, seed, options.timeline);
+        let mut sched = schedule::build_schedule(false);
+        for k in 0..self.compiled.ticks {
+            *world.resource_mut::<clock::Clock>() = clock::Clock::at(k, self.compiled.dt);
+            sched.run(&mut world);
+            world.clear_trackers();
         }
+        metrics::finish(&mut world, seed.run_index)
     }
 }
 
-/// `tabletop run`.
-pub fn cmd_run(args: &crate::cli::RunArgs) -> crate::Result<()> {
-    let _ = args;
-    Err(crate::Error::Runtime("`tabletop run` is not yet available".into()))
-}
+pub use narrative::cmd_run;

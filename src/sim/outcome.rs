@@ -118,7 +118,8 @@ pub struct ObjectiveResult {
 pub struct LinkResult {
     /// Items delivered over it.
     pub items: u32,
-    /// Trust of the receiver in the sender at the end, [0, 1].
+    /// Trust of the sending agency in the receiver at the end, [0, 1] (it governs the
+    /// sender's willingness to share over this link).
     pub end_trust: f64,
     /// Whether it was withdrawn (by trust or inject) at some point.
     pub withdrawn: bool,

@@ -1,0 +1,205 @@
+//! The [`Simulator`] seam between the batch runner and the engine, and the mapping of a
+//! variant's outcome onto the baseline catalog.
+
+use crate::sim::{Catalog, LinkResult, Model, ObjectiveResult, RunOptions, RunOutcome, RunSeed};
+
+/// Anything that can simulate runs of one scenario (or variant): the engine's
+/// [`crate::sim::Model`], or a synthetic stand-in with a known distribution in tests.
+pub trait Simulator: Sync {
+    /// What every outcome contains.
+    fn catalog(&self) -> &Catalog;
+    /// Simulate one run; the same seed must give the same outcome.
+    fn run(&self, seed: RunSeed, opts: RunOptions) -> RunOutcome;
+}
+
+impl Simulator for Model {
+    fn catalog(&self) -> &Catalog {
+        Model::catalog(self)
+    }
+    fn run(&self, seed: RunSeed, opts: RunOptions) -> RunOutcome {
+        Model::run(self, seed, opts)
+    }
+}
+
+impl<S: Simulator + ?Sized> Simulator for &S {
+    fn catalog(&self) -> &Catalog {
+        (**self).catalog()
+    }
+    fn run(&self, seed: RunSeed, opts: RunOptions) -> RunOutcome {
+        (**self).run(seed, opts)
+    }
+}
+
+/// For each baseline column, the index of the same id in a variant's catalog (None: absent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnMap {
+    metrics: Vec<Option<usize>>,
+    objectives: Vec<Option<usize>>,
+    drivers: Vec<Option<usize>>,
+    series: Vec<Option<usize>>,
+    samples: usize,
+    links: Vec<Option<usize>>,
+}
+
+fn by_id<T, U>(
+    base: &[T],
+    var: &[U],
+    kb: impl Fn(&T) -> String,
+    kv: impl Fn(&U) -> String,
+) -> Vec<Option<usize>> {
+    base.iter()
+        .map(|b| {
+            let k = kb(b);
+            var.iter().position(|v| kv(v) == k)
+        })
+        .collect()
+}
+
+/// One run in the baseline catalog's layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Run index.
+    pub run: u64,
+    /// Metric values (None: did not happen or absent in this variant).
+    pub metrics: Vec<Option<f64>>,
+    /// Objective met flags (absent objectives count as not met).
+    pub objectives: Vec<bool>,
+    /// Driver flags (absent drivers as not happened).
+    pub drivers: Vec<bool>,
+    /// Series values `[series][sample]` (None where absent).
+    pub series: Vec<Vec<Option<f32>>>,
+    /// Link results (None where absent).
+    pub links: Vec<Option<LinkResult>>,
+}
+
+impl ColumnMap {
+    /// Map `variant` onto `base` by ids (links by partnership, from and to; series samples by
+    /// position up to the baseline's sample count).
+    pub fn new(base: &Catalog, variant: &Catalog) -> ColumnMap {
+        ColumnMap {
+            metrics: by_id(
+                &base.metrics,
+                &variant.metrics,
+                |m| m.id.clone(),
+                |m| m.id.clone(),
+            ),
+            objectives: by_id(
+                &base.objectives,
+                &variant.objectives,
+                |o| o.id.clone(),
+                |o| o.id.clone(),
+            ),
+            drivers: by_id(
+                &base.drivers,
+                &variant.drivers,
+                |d| d.id.clone(),
+                |d| d.id.clone(),
+            ),
+            series: by_id(
+                &base.series,
+                &variant.series,
+                |s| s.id.clone(),
+                |s| s.id.clone(),
+            ),
+            samples: base.series_times.len(),
+            links: by_id(
+                &base.links,
+                &variant.links,
+                |l| format!("{}\u{1f}{}\u{1f}{}", l.partnership, l.from, l.to),
+                |l| format!("{}\u{1f}{}\u{1f}{}", l.partnership, l.from, l.to),
+            ),
+        }
+    }
+
+    /// The row of an outcome in the baseline layout. Non-finite metric values count as
+    /// missing.
+    pub fn row(&self, o: &RunOutcome) -> Row {
+        let pick = |ix: &Option<usize>| ix.and_then(|i| o.metrics.get(i).copied().flatten());
+        Row {
+            run: o.run_index,
+            metrics: self
+                .metrics
+                .iter()
+                .map(|ix| pick(ix).filter(|x| x.is_finite()))
+                .collect(),
+            objectives: self
+                .objectives
+                .iter()
+                .map(|ix| ix.and_then(|i| o.objectives.get(i)).is_some_and(|r| r.met))
+                .collect(),
+            drivers: self
+                .drivers
+                .iter()
+                .map(|ix| ix.and_then(|i| o.drivers.get(i).copied()).unwrap_or(false))
+                .collect(),
+            series: self
+                .series
+                .iter()
+                .map(|ix| {
+                    let s = ix.and_then(|i| o.series.get(i));
+                    (0..self.samples)
+                        .map(|t| s.and_then(|s| s.get(t).copied()))
+                        .collect()
+                })
+                .collect(),
+            links: self
+                .links
+                .iter()
+                .map(|ix| ix.and_then(|i| o.links.get(i).copied()))
+                .collect(),
+        }
+    }
+
+    /// The whole outcome re-laid onto the baseline catalog (exemplars); the timeline is kept.
+    /// Absent objectives read as not met, absent series samples as 0, absent links as empty.
+    pub fn outcome(&self, o: &RunOutcome) -> RunOutcome {
+        RunOutcome {
+            run_index: o.run_index,
+            metrics: self
+                .metrics
+                .iter()
+                .map(|ix| ix.and_then(|i| o.metrics.get(i).copied().flatten()))
+                .collect(),
+            objectives: self
+                .objectives
+                .iter()
+                .map(|ix| {
+                    ix.and_then(|i| o.objectives.get(i).copied())
+                        .unwrap_or(ObjectiveResult {
+                            value: None,
+                            met: false,
+                        })
+                })
+                .collect(),
+            drivers: self
+                .drivers
+                .iter()
+                .map(|ix| ix.and_then(|i| o.drivers.get(i).copied()).unwrap_or(false))
+                .collect(),
+            series: self
+                .series
+                .iter()
+                .map(|ix| {
+                    let s = ix.and_then(|i| o.series.get(i));
+                    (0..self.samples)
+                        .map(|t| s.and_then(|s| s.get(t).copied()).unwrap_or(0.0))
+                        .collect()
+                })
+                .collect(),
+            links: self
+                .links
+                .iter()
+                .map(|ix| {
+                    ix.and_then(|i| o.links.get(i).copied())
+                        .unwrap_or(LinkResult {
+                            items: 0,
+                            end_trust: 0.0,
+                            withdrawn: false,
+                            compromised: false,
+                        })
+                })
+                .collect(),
+            timeline: o.timeline.clone(),
+        }
+    }
+}

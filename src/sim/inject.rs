@@ -1,0 +1,268 @@
+//! MSEL injects: time-, inject-, metric- and contingency-triggered events with probabilities
+//! and durations, applied to the model (outages, degraded capacity, withdrawals, legal holds,
+//! compromises, insider acts, public warnings, signals and false reports).
+
+use super::agency::{AgencyEntities, Status};
+use super::clock::{Clock, Static};
+use super::compile::{Cond, Effect, MetricWatch, Trigger};
+use super::failure::{Channels, agency_changed};
+use super::flow::{InFlight, Items, create_item};
+use super::insider::ActNow;
+use super::metrics::{Tally, Watch};
+use super::outcome::EventKind;
+use super::partnership::{Links, TrustSignal};
+use super::recorder::Recorder;
+use super::rng::{Stream, chance};
+use super::threat::ThreatStates;
+use crate::scenario::schema::ThreatKind;
+use bevy_ecs::prelude::*;
+
+/// Run state of the MSEL.
+#[derive(Resource, Debug, Default)]
+pub struct InjectStates {
+    /// When each inject fired.
+    pub fired_at: Vec<Option<f64>>,
+    /// Whether its trigger has been evaluated (each inject is considered once).
+    pub done: Vec<bool>,
+    /// Effects in force with an end: (end [h], inject index).
+    pub ending: Vec<(f64, usize)>,
+    /// Probability draws, one stream per inject.
+    pub rng: Vec<Stream>,
+}
+
+/// Fire the injects whose trigger falls in this window and end effects whose duration is over.
+#[allow(clippy::too_many_arguments)]
+pub fn fire_injects(
+    clock: Res<Clock>,
+    st: Res<Static>,
+    ents: Res<AgencyEntities>,
+    watch: Res<Watch>,
+    tally: Res<Tally>,
+    mut inj: ResMut<InjectStates>,
+    mut threats: ResMut<ThreatStates>,
+    mut items: ResMut<Items>,
+    mut flight: ResMut<InFlight>,
+    mut links: ResMut<Links>,
+    mut channels: ResMut<Channels>,
+    mut rec: ResMut<Recorder>,
+    mut signals: MessageWriter<TrustSignal>,
+    mut act_now: MessageWriter<ActNow>,
+    mut statuses: Query<&mut Status>,
+) {
+    // End effects first, in time order.
+    inj.ending
+        .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    while inj.ending.first().is_some_and(|e| e.0 < clock.end) {
+        let (t, i) = inj.ending.remove(0);
+        let mut ctx = Ctx {
+            st: &st,
+            ents: &ents,
+            links: &mut links,
+            channels: &mut channels,
+            rec: &mut rec,
+            signals: &mut signals,
+            statuses: &mut statuses,
+        };
+        ctx.toggle(&st.injects[i].effect, t, false);
+        let s = &st.injects[i];
+        rec.log(t, EventKind::Inject, &s.id, "", || {
+            format!("End of inject {}: {}", s.number, s.synopsis)
+        });
+    }
+    // Fire; repeat so that an inject triggered by one fired this tick fires in the same tick.
+    loop {
+        let mut fired_any = false;
+        for (i, s) in st.injects.iter().enumerate() {
+            if inj.done[i] || !s.enabled {
+                continue;
+            }
+            let when = match &s.trigger {
+                Trigger::At(t) => (*t < clock.end).then_some(t.max(clock.now)),
+                Trigger::AfterInject(j, d) => inj
+                    .fired_at
+                    .get(*j)
+                    .copied()
+                    .flatten()
+                    .map(|f| f + d)
+                    .filter(|&t| t < clock.end)
+                    .map(|t| t.max(clock.now)),
+                Trigger::WhenMetric(w, v) => {
+                    let x = match *w {
+                        MetricWatch::AgenciesInformed(t) => {
+                            watch.informed.get(t).copied().unwrap_or(0) as f64
+                        }
+                        MetricWatch::Backlog => watch.backlog as f64,
+                        MetricWatch::HoursSinceDetection(t) => threats
+                            .0
+                            .get(t)
+                            .and_then(|s| s.detected_at)
+                            .map(|d| clock.now - d)
+                            .unwrap_or(f64::NEG_INFINITY),
+                        MetricWatch::Withdrawals => tally.withdrawals as f64,
+                        MetricWatch::LeakExposure => tally.exposure,
+                    };
+                    (x >= *v).then_some(clock.now)
+                }
+                Trigger::Contingency(c, by) => {
+                    if *by >= clock.end {
+                        None
+                    } else {
+                        let happened = match *c {
+                            Cond::Detected(t) => {
+                                threats.0.get(t).is_some_and(|s| s.detected_at.is_some())
+                            }
+                            Cond::Shared(t) => {
+                                threats.0.get(t).is_some_and(|s| s.first_share_at.is_some())
+                            }
+                            Cond::Acted(t) => threats
+                                .0
+                                .get(t)
+                                .is_some_and(|s| s.first_action_at.is_some()),
+                            Cond::InjectFired(j) => {
+                                inj.fired_at.get(j).copied().flatten().is_some()
+                            }
+                        };
+                        if happened {
+                            inj.done[i] = true;
+                            None
+                        } else {
+                            Some(by.max(clock.now))
+                        }
+                    }
+                }
+            };
+            let Some(t) = when else { continue };
+            inj.done[i] = true;
+            if !chance(&mut inj.rng[i], s.p) {
+                continue;
+            }
+            inj.fired_at[i] = Some(t);
+            fired_any = true;
+            rec.log(t, EventKind::Inject, &s.id, "", || {
+                format!("Inject {}: {}", s.number, s.synopsis)
+            });
+            if let Some(d) = s.duration {
+                inj.ending.push((t + d, i));
+            }
+            match s.effect {
+                Effect::Signal { threat, at } => {
+                    let real = threats.0[threat].real;
+                    create_item(&mut items, &mut flight, &mut threats, threat, real, at, t);
+                }
+                Effect::FalseReport { threat, at } => {
+                    create_item(&mut items, &mut flight, &mut threats, threat, false, at, t);
+                }
+                Effect::InsiderAction(k) => {
+                    act_now.write(ActNow { insider: k, t });
+                }
+                Effect::PublicWarning { threat, .. } => {
+                    let ts = &mut threats.0[threat];
+                    ts.public_warning_at.get_or_insert(t);
+                    if st.threats[threat].kind == ThreatKind::Rumor {
+                        ts.over = true;
+                        for it in items
+                            .0
+                            .iter_mut()
+                            .filter(|x| x.threat == threat && !x.truth)
+                        {
+                            it.retracted = true;
+                        }
+                        ts.retracted_at.get_or_insert(t);
+                        if ts.real {
+                            ts.resolved_at.get_or_insert(t);
+                        }
+                    }
+                }
+                Effect::AdvanceDeadline { threat, by } => {
+                    if let Some(d) = threats.0[threat].deadline.as_mut() {
+                        *d = (*d - by).max(t);
+                    }
+                }
+                Effect::Note => {}
+                ref e => {
+                    let mut ctx = Ctx {
+                        st: &st,
+                        ents: &ents,
+                        links: &mut links,
+                        channels: &mut channels,
+                        rec: &mut rec,
+                        signals: &mut signals,
+                        statuses: &mut statuses,
+                    };
+                    ctx.toggle(e, t, true);
+                }
+            }
+        }
+        if !fired_any {
+            break;
+        }
+    }
+}
+
+struct Ctx<'a, 'w, 'w2, 's2, 'q> {
+    st: &'a Static,
+    ents: &'a AgencyEntities,
+    links: &'a mut Links,
+    channels: &'a mut Channels,
+    rec: &'a mut Recorder,
+    signals: &'a mut MessageWriter<'w, TrustSignal>,
+    statuses: &'a mut Query<'w2, 's2, &'q mut Status>,
+}
+
+impl Ctx<'_, '_, '_, '_, '_> {
+    /// Start (`on`) or end a reversible effect.
+    fn toggle(&mut self, e: &Effect, t: f64, on: bool) {
+        let step = |x: &mut u32| {
+            if on {
+                *x += 1
+            } else {
+                *x = x.saturating_sub(1)
+            }
+        };
+        match *e {
+            Effect::AgencyOutage(a) => {
+                if let Ok(mut s) = self.statuses.get_mut(self.ents.0[a]) {
+                    step(&mut s.scripted_down);
+                    if let Some(up) = s.refresh(t) {
+                        agency_changed(self.st, a, up, t, self.rec, self.signals);
+                    }
+                }
+            }
+            Effect::Degraded { agency, factor } => {
+                if let Ok(mut s) = self.statuses.get_mut(self.ents.0[agency]) {
+                    if on {
+                        s.factor *= factor;
+                        s.ever_down = true;
+                    } else {
+                        s.factor = (s.factor / factor).min(1.0);
+                    }
+                }
+            }
+            Effect::ChannelOutage(c) => {
+                let ch = &mut self.channels.0[c];
+                step(&mut ch.scripted_down);
+                ch.ever_down = true;
+            }
+            Effect::ChannelCompromise(c) => {
+                let ch = &mut self.channels.0[c];
+                step(&mut ch.compromised);
+                ch.ever_down = true;
+            }
+            Effect::Withdrawal(p) | Effect::LegalHold(p) => {
+                let hold = matches!(e, Effect::LegalHold(_));
+                for (l, ls) in self.st.links.iter().enumerate() {
+                    if ls.partnership == p {
+                        let s = &mut self.links.0[l];
+                        if hold {
+                            step(&mut s.held);
+                        } else {
+                            step(&mut s.inject_withdrawn);
+                        }
+                        s.ever_lost = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! Run metrics: running tallies, the per-tick watch values triggers read, series samples, and
+//! the final [`RunOutcome`] computed from the end state.
+
+use super::agency::{AgencyIx, Holdings, Queue, Status};
+use super::clock::{Clock, Static};
+use super::compile::{BlockReason, DriverSource, Judge, MetricKind};
+use super::failure::Channels;
+use super::flow::InFlight;
+use super::inject::InjectStates;
+use super::insider::Insiders;
+use super::outcome::*;
+use super::partnership::Links;
+use super::recorder::Recorder;
+use super::threat::ThreatStates;
+use bevy_ecs::prelude::*;
+
+/// Running counts.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct Tally {
+    /// Leak exposure (Σ sensitivity × documents).
+    pub exposure: f64,
+    /// Needed deliveries blocked, by reason.
+    pub blocked: [u64; 5],
+    /// Handling violations.
+    pub violations: u64,
+    /// Links withdrawn.
+    pub withdrawals: u64,
+    /// Items expired or destroyed before use.
+    pub expired: u64,
+    /// Items delivered between partners.
+    pub delivered: u64,
+    /// Peak backlog.
+    pub peak_backlog: u64,
+}
+
+impl Tally {
+    /// Count a needed delivery blocked for `r`.
+    pub fn block(&mut self, r: BlockReason) {
+        self.blocked[r.index()] += 1;
+    }
+}
+
+/// Values of the current tick that metric triggers watch.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct Watch {
+    /// Agencies informed per threat.
+    pub informed: Vec<u32>,
+    /// Items waiting in all queues.
+    pub backlog: u64,
+}
+
+/// Series samples, `[series][sample]`.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct SeriesBuf(pub Vec<Vec<f32>>);
+
+/// Update watch values and, every stride, sample the series.
+#[allow(clippy::too_many_arguments)]
+pub fn record_series(
+    clock: Res<Clock>,
+    st: Res<Static>,
+    flight: Res<InFlight>,
+    links: Res<Links>,
+    threats: Res<ThreatStates>,
+    mut tally: ResMut<Tally>,
+    mut watch: ResMut<Watch>,
+    mut series: ResMut<SeriesBuf>,
+    agencies: Query<(&AgencyIx, &Holdings, &Queue, &Status)>,
+) {
+    let mut informed_any = 0u32;
+    let mut up = 0u32;
+    let mut backlog = 0u64;
+    watch.informed.iter_mut().for_each(|x| *x = 0);
+    for (_, h, q, s) in &agencies {
+        if h.informed_any() {
+            informed_any += 1;
+        }
+        for (ti, &t) in h.informed_at.iter().enumerate() {
+            if t < clock.end {
+                watch.informed[ti] += 1;
+            }
+        }
+        if s.up() {
+            up += 1;
+        }
+        backlog += q.waiting.len() as u64;
+    }
+    watch.backlog = backlog;
+    tally.peak_backlog = tally.peak_backlog.max(backlog);
+    if !clock.tick.is_multiple_of(st.series_stride) {
+        return;
+    }
+    let mean_trust = if links.0.is_empty() {
+        1.0
+    } else {
+        links.0.iter().map(|l| l.trust).sum::<f64>() / links.0.len() as f64
+    };
+    let values = [
+        informed_any as f32,
+        flight.heap.len() as f32,
+        backlog as f32,
+        mean_trust as f32,
+        up as f32,
+    ];
+    for (i, v) in values.iter().enumerate() {
+        series.0[i].push(*v);
+    }
+    if series.0.len() > values.len() {
+        let waiting: f64 = threats
+            .0
+            .iter()
+            .filter_map(|t| t.surge.as_ref())
+            .map(|s| s.waiting())
+            .sum();
+        series.0[values.len()].push(waiting as f32);
+    }
+}
+
+/// An agency's end-of-run figures.
+struct AgencyEnd {
+    ix: usize,
+    informed_at: Vec<f64>,
+    wait_sum: f64,
+    busy: f64,
+    served: u64,
+    capacity_hours: f64,
+    ever_down: bool,
+    down: f64,
+}
+
+/// Compute the run's outcome from the final world.
+pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
+    let st = world.resource::<Static>().clone();
+    let end = st.duration;
+    let mut q = world.query::<(&AgencyIx, &Holdings, &Queue, &Status)>();
+    let mut rows: Vec<AgencyEnd> = q
+        .iter(world)
+        .map(|(ix, h, qu, s)| {
+            let mut down = s.down_time;
+            if let Some(since) = s.down_since {
+                down += (end - since).max(0.0);
+            }
+            AgencyEnd {
+                ix: ix.0,
+                informed_at: h.informed_at.clone(),
+                wait_sum: qu.wait_sum,
+                busy: qu.busy,
+                served: qu.served,
+                capacity_hours: qu.capacity_hours,
+                ever_down: s.ever_down,
+                down,
+            }
+        })
+        .collect();
+    rows.sort_by_key(|r| r.ix);
+    let tally = world.resource::<Tally>().clone();
+    let threats = world.resource::<ThreatStates>();
+    let links = world.resource::<Links>();
+    let insiders = world.resource::<Insiders>();
+    let injs = world.resource::<InjectStates>();
+    let channels = world.resource::<Channels>();
+
+    let metric = |k: &MetricKind| -> Option<f64> {
+        match *k {
+            MetricKind::TimeToDetection(t) => {
+                threats.0[t].detected_at.map(|d| d - st.threats[t].start)
+            }
+            MetricKind::TimeToFirstShare(t) => {
+                let s = &threats.0[t];
+                Some(s.first_share_at? - s.detected_at?)
+            }
+            MetricKind::Coverage(t, w) => {
+                let ntk = &st.threats[t].ntk;
+                if ntk.is_empty() {
+                    return None;
+                }
+                let Some(d) = threats.0[t].detected_at else {
+                    return Some(0.0);
+                };
+                let n = ntk
+                    .iter()
+                    .filter(|&&a| rows[a].informed_at[t] <= d + w)
+                    .count();
+                Some(n as f64 / ntk.len() as f64)
+            }
+            MetricKind::FinalCoverage(t) => {
+                let ntk = &st.threats[t].ntk;
+                if ntk.is_empty() {
+                    return None;
+                }
+                let n = ntk
+                    .iter()
+                    .filter(|&&a| rows[a].informed_at[t].is_finite())
+                    .count();
+                Some(n as f64 / ntk.len() as f64)
+            }
+            MetricKind::TimeToAction(t) => threats.0[t]
+                .first_action_at
+                .map(|a| a - st.threats[t].start),
+            MetricKind::Resolved(t) => {
+                let s = &threats.0[t];
+                Some(if s.real {
+                    f64::from(u8::from(s.resolved_at.is_some()))
+                } else {
+                    f64::from(u8::from(!s.false_alarm_acted))
+                })
+            }
+            MetricKind::ProcessedWithinHandoff(t) => {
+                let sg = threats.0[t].surge.as_ref()?;
+                let handoff = st.threats[t].surge.map(|s| s.3).unwrap_or(0.0);
+                let overdue: f64 = sg
+                    .cohorts
+                    .iter()
+                    .filter(|c| end - c.0 > handoff)
+                    .map(|c| c.1)
+                    .sum();
+                let denom = sg.within + sg.late + overdue;
+                Some(if denom > 0.0 { sg.within / denom } else { 1.0 })
+            }
+            MetricKind::PeakUnsheltered(t) => {
+                threats.0[t].surge.as_ref().map(|s| s.peak_unsheltered)
+            }
+            MetricKind::RetractionTime(t) => {
+                let s = &threats.0[t];
+                Some(s.retracted_at? - s.first_false_share_at?).map(|x| x.max(0.0))
+            }
+            MetricKind::TimeToPublicWarning(t) => threats.0[t]
+                .public_warning_at
+                .map(|w| w - st.threats[t].start),
+            MetricKind::InsiderDetectionTime(i) => {
+                let s = insiders.0.get(i)?;
+                if !s.active {
+                    return None;
+                }
+                s.detected_at.map(|d| d - st.insiders[i].start)
+            }
+            MetricKind::Availability(a) => Some(1.0 - rows[a].down / end),
+            MetricKind::LeakExposure => Some(tally.exposure),
+            MetricKind::BlockedButNeeded => Some(tally.blocked.iter().sum::<u64>() as f64),
+            MetricKind::BlockedBy(r) => Some(tally.blocked[r.index()] as f64),
+            MetricKind::HandlingViolations => Some(tally.violations as f64),
+            MetricKind::MinTrust => links.0.iter().map(|l| l.trust).reduce(f64::min),
+            MetricKind::MeanTrust => (!links.0.is_empty())
+                .then(|| links.0.iter().map(|l| l.trust).sum::<f64>() / links.0.len() as f64),
+            MetricKind::Withdrawals => Some(tally.withdrawals as f64),
+            MetricKind::MeanQueueWait => {
+                let served: u64 = rows.iter().map(|r| r.served).sum();
+                (served > 0).then(|| rows.iter().map(|r| r.wait_sum).sum::<f64>() / served as f64)
+            }
+            MetricKind::PeakBacklog => Some(tally.peak_backlog as f64),
+            MetricKind::Utilisation => {
+                let cap: f64 = rows.iter().map(|r| r.capacity_hours).sum();
+                (cap > 0.0).then(|| (rows.iter().map(|r| r.busy).sum::<f64>() / cap).min(1.0))
+            }
+            MetricKind::ExpiredItems => Some(tally.expired as f64),
+            MetricKind::ItemsDelivered => Some(tally.delivered as f64),
+        }
+    };
+    let metrics: Vec<Option<f64>> = st.metric_kinds.iter().map(metric).collect();
+    let objectives = st
+        .objectives
+        .iter()
+        .map(|o| {
+            let value = metrics[o.metric];
+            let met = match (o.judge, value) {
+                (_, None) => false,
+                (Judge::Within(w), Some(v)) => v <= w,
+                (Judge::AtLeast(x), Some(v)) => v >= x - 1e-12,
+                (Judge::AtMost(x), Some(v)) => v <= x + 1e-12,
+            };
+            ObjectiveResult { value, met }
+        })
+        .collect();
+    let drivers = st
+        .drivers
+        .iter()
+        .map(|d| match *d {
+            DriverSource::AgencyDown(a) => rows[a].ever_down,
+            DriverSource::ChannelDown(c) => channels.0[c].ever_down,
+            DriverSource::InsiderActed(i) => insiders.0[i].acts > 0,
+            DriverSource::PartnershipLost(p) => st
+                .links
+                .iter()
+                .enumerate()
+                .any(|(l, ls)| ls.partnership == p && links.0[l].ever_lost),
+            DriverSource::InjectFired(i) => injs.fired_at[i].is_some(),
+            DriverSource::ThreatReal(t) => threats.0[t].real,
+        })
+        .collect();
+    let link_results = links
+        .0
+        .iter()
+        .map(|l| LinkResult {
+            items: l.items,
+            end_trust: l.trust,
+            withdrawn: l.ever_lost,
+            compromised: l.compromised,
+        })
+        .collect();
+    let series = std::mem::take(&mut world.resource_mut::<SeriesBuf>().0);
+    let mut timeline = std::mem::take(&mut world.resource_mut::<Recorder>().events);
+    timeline.sort_by(|a, b| a.t.total_cmp(&b.t));
+    RunOutcome {
+        run_index,
+        metrics,
+        objectives,
+        drivers,
+        series,
+        links: link_results,
+        timeline,
+    }
+}

@@ -1,0 +1,232 @@
+//! Response: responsible agencies decide to act once they hold enough corroborated items,
+//! actions complete after a delay, false items are recognised and retracted, deadlines bring
+//! harm, and surge arrivals meet processing and shelter capacity.
+
+use super::agency::{AgencyEntities, AgencyIx, Holdings, Status};
+use super::clock::{Clock, Static};
+use super::flow::{Analysed, Items};
+use super::outcome::EventKind;
+use super::partnership::Modifiers;
+use super::recorder::Recorder;
+use super::rng::chance;
+use super::threat::ThreatStates;
+use crate::scenario::schema::{ActionKind, Function};
+use bevy_ecs::prelude::*;
+
+/// Recognise false items analysed by responsible agencies and retract them.
+pub fn retract_false_items(
+    st: Res<Static>,
+    mut analysed: MessageReader<Analysed>,
+    mut items: ResMut<Items>,
+    mut threats: ResMut<ThreatStates>,
+    mut rec: ResMut<Recorder>,
+) {
+    for m in analysed.read() {
+        let it = &items.0[m.item as usize];
+        if it.truth || it.retracted {
+            continue;
+        }
+        let ti = it.threat;
+        let th = &st.threats[ti];
+        if !st.agencies[m.agency].acts_on[th.kind_ix] {
+            continue;
+        }
+        let ts = &mut threats.0[ti];
+        if !chance(&mut ts.act_rng, st.params.false_recognition) {
+            continue;
+        }
+        for item in items.0.iter_mut().filter(|i| i.threat == ti && !i.truth) {
+            item.retracted = true;
+        }
+        ts.retracted_at.get_or_insert(m.t);
+        if !ts.real {
+            ts.over = true;
+        }
+        let ag = &st.agencies[m.agency];
+        rec.log(m.t, EventKind::Retraction, &ag.id, "", || {
+            format!(
+                "{} finds the reporting on {} false and retracts it",
+                ag.name, th.name
+            )
+        });
+    }
+}
+
+/// Decide, complete actions, and bring harm at deadlines.
+#[allow(clippy::too_many_arguments)]
+pub fn take_actions(
+    clock: Res<Clock>,
+    st: Res<Static>,
+    ents: Res<AgencyEntities>,
+    mods: Res<Modifiers>,
+    mut threats: ResMut<ThreatStates>,
+    mut rec: ResMut<Recorder>,
+    mut holdings: Query<&mut Holdings>,
+) {
+    let no_action = super::compile::function_bit(Function::Action);
+    for (ti, th) in st.threats.iter().enumerate() {
+        let ts = &mut threats.0[ti];
+        if !ts.over {
+            for &r in &th.responders {
+                let m = &mods.0[r];
+                let Ok(mut h) = holdings.get_mut(ents.0[r]) else {
+                    continue;
+                };
+                if h.decided[ti] || !m.up || m.lost & no_action != 0 {
+                    continue;
+                }
+                if h.analysed[ti] + m.relief < th.corroboration {
+                    continue;
+                }
+                h.decided[ti] = true;
+                let t = h.last_analysed[ti].max(clock.now);
+                let done = t + th.time_to_act.sample(&mut ts.act_rng);
+                ts.pending.push((done, r));
+                let ag = &st.agencies[r];
+                rec.log(t, EventKind::Decision, &ag.id, "", || {
+                    format!(
+                        "{} decides to act on {} ({:?}) with {} corroborating item(s)",
+                        ag.name, th.name, th.action, h.analysed[ti]
+                    )
+                });
+            }
+        }
+        ts.pending
+            .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        while ts.pending.first().is_some_and(|p| p.0 < clock.end) {
+            let (t, r) = ts.pending.remove(0);
+            let ok = chance(&mut ts.act_rng, th.success_p);
+            let ag = &st.agencies[r];
+            if ts.first_action_at.is_none() {
+                ts.first_action_at = Some(t);
+            }
+            if th.action == ActionKind::PublicWarning && ok {
+                ts.public_warning_at.get_or_insert(t);
+            }
+            let in_time = ts.deadline.is_none_or(|d| t <= d) && ts.harm_at.is_none();
+            if ok && ts.real && in_time && ts.resolved_at.is_none() {
+                ts.resolved_at = Some(t);
+                if th.surge.is_none() {
+                    ts.over = true;
+                }
+            }
+            if ok && !ts.real {
+                ts.false_alarm_acted = true;
+            }
+            rec.log(t, EventKind::Action, &ag.id, "", || {
+                let what = match th.action {
+                    ActionKind::Interdict => "interdiction",
+                    ActionKind::Warn => "warning to partners",
+                    ActionKind::Mitigate => "mitigation",
+                    ActionKind::PublicWarning => "public warning",
+                    ActionKind::MassCare => "mass-care operation",
+                    ActionKind::Screen => "screening operation",
+                };
+                let result = if !ok {
+                    "fails"
+                } else if !in_time {
+                    "comes too late"
+                } else {
+                    "succeeds"
+                };
+                format!("{}'s {} on {} {}", ag.name, what, th.name, result)
+            });
+        }
+        if ts.real
+            && ts.resolved_at.is_none()
+            && ts.harm_at.is_none()
+            && let Some(d) = ts.deadline
+            && d < clock.end
+        {
+            ts.harm_at = Some(d);
+            if th.surge.is_none() {
+                ts.over = true;
+            }
+            rec.log(d, EventKind::Harm, &th.id, "", || {
+                format!("{}: the deadline passes and harm occurs", th.name)
+            });
+        }
+    }
+}
+
+/// Logistic share of a surge arrived by hour `x` after its start (0 at x = 0, → 1).
+pub fn surge_share(x: f64, mid: f64, spread: f64) -> f64 {
+    let sig = |z: f64| 1.0 / (1.0 + (-z).exp());
+    let s0 = sig(-mid / spread);
+    ((sig((x - mid) / spread) - s0) / (1.0 - s0)).clamp(0.0, 1.0)
+}
+
+/// Surge arrivals meet the processing and shelter capacity of informed agencies.
+pub fn advance_surge(
+    clock: Res<Clock>,
+    st: Res<Static>,
+    mods: Res<Modifiers>,
+    mut threats: ResMut<ThreatStates>,
+    mut rec: ResMut<Recorder>,
+    agencies: Query<(&AgencyIx, &Holdings, &Status)>,
+) {
+    for (ti, th) in st.threats.iter().enumerate() {
+        let Some((total, mid, spread, handoff)) = th.surge else {
+            continue;
+        };
+        let ts = &mut threats.0[ti];
+        if !ts.real {
+            continue;
+        }
+        let (a, b) = (clock.now - th.start, clock.end - th.start);
+        if b <= 0.0 {
+            continue;
+        }
+        let mut arrivals =
+            total * (surge_share(b, mid, spread) - surge_share(a.max(0.0), mid, spread));
+        if ts.public_warning_at.is_some_and(|w| w < clock.end) {
+            arrivals *= 1.0 - st.params.counter_messaging;
+        }
+        let (mut capacity, mut shelter) = (0.0, 0.0);
+        for (ix, h, s) in &agencies {
+            let Some((per_hour, beds)) = st.agencies[ix.0].processing else {
+                continue;
+            };
+            let m = &mods.0[ix.0];
+            if h.informed_at[ti] <= clock.now && m.up {
+                capacity += (per_hour * s.factor + m.extra_processing) * clock.dt;
+                shelter += beds + m.extra_shelter;
+            }
+        }
+        let Some(sg) = ts.surge.as_mut() else {
+            continue;
+        };
+        if arrivals > 0.0 {
+            sg.cohorts.push_back((clock.now, arrivals));
+            sg.arrived += arrivals;
+        }
+        while capacity > 0.0 {
+            let Some(front) = sg.cohorts.front_mut() else {
+                break;
+            };
+            let take = front.1.min(capacity);
+            capacity -= take;
+            if clock.end - front.0 <= handoff {
+                sg.within += take;
+            } else {
+                sg.late += take;
+            }
+            front.1 -= take;
+            if front.1 <= 1e-9 {
+                sg.cohorts.pop_front();
+            }
+        }
+        let unsheltered = (sg.waiting() - shelter).max(0.0);
+        if unsheltered > sg.peak_unsheltered + 0.5
+            && unsheltered >= 1000.0 * (sg.peak_unsheltered / 1000.0).floor() + 1000.0
+        {
+            rec.log(clock.end, EventKind::Surge, &th.id, "", || {
+                format!(
+                    "{}: {:.0} people waiting without shelter",
+                    th.name, unsheltered
+                )
+            });
+        }
+        sg.peak_unsheltered = sg.peak_unsheltered.max(unsheltered);
+    }
+}

@@ -1,0 +1,556 @@
+//! Every mechanism of the engine visibly changes outcomes: each test flips one lever on a small
+//! pipeline-ransomware network and checks the paired difference over common random numbers is
+//! significant (beyond 4 standard errors) and in the expected direction.
+
+use std::path::Path;
+use tabletop::scenario::schema::*;
+use tabletop::scenario::{ValidScenario, load_str};
+use tabletop::sim::{Model, RunOptions, RunSeed};
+
+const BASE: &str = r#"(
+  exercise: (name: "Mechanisms", duration: days(3), tick: minutes(15)),
+  agencies: [
+    (id: "op", name: "Pipeline Operator", kind: CriticalInfrastructure, collection: {Cyber: 0.3},
+     needs: [Cyber], analysts: 2, service_time: Exponential(mean: minutes(30))),
+    (id: "fbi", name: "FBI Field Office", kind: FederalLawEnforcement, clearance: Secret, analysts: 3,
+     service_time: Exponential(mean: minutes(45))),
+    (id: "cisa", name: "CISA", kind: FederalComponent, clearance: Secret, analysts: 4,
+     needs: [Cyber], acts_on: [Cyber], service_time: Exponential(mean: hours(1))),
+    (id: "fc", name: "Fusion Center", kind: FusionCenter, clearance: Secret, analysts: 2,
+     needs: [Cyber], service_time: Exponential(mean: hours(2))),
+    (id: "eoc", name: "State EOC", kind: Eoc, needs: [Cyber]),
+    (id: "util", name: "Water Utility", kind: CriticalInfrastructure, needs: [Cyber]),
+    (id: "isac", name: "Sector ISAC", kind: Isac),
+  ],
+  channels: [
+    (id: "phone", name: "Phone", max_class: Secret, latency: LogNormal(median: minutes(20), p95: hours(2))),
+    (id: "hsin", name: "HSIN", max_class: Cui, latency: LogNormal(median: minutes(40), p95: hours(3))),
+  ],
+  partnerships: [
+    (id: "op_fbi", from: "op", to: "fbi", channels: ["phone"], trust: 0.8, share_probability: 0.9, agreement: Mou),
+    (id: "fbi_cisa", from: "fbi", to: "cisa", channels: ["phone"], trust: 0.7, share_probability: 0.8, agreement: Mou),
+    (id: "cisa_fc", from: "cisa", to: "fc", channels: ["hsin", "phone"], agreement: DataSharingAgreement),
+    (id: "fc_eoc", from: "fc", to: "eoc", channels: ["hsin", "phone"], agreement: Mou),
+    (id: "fc_util", from: "fc", to: "util", channels: ["hsin"], agreement: Mou),
+    (id: "isac_cisa", from: "isac", to: "cisa", direction: OneWay, channels: ["hsin"], agreement: Cisa2015),
+  ],
+  threats: [(id: "rw", name: "Ransomware", kind: Cyber, signal_interval: Exponential(mean: hours(3)),
+             observed_by: ["op"], marking: (class: Cui, tlp: Amber),
+             deadline: Some(Fixed(hours(30))),
+             response: (action: Mitigate, corroboration: Some(2), time_to_act: Fixed(hours(2))))],
+  objectives: [
+    (id: "warn", description: "All informed in 12 h", capability: IntelligenceAndInformationSharing,
+     metric: Coverage(threat: "rw", within: hours(12)), target: AtLeast(1.0)),
+    (id: "fix", description: "Mitigated before harm", capability: Cybersecurity,
+     metric: Resolved("rw"), target: AtLeast(1.0)),
+  ],
+)"#;
+
+const RUNS: u64 = 400;
+
+fn base() -> ValidScenario {
+    load_str(Path::new("mechanisms.ron"), BASE).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn with(f: impl FnOnce(&mut ScenarioSpec)) -> ValidScenario {
+    let mut s = base();
+    f(&mut s.spec);
+    s
+}
+
+fn agency<'a>(s: &'a mut ScenarioSpec, id: &str) -> &'a mut AgencySpec {
+    s.agencies.iter_mut().find(|a| a.id == id).expect("agency")
+}
+
+fn partnership<'a>(s: &'a mut ScenarioSpec, id: &str) -> &'a mut PartnershipSpec {
+    s.partnerships
+        .iter_mut()
+        .find(|a| a.id == id)
+        .expect("partnership")
+}
+
+/// Per-run values of a metric (missing → `missing`) for a scenario.
+fn column(s: &ValidScenario, id: &str, missing: f64) -> Vec<f64> {
+    let m = Model::new(s);
+    let col = m
+        .catalog()
+        .metrics
+        .iter()
+        .position(|x| x.id == id)
+        .unwrap_or_else(|| panic!("no metric {id}"));
+    (0..RUNS)
+        .map(|i| {
+            m.run(
+                RunSeed {
+                    master: 2024,
+                    run_index: i,
+                },
+                RunOptions::default(),
+            )
+            .metrics[col]
+                .unwrap_or(missing)
+        })
+        .collect()
+}
+
+/// Paired mean difference (b − a) and its standard error.
+fn paired(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| y - x).collect();
+    let n = d.len() as f64;
+    let m = d.iter().sum::<f64>() / n;
+    let v = d.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+    (m, (v / n).sqrt())
+}
+
+/// Assert the lever moves the metric up (`up = true`) or down, significantly.
+fn moves(metric: &str, missing: f64, lever: impl FnOnce(&mut ScenarioSpec), up: bool) {
+    moves_on(|_| {}, metric, missing, lever, up)
+}
+
+/// Keep analysts busy: signals every 20 minutes, observed every time, never resolved.
+fn busy(s: &mut ScenarioSpec) {
+    s.threats[0].signal_interval = Dist::Exponential {
+        mean: Duration::Minutes(20.0),
+    };
+    s.threats[0].response.corroboration = Some(100_000);
+    agency(s, "op").collection.insert(ThreatKind::Cyber, 1.0);
+}
+
+/// As [`moves`], on the base prepared by `prep`.
+fn moves_on(
+    prep: impl Fn(&mut ScenarioSpec),
+    metric: &str,
+    missing: f64,
+    lever: impl FnOnce(&mut ScenarioSpec),
+    up: bool,
+) {
+    let a = column(&with(&prep), metric, missing);
+    let b = column(
+        &with(|s| {
+            prep(s);
+            lever(s)
+        }),
+        metric,
+        missing,
+    );
+    let (d, se) = paired(&a, &b);
+    let signed = if up { d } else { -d };
+    assert!(
+        signed > 4.0 * se.max(1e-12),
+        "{metric}: paired difference {d:.4} (se {se:.4}) not significantly {}",
+        if up { "positive" } else { "negative" }
+    );
+}
+
+#[test]
+fn collection_ability_decides_detection() {
+    moves(
+        "time_to_detection.rw",
+        72.0,
+        |s| {
+            agency(s, "op").collection.insert(ThreatKind::Cyber, 0.9);
+        },
+        false,
+    );
+}
+
+#[test]
+fn more_analysts_shorten_the_queue() {
+    moves_on(
+        busy,
+        "mean_queue_wait",
+        0.0,
+        |s| {
+            agency(s, "fc").analysts = 1;
+            agency(s, "cisa").analysts = 1;
+        },
+        true,
+    );
+}
+
+#[test]
+fn classification_above_a_partner_clearance_blocks_needed_deliveries() {
+    moves(
+        "blocked.clearance",
+        0.0,
+        |s| {
+            s.threats[0].marking.class = Classification::Secret;
+            agency(s, "eoc").clearance = Classification::Cui;
+            partnership(s, "fc_eoc").channels = vec!["phone".into()];
+        },
+        true,
+    );
+}
+
+#[test]
+fn a_channel_below_the_item_classification_blocks_it() {
+    moves(
+        "blocked.channel",
+        0.0,
+        |s| {
+            s.threats[0].marking.class = Classification::Secret;
+            agency(s, "util").clearance = Classification::Secret;
+        },
+        true,
+    );
+}
+
+#[test]
+fn a_partnership_without_agreement_blocks_amber_items() {
+    moves(
+        "blocked.marking",
+        0.0,
+        |s| {
+            partnership(s, "fc_eoc").agreement = Agreement::None;
+        },
+        true,
+    );
+}
+
+#[test]
+fn lax_handling_turns_marking_blocks_into_violations() {
+    moves(
+        "handling_violations",
+        0.0,
+        |s| {
+            partnership(s, "fc_eoc").agreement = Agreement::None;
+            agency(s, "fc").handling_compliance = 0.2;
+        },
+        true,
+    );
+}
+
+#[test]
+fn a_legal_barrier_blocks_or_delays_items() {
+    moves(
+        "blocked.legal",
+        0.0,
+        |s| {
+            partnership(s, "fbi_cisa").legal_barriers = vec![LegalBarrierSpec {
+                description: "contract".into(),
+                block_probability: 0.7,
+                delay: Duration::Hours(12.0),
+                min_class: Classification::Unclassified,
+            }];
+        },
+        true,
+    );
+}
+
+#[test]
+fn a_partner_extended_collection_speeds_detection_only_while_the_partner_is_up() {
+    let benefit = |s: &mut ScenarioSpec| {
+        partnership(s, "isac_cisa").benefits = vec![BenefitSpec::ExtendedCollection {
+            threat: ThreatKind::Cyber,
+            probability: 0.6,
+        }];
+    };
+    moves("time_to_detection.rw", 72.0, benefit, false);
+    // With the ISAC down for the whole exercise the benefit is lost.
+    let up = column(&with(benefit), "time_to_detection.rw", 72.0);
+    let down = column(
+        &with(|s| {
+            benefit(s);
+            s.injects.push(InjectSpec {
+                id: "I-down".into(),
+                number: 1,
+                trigger: TriggerSpec::At(Duration::Hours(0.0)),
+                synopsis: "ISAC portal down".into(),
+                effect: EffectSpec::AgencyOutage("isac".into()),
+                probability: 1.0,
+                duration: None,
+                from: String::new(),
+                to: vec![],
+                delivery: String::new(),
+                expected_action: String::new(),
+                objectives: vec![],
+                capability: None,
+                enabled: true,
+            });
+        }),
+        "time_to_detection.rw",
+        72.0,
+    );
+    let (d, se) = paired(&up, &down);
+    assert!(
+        d > 4.0 * se,
+        "losing the partner should slow detection: {d} ± {se}"
+    );
+}
+
+#[test]
+fn technology_and_resource_augmentation_shorten_analysis() {
+    let give = |b: BenefitSpec| {
+        move |s: &mut ScenarioSpec| {
+            busy(s);
+            partnership(s, "cisa_fc").benefits = vec![b];
+            agency(s, "fc").analysts = 1;
+        }
+    };
+    let slow = column(
+        &with(give(BenefitSpec::Technology { speedup: 0.0 })),
+        "mean_queue_wait",
+        0.0,
+    );
+    for b in [
+        BenefitSpec::Technology { speedup: 0.8 },
+        BenefitSpec::ResourceAugmentation {
+            analysts: 4,
+            processing_per_hour: 0.0,
+            shelter: 0.0,
+        },
+    ] {
+        let fast = column(&with(give(b.clone())), "mean_queue_wait", 0.0);
+        let (d, se) = paired(&slow, &fast);
+        assert!(-d > 4.0 * se, "{b:?}: wait change {d} ± {se}");
+    }
+}
+
+#[test]
+fn an_agency_outage_cuts_coverage() {
+    moves(
+        "coverage_12h.rw",
+        0.0,
+        |s| {
+            s.injects.push(InjectSpec {
+                id: "I-fc".into(),
+                number: 1,
+                trigger: TriggerSpec::At(Duration::Hours(1.0)),
+                synopsis: "Fusion center outage".into(),
+                effect: EffectSpec::AgencyOutage("fc".into()),
+                probability: 1.0,
+                duration: Some(Duration::Hours(24.0)),
+                from: String::new(),
+                to: vec![],
+                delivery: String::new(),
+                expected_action: String::new(),
+                objectives: vec![],
+                capability: None,
+                enabled: true,
+            });
+        },
+        false,
+    );
+}
+
+#[test]
+fn losing_a_partner_you_depend_on_for_action_stops_you_acting() {
+    moves(
+        "resolved.rw",
+        0.0,
+        |s| {
+            agency(s, "cisa").depends_on = vec![DependencySpec {
+                partner: "fbi".into(),
+                function: Function::Action,
+            }];
+            agency(s, "fbi").reliability = Some(ReliabilitySpec {
+                mtbf: Duration::Hours(10.0),
+                mttr: Duration::Hours(30.0),
+            });
+        },
+        false,
+    );
+}
+
+#[test]
+fn a_leaking_insider_exposes_documents_and_costs_trust() {
+    let leak = |s: &mut ScenarioSpec| {
+        agency(s, "fc").vetting = Vetting::None;
+        s.insiders.push(InsiderSpec {
+            id: "x".into(),
+            agency: "fc".into(),
+            access: Access::Privileged,
+            action: InsiderActionSpec::Leak,
+            activation_probability: 1.0,
+            start: Duration::Hours(0.0),
+            precursors_per_month: 1.0,
+            report_probability: 0.1,
+            actions_per_month: 60.0,
+        });
+    };
+    moves("leak_exposure", 0.0, leak, true);
+    moves("mean_trust", 0.0, leak, false);
+}
+
+#[test]
+fn one_sided_exchange_erodes_trust_until_partners_withdraw() {
+    moves(
+        "withdrawals",
+        0.0,
+        |s| {
+            for p in &mut s.partnerships {
+                p.expected_equity = 20.0;
+                p.withdraw_below = 0.45;
+            }
+            s.model.equity_window = Duration::Hours(6.0);
+        },
+        true,
+    );
+}
+
+#[test]
+fn a_tip_off_brings_harm_before_the_response() {
+    moves(
+        "resolved.rw",
+        0.0,
+        |s| {
+            s.threats[0].tipoff_advance = Duration::Hours(20.0);
+            agency(s, "fbi").vetting = Vetting::None;
+            s.insiders.push(InsiderSpec {
+                id: "tipper".into(),
+                agency: "fbi".into(),
+                access: Access::Analyst,
+                action: InsiderActionSpec::TipOff("rw".into()),
+                activation_probability: 1.0,
+                start: Duration::Hours(0.0),
+                precursors_per_month: 0.0,
+                report_probability: 0.5,
+                actions_per_month: 30.0,
+            });
+        },
+        false,
+    );
+}
+
+#[test]
+fn demanding_more_corroboration_delays_action() {
+    moves(
+        "time_to_action.rw",
+        72.0,
+        |s| {
+            s.threats[0].response.corroboration = Some(5);
+        },
+        true,
+    );
+}
+
+#[test]
+fn a_contingency_inject_fires_only_when_the_expected_action_is_missing() {
+    let scn = with(|s| {
+        s.injects.push(InjectSpec {
+            id: "C1".into(),
+            number: 1,
+            trigger: TriggerSpec::Contingency {
+                unless: Condition::Acted("rw".into()),
+                by: Duration::Hours(10.0),
+            },
+            synopsis: "Controller prompts CISA".into(),
+            effect: EffectSpec::Signal {
+                threat: "rw".into(),
+                at: "cisa".into(),
+            },
+            probability: 1.0,
+            duration: None,
+            from: String::new(),
+            to: vec![],
+            delivery: String::new(),
+            expected_action: String::new(),
+            objectives: vec![],
+            capability: None,
+            enabled: true,
+        });
+    });
+    let m = Model::new(&scn);
+    let cat = m.catalog();
+    let drv = cat
+        .drivers
+        .iter()
+        .position(|d| d.id == "inject.C1")
+        .expect("driver");
+    let act = cat
+        .metrics
+        .iter()
+        .position(|d| d.id == "time_to_action.rw")
+        .expect("metric");
+    let (mut fired, mut skipped) = (0, 0);
+    for i in 0..RUNS {
+        let o = m.run(
+            RunSeed {
+                master: 5,
+                run_index: i,
+            },
+            RunOptions::default(),
+        );
+        let acted_by_10 = o.metrics[act].is_some_and(|t| t <= 10.0);
+        assert_eq!(o.drivers[drv], !acted_by_10, "run {i}");
+        if o.drivers[drv] {
+            fired += 1
+        } else {
+            skipped += 1
+        }
+    }
+    assert!(fired > 0 && skipped > 0, "fired {fired}, skipped {skipped}");
+}
+
+#[test]
+fn a_false_alarm_is_resolved_when_nobody_acts_and_retracted_when_recognised() {
+    let scn = with(|s| {
+        s.threats[0].truth_probability = 0.0;
+    });
+    let retract = column(&scn, "retraction_time.rw", -1.0);
+    assert!(
+        retract.iter().any(|&x| x >= 0.0),
+        "some false alarms are retracted"
+    );
+    let recognised = with(|s| {
+        s.threats[0].truth_probability = 0.0;
+        s.model.false_recognition = 1.0;
+    });
+    let never = with(|s| {
+        s.threats[0].truth_probability = 0.0;
+        s.model.false_recognition = 0.0;
+    });
+    let a = column(&never, "resolved.rw", 0.0);
+    let b = column(&recognised, "resolved.rw", 0.0);
+    let (d, se) = paired(&a, &b);
+    assert!(
+        d > 4.0 * se,
+        "recognising false items avoids false-alarm action: {d} ± {se}"
+    );
+}
+
+#[test]
+fn surge_capacity_of_informed_agencies_processes_arrivals_and_augmentation_helps() {
+    let surge = |extra: f64| {
+        move |s: &mut ScenarioSpec| {
+            s.threats[0].kind = ThreatKind::Migration;
+            s.threats[0].deadline = None;
+            s.threats[0].surge = Some(SurgeSpec {
+                total: 5000.0,
+                midpoint: Duration::Hours(36.0),
+                spread: Duration::Hours(8.0),
+                handoff: Duration::Hours(24.0),
+            });
+            for a in &mut s.agencies {
+                for k in [&mut a.needs, &mut a.acts_on] {
+                    for x in k.iter_mut() {
+                        *x = ThreatKind::Migration;
+                    }
+                }
+                if let Some(p) = a.collection.remove(&ThreatKind::Cyber) {
+                    a.collection.insert(ThreatKind::Migration, p);
+                }
+            }
+            agency(s, "eoc").processing = Some(ProcessingSpec {
+                per_hour: 60.0,
+                shelter: 500.0,
+            });
+            partnership(s, "fc_eoc").benefits = vec![BenefitSpec::ResourceAugmentation {
+                analysts: 0,
+                processing_per_hour: extra,
+                shelter: extra * 10.0,
+            }];
+        }
+    };
+    let a = column(&with(surge(0.0)), "processed_within_handoff.rw", 0.0);
+    let b = column(&with(surge(100.0)), "processed_within_handoff.rw", 0.0);
+    assert!(
+        a.iter().any(|&x| x > 0.0),
+        "informed agencies process arrivals"
+    );
+    let (d, se) = paired(&a, &b);
+    assert!(
+        d > 4.0 * se,
+        "augmentation raises the share processed in time: {d} ± {se}"
+    );
+}

@@ -271,6 +271,10 @@ fn row(o: &ObjectiveSummary) -> CapabilityRow {
     }
 }
 
+/// Fewest runs on each side for a driver to be named as a root cause (smaller groups give
+/// too noisy a P(met)).
+pub const MIN_CAUSE_RUNS: u64 = 10;
+
 /// Plain-language root causes of a shortfall: drivers that lower P(met), largest first.
 pub fn root_causes(
     v: &VariantSummary,
@@ -280,7 +284,11 @@ pub fn root_causes(
     let mut effects: Vec<_> = v
         .drivers
         .iter()
-        .filter(|d| d.objective == objective && d.runs_with > 0 && d.runs_without > 0)
+        .filter(|d| {
+            d.objective == objective
+                && d.runs_with >= MIN_CAUSE_RUNS
+                && d.runs_without >= MIN_CAUSE_RUNS
+        })
         .filter_map(|d| Some((d, d.p_without? - d.p_with?)))
         .filter(|(_, drop)| *drop >= 0.02)
         .collect();

@@ -195,14 +195,28 @@ pub enum Mark {
 fn draw_mark<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     m: Mark,
-    (x, y): (i32, i32),
+    at: (i32, i32),
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
+    draw_mark_sized(area, m, at, 10)
+}
+
+/// Draw a mark with half-size `r` [px] (10 in legends).
+fn draw_mark_sized<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    m: Mark,
+    (x, y): (i32, i32),
+    r: i32,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let ru = r.max(1) as u32;
     match m {
         Mark::Square(c) => area.draw(&Rectangle::new(
-            [(x - 10, y - 10), (x + 10, y + 10)],
+            [(x - r, y - r), (x + r, y + r)],
             c.filled(),
         ))?,
         Mark::Band(c, a) => area.draw(&Rectangle::new(
@@ -224,14 +238,19 @@ where
                 ))?
             }
         }
-        Mark::Dot(c) => area.draw(&Circle::new((x, y), 9, c.filled()))?,
-        Mark::Ring(c) => area.draw(&Circle::new((x, y), 9, c.stroke_width(3)))?,
-        Mark::Triangle(c) => area.draw(&TriangleMarker::new((x, y), 11, c.filled()))?,
+        Mark::Dot(c) => area.draw(&Circle::new((x, y), ru, c.filled()))?,
+        Mark::Ring(c) => area.draw(&Circle::new((x, y), ru, c.stroke_width(3)))?,
+        Mark::Triangle(c) => area.draw(&TriangleMarker::new((x, y), ru + 2, c.filled()))?,
         Mark::Diamond(c) => area.draw(&Polygon::new(
-            vec![(x, y - 11), (x + 11, y), (x, y + 11), (x - 11, y)],
+            vec![
+                (x, y - r - 1),
+                (x + r + 1, y),
+                (x, y + r + 1),
+                (x - r - 1, y),
+            ],
             c.filled(),
         ))?,
-        Mark::Cross(c) => area.draw(&Cross::new((x, y), 9, c.stroke_width(4)))?,
+        Mark::Cross(c) => area.draw(&Cross::new((x, y), ru, c.stroke_width(4)))?,
     }
     Ok(())
 }
@@ -450,9 +469,10 @@ pub fn render_all(b: &Batch) -> Result<Vec<RenderedChart>> {
                 "worst-decile"
             };
             let title = format!(
-                "{}, {role_label} run {}: {}",
-                base.name, ex.outcome.run_index, ex.reason
+                "Timeline of the {role_label} run ({}, run {})",
+                base.name, ex.outcome.run_index
             );
+            let subtitle = format!("Chosen as: {}", ex.reason);
             out.push(render_chart!(
                 format!(
                     "timeline_{}_{}",
@@ -460,7 +480,7 @@ pub fn render_all(b: &Batch) -> Result<Vec<RenderedChart>> {
                     role
                 ),
                 title.clone(),
-                draw_timeline(&d, &title, &start_label, &footer)
+                draw_timeline(&d, &title, &subtitle, &start_label, &footer)
             ));
         }
     }
@@ -468,7 +488,7 @@ pub fn render_all(b: &Batch) -> Result<Vec<RenderedChart>> {
 }
 
 fn objective_heading(id: &str, desc: &str) -> String {
-    ellipsize(&format!("{id}: {desc}"), 70)
+    ellipsize(&format!("{id}: {desc}"), 90)
 }
 
 /// Objectives chart: one bar per objective × variant, coloured by rating, Wilson whiskers.
@@ -536,7 +556,7 @@ where
                     let n = g.points.len() as f64;
                     for th in t {
                         chart.draw_series(std::iter::once(DashedPathElement::new(
-                            vec![(*th, y - 0.5), (*th, y - n - 0.1)],
+                            vec![(*th, y - 0.55), (*th, y - n - 0.45)],
                             5,
                             4,
                             pal::GREY.stroke_width(2),
@@ -642,9 +662,20 @@ where
             .fold(f64::NEG_INFINITY, f64::max);
         let (lo, hi) = padded(lo.min(0.0), hi);
         let n = panel.boxes.len() as f64;
-        let mut chart = ChartBuilder::on(cell)
+        let (head, body) = cell.split_vertically(56);
+        let (hw, _) = head.dim_in_pixel();
+        let chars = (hw as usize / 11).max(10);
+        for (i, line) in wrap(&panel.label, chars, 2).iter().enumerate() {
+            text(
+                &head,
+                line,
+                ((hw / 2) as i32, 16 + 22 * i as i32),
+                bold(18),
+                HPos::Center,
+            )?;
+        }
+        let mut chart = ChartBuilder::on(&body)
             .margin(10)
-            .caption(ellipsize(&panel.label, 42), bold(20))
             .x_label_area_size(34)
             .y_label_area_size(90)
             .build_cartesian_2d(0.0f64..n, lo..hi)?;
@@ -713,12 +744,16 @@ where
 
 /// A tick label with as many decimals as the axis span needs.
 fn tick(v: f64, span: f64) -> String {
-    if span >= 10.0 {
+    let s = if span >= 10.0 {
         format!("{v:.0}")
     } else if span >= 1.0 {
         format!("{v:.1}")
     } else {
         format!("{v:.2}")
+    };
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => s,
     }
 }
 
@@ -738,7 +773,11 @@ fn padded(lo: f64, hi: f64) -> (f64, f64) {
         (0.0, 1.0)
     };
     if hi - lo < 1e-9 {
-        return (lo - 0.5, hi + 0.5);
+        return if lo >= 0.0 {
+            (lo, hi + 1.0)
+        } else {
+            (lo - 0.5, hi + 0.5)
+        };
     }
     let pad = (hi - lo) * 0.06;
     (if lo >= 0.0 { lo } else { lo - pad }, hi + pad)
@@ -1253,6 +1292,7 @@ pub fn draw_timeline<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     d: &TimelineData,
     title: &str,
+    subtitle: &str,
     start_label: &str,
     footer: &str,
 ) -> DrawResult
@@ -1269,6 +1309,7 @@ where
     let mut chart = ChartBuilder::on(&area)
         .margin(16)
         .margin_right(30)
+        .caption(ellipsize(subtitle, 110), font(20))
         .x_label_area_size(80)
         .y_label_area_size(290)
         .build_cartesian_2d(0.0f64..(d.t_max * 1.03), 0.0..lanes)?;
@@ -1307,10 +1348,10 @@ where
         if let Some(c) = counts.get_mut(p.lane) {
             *c += 1;
         }
-        let jitter = ((k % 3) as f64 - 1.0) * 0.22;
+        let jitter = ((k % 5) as f64 - 2.0) * 0.14;
         let y = lanes - p.lane as f64 - 0.5 + jitter;
         let (px, py) = pa.map_coordinate(&(p.t, y));
-        draw_mark(root, class_mark(p.class), (px, py))?;
+        draw_mark_sized(root, class_mark(p.class), (px, py), 7)?;
     }
     let items: Vec<(String, Mark)> = d
         .classes
@@ -1325,6 +1366,25 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticks_never_show_a_negative_zero() {
+        assert_eq!(tick(-0.0, 0.5), "0.00");
+        assert_eq!(tick(-0.001, 5.0), "0.0");
+        assert_eq!(tick(-1.0, 5.0), "-1.0");
+        assert_eq!(tick(12.4, 40.0), "12");
+    }
+
+    #[test]
+    fn wrapping_keeps_words_and_cuts_the_last_line() {
+        assert_eq!(
+            wrap("Time to detection: Ransomware", 20, 2),
+            vec!["Time to detection:", "Ransomware"]
+        );
+        let w = wrap("a b c d e f g h i j k l m n o p", 5, 2);
+        assert_eq!(w.len(), 2);
+        assert!(w[1].ends_with('…'));
+    }
 
     #[test]
     fn trust_colours_run_from_vermillion_to_blue() {

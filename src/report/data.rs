@@ -78,23 +78,41 @@ fn clamp01(v: f64) -> f64 {
 /// Metric id prefixes shown as key outcomes, in display order.
 pub const KEY_PREFIXES: [&str; 5] = [
     "time_to_detection.",
-    "time_to_first_share.",
-    "coverage.",
     "time_to_action.",
+    "coverage.",
     "leak_exposure",
+    "time_to_first_share.",
 ];
 
-/// Ids of the key metrics in the catalog (by [`KEY_PREFIXES`] order, then catalog order).
+/// Most key metrics shown.
+pub const MAX_KEY_METRICS: usize = 6;
+
+/// Ids of the key metrics in the catalog, round-robin over [`KEY_PREFIXES`] (the first metric
+/// of each prefix, then the second of each, ...) in catalog order, at most
+/// [`MAX_KEY_METRICS`].
 pub fn key_metric_ids(c: &Catalog) -> Vec<String> {
-    let mut out = Vec::new();
-    for p in KEY_PREFIXES {
-        for m in &c.metrics {
-            if m.id.starts_with(p) && !out.contains(&m.id) {
-                out.push(m.id.clone());
+    let per_prefix: Vec<Vec<&str>> = KEY_PREFIXES
+        .iter()
+        .map(|p| {
+            c.metrics
+                .iter()
+                .filter(|m| m.id.starts_with(p))
+                .map(|m| m.id.as_str())
+                .collect()
+        })
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    let deepest = per_prefix.iter().map(Vec::len).max().unwrap_or(0);
+    for round in 0..deepest {
+        for ids in &per_prefix {
+            if let Some(id) = ids.get(round)
+                && !out.iter().any(|x| x == id)
+                && out.len() < MAX_KEY_METRICS
+            {
+                out.push(id.to_string());
             }
         }
     }
-    out.truncate(6);
     out
 }
 
@@ -368,6 +386,9 @@ pub struct Tornado {
     pub bars: Vec<DriverBar>,
 }
 
+/// Fewest runs on each side (happened / did not) for a driver to be shown.
+pub const MIN_SIDE: u64 = 5;
+
 /// Most drivers shown per tornado.
 pub const MAX_DRIVERS: usize = 8;
 
@@ -379,7 +400,9 @@ pub fn drivers_data(v: &VariantSummary) -> Vec<Tornado> {
         let mut bars: Vec<DriverBar> = v
             .drivers
             .iter()
-            .filter(|d| d.objective == o.id && d.runs_with > 0 && d.runs_without > 0)
+            .filter(|d| {
+                d.objective == o.id && d.runs_with >= MIN_SIDE && d.runs_without >= MIN_SIDE
+            })
             .filter_map(|d| {
                 Some(DriverBar {
                     label: d.label.clone(),
@@ -702,11 +725,29 @@ mod tests {
         let c = fixture::catalog();
         let ids = key_metric_ids(&c);
         assert_eq!(ids[0], "time_to_detection.ransomware");
-        assert_eq!(ids.last().unwrap(), "leak_exposure");
+        assert_eq!(ids[1], "time_to_action.ransomware");
+        assert_eq!(ids.last().unwrap(), "time_to_first_share.ransomware");
         assert!(!ids.contains(&"retraction_time.rumor".to_string()));
         let panels = distributions_data(&fixture::summary("x"), &c);
         assert_eq!(panels.len(), 5);
         assert!(panels.iter().all(|p| p.boxes.len() == 3));
+    }
+
+    #[test]
+    fn key_metrics_take_one_of_each_kind_before_a_second_of_any() {
+        let mut c = fixture::catalog();
+        let extra = |id: &str| crate::sim::MetricDef {
+            id: id.into(),
+            label: id.into(),
+            unit: "h".into(),
+        };
+        c.metrics.push(extra("time_to_detection.rumor"));
+        c.metrics.push(extra("time_to_detection.third"));
+        c.metrics.push(extra("coverage.rumor"));
+        let ids = key_metric_ids(&c);
+        assert_eq!(ids.len(), MAX_KEY_METRICS);
+        assert_eq!(ids[5], "time_to_detection.rumor");
+        assert!(!ids.contains(&"coverage.rumor".to_string()));
     }
 
     #[test]

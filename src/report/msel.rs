@@ -92,7 +92,16 @@ pub fn msel_rows(b: &Batch) -> Vec<Vec<String>> {
                 trigger_text(&i.trigger),
                 i.synopsis.clone(),
                 i.from.clone(),
-                i.to.join("; "),
+                i.to.iter()
+                    .map(|id| {
+                        sc.agencies
+                            .iter()
+                            .find(|a| &a.id == id)
+                            .map(|a| a.name.clone())
+                            .unwrap_or_else(|| id.clone())
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 i.delivery.clone(),
                 sc.exercise.marking.clone(),
                 i.expected_action.clone(),

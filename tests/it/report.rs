@@ -229,6 +229,10 @@ fn msel_export_has_a_bom_fired_times_and_neutralised_formulas() {
     );
     assert_eq!(&rows[1][13], "Operational Communications");
     assert_eq!(&rows[0][10], "TLP:AMBER");
+    assert_eq!(
+        &rows[0][8], "Colonial Pipeline control room",
+        "players by name"
+    );
 }
 
 #[test]

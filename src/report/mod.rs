@@ -1,19 +1,142 @@
-//! Charts (PNG and SVG) and the HSEEP after-action report.
+//! Charts (PNG and SVG), the HSEEP after-action report (HTML and Markdown) and the MSEL
+//! export, all built from a batch directory without rerunning anything.
+//!
+//! Pipeline: [`Batch::load`] reads the directory; pure functions in [`data`] prepare what each
+//! chart shows; [`charts`] draws it; [`aar`] builds the report context and renders the
+//! templates; [`msel`] writes `msel.csv`. Every file is a pure function of the directory's
+//! inputs, so `tabletop report DIR` reproduces the same bytes.
 
+pub mod aar;
+pub mod charts;
+pub mod data;
+#[doc(hidden)]
+pub mod fixture;
+pub mod msel;
+pub mod text;
+
+use crate::batch::summary::{Exemplar, Manifest, Summary};
 use crate::cli::ReportArgs;
 use crate::error::{Error, Result};
+use crate::scenario::schema::ScenarioSpec;
+use crate::sim::Catalog;
+use std::path::{Path, PathBuf};
 
-/// `tabletop report`.
-pub fn cmd_report(args: &ReportArgs) -> Result<()> {
-    let _ = args;
-    Err(Error::Runtime(
-        "`tabletop report` is not yet available".into(),
-    ))
+/// Everything the report reads from a batch directory.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// The directory.
+    pub dir: PathBuf,
+    /// `manifest.json`.
+    pub manifest: Manifest,
+    /// `summary.json`.
+    pub summary: Summary,
+    /// `catalog.json`.
+    pub catalog: Catalog,
+    /// `scenario.ron`, parsed; None when missing or unreadable (see `warnings`).
+    pub scenario: Option<ScenarioSpec>,
+    /// Exemplars found under `exemplars/`, in summary variant order, median before worst.
+    pub exemplars: Vec<Exemplar>,
+    /// Problems that degraded the report without stopping it.
+    pub warnings: Vec<String>,
 }
 
-/// Write charts and the after-action report into a batch directory (stub until the report
-/// lands; replaced at merge).
-pub fn write_report(dir: &std::path::Path) -> crate::Result<()> {
-    let _ = dir;
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        Error::Invalid(format!(
+            "{}: not a valid batch file ({e}); was it written by this version of tabletop?",
+            path.display()
+        ))
+    })
+}
+
+impl Batch {
+    /// Read a batch directory: `manifest.json`, `summary.json` and `catalog.json` are required;
+    /// `scenario.ron` and `exemplars/` are optional (their absence is noted in `warnings`).
+    pub fn load(dir: &Path) -> Result<Batch> {
+        if !dir.is_dir() {
+            return Err(Error::Usage(format!(
+                "{}: not a batch directory (expected manifest.json, summary.json, catalog.json)",
+                dir.display()
+            )));
+        }
+        let manifest: Manifest = read_json(&dir.join("manifest.json"))?;
+        let summary: Summary = read_json(&dir.join("summary.json"))?;
+        let catalog: Catalog = read_json(&dir.join("catalog.json"))?;
+        let mut warnings = Vec::new();
+        let ron_path = dir.join("scenario.ron");
+        let scenario = match std::fs::read_to_string(&ron_path) {
+            Ok(src) => match crate::scenario::load_str(&ron_path, &src) {
+                Ok(v) => Some(v.spec),
+                Err(e) => {
+                    warnings.push(format!("scenario.ron could not be read again: {e}"));
+                    None
+                }
+            },
+            Err(e) => {
+                warnings.push(format!("scenario.ron missing: {e}"));
+                None
+            }
+        };
+        let mut exemplars = Vec::new();
+        for v in &summary.variants {
+            for role in ["median", "worst"] {
+                let p = dir
+                    .join("exemplars")
+                    .join(crate::output::safe_file_name(&v.id))
+                    .join(format!("{role}.json"));
+                if p.is_file() {
+                    match read_json::<Exemplar>(&p) {
+                        Ok(ex) => exemplars.push(ex),
+                        Err(e) => warnings.push(format!("exemplar skipped: {e}")),
+                    }
+                }
+            }
+        }
+        Ok(Batch {
+            dir: dir.to_path_buf(),
+            manifest,
+            summary,
+            catalog,
+            scenario,
+            exemplars,
+            warnings,
+        })
+    }
+
+    /// The exemplar of `variant` with `role` ("median" or "worst"), if kept.
+    pub fn exemplar(&self, variant: &str, role: &str) -> Option<&Exemplar> {
+        self.exemplars
+            .iter()
+            .find(|e| e.variant == variant && e.role == role)
+    }
+}
+
+/// Write charts, `report.html`, `report.md` and `msel.csv` into batch directory `dir`.
+/// Called by `tabletop batch` and `tabletop merge` after the runs, and by `tabletop report`.
+pub fn write_report(dir: &Path) -> Result<()> {
+    let batch = Batch::load(dir)?;
+    let rendered = charts::render_all(&batch)?;
+    for c in &rendered {
+        crate::output::write_atomic(&dir.join(format!("charts/{}.png", c.name)), &c.png)?;
+        crate::output::write_atomic(
+            &dir.join(format!("charts/{}.svg", c.name)),
+            c.svg.as_bytes(),
+        )?;
+    }
+    let msel = msel::msel_csv(&batch)?;
+    crate::output::write_atomic(&dir.join("msel.csv"), &msel)?;
+    let ctx = aar::context(&batch, &rendered);
+    let md = aar::render_markdown(&ctx)?;
+    crate::output::write_atomic(&dir.join("report.md"), md.as_bytes())?;
+    let html = aar::render_html(&ctx, &rendered)?;
+    crate::output::write_atomic(&dir.join("report.html"), html.as_bytes())?;
+    Ok(())
+}
+
+/// `tabletop report DIR`: rebuild charts and report from a batch directory without rerunning.
+pub fn cmd_report(args: &ReportArgs) -> Result<()> {
+    write_report(&args.dir)?;
+    println!("{}", args.dir.join("report.html").display());
     Ok(())
 }

@@ -4,6 +4,7 @@ mod batch;
 mod batch_cli;
 mod mechanisms;
 mod model;
+mod report;
 mod scenario_cli;
 mod scenario_diagnostics;
 mod scenario_files;

@@ -1,0 +1,784 @@
+//! The HSEEP After-Action Report / Improvement Plan: a context built from the batch (pure),
+//! rendered by two minijinja templates (`report.html.j2`, auto-escaped as HTML, and
+//! `report.md.j2`, whose every value is escaped for Markdown by the formatter).
+
+use super::Batch;
+use super::charts::RenderedChart;
+use super::text::{clock, kind_label, md_escape, p2, signed, split_camel};
+use crate::batch::summary::{ObjectiveSummary, VariantSummary};
+use crate::error::{Error, Result};
+use crate::sim::{DriverKind, EventKind};
+use minijinja::{AutoEscape, Environment, Value, context};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Template of the HTML report.
+pub const HTML_TEMPLATE: &str = include_str!("../../assets/templates/report.html.j2");
+/// Template of the Markdown report.
+pub const MD_TEMPLATE: &str = include_str!("../../assets/templates/report.md.j2");
+
+/// Most narrative lines per exemplar.
+pub const MAX_NARRATIVE: usize = 60;
+
+/// A chart as the report refers to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartRef {
+    /// File stem under `charts/`.
+    pub name: String,
+    /// Title.
+    pub title: String,
+}
+
+/// An agency in the overview.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgencyLine {
+    /// Name.
+    pub name: String,
+    /// Region.
+    pub region: String,
+}
+
+/// Agencies of one kind.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgencyGroup {
+    /// Kind label.
+    pub kind: String,
+    /// Agencies.
+    pub agencies: Vec<AgencyLine>,
+}
+
+/// One row of a capability table.
+#[derive(Debug, Clone, Serialize)]
+pub struct CapabilityRow {
+    /// Objective id.
+    pub id: String,
+    /// Objective text.
+    pub description: String,
+    /// Core capability, readable.
+    pub capability: String,
+    /// Target in words.
+    pub target: String,
+    /// Rating letter.
+    pub rating: String,
+    /// P(met), two decimals.
+    pub p: String,
+    /// 95% interval "0.59–0.65".
+    pub ci: String,
+    /// Runs.
+    pub n: u64,
+}
+
+/// One variant's capability table.
+#[derive(Debug, Clone, Serialize)]
+pub struct CapabilityTable {
+    /// Variant id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Recommendation tested, readable.
+    pub recommendation: String,
+    /// Description.
+    pub description: String,
+    /// Rows.
+    pub rows: Vec<CapabilityRow>,
+}
+
+/// A strength or an area for improvement.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Objective id.
+    pub objective: String,
+    /// Capability, readable.
+    pub capability: String,
+    /// Heading.
+    pub title: String,
+    /// The evidence sentence.
+    pub text: String,
+    /// Root causes (areas for improvement only), plain language.
+    pub causes: Vec<String>,
+    /// Chart that shows it.
+    pub chart: Option<ChartRef>,
+}
+
+/// One row of the improvement plan matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanRow {
+    /// Core capability.
+    pub capability: String,
+    /// Area for improvement (objective).
+    pub issue: String,
+    /// Corrective action.
+    pub action: String,
+    /// Recommendation it implements, readable.
+    pub recommendation: String,
+    /// Capability element (POETE).
+    pub element: String,
+    /// Evidence from variants.
+    pub evidence: String,
+}
+
+/// One line of an exemplar narrative.
+#[derive(Debug, Clone, Serialize)]
+pub struct NarrativeLine {
+    /// "Day 1 06:30".
+    pub clock: String,
+    /// Scenario time [h], two decimals.
+    pub t: String,
+    /// What happened.
+    pub text: String,
+}
+
+/// An exemplar run told as a narrative.
+#[derive(Debug, Clone, Serialize)]
+pub struct Narrative {
+    /// Heading.
+    pub title: String,
+    /// Why it was chosen.
+    pub reason: String,
+    /// Lines.
+    pub lines: Vec<NarrativeLine>,
+    /// Events left out (minor kinds or beyond the cap).
+    pub omitted: usize,
+    /// Timeline chart.
+    pub chart: Option<ChartRef>,
+}
+
+/// Everything the templates show.
+#[derive(Debug, Clone, Serialize)]
+pub struct Context {
+    /// Handling marking.
+    pub marking: String,
+    /// Exercise name.
+    pub name: String,
+    /// Scenario summary.
+    pub description: String,
+    /// Exercise type.
+    pub exercise_type: String,
+    /// Mission areas.
+    pub mission_areas: Vec<String>,
+    /// Core capabilities evaluated.
+    pub capabilities: Vec<String>,
+    /// Sponsor.
+    pub sponsor: String,
+    /// Point of contact.
+    pub poc: String,
+    /// Start label.
+    pub start_label: String,
+    /// Agencies grouped by kind.
+    pub agency_groups: Vec<AgencyGroup>,
+    /// Threats and hazards "name (kind)".
+    pub threats: Vec<String>,
+    /// The rating rule in words.
+    pub rating_rule: String,
+    /// Capability tables, baseline first.
+    pub tables: Vec<CapabilityTable>,
+    /// Strengths.
+    pub strengths: Vec<Finding>,
+    /// Areas for improvement.
+    pub afis: Vec<Finding>,
+    /// Improvement plan.
+    pub plan: Vec<PlanRow>,
+    /// Exemplar narratives.
+    pub narratives: Vec<Narrative>,
+    /// Charts by name.
+    pub charts: BTreeMap<String, ChartRef>,
+    /// Fan chart names.
+    pub fans: Vec<String>,
+    /// Runs per variant.
+    pub runs: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// Scenario hash.
+    pub hash: String,
+    /// Tool version.
+    pub version: String,
+    /// Variant names.
+    pub variants: Vec<String>,
+    /// Whether the batch has variants beyond the baseline.
+    pub has_variants: bool,
+    /// Problems met while reading the batch.
+    pub warnings: Vec<String>,
+}
+
+fn rec_label(r: &str) -> String {
+    match r {
+        "PartnerVetting" => "Rigorous partner vetting".into(),
+        "SharingAgreements" => "Cybersecurity and data-sharing agreements".into(),
+        "SharedBenefits" => "Shared benefits and transparency".into(),
+        "JointTraining" => "Joint training and exercises".into(),
+        "MetricsAndEvaluation" => "Metrics and evaluation".into(),
+        "TechnologyInvestment" => "Technology investment for secure, efficient sharing".into(),
+        other => split_camel(other),
+    }
+}
+
+/// Corrective action and capability element (POETE) for a recommendation (domain §9).
+pub fn corrective_action(r: &str) -> (&'static str, &'static str) {
+    match r {
+        "PartnerVetting" => (
+            "Vet partner personnel with access to shared material (continuous evaluation) and raise insider-reporting rates.",
+            "Organization",
+        ),
+        "SharingAgreements" => (
+            "Put cybersecurity and data-sharing agreements in place that remove legal barriers and fix handling (TLP) rules.",
+            "Planning",
+        ),
+        "SharedBenefits" => (
+            "Make the exchange two-way and visible: feedback on shared reports, joint products, an equity ledger.",
+            "Organization",
+        ),
+        "JointTraining" => (
+            "Train and exercise jointly with the partners to shorten analysis and relay times and build trust beforehand.",
+            "Training",
+        ),
+        "MetricsAndEvaluation" => (
+            "Track timeliness, coverage and trust as standing performance measures and review them after each incident.",
+            "Planning",
+        ),
+        "TechnologyInvestment" => (
+            "Invest in redundant, machine-speed channels so one outage does not cut the flow of information.",
+            "Equipment",
+        ),
+        _ => ("Review the plan with the partners concerned.", "Planning"),
+    }
+}
+
+/// Recommendations that address a driver kind.
+pub fn recs_for(kind: DriverKind) -> &'static [&'static str] {
+    match kind {
+        DriverKind::PartnerFailure => &["TechnologyInvestment", "JointTraining"],
+        DriverKind::InsiderAction => &["PartnerVetting"],
+        DriverKind::PartnershipLoss => &["SharedBenefits", "SharingAgreements"],
+        DriverKind::Inject => &["JointTraining"],
+        DriverKind::ThreatReal => &["MetricsAndEvaluation"],
+    }
+}
+
+fn pct(p: f64) -> String {
+    format!("{:.0}%", p * 100.0)
+}
+
+fn row(o: &ObjectiveSummary) -> CapabilityRow {
+    CapabilityRow {
+        id: o.id.clone(),
+        description: o.description.clone(),
+        capability: split_camel(&o.capability),
+        target: o.target.clone(),
+        rating: o.rating.clone(),
+        p: p2(o.p),
+        ci: format!("{}–{}", p2(o.ci_low), p2(o.ci_high)),
+        n: o.n,
+    }
+}
+
+/// Fewest runs on each side for a driver to be named as a root cause (smaller groups give
+/// too noisy a P(met)).
+pub const MIN_CAUSE_RUNS: u64 = 10;
+
+/// Plain-language root causes of a shortfall: drivers that lower P(met), largest first.
+pub fn root_causes(
+    v: &VariantSummary,
+    objective: &str,
+    description: &str,
+) -> Vec<(String, DriverKind)> {
+    let mut effects: Vec<_> = v
+        .drivers
+        .iter()
+        .filter(|d| {
+            d.objective == objective
+                && d.runs_with >= MIN_CAUSE_RUNS
+                && d.runs_without >= MIN_CAUSE_RUNS
+        })
+        .filter_map(|d| {
+            let (pw, po) = (d.p_with?, d.p_without?);
+            Some((d, po - pw, pw, po))
+        })
+        .filter(|(d, drop, pw, po)| {
+            // Two-proportion difference beyond chance at 95% (normal approximation).
+            let se = (pw * (1.0 - pw) / d.runs_with as f64
+                + po * (1.0 - po) / d.runs_without as f64)
+                .sqrt();
+            *drop >= 0.02 && *drop > 1.96 * se
+        })
+        .map(|(d, drop, _, _)| (d, drop))
+        .collect();
+    effects.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.label.cmp(&b.0.label)));
+    effects
+        .iter()
+        .take(3)
+        .map(|(d, _)| {
+            (
+                format!(
+                    "When “{}” happened ({} of {} runs), the share of runs meeting “{}” fell from {} to {}.",
+                    d.label,
+                    d.runs_with,
+                    d.runs_with + d.runs_without,
+                    description,
+                    p2(d.p_without.unwrap_or(0.0)),
+                    p2(d.p_with.unwrap_or(0.0)),
+                ),
+                d.kind,
+            )
+        })
+        .collect()
+}
+
+fn keep_in_narrative(k: EventKind) -> bool {
+    !matches!(
+        k,
+        EventKind::Signal | EventKind::Analysis | EventKind::TrustChange | EventKind::Precursor
+    )
+}
+
+/// Build the report context from a batch and its rendered charts.
+pub fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
+    let s = &b.summary;
+    let sc = b.scenario.as_ref();
+    let chart_map: BTreeMap<String, ChartRef> = charts
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                ChartRef {
+                    name: c.name.clone(),
+                    title: c.title.clone(),
+                },
+            )
+        })
+        .collect();
+    let chart = |name: &str| chart_map.get(name).cloned();
+    let mut agency_groups: Vec<AgencyGroup> = Vec::new();
+    if let Some(sc) = sc {
+        let mut kinds: Vec<_> = sc.agencies.iter().map(|a| a.kind).collect();
+        kinds.sort();
+        kinds.dedup();
+        for k in kinds {
+            agency_groups.push(AgencyGroup {
+                kind: kind_label(k).to_string(),
+                agencies: sc
+                    .agencies
+                    .iter()
+                    .filter(|a| a.kind == k)
+                    .map(|a| AgencyLine {
+                        name: a.name.clone(),
+                        region: a.region.clone(),
+                    })
+                    .collect(),
+            });
+        }
+    }
+    let thresholds = |id: &str| {
+        b.catalog
+            .objectives
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| o.thresholds)
+            .unwrap_or([0.9, 0.75, 0.5])
+    };
+    let mut caps: Vec<String> = b
+        .catalog
+        .objectives
+        .iter()
+        .map(|o| split_camel(&format!("{:?}", o.capability)))
+        .collect();
+    if caps.is_empty()
+        && let Some(v) = s.variants.first()
+    {
+        caps = v
+            .objectives
+            .iter()
+            .map(|o| split_camel(&o.capability))
+            .collect();
+    }
+    caps.sort();
+    caps.dedup();
+    let distinct: Vec<[f64; 3]> = {
+        let mut t: Vec<[f64; 3]> = b.catalog.objectives.iter().map(|o| o.thresholds).collect();
+        t.dedup();
+        t
+    };
+    let rating_rule = if distinct.len() <= 1 {
+        let [p, ss, m] = distinct.first().copied().unwrap_or([0.9, 0.75, 0.5]);
+        format!(
+            "Simulated rating from the share of runs meeting the target: P (performed without challenges) at {} or more, S (with some challenges) at {} or more, M (with major challenges) at {} or more, otherwise U (unable to be performed).",
+            p2(p),
+            p2(ss),
+            p2(m)
+        )
+    } else {
+        "Simulated rating from the share of runs meeting the target against each objective's thresholds (P ≥ p, S ≥ s, M ≥ m, otherwise U; thresholds set per objective in the scenario).".to_string()
+    };
+    let tables = s
+        .variants
+        .iter()
+        .map(|v| CapabilityTable {
+            id: v.id.clone(),
+            name: v.name.clone(),
+            recommendation: v
+                .recommendation
+                .as_deref()
+                .map(rec_label)
+                .unwrap_or_default(),
+            description: v.description.clone(),
+            rows: v.objectives.iter().map(row).collect(),
+        })
+        .collect();
+    let mut strengths = Vec::new();
+    let mut afis = Vec::new();
+    let mut plan = Vec::new();
+    if let Some(base) = s.variants.first() {
+        for o in &base.objectives {
+            let cap = split_camel(&o.capability);
+            let evidence = format!(
+                "Target {} met in {} of runs (95% CI {}–{}), simulated rating {}.",
+                o.target,
+                pct(o.p),
+                pct(o.ci_low),
+                pct(o.ci_high),
+                o.rating
+            );
+            let driver_chart = chart(&format!("drivers_{}", crate::output::safe_file_name(&o.id)));
+            if o.rating == "P" || o.rating == "S" {
+                strengths.push(Finding {
+                    objective: o.id.clone(),
+                    capability: cap,
+                    title: format!("{}: {}", o.id, o.description),
+                    text: evidence,
+                    causes: Vec::new(),
+                    chart: driver_chart.or_else(|| chart("objectives")),
+                });
+                continue;
+            }
+            let causes = root_causes(base, &o.id, &o.description);
+            let [tp, _, _] = thresholds(&o.id);
+            let mut cause_text: Vec<String> = causes.iter().map(|c| c.0.clone()).collect();
+            if cause_text.is_empty() {
+                cause_text.push(format!(
+                    "No single simulated event explains the shortfall: the target is missed across runs, so the capacity, delays or reach behind it fall short in general (see the distributions chart). P needs {} of runs.",
+                    pct(tp)
+                ));
+            }
+            afis.push(Finding {
+                objective: o.id.clone(),
+                capability: cap.clone(),
+                title: format!("{}: {}", o.id, o.description),
+                text: evidence,
+                causes: cause_text,
+                chart: driver_chart.or_else(|| chart("distributions")),
+            });
+            // Candidate corrective actions: tested recommendations first (by effect), then
+            // those suggested by the drivers.
+            let key = format!("obj:{}", o.id);
+            // (recommendation, lower CI bound, evidence sentence)
+            let mut tested: Vec<(String, f64, String)> = Vec::new();
+            for v in s.variants.iter().skip(1) {
+                let (Some(r), Some(d)) = (
+                    v.recommendation.as_ref(),
+                    v.paired.iter().find(|d| d.id == key),
+                ) else {
+                    continue;
+                };
+                let (Some(m), Some(lo), Some(hi)) = (d.mean_diff, d.ci_low, d.ci_high) else {
+                    continue;
+                };
+                let verdict = if lo > 0.0 {
+                    "a clear improvement"
+                } else if hi < 0.0 {
+                    "clearly worse"
+                } else {
+                    "no clear effect"
+                };
+                tested.push((
+                    r.clone(),
+                    lo,
+                    format!(
+                        "Variant “{}”: P(met) {} (95% CI {} to {}), paired over {} runs: {verdict}.",
+                        v.name,
+                        signed(m, 2),
+                        signed(lo, 2),
+                        signed(hi, 2),
+                        d.n
+                    ),
+                ));
+            }
+            tested.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            // Order: tested with a clear improvement, then suggested by the root causes, then
+            // the other tested ones.
+            let mut recs: Vec<String> = Vec::new();
+            for (r, lo, _) in &tested {
+                if *lo > 0.0 && !recs.contains(r) {
+                    recs.push(r.clone());
+                }
+            }
+            let mut suggested: Vec<&str> = causes
+                .iter()
+                .flat_map(|c| recs_for(c.1).iter().copied())
+                .collect();
+            if suggested.is_empty() {
+                suggested = vec!["JointTraining", "MetricsAndEvaluation"];
+            }
+            for r in suggested {
+                if !recs.iter().any(|x| x == r) {
+                    recs.push(r.to_string());
+                }
+            }
+            for (r, _, _) in &tested {
+                if !recs.contains(r) {
+                    recs.push(r.clone());
+                }
+            }
+            for r in recs {
+                let (action, element) = corrective_action(&r);
+                let ev: Vec<&str> = tested
+                    .iter()
+                    .filter(|t| t.0 == r)
+                    .map(|t| t.2.as_str())
+                    .collect();
+                plan.push(PlanRow {
+                    capability: cap.clone(),
+                    issue: format!("{}: {}", o.id, o.description),
+                    action: action.to_string(),
+                    recommendation: rec_label(&r),
+                    element: element.to_string(),
+                    evidence: if ev.is_empty() {
+                        "Not tested in this batch: add a variant to measure it.".to_string()
+                    } else {
+                        ev.join(" ")
+                    },
+                });
+            }
+        }
+    }
+    let start_label = sc
+        .map(|x| x.exercise.start_label.clone())
+        .unwrap_or_default();
+    let mut narratives = Vec::new();
+    if let Some(base) = s.variants.first() {
+        for role in ["median", "worst"] {
+            let Some(ex) = b.exemplar(&base.id, role) else {
+                continue;
+            };
+            let mut seen_share: Vec<&str> = Vec::new();
+            let mut lines = Vec::new();
+            let mut omitted = 0;
+            for e in &ex.outcome.timeline {
+                let first_share = if e.kind == EventKind::Share {
+                    if seen_share.contains(&e.via.as_str()) {
+                        false
+                    } else {
+                        seen_share.push(&e.via);
+                        true
+                    }
+                } else {
+                    true
+                };
+                if !keep_in_narrative(e.kind)
+                    || !first_share
+                    || lines.len() >= MAX_NARRATIVE
+                    || !e.t.is_finite()
+                {
+                    omitted += 1;
+                    continue;
+                }
+                lines.push(NarrativeLine {
+                    clock: clock(e.t, &start_label),
+                    t: format!("{:.2}", e.t),
+                    text: e.text.clone(),
+                });
+            }
+            let label = if role == "median" {
+                "Median run"
+            } else {
+                "Worst-decile run"
+            };
+            narratives.push(Narrative {
+                title: format!("{label} (run {})", ex.outcome.run_index),
+                reason: ex.reason.clone(),
+                lines,
+                omitted,
+                chart: chart(&format!(
+                    "timeline_{}_{role}",
+                    crate::output::safe_file_name(&base.id)
+                )),
+            });
+        }
+    }
+    Context {
+        marking: s.marking.clone(),
+        name: s.scenario_name.clone(),
+        description: sc
+            .map(|x| x.exercise.description.clone())
+            .unwrap_or_default(),
+        exercise_type: sc
+            .map(|x| split_camel(&format!("{:?}", x.exercise.exercise_type)))
+            .unwrap_or_default(),
+        mission_areas: sc
+            .map(|x| {
+                x.exercise
+                    .mission_areas
+                    .iter()
+                    .map(|m| format!("{m:?}"))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        capabilities: caps,
+        sponsor: sc.map(|x| x.exercise.sponsor.clone()).unwrap_or_default(),
+        poc: sc.map(|x| x.exercise.poc.clone()).unwrap_or_default(),
+        start_label,
+        agency_groups,
+        threats: sc
+            .map(|x| {
+                x.threats
+                    .iter()
+                    .map(|t| format!("{} ({:?})", t.name, t.kind))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        rating_rule,
+        tables,
+        strengths,
+        afis,
+        plan,
+        narratives,
+        fans: charts
+            .iter()
+            .filter(|c| c.name.starts_with("fan_"))
+            .map(|c| c.name.clone())
+            .collect(),
+        charts: chart_map,
+        runs: s.runs,
+        seed: s.master_seed,
+        hash: s.scenario_hash.clone(),
+        version: s.version.clone(),
+        variants: s.variants.iter().map(|v| v.name.clone()).collect(),
+        has_variants: s.variants.len() > 1,
+        warnings: b.warnings.clone(),
+    }
+}
+
+fn environment() -> Result<Environment<'static>> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".md.j2") {
+            AutoEscape::Custom("markdown")
+        } else {
+            minijinja::default_auto_escape_callback(name)
+        }
+    });
+    env.set_formatter(|out, state, value| {
+        if state.auto_escape() == AutoEscape::Custom("markdown") {
+            if value.is_undefined() || value.is_none() {
+                return Ok(());
+            }
+            let s = value.to_string();
+            let s = if value.is_safe() { s } else { md_escape(&s) };
+            out.write_str(&s).map_err(minijinja::Error::from)
+        } else {
+            minijinja::escape_formatter(out, state, value)
+        }
+    });
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.add_template("report.html.j2", HTML_TEMPLATE)
+        .map_err(tpl_err)?;
+    env.add_template("report.md.j2", MD_TEMPLATE)
+        .map_err(tpl_err)?;
+    Ok(env)
+}
+
+fn tpl_err(e: minijinja::Error) -> Error {
+    Error::Runtime(format!("report template: {e:#}"))
+}
+
+/// Render `report.md`.
+pub fn render_markdown(ctx: &Context) -> Result<String> {
+    let env = environment()?;
+    let t = env.get_template("report.md.j2").map_err(tpl_err)?;
+    t.render(ctx).map_err(tpl_err)
+}
+
+/// Render the self-contained `report.html`, with the charts' SVG inline.
+pub fn render_html(ctx: &Context, charts: &[RenderedChart]) -> Result<String> {
+    let env = environment()?;
+    let t = env.get_template("report.html.j2").map_err(tpl_err)?;
+    let svgs: BTreeMap<String, Value> = charts
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                Value::from_safe_string(strip_xml_prolog(&c.svg)),
+            )
+        })
+        .collect();
+    t.render(context! { svgs => svgs, ..Value::from_serialize(ctx) })
+        .map_err(tpl_err)
+}
+
+fn strip_xml_prolog(svg: &str) -> String {
+    match svg.find("<svg") {
+        Some(i) => svg[i..].to_string(),
+        None => svg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+
+    #[test]
+    fn root_causes_name_the_driver_and_both_probabilities() {
+        let s = fixture::summary("x");
+        let c = root_causes(&s.variants[0], "warn", "All informed");
+        assert_eq!(
+            c[0].0,
+            "When “Virginia Fusion Center outage” happened (430 of 1000 runs), the share of runs meeting “All informed” fell from 0.81 to 0.34."
+        );
+        assert_eq!(c[0].1, DriverKind::PartnerFailure);
+        assert!(root_causes(&s.variants[0], "detect", "d").is_empty());
+        // ISAC insider: 0.60 with (95 runs) vs 0.622 without is within chance.
+        assert!(
+            !root_causes(&s.variants[0], "warn", "w")
+                .iter()
+                .any(|c| c.0.contains("ISAC insider"))
+        );
+    }
+
+    #[test]
+    fn every_recommendation_has_an_action_and_an_element() {
+        for r in [
+            "PartnerVetting",
+            "SharingAgreements",
+            "SharedBenefits",
+            "JointTraining",
+            "MetricsAndEvaluation",
+            "TechnologyInvestment",
+        ] {
+            let (a, e) = corrective_action(r);
+            assert!(!a.is_empty());
+            assert!(
+                [
+                    "Planning",
+                    "Organization",
+                    "Equipment",
+                    "Training",
+                    "Exercise"
+                ]
+                .contains(&e)
+            );
+        }
+    }
+
+    #[test]
+    fn markdown_template_escapes_values_but_not_safe_ones() {
+        let env = environment().unwrap();
+        let mut env = env;
+        env.add_template("t.md.j2", "{{ a }} {{ b|safe }}").unwrap();
+        let out = env
+            .get_template("t.md.j2")
+            .unwrap()
+            .render(context! { a => "<b>*x*</b>", b => "a_b.png" })
+            .unwrap();
+        assert_eq!(out, "\\<b\\>\\*x\\*\\</b\\> a_b.png");
+    }
+}

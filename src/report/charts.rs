@@ -1,0 +1,1408 @@
+//! The charts, one function each in the plotters-examples shape (fill root, ChartBuilder with
+//! caption and label areas, mesh with axis descriptions and units, series, legend, present),
+//! rendered to PNG (1600×900) and SVG with one style: Okabe–Ito colour-blind-safe palette,
+//! bundled DejaVu Sans, a legend column on the right and a provenance footer.
+
+use super::Batch;
+use super::data::{self, EventClass, Fan, MetricPanel, NetEdge, NetNode, TimelineData, Tornado};
+use super::text::{SECTORS, ellipsize};
+use crate::error::{Error, Result};
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::sync::OnceLock;
+
+/// Chart width [px].
+pub const WIDTH: u32 = 1600;
+/// Chart height [px].
+pub const HEIGHT: u32 = 900;
+const FOOTER_H: u32 = 46;
+const LEGEND_W: u32 = 380;
+const FONT: &str = "sans-serif";
+
+/// Okabe–Ito colours (colour-blind safe).
+pub mod palette {
+    use plotters::style::RGBColor;
+    /// Black.
+    pub const BLACK: RGBColor = RGBColor(0, 0, 0);
+    /// Orange.
+    pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
+    /// Sky blue.
+    pub const SKY: RGBColor = RGBColor(86, 180, 233);
+    /// Bluish green.
+    pub const GREEN: RGBColor = RGBColor(0, 158, 115);
+    /// Yellow.
+    pub const YELLOW: RGBColor = RGBColor(240, 228, 66);
+    /// Blue.
+    pub const BLUE: RGBColor = RGBColor(0, 114, 178);
+    /// Vermillion.
+    pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+    /// Reddish purple.
+    pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
+    /// Text and axes.
+    pub const INK: RGBColor = RGBColor(34, 34, 34);
+    /// Secondary text, guides.
+    pub const GREY: RGBColor = RGBColor(110, 110, 110);
+    /// Light guides.
+    pub const LIGHT: RGBColor = RGBColor(215, 215, 215);
+    /// Baseline series.
+    pub const BASELINE: RGBColor = RGBColor(60, 60, 60);
+    /// Variant colours after the baseline, in order.
+    pub const VARIANTS: [RGBColor; 6] = [BLUE, ORANGE, GREEN, PURPLE, SKY, VERMILLION];
+}
+use palette as pal;
+
+/// Colour of a P/S/M/U rating (blue = good, vermillion = bad).
+pub fn rating_colour(r: &str) -> RGBColor {
+    match r {
+        "P" => pal::BLUE,
+        "S" => pal::SKY,
+        "M" => pal::ORANGE,
+        _ => pal::VERMILLION,
+    }
+}
+
+/// Colour of variant `i` in summary order (0 = baseline).
+pub fn variant_colour(i: usize) -> RGBColor {
+    if i == 0 {
+        pal::BASELINE
+    } else {
+        pal::VARIANTS[(i - 1) % pal::VARIANTS.len()]
+    }
+}
+
+/// Colour of an end-of-run trust value in [0, 1]: vermillion (low) → grey → blue (high).
+pub fn trust_colour(t: f64) -> RGBColor {
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let lo = (213.0, 94.0, 0.0);
+    let mid = (190.0, 190.0, 190.0);
+    let hi = (0.0, 114.0, 178.0);
+    let (a, b, f) = if t < 0.5 {
+        (lo, mid, t * 2.0)
+    } else {
+        (mid, hi, (t - 0.5) * 2.0)
+    };
+    let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+fn event_colour(c: EventClass) -> RGBColor {
+    match c {
+        EventClass::Inject => pal::BLACK,
+        EventClass::Detection => pal::SKY,
+        EventClass::Share => pal::GREEN,
+        EventClass::Failure => pal::ORANGE,
+        EventClass::Insider => pal::VERMILLION,
+        EventClass::Action => pal::BLUE,
+        EventClass::Harm => pal::PURPLE,
+        EventClass::Other => pal::GREY,
+    }
+}
+
+/// Register the bundled fonts with plotters (once per process).
+pub fn register_fonts() -> Result<()> {
+    static DONE: OnceLock<bool> = OnceLock::new();
+    let ok = DONE.get_or_init(|| {
+        let n = plotters::style::register_font(
+            FONT,
+            FontStyle::Normal,
+            include_bytes!("../../assets/fonts/DejaVuSans.ttf"),
+        );
+        let b = plotters::style::register_font(
+            FONT,
+            FontStyle::Bold,
+            include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf"),
+        );
+        n.is_ok() && b.is_ok()
+    });
+    if *ok {
+        Ok(())
+    } else {
+        Err(Error::Runtime(
+            "the bundled chart font could not be loaded".into(),
+        ))
+    }
+}
+
+/// A chart rendered to both formats.
+#[derive(Debug, Clone)]
+pub struct RenderedChart {
+    /// File stem under `charts/`.
+    pub name: String,
+    /// Title (for the report).
+    pub title: String,
+    /// PNG bytes.
+    pub png: Vec<u8>,
+    /// SVG text.
+    pub svg: String,
+}
+
+type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
+type Areas<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>);
+
+fn font(size: u32) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&pal::INK)
+}
+
+fn bold(size: u32) -> TextStyle<'static> {
+    (FONT, size, FontStyle::Bold).into_font().color(&pal::INK)
+}
+
+fn text<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: &str,
+    (x, y): (i32, i32),
+    style: TextStyle<'static>,
+    h: HPos,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    area.draw(&Text::new(
+        s.to_string(),
+        (x, y),
+        style.pos(Pos::new(h, VPos::Center)),
+    ))?;
+    Ok(())
+}
+
+/// A legend entry's mark.
+#[derive(Debug, Clone, Copy)]
+pub enum Mark {
+    /// Filled square.
+    Square(RGBColor),
+    /// Line (width, dashed).
+    Line(RGBColor, u32, bool),
+    /// Filled circle.
+    Dot(RGBColor),
+    /// Hollow circle.
+    Ring(RGBColor),
+    /// Triangle.
+    Triangle(RGBColor),
+    /// Diamond.
+    Diamond(RGBColor),
+    /// Cross.
+    Cross(RGBColor),
+    /// Translucent band.
+    Band(RGBColor, f64),
+}
+
+fn draw_mark<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    m: Mark,
+    at: (i32, i32),
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    draw_mark_sized(area, m, at, 10)
+}
+
+/// Draw a mark with half-size `r` [px] (10 in legends).
+fn draw_mark_sized<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    m: Mark,
+    (x, y): (i32, i32),
+    r: i32,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let ru = r.max(1) as u32;
+    match m {
+        Mark::Square(c) => area.draw(&Rectangle::new(
+            [(x - r, y - r), (x + r, y + r)],
+            c.filled(),
+        ))?,
+        Mark::Band(c, a) => area.draw(&Rectangle::new(
+            [(x - 14, y - 9), (x + 14, y + 9)],
+            c.mix(a).filled(),
+        ))?,
+        Mark::Line(c, w, dashed) => {
+            if dashed {
+                area.draw(&DashedPathElement::new(
+                    vec![(x - 16, y), (x + 16, y)],
+                    6,
+                    4,
+                    c.stroke_width(w),
+                ))?
+            } else {
+                area.draw(&PathElement::new(
+                    vec![(x - 16, y), (x + 16, y)],
+                    c.stroke_width(w),
+                ))?
+            }
+        }
+        Mark::Dot(c) => area.draw(&Circle::new((x, y), ru, c.filled()))?,
+        Mark::Ring(c) => area.draw(&Circle::new((x, y), ru, c.stroke_width(3)))?,
+        Mark::Triangle(c) => area.draw(&TriangleMarker::new((x, y), ru + 2, c.filled()))?,
+        Mark::Diamond(c) => area.draw(&Polygon::new(
+            vec![
+                (x, y - r - 1),
+                (x + r + 1, y),
+                (x, y + r + 1),
+                (x - r - 1, y),
+            ],
+            c.filled(),
+        ))?,
+        Mark::Cross(c) => area.draw(&Cross::new((x, y), ru, c.stroke_width(4)))?,
+    }
+    Ok(())
+}
+
+/// Draw a legend (title, then entries) in the legend column.
+fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    items: &[(String, Mark)],
+) -> std::result::Result<i32, Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let mut y = 40;
+    text(area, title, (16, y), bold(22), HPos::Left)?;
+    y += 40;
+    for (label, m) in items {
+        draw_mark(area, *m, (34, y))?;
+        let lines = wrap(label, 27, 2);
+        for (i, l) in lines.iter().enumerate() {
+            text(area, l, (62, y + 24 * i as i32), font(20), HPos::Left)?;
+        }
+        y += 36 + 24 * (lines.len() as i32 - 1);
+    }
+    Ok(y)
+}
+
+/// Greedy word wrap into at most `max_lines` lines of `width` characters (last one cut with
+/// an ellipsis).
+pub fn wrap(s: &str, width: usize, max_lines: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for w in s.split_whitespace() {
+        if !cur.is_empty() && cur.chars().count() + 1 + w.chars().count() > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(w);
+    }
+    if !cur.is_empty() || lines.is_empty() {
+        lines.push(cur);
+    }
+    if lines.len() > max_lines {
+        let rest = lines[max_lines - 1..].join(" ");
+        lines.truncate(max_lines - 1);
+        lines.push(rest);
+    }
+    lines.into_iter().map(|l| ellipsize(&l, width)).collect()
+}
+
+/// Split the root into (chart, legend column) after filling it and drawing title and footer.
+fn frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    footer: &str,
+) -> std::result::Result<Areas<DB>, Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let (main, foot) = root.split_vertically(HEIGHT - FOOTER_H);
+    foot.fill(&RGBColor(244, 244, 244))?;
+    text(
+        &foot,
+        &ellipsize(footer, 150),
+        (20, (FOOTER_H / 2) as i32),
+        font(19).color(&pal::GREY),
+        HPos::Left,
+    )?;
+    let (head, main) = main.split_vertically(70);
+    let (hw, _) = head.dim_in_pixel();
+    text(
+        &head,
+        &ellipsize(title, 80),
+        ((hw / 2) as i32, 40),
+        bold(32),
+        HPos::Center,
+    )?;
+    let (w, _) = main.dim_in_pixel();
+    let (chart, side) = main.split_horizontally(w - LEGEND_W);
+    Ok((chart, side))
+}
+
+macro_rules! render_chart {
+    ($name:expr, $title:expr, $draw:ident ( $($arg:expr),* )) => {{
+        let name: String = $name;
+        let mut buf = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
+            $draw(&root, $($arg),*).map_err(|e| chart_error(&name, &*e))?;
+            root.present().map_err(|e| chart_error(&name, &e))?;
+        }
+        let png = encode_png(&buf, WIDTH, HEIGHT)?;
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+            $draw(&root, $($arg),*).map_err(|e| chart_error(&name, &*e))?;
+            root.present().map_err(|e| chart_error(&name, &e))?;
+        }
+        RenderedChart { name, title: $title, png, svg }
+    }};
+}
+
+fn chart_error(name: &str, e: &dyn std::fmt::Display) -> Error {
+    Error::Runtime(format!("chart {name}: {e}"))
+}
+
+/// Encode an RGB buffer as PNG (deterministic: fixed compression and filter).
+pub fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Default);
+        enc.set_filter(png::FilterType::Sub);
+        let mut writer = enc
+            .write_header()
+            .map_err(|e| Error::Runtime(format!("PNG encoding: {e}")))?;
+        writer
+            .write_image_data(rgb)
+            .map_err(|e| Error::Runtime(format!("PNG encoding: {e}")))?;
+        writer
+            .finish()
+            .map_err(|e| Error::Runtime(format!("PNG encoding: {e}")))?;
+    }
+    Ok(out)
+}
+
+/// Render every chart the batch has data for, in a fixed order.
+pub fn render_all(b: &Batch) -> Result<Vec<RenderedChart>> {
+    register_fonts()?;
+    let s = &b.summary;
+    let footer = data::footer(s);
+    let mut out = Vec::new();
+    let groups = data::objectives_data(s);
+    if !groups.is_empty() {
+        let thresholds: Vec<Option<[f64; 3]>> = groups
+            .iter()
+            .map(|g| {
+                b.catalog
+                    .objectives
+                    .iter()
+                    .find(|o| o.id == g.id)
+                    .map(|o| o.thresholds)
+            })
+            .collect();
+        out.push(render_chart!(
+            "objectives".to_string(),
+            "Objectives: share of runs meeting each target".to_string(),
+            draw_objectives(&groups, &thresholds, &footer)
+        ));
+    }
+    let panels = data::distributions_data(s, &b.catalog);
+    if !panels.is_empty() {
+        let names: Vec<String> = s.variants.iter().map(|v| v.name.clone()).collect();
+        out.push(render_chart!(
+            "distributions".to_string(),
+            "Key outcomes: distribution over runs, baseline and variants".to_string(),
+            draw_distributions(&panels, &names, &footer)
+        ));
+    }
+    for f in data::fan_data(s, &b.catalog) {
+        let variant_names: Vec<String> = s.variants.iter().map(|v| v.name.clone()).collect();
+        out.push(render_chart!(
+            format!("fan_{}", crate::output::safe_file_name(&f.id)),
+            format!("{} over time (baseline bands)", f.label),
+            draw_fan(&f, &variant_names, &footer)
+        ));
+    }
+    let (wo, wm) = data::whatif_data(s, &b.catalog);
+    if !wo.is_empty() || !wm.is_empty() {
+        let names: Vec<String> = s.variants.iter().skip(1).map(|v| v.name.clone()).collect();
+        out.push(render_chart!(
+            "whatif".to_string(),
+            "What-if: paired differences, variant − baseline".to_string(),
+            draw_whatif(&wo, &wm, &names, &footer)
+        ));
+    }
+    if let Some(base) = s.variants.first() {
+        for t in data::drivers_data(base) {
+            out.push(render_chart!(
+                format!("drivers_{}", crate::output::safe_file_name(&t.objective)),
+                format!("Drivers of objective {}", t.objective),
+                draw_tornado(&t, &footer)
+            ));
+        }
+    }
+    let (nodes, edges) = data::network_data(s, b.scenario.as_ref());
+    if !nodes.is_empty() {
+        out.push(render_chart!(
+            "network".to_string(),
+            "Partnership network (baseline means)".to_string(),
+            draw_network(&nodes, &edges, &footer)
+        ));
+    }
+    let start_label = b
+        .scenario
+        .as_ref()
+        .map(|sc| sc.exercise.start_label.clone())
+        .unwrap_or_default();
+    if let Some(base) = s.variants.first() {
+        for role in ["median", "worst"] {
+            let Some(ex) = b.exemplar(&base.id, role) else {
+                continue;
+            };
+            let d = data::timeline_data(ex, b.scenario.as_ref());
+            if d.points.is_empty() {
+                continue;
+            }
+            let role_label = if role == "median" {
+                "median"
+            } else {
+                "worst-decile"
+            };
+            let title = format!(
+                "Timeline of the {role_label} run ({}, run {})",
+                base.name, ex.outcome.run_index
+            );
+            let subtitle = format!("Chosen as: {}", ex.reason);
+            out.push(render_chart!(
+                format!(
+                    "timeline_{}_{}",
+                    crate::output::safe_file_name(&base.id),
+                    role
+                ),
+                title.clone(),
+                draw_timeline(&d, &title, &subtitle, &start_label, &footer)
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn objective_heading(id: &str, desc: &str) -> String {
+    ellipsize(&format!("{id}: {desc}"), 90)
+}
+
+/// Objectives chart: one bar per objective × variant, coloured by rating, Wilson whiskers.
+pub fn draw_objectives<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    groups: &[data::ObjectiveGroup],
+    thresholds: &[Option<[f64; 3]>],
+    footer: &str,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (area, side) = frame(
+        root,
+        "Objectives: P(target met) per variant, with 95% Wilson interval",
+        footer,
+    )?;
+    // Row layout: a heading row per group, then one row per variant.
+    let mut rows: Vec<(f64, usize, Option<usize>)> = Vec::new();
+    let mut pos = 0.0;
+    for (gi, g) in groups.iter().enumerate() {
+        rows.push((pos, gi, None));
+        pos += 1.0;
+        for pi in 0..g.points.len() {
+            rows.push((pos, gi, Some(pi)));
+            pos += 1.0;
+        }
+        pos += 0.4;
+    }
+    let total = pos.max(1.0);
+    let y_of = |p: f64| total - p - 0.5;
+    let mut chart = ChartBuilder::on(&area)
+        .margin(16)
+        .margin_right(60)
+        .x_label_area_size(80)
+        .y_label_area_size(360)
+        .build_cartesian_2d(0.0f64..1.0f64, 0.0f64..total)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_labels(11)
+        .x_label_formatter(&|x| format!("{:.0}%", x * 100.0))
+        .x_desc("Share of runs meeting the target [% of runs]")
+        .axis_desc_style(font(24))
+        .label_style(font(20))
+        .light_line_style(TRANSPARENT)
+        .draw()?;
+    let pa = chart.plotting_area().clone();
+    let left = pa.get_pixel_range().0.start;
+    for (p, gi, r) in &rows {
+        let y = y_of(*p);
+        let g = &groups[*gi];
+        match r {
+            None => {
+                let (_, py) = pa.map_coordinate(&(0.0, y));
+                text(
+                    root,
+                    &objective_heading(&g.id, &g.description),
+                    (24, py),
+                    bold(21),
+                    HPos::Left,
+                )?;
+                if let Some(Some(t)) = thresholds.get(*gi) {
+                    let n = g.points.len() as f64;
+                    for th in t {
+                        chart.draw_series(std::iter::once(DashedPathElement::new(
+                            vec![(*th, y - 0.55), (*th, y - n - 0.45)],
+                            5,
+                            4,
+                            pal::GREY.stroke_width(2),
+                        )))?;
+                    }
+                }
+            }
+            Some(pi) => {
+                let pt = &g.points[*pi];
+                let c = rating_colour(&pt.rating);
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, y - 0.36), (pt.p, y + 0.36)],
+                    c.filled(),
+                )))?;
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(pt.lo, y), (pt.hi, y)],
+                    pal::INK.stroke_width(3),
+                )))?;
+                for x in [pt.lo, pt.hi] {
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(x, y - 0.2), (x, y + 0.2)],
+                        pal::INK.stroke_width(3),
+                    )))?;
+                }
+                let (px, py) = pa.map_coordinate(&(pt.hi, y));
+                text(
+                    root,
+                    &format!("{:.0}% {}", pt.p * 100.0, pt.rating),
+                    (px + 10, py),
+                    bold(19),
+                    HPos::Left,
+                )?;
+                text(
+                    root,
+                    &ellipsize(&pt.variant, 32),
+                    (left - 12, py),
+                    font(19),
+                    HPos::Right,
+                )?;
+            }
+        }
+    }
+    legend(
+        &side,
+        "HSEEP rating (simulated)",
+        &[
+            (
+                "P: without challenges".into(),
+                Mark::Square(rating_colour("P")),
+            ),
+            (
+                "S: some challenges".into(),
+                Mark::Square(rating_colour("S")),
+            ),
+            (
+                "M: major challenges".into(),
+                Mark::Square(rating_colour("M")),
+            ),
+            (
+                "U: unable to perform".into(),
+                Mark::Square(rating_colour("U")),
+            ),
+            ("95% Wilson interval".into(), Mark::Line(pal::INK, 3, false)),
+            (
+                "Rating thresholds M/S/P".into(),
+                Mark::Line(pal::GREY, 2, true),
+            ),
+        ],
+    )?;
+    root.present()?;
+    Ok(())
+}
+
+/// Distributions chart: one panel per key metric; per variant a 5th–95th percentile bar,
+/// the median and the mean with its 95% interval.
+pub fn draw_distributions<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    panels: &[MetricPanel],
+    variants: &[String],
+    footer: &str,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (area, side) = frame(
+        root,
+        "Key outcomes: spread over runs, baseline and variants",
+        footer,
+    )?;
+    let cols = panels.len().clamp(1, 3);
+    let rows = panels.len().div_ceil(cols).max(1);
+    let cells = area.split_evenly((rows, cols));
+    for (panel, cell) in panels.iter().zip(cells.iter()) {
+        let lo = panel
+            .boxes
+            .iter()
+            .map(|b| b.p5.min(b.mean_lo))
+            .fold(f64::INFINITY, f64::min);
+        let hi = panel
+            .boxes
+            .iter()
+            .map(|b| b.p95.max(b.mean_hi))
+            .fold(f64::NEG_INFINITY, f64::max);
+        let (lo, hi) = padded(lo.min(0.0), hi);
+        let n = panel.boxes.len() as f64;
+        let (head, body) = cell.split_vertically(56);
+        let (hw, _) = head.dim_in_pixel();
+        let chars = (hw as usize / 11).max(10);
+        for (i, line) in wrap(&panel.label, chars, 2).iter().enumerate() {
+            text(
+                &head,
+                line,
+                ((hw / 2) as i32, 16 + 22 * i as i32),
+                bold(18),
+                HPos::Center,
+            )?;
+        }
+        let mut chart = ChartBuilder::on(&body)
+            .margin(10)
+            .x_label_area_size(34)
+            .y_label_area_size(90)
+            .build_cartesian_2d(0.0f64..n, lo..hi)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_labels(6)
+            .y_label_formatter(&|y| tick(*y, hi - lo))
+            .y_desc(unit_desc(&panel.unit))
+            .axis_desc_style(font(19))
+            .label_style(font(17))
+            .light_line_style(TRANSPARENT)
+            .draw()?;
+        for (i, b) in panel.boxes.iter().enumerate() {
+            let vi = variants.iter().position(|v| v == &b.variant).unwrap_or(i);
+            let c = variant_colour(vi);
+            let x = i as f64 + 0.5;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x - 0.32, b.p5), (x - 0.02, b.p95)],
+                c.mix(0.35).filled(),
+            )))?;
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x - 0.32, b.p50), (x - 0.02, b.p50)],
+                c.stroke_width(5),
+            )))?;
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x + 0.15, b.mean_lo), (x + 0.15, b.mean_hi)],
+                pal::INK.stroke_width(3),
+            )))?;
+            chart.draw_series(std::iter::once(Circle::new(
+                (x + 0.15, b.mean),
+                7,
+                c.filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Circle::new(
+                (x + 0.15, b.mean),
+                7,
+                pal::INK.stroke_width(2),
+            )))?;
+            let (px, py) = chart.plotting_area().map_coordinate(&(x, lo));
+            text(
+                root,
+                &format!("n={}", b.n),
+                (px, py + 16),
+                font(16).color(&pal::GREY),
+                HPos::Center,
+            )?;
+        }
+    }
+    let mut items: Vec<(String, Mark)> = variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.clone(), Mark::Square(variant_colour(i))))
+        .collect();
+    items.push((
+        "Bar: 5th–95th percentile".into(),
+        Mark::Band(pal::GREY, 0.35),
+    ));
+    items.push(("Thick line: median".into(), Mark::Line(pal::GREY, 5, false)));
+    items.push(("Dot: mean, 95% CI".into(), Mark::Dot(pal::GREY)));
+    legend(&side, "Variant", &items)?;
+    root.present()?;
+    Ok(())
+}
+
+/// A tick label with as many decimals as the axis span needs.
+fn tick(v: f64, span: f64) -> String {
+    let s = if span >= 10.0 {
+        format!("{v:.0}")
+    } else if span >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    };
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => s,
+    }
+}
+
+fn unit_desc(unit: &str) -> String {
+    match unit {
+        "" => "value".into(),
+        "h" => "hours [h]".into(),
+        "share" => "share [0–1]".into(),
+        u => format!("[{u}]"),
+    }
+}
+
+fn padded(lo: f64, hi: f64) -> (f64, f64) {
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    };
+    if hi - lo < 1e-9 {
+        return if lo >= 0.0 {
+            (lo, hi + 1.0)
+        } else {
+            (lo - 0.5, hi + 0.5)
+        };
+    }
+    let pad = (hi - lo) * 0.06;
+    (if lo >= 0.0 { lo } else { lo - pad }, hi + pad)
+}
+
+/// Fan chart: baseline median with p25–p75 and p5–p95 bands, variant medians, inject times.
+pub fn draw_fan<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    f: &Fan,
+    variants: &[String],
+    footer: &str,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let title = format!("{} over time: baseline spread across runs", f.label);
+    let (area, side) = frame(root, &title, footer)?;
+    let t0 = f.times.first().copied().unwrap_or(0.0);
+    let t1 = f.times.last().copied().unwrap_or(1.0).max(t0 + 1e-6);
+    let top = f
+        .p95
+        .iter()
+        .chain(f.variant_medians.iter().flat_map(|v| v.1.iter()))
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(f.max.unwrap_or(0.0), f64::max);
+    let bottom =
+        f.p5.iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::min);
+    let (lo, hi) = padded(bottom, top);
+    let mut chart = ChartBuilder::on(&area)
+        .margin(16)
+        .margin_top(40)
+        .x_label_area_size(70)
+        .y_label_area_size(100)
+        .build_cartesian_2d(t0..t1, lo..hi)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| tick(*y, hi - lo))
+        .x_desc("Scenario time [h]")
+        .y_desc(format!(
+            "{} {}",
+            ellipsize(&f.label, 40),
+            unit_desc(&f.unit)
+        ))
+        .axis_desc_style(font(24))
+        .label_style(font(20))
+        .light_line_style(TRANSPARENT)
+        .draw()?;
+    let band = |a: &[f64], b: &[f64]| -> Vec<(f64, f64)> {
+        let mut pts: Vec<(f64, f64)> = f.times.iter().copied().zip(b.iter().copied()).collect();
+        pts.extend(f.times.iter().copied().zip(a.iter().copied()).rev());
+        pts
+    };
+    let base = variant_colour(0);
+    chart.draw_series(std::iter::once(Polygon::new(
+        band(&f.p5, &f.p95),
+        base.mix(0.15).filled(),
+    )))?;
+    chart.draw_series(std::iter::once(Polygon::new(
+        band(&f.p25, &f.p75),
+        base.mix(0.32).filled(),
+    )))?;
+    chart.draw_series(LineSeries::new(
+        f.times.iter().copied().zip(f.p50.iter().copied()),
+        base.stroke_width(4),
+    ))?;
+    let mut items = vec![
+        ("Baseline median".to_string(), Mark::Line(base, 4, false)),
+        (
+            "Baseline 25th–75th percentile".to_string(),
+            Mark::Band(base, 0.32),
+        ),
+        (
+            "Baseline 5th–95th percentile".to_string(),
+            Mark::Band(base, 0.15),
+        ),
+    ];
+    for (name, vals) in &f.variant_medians {
+        let vi = variants.iter().position(|v| v == name).unwrap_or(1).max(1);
+        let c = variant_colour(vi);
+        chart.draw_series(DashedLineSeries::new(
+            f.times.iter().copied().zip(vals.iter().copied()),
+            10,
+            6,
+            c.stroke_width(3),
+        ))?;
+        items.push((format!("Median: {name}"), Mark::Line(c, 3, true)));
+    }
+    let pa = chart.plotting_area().clone();
+    for (i, (id, t)) in f.injects.iter().enumerate() {
+        chart.draw_series(std::iter::once(DashedPathElement::new(
+            vec![(*t, lo), (*t, hi)],
+            4,
+            4,
+            pal::GREY.stroke_width(2),
+        )))?;
+        let (px, py) = pa.map_coordinate(&(*t, hi));
+        let dy = 14 + (i % 2) as i32 * 22;
+        text(
+            root,
+            &ellipsize(id, 12),
+            (px + 4, py - 36 + dy),
+            font(17).color(&pal::GREY),
+            HPos::Left,
+        )?;
+    }
+    if !f.injects.is_empty() {
+        items.push((
+            "Inject fired (MSEL time)".into(),
+            Mark::Line(pal::GREY, 2, true),
+        ));
+    }
+    legend(&side, "Legend", &items)?;
+    root.present()?;
+    Ok(())
+}
+
+/// What-if chart: paired differences (variant − baseline) with 95% intervals and a zero line.
+pub fn draw_whatif<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    objectives: &[data::DiffGroup],
+    metrics: &[data::DiffGroup],
+    variants: &[String],
+    footer: &str,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (area, side) = frame(
+        root,
+        "What-if: change against the baseline (paired runs)",
+        footer,
+    )?;
+    let panels: Vec<(&[data::DiffGroup], &str)> = [
+        (objectives, "Change in P(objective met) [percentage points]"),
+        (metrics, "Change in key outcome [% of baseline mean]"),
+    ]
+    .into_iter()
+    .filter(|(g, _)| !g.is_empty())
+    .collect();
+    let weights: Vec<usize> = panels
+        .iter()
+        .map(|(g, _)| g.iter().map(|x| x.points.len()).sum::<usize>() + g.len())
+        .collect();
+    let total: usize = weights.iter().sum::<usize>().max(1);
+    let (_, h) = area.dim_in_pixel();
+    let mut rest = area.clone();
+    for (k, (groups, desc)) in panels.iter().enumerate() {
+        let cell = if k + 1 < panels.len() {
+            let px = (h as usize * weights[k] / total).max(200) as i32;
+            let (a, b) = rest.split_vertically(px);
+            rest = b;
+            a
+        } else {
+            rest.clone()
+        };
+        let mut rows = Vec::new();
+        let mut pos = 0.0f64;
+        for (gi, g) in groups.iter().enumerate() {
+            for pi in 0..g.points.len() {
+                rows.push((pos, gi, pi));
+                pos += 1.0;
+            }
+            pos += 0.6;
+        }
+        let total_rows = pos.max(1.0);
+        let y_of = |p: f64| total_rows - p - 0.5;
+        let span = groups
+            .iter()
+            .flat_map(|g| g.points.iter())
+            .flat_map(|p| [p.lo.abs(), p.hi.abs(), p.mean.abs()])
+            .filter(|v| v.is_finite())
+            .fold(1.0, f64::max)
+            * 1.35;
+        let mut chart = ChartBuilder::on(&cell)
+            .margin(12)
+            .x_label_area_size(64)
+            .y_label_area_size(420)
+            .build_cartesian_2d(-span..span, 0.0..total_rows)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(0)
+            .x_labels(9)
+            .x_label_formatter(&|x| super::text::signed(*x, 0))
+            .x_desc(*desc)
+            .axis_desc_style(font(22))
+            .label_style(font(19))
+            .light_line_style(TRANSPARENT)
+            .draw()?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, 0.0), (0.0, total_rows)],
+            pal::INK.stroke_width(2),
+        )))?;
+        let pa = chart.plotting_area().clone();
+        let left = pa.get_pixel_range().0.start;
+        for (gi, g) in groups.iter().enumerate() {
+            let ys: Vec<f64> = rows
+                .iter()
+                .filter(|r| r.1 == gi)
+                .map(|r| y_of(r.0))
+                .collect();
+            let mid = ys.iter().sum::<f64>() / ys.len().max(1) as f64;
+            let (_, py) = pa.map_coordinate(&(0.0, mid));
+            text(
+                root,
+                &ellipsize(&g.label, 40),
+                (left - 12, py),
+                font(19),
+                HPos::Right,
+            )?;
+        }
+        for (p, gi, pi) in &rows {
+            let d = &groups[*gi].points[*pi];
+            let y = y_of(*p);
+            let c = variant_colour(d.variant_index + 1);
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(d.lo, y), (d.hi, y)],
+                c.stroke_width(4),
+            )))?;
+            chart.draw_series(std::iter::once(Circle::new((d.mean, y), 8, c.filled())))?;
+            let (px, py) = pa.map_coordinate(&(d.hi.max(d.lo), y));
+            text(root, &d.absolute, (px + 10, py), font(17), HPos::Left)?;
+        }
+    }
+    let mut items: Vec<(String, Mark)> = variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.clone(), Mark::Dot(variant_colour(i + 1))))
+        .collect();
+    items.push(("Line: 95% interval".into(), Mark::Line(pal::GREY, 4, false)));
+    items.push(("Zero: no change".into(), Mark::Line(pal::INK, 2, false)));
+    legend(&side, "Variant − baseline", &items)?;
+    root.present()?;
+    Ok(())
+}
+
+/// Tornado chart: P(met | driver happened) vs P(met | not) for the drivers that move an
+/// objective most.
+pub fn draw_tornado<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    t: &Tornado,
+    footer: &str,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let title = format!("What moves objective {}", ellipsize(&t.objective, 20));
+    let (area, side) = frame(root, &title, footer)?;
+    let n = t.bars.len().max(5) as f64;
+    let mut chart = ChartBuilder::on(&area)
+        .margin(16)
+        .margin_right(40)
+        .caption(ellipsize(&t.description, 90), font(22))
+        .x_label_area_size(80)
+        .y_label_area_size(420)
+        .build_cartesian_2d(0.0f64..1.0f64, 0.0..n)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_labels(11)
+        .x_label_formatter(&|x| format!("{:.0}%", x * 100.0))
+        .x_desc("Share of runs meeting the target [% of runs]")
+        .axis_desc_style(font(24))
+        .label_style(font(20))
+        .light_line_style(TRANSPARENT)
+        .draw()?;
+    chart.draw_series(std::iter::once(DashedPathElement::new(
+        vec![(t.p, 0.0), (t.p, n)],
+        6,
+        4,
+        pal::GREY.stroke_width(2),
+    )))?;
+    let pa = chart.plotting_area().clone();
+    let left = pa.get_pixel_range().0.start;
+    for (i, b) in t.bars.iter().enumerate() {
+        let y = n - i as f64 - 0.5;
+        let c = if b.p_with < b.p_without {
+            pal::VERMILLION
+        } else {
+            pal::BLUE
+        };
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [
+                (b.p_with.min(b.p_without), y - 0.22),
+                (b.p_with.max(b.p_without), y + 0.22),
+            ],
+            c.mix(0.55).filled(),
+        )))?;
+        chart.draw_series(std::iter::once(Circle::new(
+            (b.p_without, y),
+            10,
+            WHITE.filled(),
+        )))?;
+        chart.draw_series(std::iter::once(Circle::new(
+            (b.p_without, y),
+            10,
+            pal::INK.stroke_width(3),
+        )))?;
+        chart.draw_series(std::iter::once(Circle::new((b.p_with, y), 10, c.filled())))?;
+        let (_, py) = pa.map_coordinate(&(0.0, y));
+        text(
+            root,
+            &ellipsize(&b.label, 38),
+            (left - 12, py - 12),
+            font(19),
+            HPos::Right,
+        )?;
+        text(
+            root,
+            &format!("happened in {} runs", b.runs_with),
+            (left - 12, py + 13),
+            font(16).color(&pal::GREY),
+            HPos::Right,
+        )?;
+        let (px, _) = pa.map_coordinate(&(b.p_with.max(b.p_without), y));
+        text(
+            root,
+            &format!("{:.0}% → {:.0}%", b.p_without * 100.0, b.p_with * 100.0),
+            (px + 16, py),
+            font(17),
+            HPos::Left,
+        )?;
+    }
+    legend(
+        &side,
+        "P(met) in runs where…",
+        &[
+            ("the driver did not happen".into(), Mark::Ring(pal::INK)),
+            ("it happened: lower".into(), Mark::Dot(pal::VERMILLION)),
+            ("it happened: higher".into(), Mark::Dot(pal::BLUE)),
+            ("Overall P(met)".into(), Mark::Line(pal::GREY, 2, true)),
+        ],
+    )?;
+    root.present()?;
+    Ok(())
+}
+
+fn sector_mark(sector: usize) -> Mark {
+    match sector {
+        0 => Mark::Dot(pal::BLUE),
+        1 => Mark::Square(pal::GREEN),
+        2 => Mark::Triangle(pal::ORANGE),
+        3 => Mark::Diamond(pal::PURPLE),
+        _ => Mark::Dot(pal::GREY),
+    }
+}
+
+/// Partnership network: agencies by sector (colour and shape), directed links weighted by
+/// mean items and coloured by mean end-of-run trust; withdrawn links dashed, compromised ones
+/// crossed.
+pub fn draw_network<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    nodes: &[NetNode],
+    edges: &[NetEdge],
+    footer: &str,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (area, side) = frame(
+        root,
+        "Partnership network: information flow and trust (baseline)",
+        footer,
+    )?;
+    let (w, h) = area.dim_in_pixel();
+    let aspect = w as f64 / h.max(1) as f64;
+    let ry = 1.32;
+    let rx = ry * aspect;
+    let chart = ChartBuilder::on(&area)
+        .margin(10)
+        .build_cartesian_2d(-rx..rx, -ry..ry)?;
+    let max_items = edges.iter().map(|e| e.items).fold(0.0, f64::max).max(1e-9);
+    for e in edges {
+        let (a, b) = (&nodes[e.from], &nodes[e.to]);
+        let (dx, dy) = (b.x - a.x, b.y - a.y);
+        let len = (dx * dx + dy * dy).sqrt().max(1e-9);
+        let (ox, oy) = (-dy / len * 0.03, dx / len * 0.03);
+        let p = |f: f64| (a.x + dx * f + ox, a.y + dy * f + oy);
+        let c = trust_colour(e.trust);
+        let width = (2.0 + 10.0 * e.items / max_items).round() as u32;
+        let pts = vec![p(0.08), p(0.92)];
+        if e.p_withdrawn >= data::WITHDRAWN_MARK {
+            chart.plotting_area().draw(&DashedPathElement::new(
+                pts.clone(),
+                14,
+                10,
+                c.stroke_width(width),
+            ))?;
+        } else {
+            chart
+                .plotting_area()
+                .draw(&PathElement::new(pts.clone(), c.stroke_width(width)))?;
+        }
+        // arrow head at 88%
+        let tip = p(0.92);
+        let back = p(0.84);
+        let (bx, by) = (back.0 - (dy / len) * 0.03, back.1 + (dx / len) * 0.03);
+        let (cx, cy) = (back.0 + (dy / len) * 0.03, back.1 - (dx / len) * 0.03);
+        chart
+            .plotting_area()
+            .draw(&Polygon::new(vec![tip, (bx, by), (cx, cy)], c.filled()))?;
+        if e.p_compromised >= data::COMPROMISED_MARK {
+            chart
+                .plotting_area()
+                .draw(&Cross::new(p(0.5), 12, pal::VERMILLION.stroke_width(5)))?;
+        }
+    }
+    let pa = chart.plotting_area().clone();
+    for n in nodes {
+        let (px, py) = pa.map_coordinate(&(n.x, n.y));
+        let m = sector_mark(n.sector);
+        // larger node marks
+        match m {
+            Mark::Dot(c) => root.draw(&Circle::new((px, py), 20, c.filled()))?,
+            Mark::Square(c) => root.draw(&Rectangle::new(
+                [(px - 18, py - 18), (px + 18, py + 18)],
+                c.filled(),
+            ))?,
+            Mark::Triangle(c) => root.draw(&TriangleMarker::new((px, py), 24, c.filled()))?,
+            Mark::Diamond(c) => root.draw(&Polygon::new(
+                vec![(px, py - 24), (px + 24, py), (px, py + 24), (px - 24, py)],
+                c.filled(),
+            ))?,
+            _ => {}
+        }
+        let (lx, ly) = pa.map_coordinate(&(n.x * 1.13, n.y * 1.13));
+        let h = if n.x > 0.25 {
+            HPos::Left
+        } else if n.x < -0.25 {
+            HPos::Right
+        } else {
+            HPos::Center
+        };
+        let ly = if n.x.abs() <= 0.25 {
+            ly + if n.y > 0.0 { -10 } else { 10 }
+        } else {
+            ly
+        };
+        text(root, &ellipsize(&n.name, 30), (lx, ly), bold(19), h)?;
+    }
+    // legend: sectors, then trust scale, then marks
+    let mut present: Vec<usize> = nodes.iter().map(|n| n.sector).collect();
+    present.sort();
+    present.dedup();
+    let mut items: Vec<(String, Mark)> = present
+        .iter()
+        .map(|&s| (SECTORS[s].to_string(), sector_mark(s)))
+        .collect();
+    items.push((
+        format!(
+            "Withdrawn in ≥ {:.0}% of runs",
+            data::WITHDRAWN_MARK * 100.0
+        ),
+        Mark::Line(pal::GREY, 4, true),
+    ));
+    items.push((
+        format!(
+            "Compromised ≥ {:.0}% of runs",
+            data::COMPROMISED_MARK * 100.0
+        ),
+        Mark::Cross(pal::VERMILLION),
+    ));
+    items.push((
+        format!("Width: items/run (max {:.1})", max_items),
+        Mark::Line(pal::GREY, 8, false),
+    ));
+    let y0 = legend(&side, "Agencies and links", &items)? + 10;
+    text(&side, "End-of-run trust", (16, y0), bold(20), HPos::Left)?;
+    let (x0, bw, bh) = (24, 300, 26);
+    for i in 0..bw {
+        let c = trust_colour(i as f64 / (bw - 1) as f64);
+        side.draw(&Rectangle::new(
+            [(x0 + i, y0 + 24), (x0 + i + 1, y0 + 24 + bh)],
+            c.filled(),
+        ))?;
+    }
+    for (v, label) in [(0.0, "0 low"), (0.5, "0.5"), (1.0, "1 high")] {
+        let x = x0 + (v * (bw - 1) as f64) as i32;
+        let hpos = if v == 0.0 {
+            HPos::Left
+        } else if v == 1.0 {
+            HPos::Right
+        } else {
+            HPos::Center
+        };
+        text(&side, label, (x, y0 + 24 + bh + 18), font(18), hpos)?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+fn class_mark(c: EventClass) -> Mark {
+    let col = event_colour(c);
+    match c {
+        EventClass::Inject => Mark::Diamond(col),
+        EventClass::Failure | EventClass::Harm => Mark::Triangle(col),
+        EventClass::Insider => Mark::Cross(col),
+        EventClass::Share => Mark::Square(col),
+        _ => Mark::Dot(col),
+    }
+}
+
+/// Timeline of an exemplar run: one lane per agency kind (plus injects and threats), one mark
+/// per event, classes in the legend.
+pub fn draw_timeline<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    d: &TimelineData,
+    title: &str,
+    subtitle: &str,
+    start_label: &str,
+    footer: &str,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (area, side) = frame(root, title, footer)?;
+    let lanes = d.lanes.len().max(1) as f64;
+    let xdesc = if start_label.is_empty() {
+        "Scenario time [h]".to_string()
+    } else {
+        format!("Scenario time [h] from {}", ellipsize(start_label, 40))
+    };
+    let mut chart = ChartBuilder::on(&area)
+        .margin(16)
+        .margin_right(30)
+        .caption(ellipsize(subtitle, 110), font(20))
+        .x_label_area_size(80)
+        .y_label_area_size(290)
+        .build_cartesian_2d(0.0f64..(d.t_max * 1.03), 0.0..lanes)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .x_desc(xdesc)
+        .axis_desc_style(font(24))
+        .label_style(font(20))
+        .light_line_style(TRANSPARENT)
+        .draw()?;
+    let pa = chart.plotting_area().clone();
+    let left = pa.get_pixel_range().0.start;
+    for (i, l) in d.lanes.iter().enumerate() {
+        let y = lanes - i as f64 - 0.5;
+        if i > 0 {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, y + 0.5), (d.t_max * 1.03, y + 0.5)],
+                pal::LIGHT.stroke_width(1),
+            )))?;
+        }
+        let (_, py) = pa.map_coordinate(&(0.0, y));
+        text(
+            root,
+            &ellipsize(l, 24),
+            (left - 12, py),
+            font(20),
+            HPos::Right,
+        )?;
+    }
+    let mut counts = vec![0usize; d.lanes.len()];
+    for p in &d.points {
+        let k = counts.get(p.lane).copied().unwrap_or(0);
+        if let Some(c) = counts.get_mut(p.lane) {
+            *c += 1;
+        }
+        let jitter = ((k % 5) as f64 - 2.0) * 0.14;
+        let y = lanes - p.lane as f64 - 0.5 + jitter;
+        let (px, py) = pa.map_coordinate(&(p.t, y));
+        draw_mark_sized(root, class_mark(p.class), (px, py), 7)?;
+    }
+    let items: Vec<(String, Mark)> = d
+        .classes
+        .iter()
+        .map(|c| (c.label().to_string(), class_mark(*c)))
+        .collect();
+    legend(&side, "Event", &items)?;
+    root.present()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_never_show_a_negative_zero() {
+        assert_eq!(tick(-0.0, 0.5), "0.00");
+        assert_eq!(tick(-0.001, 5.0), "0.0");
+        assert_eq!(tick(-1.0, 5.0), "-1.0");
+        assert_eq!(tick(12.4, 40.0), "12");
+    }
+
+    #[test]
+    fn wrapping_keeps_words_and_cuts_the_last_line() {
+        assert_eq!(
+            wrap("Time to detection: Ransomware", 20, 2),
+            vec!["Time to detection:", "Ransomware"]
+        );
+        let w = wrap("a b c d e f g h i j k l m n o p", 5, 2);
+        assert_eq!(w.len(), 2);
+        assert!(w[1].ends_with('…'));
+    }
+
+    #[test]
+    fn trust_colours_run_from_vermillion_to_blue() {
+        assert_eq!(trust_colour(0.0), pal::VERMILLION);
+        assert_eq!(trust_colour(1.0), pal::BLUE);
+        assert_eq!(trust_colour(f64::NAN), pal::VERMILLION);
+    }
+
+    #[test]
+    fn ratings_have_distinct_colours() {
+        let c: Vec<_> = ["P", "S", "M", "U"]
+            .iter()
+            .map(|r| rating_colour(r))
+            .collect();
+        for i in 0..4 {
+            for j in i + 1..4 {
+                assert_ne!(c[i], c[j]);
+            }
+        }
+    }
+}

@@ -1,0 +1,856 @@
+//! Pure data preparation for each chart: what is shown, in which order, with which labels.
+//! No drawing here, so every function is unit-tested on plain values.
+
+use super::text::{SECTORS, kind_label, kind_sector};
+use crate::batch::summary::{Exemplar, Summary, VariantSummary};
+use crate::scenario::schema::ScenarioSpec;
+use crate::sim::{Catalog, DriverKind, EventKind};
+use std::collections::BTreeMap;
+
+/// Chart footer: scenario name, hash prefix, runs, master seed, handling marking.
+pub fn footer(s: &Summary) -> String {
+    let hash: String = s.scenario_hash.chars().take(8).collect();
+    format!(
+        "{} · scenario {} · {} runs per variant · master seed {} · {}",
+        s.scenario_name, hash, s.runs, s.master_seed, s.marking
+    )
+}
+
+/// One variant's P(met) for one objective.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectivePoint {
+    /// Variant display name.
+    pub variant: String,
+    /// Share of runs meeting the objective.
+    pub p: f64,
+    /// Wilson interval low end.
+    pub lo: f64,
+    /// Wilson interval high end.
+    pub hi: f64,
+    /// Rating "P", "S", "M" or "U".
+    pub rating: String,
+}
+
+/// One objective's row group in the objectives chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectiveGroup {
+    /// Objective id.
+    pub id: String,
+    /// Objective text.
+    pub description: String,
+    /// One point per variant, baseline first.
+    pub points: Vec<ObjectivePoint>,
+}
+
+/// P(met) per objective and variant, objectives in baseline order (then any only in variants).
+pub fn objectives_data(s: &Summary) -> Vec<ObjectiveGroup> {
+    let mut groups: Vec<ObjectiveGroup> = Vec::new();
+    for v in &s.variants {
+        for o in &v.objectives {
+            let point = ObjectivePoint {
+                variant: v.name.clone(),
+                p: clamp01(o.p),
+                lo: clamp01(o.ci_low),
+                hi: clamp01(o.ci_high),
+                rating: o.rating.clone(),
+            };
+            match groups.iter_mut().find(|g| g.id == o.id) {
+                Some(g) => g.points.push(point),
+                None => groups.push(ObjectiveGroup {
+                    id: o.id.clone(),
+                    description: o.description.clone(),
+                    points: vec![point],
+                }),
+            }
+        }
+    }
+    groups
+}
+
+fn clamp01(v: f64) -> f64 {
+    if v.is_finite() {
+        v.clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
+/// Metric id prefixes shown as key outcomes, in display order.
+pub const KEY_PREFIXES: [&str; 5] = [
+    "time_to_detection.",
+    "time_to_action.",
+    "coverage.",
+    "leak_exposure",
+    "time_to_first_share.",
+];
+
+/// Most key metrics shown.
+pub const MAX_KEY_METRICS: usize = 6;
+
+/// Ids of the key metrics in the catalog, round-robin over [`KEY_PREFIXES`] (the first metric
+/// of each prefix, then the second of each, ...) in catalog order, at most
+/// [`MAX_KEY_METRICS`].
+pub fn key_metric_ids(c: &Catalog) -> Vec<String> {
+    let per_prefix: Vec<Vec<&str>> = KEY_PREFIXES
+        .iter()
+        .map(|p| {
+            c.metrics
+                .iter()
+                .filter(|m| m.id.starts_with(p))
+                .map(|m| m.id.as_str())
+                .collect()
+        })
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    let deepest = per_prefix.iter().map(Vec::len).max().unwrap_or(0);
+    for round in 0..deepest {
+        for ids in &per_prefix {
+            if let Some(id) = ids.get(round)
+                && !out.iter().any(|x| x == id)
+                && out.len() < MAX_KEY_METRICS
+            {
+                out.push(id.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// A box (p5, p50, p95) with mean and its interval, for one variant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricBox {
+    /// Variant display name.
+    pub variant: String,
+    /// Runs with a value.
+    pub n: u64,
+    /// 5th, 50th and 95th percentiles.
+    pub p5: f64,
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// Mean and its 95% interval.
+    pub mean: f64,
+    /// Interval low end.
+    pub mean_lo: f64,
+    /// Interval high end.
+    pub mean_hi: f64,
+}
+
+/// One panel of the distributions chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricPanel {
+    /// Metric id.
+    pub id: String,
+    /// Label.
+    pub label: String,
+    /// Unit.
+    pub unit: String,
+    /// Boxes per variant with data (variants where n = 0 are left out).
+    pub boxes: Vec<MetricBox>,
+}
+
+/// Key-outcome distributions, baseline vs variants. Panels without any data are dropped.
+pub fn distributions_data(s: &Summary, c: &Catalog) -> Vec<MetricPanel> {
+    let mut panels = Vec::new();
+    for id in key_metric_ids(c) {
+        let def = c.metrics.iter().find(|m| m.id == id);
+        let mut panel = MetricPanel {
+            id: id.clone(),
+            label: def.map(|d| d.label.clone()).unwrap_or_else(|| id.clone()),
+            unit: def.map(|d| d.unit.clone()).unwrap_or_default(),
+            boxes: Vec::new(),
+        };
+        for v in &s.variants {
+            let Some(m) = v.metrics.iter().find(|m| m.id == id) else {
+                continue;
+            };
+            if let (Some(p5), Some(p50), Some(p95), Some(mean)) = (m.p5, m.p50, m.p95, m.mean)
+                && m.n > 0
+            {
+                panel.boxes.push(MetricBox {
+                    variant: v.name.clone(),
+                    n: m.n,
+                    p5,
+                    p50,
+                    p95,
+                    mean,
+                    mean_lo: m.ci_low.unwrap_or(mean),
+                    mean_hi: m.ci_high.unwrap_or(mean),
+                });
+            }
+        }
+        if !panel.boxes.is_empty() {
+            panels.push(panel);
+        }
+    }
+    panels
+}
+
+/// A fan chart: baseline bands plus each variant's median.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fan {
+    /// Series id.
+    pub id: String,
+    /// Label.
+    pub label: String,
+    /// Unit.
+    pub unit: String,
+    /// Known upper bound of the value.
+    pub max: Option<f64>,
+    /// Times [h].
+    pub times: Vec<f64>,
+    /// Baseline bands, each aligned with `times`.
+    pub p5: Vec<f64>,
+    /// 25th percentile.
+    pub p25: Vec<f64>,
+    /// Median.
+    pub p50: Vec<f64>,
+    /// 75th percentile.
+    pub p75: Vec<f64>,
+    /// 95th percentile.
+    pub p95: Vec<f64>,
+    /// Variant medians `(name, values)`, aligned with `times`.
+    pub variant_medians: Vec<(String, Vec<f64>)>,
+    /// Inject markers `(id, time)` within the time range.
+    pub injects: Vec<(String, f64)>,
+}
+
+/// Fan charts of the baseline series (those with consistent, non-empty bands).
+pub fn fan_data(s: &Summary, c: &Catalog) -> Vec<Fan> {
+    let Some(base) = s.variants.first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for b in &base.series {
+        let n = b.times.len();
+        if n < 2
+            || [&b.p5, &b.p25, &b.p50, &b.p75, &b.p95]
+                .iter()
+                .any(|v| v.len() != n)
+        {
+            continue;
+        }
+        let (t0, t1) = (b.times[0], b.times[n - 1]);
+        let injects = s
+            .inject_times
+            .iter()
+            .filter(|(_, t)| *t >= t0 && *t <= t1)
+            .cloned()
+            .collect();
+        let variant_medians = s.variants[1..]
+            .iter()
+            .filter_map(|v| {
+                let vb = v.series.iter().find(|x| x.id == b.id)?;
+                (vb.times == b.times && vb.p50.len() == n).then(|| (v.name.clone(), vb.p50.clone()))
+            })
+            .collect();
+        out.push(Fan {
+            id: b.id.clone(),
+            label: b.label.clone(),
+            unit: b.unit.clone(),
+            max: c.series.iter().find(|d| d.id == b.id).and_then(|d| d.max),
+            times: b.times.clone(),
+            p5: b.p5.clone(),
+            p25: b.p25.clone(),
+            p50: b.p50.clone(),
+            p75: b.p75.clone(),
+            p95: b.p95.clone(),
+            variant_medians,
+            injects,
+        });
+    }
+    out
+}
+
+/// One paired difference row of the what-if chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiffPoint {
+    /// Variant display name.
+    pub variant: String,
+    /// Index of the variant among the non-baseline variants (for colour).
+    pub variant_index: usize,
+    /// Mean difference, in the panel's unit.
+    pub mean: f64,
+    /// Interval low end.
+    pub lo: f64,
+    /// Interval high end.
+    pub hi: f64,
+    /// The difference in the metric's own unit, for the label (e.g. "−1.8 h").
+    pub absolute: String,
+}
+
+/// One item (objective or metric) of the what-if chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiffGroup {
+    /// Label.
+    pub label: String,
+    /// One point per variant that has a difference.
+    pub points: Vec<DiffPoint>,
+}
+
+/// What-if data: objectives as change in P(met) [percentage points], key metrics as change
+/// relative to the baseline mean [%]. Items with no difference in any variant are dropped, as
+/// are metrics whose baseline mean is zero or missing (no relative scale).
+pub fn whatif_data(s: &Summary, c: &Catalog) -> (Vec<DiffGroup>, Vec<DiffGroup>) {
+    let Some(base) = s.variants.first() else {
+        return (Vec::new(), Vec::new());
+    };
+    let variants: Vec<&VariantSummary> = s.variants.iter().skip(1).collect();
+    let mut objectives = Vec::new();
+    for o in &base.objectives {
+        let key = format!("obj:{}", o.id);
+        let mut g = DiffGroup {
+            label: format!("{}: {}", o.id, o.description),
+            points: Vec::new(),
+        };
+        for (i, v) in variants.iter().enumerate() {
+            if let Some(d) = v.paired.iter().find(|d| d.id == key)
+                && let (Some(m), Some(lo), Some(hi)) = (d.mean_diff, d.ci_low, d.ci_high)
+                && d.n > 0
+            {
+                g.points.push(DiffPoint {
+                    variant: v.name.clone(),
+                    variant_index: i,
+                    mean: m * 100.0,
+                    lo: lo * 100.0,
+                    hi: hi * 100.0,
+                    absolute: format!("{} pp", super::text::signed(m * 100.0, 1)),
+                });
+            }
+        }
+        if !g.points.is_empty() {
+            objectives.push(g);
+        }
+    }
+    let mut metrics = Vec::new();
+    for id in key_metric_ids(c) {
+        let Some(bm) = base.metrics.iter().find(|m| m.id == id) else {
+            continue;
+        };
+        let Some(bmean) = bm.mean.filter(|m| m.abs() > 1e-9) else {
+            continue;
+        };
+        let mut g = DiffGroup {
+            label: bm.label.clone(),
+            points: Vec::new(),
+        };
+        for (i, v) in variants.iter().enumerate() {
+            if let Some(d) = v.paired.iter().find(|d| d.id == id)
+                && let (Some(m), Some(lo), Some(hi)) = (d.mean_diff, d.ci_low, d.ci_high)
+                && d.n > 0
+            {
+                let scale = 100.0 / bmean.abs();
+                g.points.push(DiffPoint {
+                    variant: v.name.clone(),
+                    variant_index: i,
+                    mean: m * scale,
+                    lo: lo * scale,
+                    hi: hi * scale,
+                    absolute: format!("{} {}", super::text::signed(m, 2), bm.unit),
+                });
+            }
+        }
+        if !g.points.is_empty() {
+            metrics.push(g);
+        }
+    }
+    (objectives, metrics)
+}
+
+/// One driver bar of a tornado chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriverBar {
+    /// Driver label.
+    pub label: String,
+    /// Driver kind.
+    pub kind: DriverKind,
+    /// P(met) in runs where it happened.
+    pub p_with: f64,
+    /// P(met) in runs where it did not.
+    pub p_without: f64,
+    /// Runs where it happened.
+    pub runs_with: u64,
+}
+
+/// A tornado chart for one objective.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tornado {
+    /// Objective id.
+    pub objective: String,
+    /// Objective text.
+    pub description: String,
+    /// Overall P(met) in the variant.
+    pub p: f64,
+    /// Bars, largest effect first.
+    pub bars: Vec<DriverBar>,
+}
+
+/// Fewest runs on each side (happened / did not) for a driver to be shown.
+pub const MIN_SIDE: u64 = 5;
+
+/// Most drivers shown per tornado.
+pub const MAX_DRIVERS: usize = 8;
+
+/// Tornado data per objective of `variant` (drivers with runs on both sides, sorted by
+/// |P(met | happened) − P(met | not)|, ties by label). Objectives without drivers are dropped.
+pub fn drivers_data(v: &VariantSummary) -> Vec<Tornado> {
+    let mut out = Vec::new();
+    for o in &v.objectives {
+        let mut bars: Vec<DriverBar> = v
+            .drivers
+            .iter()
+            .filter(|d| {
+                d.objective == o.id && d.runs_with >= MIN_SIDE && d.runs_without >= MIN_SIDE
+            })
+            .filter_map(|d| {
+                Some(DriverBar {
+                    label: d.label.clone(),
+                    kind: d.kind,
+                    p_with: d.p_with?,
+                    p_without: d.p_without?,
+                    runs_with: d.runs_with,
+                })
+            })
+            .collect();
+        bars.sort_by(|a, b| {
+            let ea = (a.p_with - a.p_without).abs();
+            let eb = (b.p_with - b.p_without).abs();
+            eb.total_cmp(&ea).then_with(|| a.label.cmp(&b.label))
+        });
+        bars.truncate(MAX_DRIVERS);
+        if !bars.is_empty() {
+            out.push(Tornado {
+                objective: o.id.clone(),
+                description: o.description.clone(),
+                p: o.p,
+                bars,
+            });
+        }
+    }
+    out
+}
+
+/// A node of the partnership network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetNode {
+    /// Agency id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Sector index into [`SECTORS`].
+    pub sector: usize,
+    /// Kind label ("Fusion center"), empty when unknown.
+    pub kind: String,
+    /// Layout position in [−1, 1]².
+    pub x: f64,
+    /// Layout position.
+    pub y: f64,
+}
+
+/// A directed edge of the partnership network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetEdge {
+    /// Index of the sending node.
+    pub from: usize,
+    /// Index of the receiving node.
+    pub to: usize,
+    /// Mean items delivered per run.
+    pub items: f64,
+    /// Mean end-of-run trust.
+    pub trust: f64,
+    /// Share of runs where it was withdrawn.
+    pub p_withdrawn: f64,
+    /// Share of runs where it was compromised or leaked from.
+    pub p_compromised: f64,
+}
+
+/// Share of runs above which a link is drawn dashed as withdrawn.
+pub const WITHDRAWN_MARK: f64 = 0.10;
+/// Share of runs above which a link is marked compromised.
+pub const COMPROMISED_MARK: f64 = 0.05;
+
+/// Partnership network of the baseline: nodes on a circle grouped by sector then kind then
+/// id (deterministic), edges from the baseline link summaries.
+pub fn network_data(s: &Summary, scenario: Option<&ScenarioSpec>) -> (Vec<NetNode>, Vec<NetEdge>) {
+    let links = s
+        .variants
+        .first()
+        .map(|v| v.links.as_slice())
+        .unwrap_or(&[]);
+    let mut nodes: Vec<NetNode> = Vec::new();
+    if let Some(sc) = scenario {
+        for a in &sc.agencies {
+            nodes.push(NetNode {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                sector: kind_sector(a.kind),
+                kind: kind_label(a.kind).to_string(),
+                x: 0.0,
+                y: 0.0,
+            });
+        }
+    }
+    for l in links {
+        for id in [&l.from, &l.to] {
+            if !nodes.iter().any(|n| &n.id == id) {
+                nodes.push(NetNode {
+                    id: id.clone(),
+                    name: id.clone(),
+                    sector: SECTORS.len() - 1,
+                    kind: String::new(),
+                    x: 0.0,
+                    y: 0.0,
+                });
+            }
+        }
+    }
+    nodes.sort_by(|a, b| (a.sector, &a.kind, &a.id).cmp(&(b.sector, &b.kind, &b.id)));
+    let n = nodes.len().max(1) as f64;
+    for (i, node) in nodes.iter_mut().enumerate() {
+        let angle = std::f64::consts::FRAC_PI_2 - std::f64::consts::TAU * i as f64 / n;
+        node.x = angle.cos();
+        node.y = angle.sin();
+    }
+    let index: BTreeMap<&str, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
+    let edges = links
+        .iter()
+        .filter_map(|l| {
+            Some(NetEdge {
+                from: *index.get(l.from.as_str())?,
+                to: *index.get(l.to.as_str())?,
+                items: l.mean_items.max(0.0),
+                trust: clamp01(l.mean_end_trust),
+                p_withdrawn: clamp01(l.p_withdrawn),
+                p_compromised: clamp01(l.p_compromised),
+            })
+        })
+        .collect();
+    (nodes, edges)
+}
+
+/// Broad class of a timeline event, for colour and legend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EventClass {
+    /// MSEL inject fired.
+    Inject,
+    /// Signal, detection or analysis.
+    Detection,
+    /// Item shared.
+    Share,
+    /// Failure, withdrawal, blocked or expired item.
+    Failure,
+    /// Insider act, leak or handling violation.
+    Insider,
+    /// Decision, action, public warning.
+    Action,
+    /// Harm or surge.
+    Harm,
+    /// Repair, trust change, retraction and the rest.
+    Other,
+}
+
+impl EventClass {
+    /// All classes in legend order.
+    pub const ALL: [EventClass; 8] = [
+        EventClass::Inject,
+        EventClass::Detection,
+        EventClass::Share,
+        EventClass::Failure,
+        EventClass::Insider,
+        EventClass::Action,
+        EventClass::Harm,
+        EventClass::Other,
+    ];
+
+    /// Legend label.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventClass::Inject => "Inject",
+            EventClass::Detection => "Signal, detection, analysis",
+            EventClass::Share => "Share",
+            EventClass::Failure => "Failure, withdrawal, blocked",
+            EventClass::Insider => "Insider act, leak",
+            EventClass::Action => "Decision, action, warning",
+            EventClass::Harm => "Harm, surge",
+            EventClass::Other => "Repair, trust change, other",
+        }
+    }
+
+    /// Class of an event kind.
+    pub fn of(k: EventKind) -> EventClass {
+        use EventKind as K;
+        match k {
+            K::Inject => EventClass::Inject,
+            K::Signal | K::Detection | K::Analysis | K::Precursor | K::InsiderDetected => {
+                EventClass::Detection
+            }
+            K::Share => EventClass::Share,
+            K::Failure | K::Withdrawal | K::Blocked | K::Expired => EventClass::Failure,
+            K::InsiderAction | K::Leak | K::HandlingViolation => EventClass::Insider,
+            K::Decision | K::Action | K::PublicWarning => EventClass::Action,
+            K::Harm | K::Surge => EventClass::Harm,
+            K::Repair | K::TrustChange | K::Retraction => EventClass::Other,
+        }
+    }
+}
+
+/// One event on the timeline chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelinePoint {
+    /// Time [h].
+    pub t: f64,
+    /// Lane index.
+    pub lane: usize,
+    /// Class.
+    pub class: EventClass,
+}
+
+/// Timeline chart data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineData {
+    /// Lane labels, top to bottom.
+    pub lanes: Vec<String>,
+    /// Events.
+    pub points: Vec<TimelinePoint>,
+    /// Last event time [h] (at least 1).
+    pub t_max: f64,
+    /// Classes present, legend order.
+    pub classes: Vec<EventClass>,
+}
+
+/// Lane of an event's `who`: "MSEL injects" for inject ids, the agency kind for agencies (an
+/// insider counts for their agency), "Threats" for threat ids, "Other" otherwise.
+pub fn lane_of(who: &str, kind: EventKind, scenario: Option<&ScenarioSpec>) -> String {
+    if kind == EventKind::Inject {
+        return "MSEL injects".into();
+    }
+    let Some(sc) = scenario else {
+        return "Agencies".into();
+    };
+    let agency = sc.agencies.iter().find(|a| a.id == who).or_else(|| {
+        let ins = sc.insiders.iter().find(|i| i.id == who)?;
+        sc.agencies.iter().find(|a| a.id == ins.agency)
+    });
+    if let Some(a) = agency {
+        return kind_label(a.kind).to_string();
+    }
+    if sc.threats.iter().any(|t| t.id == who) {
+        return "Threats".into();
+    }
+    if sc.injects.iter().any(|i| i.id == who) {
+        return "MSEL injects".into();
+    }
+    "Other".into()
+}
+
+/// Timeline of an exemplar: lanes ordered injects, agency kinds (scenario order), threats,
+/// other.
+pub fn timeline_data(ex: &Exemplar, scenario: Option<&ScenarioSpec>) -> TimelineData {
+    let mut lanes: Vec<String> = Vec::new();
+    let mut order: Vec<String> = vec!["MSEL injects".into()];
+    if let Some(sc) = scenario {
+        let mut kinds: Vec<_> = sc.agencies.iter().map(|a| a.kind).collect();
+        kinds.sort();
+        kinds.dedup();
+        order.extend(kinds.into_iter().map(|k| kind_label(k).to_string()));
+    }
+    order.extend(["Agencies".into(), "Threats".into(), "Other".into()]);
+    let labelled: Vec<(String, f64, EventClass)> = ex
+        .outcome
+        .timeline
+        .iter()
+        .filter(|e| e.t.is_finite())
+        .map(|e| {
+            (
+                lane_of(&e.who, e.kind, scenario),
+                e.t,
+                EventClass::of(e.kind),
+            )
+        })
+        .collect();
+    for l in &order {
+        if labelled.iter().any(|(x, _, _)| x == l) {
+            lanes.push(l.clone());
+        }
+    }
+    let mut classes: Vec<EventClass> = labelled.iter().map(|x| x.2).collect();
+    classes.sort();
+    classes.dedup();
+    let points = labelled
+        .iter()
+        .filter_map(|(l, t, c)| {
+            Some(TimelinePoint {
+                t: *t,
+                lane: lanes.iter().position(|x| x == l)?,
+                class: *c,
+            })
+        })
+        .collect();
+    let t_max = labelled.iter().map(|x| x.1).fold(1.0, f64::max);
+    TimelineData {
+        lanes,
+        points,
+        t_max,
+        classes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+
+    fn spec() -> ScenarioSpec {
+        ron::from_str(fixture::SCENARIO_RON).unwrap()
+    }
+
+    #[test]
+    fn objectives_are_grouped_with_one_point_per_variant() {
+        let g = objectives_data(&fixture::summary("x"));
+        assert_eq!(g.len(), 4);
+        assert_eq!(g[0].id, "detect");
+        assert_eq!(g[1].points.len(), 3);
+        assert_eq!(g[1].points[0].variant, "Baseline");
+        assert_eq!(g[1].points[0].rating, "M");
+        assert!(g[1].points[0].lo < g[1].points[0].p && g[1].points[0].p < g[1].points[0].hi);
+    }
+
+    #[test]
+    fn key_metrics_follow_the_prefix_order_and_skip_empty_ones() {
+        let c = fixture::catalog();
+        let ids = key_metric_ids(&c);
+        assert_eq!(ids[0], "time_to_detection.ransomware");
+        assert_eq!(ids[1], "time_to_action.ransomware");
+        assert_eq!(ids.last().unwrap(), "time_to_first_share.ransomware");
+        assert!(!ids.contains(&"retraction_time.rumor".to_string()));
+        let panels = distributions_data(&fixture::summary("x"), &c);
+        assert_eq!(panels.len(), 5);
+        assert!(panels.iter().all(|p| p.boxes.len() == 3));
+    }
+
+    #[test]
+    fn key_metrics_take_one_of_each_kind_before_a_second_of_any() {
+        let mut c = fixture::catalog();
+        let extra = |id: &str| crate::sim::MetricDef {
+            id: id.into(),
+            label: id.into(),
+            unit: "h".into(),
+        };
+        c.metrics.push(extra("time_to_detection.rumor"));
+        c.metrics.push(extra("time_to_detection.third"));
+        c.metrics.push(extra("coverage.rumor"));
+        let ids = key_metric_ids(&c);
+        assert_eq!(ids.len(), MAX_KEY_METRICS);
+        assert_eq!(ids[5], "time_to_detection.rumor");
+        assert!(!ids.contains(&"coverage.rumor".to_string()));
+    }
+
+    #[test]
+    fn metrics_with_no_values_give_no_panel() {
+        let mut s = fixture::summary("x");
+        for v in &mut s.variants {
+            for m in &mut v.metrics {
+                m.n = 0;
+            }
+        }
+        assert!(distributions_data(&s, &fixture::catalog()).is_empty());
+    }
+
+    #[test]
+    fn fans_carry_variant_medians_and_inject_marks() {
+        let f = fan_data(&fixture::summary("x"), &fixture::catalog());
+        assert_eq!(f.len(), 3);
+        assert_eq!(f[0].variant_medians.len(), 2);
+        assert_eq!(f[0].injects.len(), 2);
+        assert_eq!(f[0].max, Some(6.0));
+    }
+
+    #[test]
+    fn fans_with_ragged_bands_are_skipped() {
+        let mut s = fixture::summary("x");
+        s.variants[0].series[0].p95.pop();
+        assert_eq!(fan_data(&s, &fixture::catalog()).len(), 2);
+    }
+
+    #[test]
+    fn whatif_scales_objectives_to_points_and_metrics_to_percent() {
+        let (o, m) = whatif_data(&fixture::summary("x"), &fixture::catalog());
+        let warn = o.iter().find(|g| g.label.starts_with("warn")).unwrap();
+        let red = &warn.points[1];
+        assert!((red.mean - 19.0).abs() < 1e-9, "{}", red.mean);
+        assert_eq!(red.absolute, "+19.0 pp");
+        // time to action: −4 h on a 26.5 h baseline mean.
+        let act = m
+            .iter()
+            .find(|g| g.label.starts_with("Time to action"))
+            .unwrap();
+        assert!((act.points[1].mean + 400.0 / 26.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn whatif_is_empty_without_variants() {
+        let mut s = fixture::summary("x");
+        s.variants.truncate(1);
+        let (o, m) = whatif_data(&s, &fixture::catalog());
+        assert!(o.is_empty() && m.is_empty());
+    }
+
+    #[test]
+    fn tornado_bars_are_sorted_by_effect_size() {
+        let t = drivers_data(&fixture::summary("x").variants[0]);
+        let warn = t.iter().find(|t| t.objective == "warn").unwrap();
+        assert_eq!(warn.bars[0].label, "Virginia Fusion Center outage");
+        let eff: Vec<f64> = warn
+            .bars
+            .iter()
+            .map(|b| (b.p_with - b.p_without).abs())
+            .collect();
+        assert!(eff.windows(2).all(|w| w[0] >= w[1]));
+    }
+
+    #[test]
+    fn network_layout_is_on_the_unit_circle_grouped_by_sector() {
+        let sc = spec();
+        let (nodes, edges) = network_data(&fixture::summary("x"), Some(&sc));
+        assert_eq!(nodes.len(), 6);
+        assert_eq!(edges.len(), 10);
+        assert!(nodes.windows(2).all(|w| w[0].sector <= w[1].sector));
+        for n in &nodes {
+            assert!(((n.x * n.x + n.y * n.y).sqrt() - 1.0).abs() < 1e-9);
+        }
+        // without the scenario, nodes come from the links
+        let (nodes, _) = network_data(&fixture::summary("x"), None);
+        assert_eq!(nodes.len(), 6);
+        assert!(nodes.iter().all(|n| n.sector == SECTORS.len() - 1));
+    }
+
+    #[test]
+    fn timeline_lanes_follow_agency_kinds_and_insiders_join_their_agency() {
+        let sc = spec();
+        let ex = &fixture::exemplars()[1];
+        let d = timeline_data(ex, Some(&sc));
+        assert_eq!(d.lanes[0], "MSEL injects");
+        assert!(d.lanes.contains(&"ISAC / ISAO".to_string()));
+        assert!(d.lanes.contains(&"Threats".to_string()));
+        assert_eq!(
+            lane_of("ins_isac", EventKind::InsiderAction, Some(&sc)),
+            "ISAC / ISAO"
+        );
+        assert_eq!(d.points.len(), ex.outcome.timeline.len());
+        assert!(d.classes.contains(&EventClass::Insider));
+    }
+
+    #[test]
+    fn footer_names_scenario_hash_runs_seed_and_marking() {
+        let f = footer(&fixture::summary("Fuel"));
+        assert_eq!(
+            f,
+            "Fuel · scenario 3f9a1c27 · 1000 runs per variant · master seed 20210507 · TLP:AMBER"
+        );
+    }
+}

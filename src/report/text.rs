@@ -1,0 +1,221 @@
+//! Text helpers shared by charts and the report: truncation, readable enum names, number
+//! formats, scenario clock times and Markdown escaping.
+
+use crate::scenario::schema::AgencyKind;
+
+/// `s` cut to at most `max` characters, with an ellipsis when cut.
+pub fn ellipsize(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let keep = max.saturating_sub(1);
+    let mut out: String = s.chars().take(keep).collect();
+    out.truncate(out.trim_end().len());
+    out.push('…');
+    out
+}
+
+/// A Rust enum name split into words: `IntelligenceAndInformationSharing` →
+/// "Intelligence and Information Sharing".
+pub fn split_camel(s: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for c in s.chars() {
+        if c.is_uppercase() && !cur.is_empty() {
+            words.push(std::mem::take(&mut cur));
+        }
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| match w.as_str() {
+            "And" | "Or" | "Of" | "For" | "The" if i > 0 => w.to_lowercase(),
+            _ => w.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Readable, plural-free name of an agency kind.
+pub fn kind_label(k: AgencyKind) -> &'static str {
+    use AgencyKind as K;
+    match k {
+        K::FederalComponent => "Federal component",
+        K::FederalLawEnforcement => "Federal law enforcement",
+        K::Jttf => "JTTF",
+        K::FusionCenter => "Fusion center",
+        K::RissCenter => "RISS center",
+        K::Eoc => "EOC",
+        K::SlttGovernment => "SLTT government",
+        K::SlttLawEnforcement => "SLTT law enforcement",
+        K::CriticalInfrastructure => "Critical infrastructure",
+        K::PrivateSector => "Private sector",
+        K::Isac => "ISAC / ISAO",
+        K::Academia => "Academia",
+        K::International => "International partner",
+        K::Ngo => "NGO",
+        K::Military => "Military",
+        K::IntelligenceCommunity => "Intelligence community",
+        K::Public => "Media and public",
+    }
+}
+
+/// The four broad sectors used for node colour and shape in the partnership network.
+pub fn kind_sector(k: AgencyKind) -> usize {
+    use AgencyKind as K;
+    match k {
+        K::FederalComponent
+        | K::FederalLawEnforcement
+        | K::Jttf
+        | K::Military
+        | K::IntelligenceCommunity => 0,
+        K::FusionCenter | K::RissCenter | K::Eoc | K::SlttGovernment | K::SlttLawEnforcement => 1,
+        K::CriticalInfrastructure | K::PrivateSector | K::Isac => 2,
+        K::Academia | K::International | K::Ngo | K::Public => 3,
+    }
+}
+
+/// Names of the sectors of [`kind_sector`], plus "Unknown" at index 4.
+pub const SECTORS: [&str; 5] = [
+    "Federal",
+    "State and local",
+    "Private sector",
+    "Academia, NGO, international, public",
+    "Unknown",
+];
+
+/// A probability with two decimals.
+pub fn p2(p: f64) -> String {
+    format!("{p:.2}")
+}
+
+/// A signed number with two decimals (`+0.12`, `−0.05` with a true minus sign).
+pub fn signed(v: f64, decimals: usize) -> String {
+    let s = format!("{:+.*}", decimals, v);
+    if let Some(rest) = s.strip_prefix('-') {
+        format!("−{rest}")
+    } else {
+        s
+    }
+}
+
+/// A number with a sensible precision for its magnitude.
+pub fn num(v: f64) -> String {
+    let a = v.abs();
+    if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// Minutes past midnight of the first `H:MM` or `HH:MM` found in a start label.
+pub fn start_minutes(label: &str) -> Option<u32> {
+    let b = label.as_bytes();
+    for i in 1..b.len() {
+        if b[i] != b':' {
+            continue;
+        }
+        let (Some(&m1), Some(&m2), h2) = (b.get(i + 1), b.get(i + 2), b[i - 1]) else {
+            continue;
+        };
+        if !m1.is_ascii_digit() || !m2.is_ascii_digit() || !h2.is_ascii_digit() {
+            continue;
+        }
+        let h1 = if i >= 2 && b[i - 2].is_ascii_digit() {
+            b[i - 2] - b'0'
+        } else {
+            0
+        };
+        let h = u32::from(h1) * 10 + u32::from(h2 - b'0');
+        let m = u32::from(m1 - b'0') * 10 + u32::from(m2 - b'0');
+        if h < 24 && m < 60 {
+            return Some(h * 60 + m);
+        }
+    }
+    None
+}
+
+/// Scenario time `t` [h] as "Day N HH:MM", counting from the clock time in the start label
+/// (or from 00:00 on day 1 when the label has none).
+pub fn clock(t: f64, start_label: &str) -> String {
+    let start = start_minutes(start_label).unwrap_or(0);
+    let total = (start as f64 + (t.max(0.0) * 60.0)).round() as u64;
+    let day = total / 1440 + 1;
+    let min = total % 1440;
+    format!("Day {day} {:02}:{:02}", min / 60, min % 60)
+}
+
+/// Escape a scenario-provided string for Markdown: backslash-escape characters that start
+/// markup (emphasis, code, links, tables, HTML) and fold newlines into spaces.
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in s.chars().enumerate() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '#' | '&' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '-' | '+' | '=' if i == 0 => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_are_cut_with_an_ellipsis() {
+        assert_eq!(ellipsize("Virginia Fusion Center", 10), "Virginia…");
+        assert_eq!(ellipsize("short", 10), "short");
+        assert_eq!(ellipsize("abc", 1), "…");
+    }
+
+    #[test]
+    fn capability_names_read_as_words() {
+        assert_eq!(
+            split_camel("IntelligenceAndInformationSharing"),
+            "Intelligence and Information Sharing"
+        );
+        assert_eq!(split_camel("Cybersecurity"), "Cybersecurity");
+    }
+
+    #[test]
+    fn clock_times_count_days_from_the_start_label() {
+        assert_eq!(clock(0.5, "2021-05-07 06:00 EDT"), "Day 1 06:30");
+        assert_eq!(clock(20.0, "2021-05-07 06:00 EDT"), "Day 2 02:00");
+        assert_eq!(clock(1.25, ""), "Day 1 01:15");
+        assert_eq!(start_minutes("T0 is 9:45"), Some(585));
+        assert_eq!(start_minutes("no time"), None);
+        assert_eq!(start_minutes("ends with 1:"), None);
+    }
+
+    #[test]
+    fn markdown_metacharacters_are_escaped() {
+        assert_eq!(
+            md_escape("<script>a|b*c_d`e</script>"),
+            "\\<script\\>a\\|b\\*c\\_d\\`e\\</script\\>"
+        );
+        assert_eq!(md_escape("- item\nnext"), "\\- item next");
+    }
+
+    #[test]
+    fn signed_numbers_use_a_true_minus() {
+        assert_eq!(signed(-0.051, 2), "−0.05");
+        assert_eq!(signed(0.12, 2), "+0.12");
+    }
+}

@@ -1,0 +1,286 @@
+//! The report: charts, after-action report, MSEL export, built from a hand-made batch.
+
+use std::path::Path;
+use tabletop::report::{self, fixture};
+
+fn batch(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fixture::write_fixture_batch(dir.path(), name).unwrap();
+    dir
+}
+
+fn built(name: &str) -> tempfile::TempDir {
+    let dir = batch(name);
+    report::write_report(dir.path()).unwrap();
+    dir
+}
+
+/// Decoded RGB(A) pixels of a PNG file, with width and height.
+fn decode_png(path: &Path) -> (Vec<u8>, u32, u32) {
+    let file = std::fs::File::open(path).unwrap();
+    let mut dec = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .unwrap();
+    let mut buf = vec![0; dec.output_buffer_size()];
+    let info = dec.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    (buf, info.width, info.height)
+}
+
+/// A small well-formedness check: tags balance, attributes are quoted, `&` starts an entity.
+fn assert_well_formed_xml(xml: &str, what: &str) {
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = xml;
+    if let Some(i) = rest.find("?>")
+        && rest.trim_start().starts_with("<?xml")
+    {
+        rest = &rest[i + 2..];
+    }
+    while let Some(open) = rest.find('<') {
+        let text = &rest[..open];
+        check_text(text, what);
+        let close = rest[open..]
+            .find('>')
+            .unwrap_or_else(|| panic!("{what}: unclosed tag"))
+            + open;
+        let tag = &rest[open + 1..close];
+        assert_eq!(
+            tag.matches('"').count() % 2,
+            0,
+            "{what}: unbalanced quotes in <{tag}>"
+        );
+        if let Some(name) = tag.strip_prefix('/') {
+            let top = stack
+                .pop()
+                .unwrap_or_else(|| panic!("{what}: stray </{name}>"));
+            assert_eq!(top, name.trim(), "{what}: </{name}> closes <{top}>");
+        } else if !tag.ends_with('/') {
+            let name = tag.split_whitespace().next().unwrap_or("").to_string();
+            assert!(!name.is_empty(), "{what}: empty tag");
+            stack.push(name);
+        }
+        rest = &rest[close + 1..];
+    }
+    check_text(rest, what);
+    assert!(stack.is_empty(), "{what}: unclosed {stack:?}");
+}
+
+fn check_text(text: &str, what: &str) {
+    for (i, _) in text.match_indices('&') {
+        let ent = &text[i..text.len().min(i + 10)];
+        assert!(
+            ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#"]
+                .iter()
+                .any(|e| ent.starts_with(e)),
+            "{what}: bare & in text: {ent}"
+        );
+    }
+}
+
+const EXPECTED_CHARTS: [&str; 13] = [
+    "objectives",
+    "distributions",
+    "fan_agencies_informed",
+    "fan_backlog",
+    "fan_mean_trust",
+    "whatif",
+    "drivers_detect",
+    "drivers_warn",
+    "drivers_act",
+    "drivers_leak",
+    "network",
+    "timeline_baseline_median",
+    "timeline_baseline_worst",
+];
+
+#[test]
+fn every_chart_renders_as_a_non_blank_png_and_a_well_formed_svg() {
+    let dir = built("Fuel Line Mini");
+    for name in EXPECTED_CHARTS {
+        let png = dir.path().join(format!("charts/{name}.png"));
+        let (pixels, w, h) = decode_png(&png);
+        assert_eq!((w, h), (1600, 900), "{name}");
+        let first = &pixels[..3];
+        let differing = pixels.chunks(3).filter(|p| p != &first).count();
+        // Not blank: a real chart has well over 1% of its pixels drawn.
+        assert!(
+            differing > (w * h / 100) as usize,
+            "{name}: only {differing} non-background pixels"
+        );
+        let svg = std::fs::read_to_string(dir.path().join(format!("charts/{name}.svg"))).unwrap();
+        assert!(svg.contains("<svg"), "{name}");
+        assert_well_formed_xml(&svg, name);
+    }
+}
+
+#[test]
+fn the_html_report_is_one_well_formed_file_with_inline_charts() {
+    let dir = built("Fuel Line Mini");
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(!html.contains("<img"), "charts must be inline, not linked");
+    assert!(!html.contains("src=\""), "no external resources");
+    assert_eq!(html.matches("<svg").count(), 13);
+    assert_eq!(
+        html.matches("class=\"marking").count(),
+        2,
+        "banner at top and bottom"
+    );
+    let body = html.trim_start_matches("<!DOCTYPE html>");
+    let body = body.replace("<meta charset=\"utf-8\">", "").replace(
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+        "",
+    );
+    assert_well_formed_xml(&body, "report.html");
+    for section in [
+        "1. Exercise overview",
+        "2. Analysis of core capabilities",
+        "3. Strengths and areas for improvement",
+        "4. Improvement plan",
+        "5. Exemplar runs",
+        "6. Method appendix",
+    ] {
+        assert!(html.contains(section), "missing {section}");
+    }
+}
+
+#[test]
+fn report_markdown_matches_its_snapshot() {
+    let dir = built("Fuel Line Mini");
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    insta::assert_snapshot!("report_md", md);
+}
+
+#[test]
+fn scenario_markup_shows_as_text_in_html_and_markdown() {
+    let evil = "<script>alert(1)</script> | *x* _y_ `z`";
+    let dir = built(evil);
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(!html.contains("<script>"), "raw script tag in HTML");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+    );
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(!md.contains("<script>"));
+    assert!(md.contains("\\<script\\>alert(1)\\</script\\> \\| \\*x\\* \\_y\\_ \\`z\\`"));
+    for name in EXPECTED_CHARTS {
+        let svg = std::fs::read_to_string(dir.path().join(format!("charts/{name}.svg"))).unwrap();
+        assert!(!svg.contains("<script"), "{name}: raw script tag in SVG");
+    }
+}
+
+fn all_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for name in ["report.html", "report.md", "msel.csv"] {
+        out.push((name.to_string(), std::fs::read(dir.join(name)).unwrap()));
+    }
+    let mut charts: Vec<_> = std::fs::read_dir(dir.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    charts.sort();
+    for p in charts {
+        out.push((p.display().to_string(), std::fs::read(&p).unwrap()));
+    }
+    out
+}
+
+#[test]
+fn the_report_command_reproduces_the_same_files_byte_for_byte() {
+    let dir = built("Fuel Line Mini");
+    let first = all_files(dir.path());
+    assert_cmd::Command::cargo_bin("tabletop")
+        .unwrap()
+        .arg("report")
+        .arg(dir.path())
+        .assert()
+        .success();
+    let second = all_files(dir.path());
+    assert_eq!(first.len(), second.len());
+    for ((n1, b1), (n2, b2)) in first.iter().zip(&second) {
+        assert_eq!(n1, n2);
+        assert!(b1 == b2, "{n1} changed between renders");
+    }
+    // and in a different directory with the same inputs
+    let other = built("Fuel Line Mini");
+    for ((n1, b1), (_, b2)) in first.iter().zip(&all_files(other.path())) {
+        assert!(
+            b1 == b2,
+            "{n1} differs between two directories with the same inputs"
+        );
+    }
+}
+
+#[test]
+fn msel_export_has_a_bom_fired_times_and_neutralised_formulas() {
+    let dir = built("Fuel Line Mini");
+    let bytes = std::fs::read(dir.path().join("msel.csv")).unwrap();
+    assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(&rows[0][0], "1");
+    assert_eq!(&rows[0][2], "0.50");
+    assert_eq!(&rows[0][3], "Day 1 06:30");
+    assert_eq!(
+        &rows[2][6],
+        "'=HYPERLINK(\"x\") Media report of fuel shortages"
+    );
+    assert_eq!(&rows[1][13], "Operational Communications");
+    assert_eq!(&rows[0][10], "TLP:AMBER");
+    assert_eq!(
+        &rows[0][8], "Colonial Pipeline control room",
+        "players by name"
+    );
+}
+
+#[test]
+fn a_batch_with_no_variants_drivers_series_exemplars_or_scenario_still_reports() {
+    let dir = batch("Sparse");
+    let p = dir.path();
+    let mut s: tabletop::batch::summary::Summary =
+        serde_json::from_slice(&std::fs::read(p.join("summary.json")).unwrap()).unwrap();
+    s.variants.truncate(1);
+    s.inject_times.clear();
+    let v = &mut s.variants[0];
+    v.drivers.clear();
+    v.series.clear();
+    v.links.clear();
+    for m in &mut v.metrics {
+        m.n = 0;
+        m.mean = None;
+        m.p5 = None;
+        m.p50 = None;
+        m.p95 = None;
+    }
+    std::fs::write(p.join("summary.json"), serde_json::to_vec(&s).unwrap()).unwrap();
+    std::fs::remove_dir_all(p.join("exemplars")).unwrap();
+    std::fs::remove_file(p.join("scenario.ron")).unwrap();
+    report::write_report(p).unwrap();
+    assert!(p.join("charts/objectives.png").is_file());
+    assert!(!p.join("charts/whatif.png").exists());
+    let md = std::fs::read_to_string(p.join("report.md")).unwrap();
+    assert!(md.contains("No exemplar runs were kept"));
+    assert!(md.contains("scenario.ron missing"));
+}
+
+#[test]
+fn a_directory_without_a_batch_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = report::write_report(&dir.path().join("nope")).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    let err = report::write_report(dir.path()).unwrap_err();
+    assert!(err.to_string().contains("manifest.json"), "{err}");
+}
+
+/// Not a check: writes the fixture batch and its report to `$REPORT_FIXTURE_OUT` so the charts
+/// can be looked at (`REPORT_FIXTURE_OUT=/tmp/r cargo test --test it report_fixture -- --ignored`).
+#[test]
+#[ignore]
+fn render_fixture_report_for_inspection() {
+    let out = std::env::var("REPORT_FIXTURE_OUT").expect("set REPORT_FIXTURE_OUT");
+    let dir = std::path::PathBuf::from(out);
+    fixture::write_fixture_batch(&dir, fixture::SCENARIO_NAME).unwrap();
+    report::write_report(&dir).unwrap();
+}

@@ -169,13 +169,20 @@ fn more_analysts_shorten_the_queue() {
     );
 }
 
+/// Make the threat's items Secret and let them reach the fusion center.
+fn secret_upstream(s: &mut ScenarioSpec) {
+    s.threats[0].marking.class = Classification::Secret;
+    agency(s, "op").clearance = Classification::Secret;
+    partnership(s, "op_fbi").channels = vec!["stu".into()];
+}
+
 #[test]
 fn classification_above_a_partner_clearance_blocks_needed_deliveries() {
     moves(
         "blocked.clearance",
         0.0,
         |s| {
-            s.threats[0].marking.class = Classification::Secret;
+            secret_upstream(s);
             agency(s, "eoc").clearance = Classification::Cui;
             partnership(s, "fc_eoc").channels = vec!["phone".into()];
         },
@@ -189,7 +196,7 @@ fn a_channel_below_the_item_classification_blocks_it() {
         "blocked.channel",
         0.0,
         |s| {
-            s.threats[0].marking.class = Classification::Secret;
+            secret_upstream(s);
             agency(s, "util").clearance = Classification::Secret;
         },
         true,

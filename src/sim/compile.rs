@@ -541,8 +541,8 @@ pub fn compile(scn: &ValidScenario) -> Compiled {
     for (li, l) in links.iter().enumerate() {
         agencies[l.from].out_links.push(li);
     }
-    for a in 0..agencies.len() {
-        let deps: Vec<(usize, u8, Vec<usize>)> = agencies[a]
+    for (a, agency) in agencies.iter_mut().enumerate() {
+        let deps: Vec<(usize, u8, Vec<usize>)> = agency
             .depends
             .iter()
             .map(|&(p, bit)| {
@@ -555,7 +555,7 @@ pub fn compile(scn: &ValidScenario) -> Compiled {
                 (p, bit, ls)
             })
             .collect();
-        agencies[a].depends_links = deps;
+        agency.depends_links = deps;
     }
     let benefit_links: Vec<usize> = (0..links.len())
         .filter(|&i| !links[i].benefits.is_empty())

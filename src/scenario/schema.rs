@@ -687,7 +687,8 @@ pub struct ThreatSpec {
     /// When it begins emitting signals. Default `hours(0)`.
     #[serde(default = "zero_duration")]
     pub start: Duration,
-    /// Time between signals while active (Poisson process when exponential).
+    /// Time between signals while active, and from `start` to the first signal (Poisson
+    /// process when exponential).
     pub signal_interval: Dist<Duration>,
     /// Agency ids that may observe it (its location); empty means any agency that collects on
     /// its kind.

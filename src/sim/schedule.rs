@@ -217,9 +217,12 @@ pub fn build_world(st: &Arc<Compiled>, seed: RunSeed, timeline: bool) -> World {
                 let mut act_rng = stream(m, r, &format!("threat/{}/response", t.id));
                 let real = chance(&mut rng, t.truth_p);
                 let deadline = t.deadline.map(|d| t.start + d.sample(&mut act_rng));
+                // The threat begins at `start`; its first observable signal comes one interval
+                // later (the dwell before anything can be seen).
+                let first_signal = t.start + t.interval.sample(&mut rng);
                 ThreatState {
                     real,
-                    next_signal: t.start,
+                    next_signal: first_signal,
                     deadline,
                     detected_at: None,
                     first_share_at: None,

@@ -191,8 +191,8 @@ fn default_tick() -> Duration {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ModelSpec {
-    /// Trust gain rate λ⁺ per positive interaction, in [0, 1]. Default 0.05 (Pant & Yu range
-    /// 0.02–0.15).
+    /// Trust gain rate λ⁺ per positive interaction, in [0, 1]. Default 0.05 (a modelling
+    /// choice within 0.02–0.15).
     pub trust_gain: f64,
     /// Negativity bias λ⁻/λ⁺, ≥ 1. Default 3.0 (Pant & Yu median).
     pub negativity_bias: f64,
@@ -430,8 +430,9 @@ pub struct AgencySpec {
     /// Insider monitoring M in [0, 1]: scales the chance a precursor is detected. Default 1.0.
     #[serde(default = "one")]
     pub monitoring: f64,
-    /// Probability it honours the marking and agreement when re-sharing, in [0, 1].
-    /// Below 1 it sometimes passes items beyond what they allow. Default 1.0.
+    /// Probability it honours the marking and agreement when sharing (its own items or
+    /// others'), in [0, 1]. Below 1 it sometimes passes items beyond what they allow: each such
+    /// pass is a handling violation. Default 1.0.
     #[serde(default = "one")]
     pub handling_compliance: f64,
     /// Surge processing capacity (migration), if any.
@@ -753,7 +754,7 @@ pub enum TriggerMetric {
     Backlog,
     /// Hours since the threat was first detected (negative until then, so never fires early).
     HoursSinceDetection(String),
-    /// Agencies (and partnerships) currently withdrawn.
+    /// Directed partnership links withdrawn so far through loss of trust.
     Withdrawals,
     /// Leak exposure so far.
     LeakExposure,
@@ -1000,7 +1001,8 @@ pub enum MetricSpec {
     MinTrust,
     /// Mean directed trust at the end of the run.
     MeanTrust,
-    /// Partnerships withdrawn during the run.
+    /// Directed partnership links withdrawn during the run through loss of trust (a mutual
+    /// partnership has two links).
     Withdrawals,
     /// Share of surge arrivals processed within the hand-off deadline, [0, 1].
     ProcessedWithinHandoff(String),

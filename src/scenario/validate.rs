@@ -495,6 +495,8 @@ impl<'a> Checker<'a> {
             "signal_sensitivity",
         );
         self.prob("model.damage_rate".into(), m.damage_rate);
+        self.prob("model.false_recognition".into(), m.false_recognition);
+        self.prob("model.counter_messaging".into(), m.counter_messaging);
         self.dur(
             "model.equity_window".into(),
             m.equity_window,

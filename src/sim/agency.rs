@@ -211,6 +211,10 @@ pub fn analyse_items(
             }
         }
         if !working {
+            // Nobody works this window: queued items cannot start before it ends.
+            for f in q.free_at.iter_mut() {
+                *f = f.max(end);
+            }
             continue;
         }
         while let Some(&(arrival, item)) = q.waiting.front() {

@@ -292,7 +292,7 @@ pub enum BlockReason {
     Marking,
     /// Legal barrier or legal hold.
     Legal,
-    /// Partnership withdrawn or a partner down.
+    /// Partnership withdrawn (by the sender's loss of trust or by an inject).
     Withdrawn,
 }
 

@@ -280,6 +280,10 @@ pub fn share_items(
             // One uniform per offer, whatever the outcome, keeps streams aligned across variants.
             let u_share: f64 = rand::RngExt::random(&mut state.rng);
             let u_violate: f64 = rand::RngExt::random(&mut state.rng);
+            // The sender's choice first: a block counts only an offer it would have made.
+            if u_share >= ls.p0 * state.trust {
+                continue;
+            }
             if state.withdrawn || state.inject_withdrawn > 0 {
                 if need {
                     tally.block(BlockReason::Withdrawn);
@@ -290,9 +294,6 @@ pub fn share_items(
                 if need {
                     tally.block(BlockReason::Legal);
                 }
-                continue;
-            }
-            if u_share >= ls.p0 * state.trust {
                 continue;
             }
             let block = |tally: &mut Tally, rec: &mut Recorder, r: BlockReason| {

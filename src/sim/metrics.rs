@@ -197,6 +197,9 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
                 })
             }
             MetricKind::ProcessedWithinHandoff(t) => {
+                if !threats.0[t].real {
+                    return None;
+                }
                 let sg = threats.0[t].surge.as_ref()?;
                 let handoff = st.threats[t].surge.map(|s| s.3).unwrap_or(0.0);
                 let overdue: f64 = sg

@@ -75,7 +75,8 @@ pub fn take_actions(
                 if h.decided[ti] || !m.up || m.lost & no_action != 0 {
                     continue;
                 }
-                if h.analysed[ti] + m.relief < th.corroboration {
+                // At least one analysed item of its own; regional knowledge waives the rest.
+                if h.analysed[ti] == 0 || h.analysed[ti] + m.relief < th.corroboration {
                     continue;
                 }
                 h.decided[ti] = true;

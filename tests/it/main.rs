@@ -2,6 +2,7 @@
 
 mod batch;
 mod batch_cli;
+mod end_to_end;
 mod mechanisms;
 mod model;
 mod report;

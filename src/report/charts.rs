@@ -647,11 +647,12 @@ pub fn draw_distributions<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let (area, side) = frame(
-        root,
-        "Key outcomes: spread over runs, baseline and variants",
-        footer,
-    )?;
+    let title = if variants.len() > 1 {
+        "Key outcomes: spread over runs, baseline and variants"
+    } else {
+        "Key outcomes: spread over runs"
+    };
+    let (area, side) = frame(root, title, footer)?;
     let cols = panels.len().clamp(1, 3);
     let rows = panels.len().div_ceil(cols).max(1);
     let cells = area.split_evenly((rows, cols));
@@ -682,7 +683,7 @@ where
         }
         let mut chart = ChartBuilder::on(&body)
             .margin(10)
-            .x_label_area_size(34)
+            .x_label_area_size(52)
             .y_label_area_size(90)
             .build_cartesian_2d(0.0f64..n, lo..hi)?;
         chart
@@ -696,6 +697,7 @@ where
             .label_style(font(17))
             .light_line_style(TRANSPARENT)
             .draw()?;
+        let same_n = panel.boxes.windows(2).all(|w| w[0].n == w[1].n);
         for (i, b) in panel.boxes.iter().enumerate() {
             let vi = variants.iter().position(|v| v == &b.variant).unwrap_or(i);
             let c = variant_colour(vi);
@@ -722,15 +724,31 @@ where
                 7,
                 pal::INK.stroke_width(2),
             )))?;
-            let (px, py) = chart.plotting_area().map_coordinate(&(x, lo));
-            text(
-                root,
-                &format!("n={}", b.n),
-                (px, py + 16),
-                font(16).color(&pal::GREY),
-                HPos::Center,
-            )?;
+            if !same_n {
+                let (px, py) = chart.plotting_area().map_coordinate(&(x, lo));
+                text(
+                    root,
+                    &b.n.to_string(),
+                    (px, py + 16),
+                    font(15).color(&pal::GREY),
+                    HPos::Center,
+                )?;
+            }
         }
+        let (px, py) = chart.plotting_area().map_coordinate(&(n / 2.0, lo));
+        let note = if same_n {
+            let each = if panel.boxes.len() > 1 { " each" } else { "" };
+            format!("n = {} runs{each}", panel.boxes.first().map_or(0, |b| b.n))
+        } else {
+            "runs with a value (n) under each bar".to_string()
+        };
+        text(
+            root,
+            &note,
+            (px, py + if same_n { 16 } else { 36 }),
+            font(16).color(&pal::GREY),
+            HPos::Center,
+        )?;
     }
     let mut items: Vec<(String, Mark)> = variants
         .iter()
@@ -984,6 +1002,9 @@ where
         )))?;
         let pa = chart.plotting_area().clone();
         let left = pa.get_pixel_range().0.start;
+        let row_px = pa.dim_in_pixel().1 as f64 / total_rows;
+        let dot = (row_px * 0.42).clamp(4.0, 8.0) as u32;
+        let label_px = (row_px * 1.05).clamp(13.0, 17.0) as u32;
         for (gi, g) in groups.iter().enumerate() {
             let ys: Vec<f64> = rows
                 .iter()
@@ -992,13 +1013,22 @@ where
                 .collect();
             let mid = ys.iter().sum::<f64>() / ys.len().max(1) as f64;
             let (_, py) = pa.map_coordinate(&(0.0, mid));
-            text(
-                root,
-                &ellipsize(&g.label, 40),
-                (left - 12, py),
-                font(19),
-                HPos::Right,
-            )?;
+            // two lines when the group is tall enough to hold them
+            let lines = if ys.len() as f64 * row_px >= 40.0 {
+                wrap(&g.label, 36, 2)
+            } else {
+                vec![ellipsize(&g.label, 40)]
+            };
+            let top = py - 11 * (lines.len() as i32 - 1);
+            for (i, line) in lines.iter().enumerate() {
+                text(
+                    root,
+                    line,
+                    (left - 12, top + 22 * i as i32),
+                    font(18),
+                    HPos::Right,
+                )?;
+            }
         }
         for (p, gi, pi) in &rows {
             let d = &groups[*gi].points[*pi];
@@ -1008,9 +1038,13 @@ where
                 vec![(d.lo, y), (d.hi, y)],
                 c.stroke_width(4),
             )))?;
-            chart.draw_series(std::iter::once(Circle::new((d.mean, y), 8, c.filled())))?;
-            let (px, py) = pa.map_coordinate(&(d.hi.max(d.lo), y));
-            text(root, &d.absolute, (px + 10, py), font(17), HPos::Left)?;
+            chart.draw_series(std::iter::once(Circle::new((d.mean, y), dot, c.filled())))?;
+            // label only the changes whose interval excludes zero: the rest read as "no change"
+            let zero = d.absolute.starts_with('0');
+            if (d.lo > 0.0 || d.hi < 0.0) && !zero {
+                let (px, py) = pa.map_coordinate(&(d.hi.max(d.lo), y));
+                text(root, &d.absolute, (px + 10, py), bold(label_px), HPos::Left)?;
+            }
         }
     }
     let mut items: Vec<(String, Mark)> = variants
@@ -1020,7 +1054,23 @@ where
         .collect();
     items.push(("Line: 95% interval".into(), Mark::Line(pal::GREY, 4, false)));
     items.push(("Zero: no change".into(), Mark::Line(pal::INK, 2, false)));
-    legend(&side, "Variant − baseline", &items)?;
+    let y = legend(&side, "Variant − baseline", &items)?;
+    for (i, line) in wrap(
+        "Numbers: changes whose interval excludes zero, in the outcome's own unit",
+        32,
+        3,
+    )
+    .iter()
+    .enumerate()
+    {
+        text(
+            &side,
+            line,
+            (16, y + 4 + 22 * i as i32),
+            font(17).color(&pal::GREY),
+            HPos::Left,
+        )?;
+    }
     root.present()?;
     Ok(())
 }

@@ -91,6 +91,12 @@ pub fn trust_colour(t: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
+/// `c` blended towards white by `f` in [0, 1] (an opaque tint, same in PNG and SVG).
+fn lighten(c: RGBColor, f: f64) -> RGBColor {
+    let m = |v: u8| (v as f64 + (255.0 - v as f64) * f.clamp(0.0, 1.0)).round() as u8;
+    RGBColor(m(c.0), m(c.1), m(c.2))
+}
+
 fn event_colour(c: EventClass) -> RGBColor {
     match c {
         EventClass::Inject => pal::BLACK,
@@ -522,7 +528,7 @@ where
     let y_of = |p: f64| total - p - 0.5;
     let mut chart = ChartBuilder::on(&area)
         .margin(16)
-        .margin_right(60)
+        .margin_right(110)
         .x_label_area_size(80)
         .y_label_area_size(360)
         .build_cartesian_2d(0.0f64..1.0f64, 0.0f64..total)?;
@@ -641,11 +647,12 @@ pub fn draw_distributions<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let (area, side) = frame(
-        root,
-        "Key outcomes: spread over runs, baseline and variants",
-        footer,
-    )?;
+    let title = if variants.len() > 1 {
+        "Key outcomes: spread over runs, baseline and variants"
+    } else {
+        "Key outcomes: spread over runs"
+    };
+    let (area, side) = frame(root, title, footer)?;
     let cols = panels.len().clamp(1, 3);
     let rows = panels.len().div_ceil(cols).max(1);
     let cells = area.split_evenly((rows, cols));
@@ -676,7 +683,7 @@ where
         }
         let mut chart = ChartBuilder::on(&body)
             .margin(10)
-            .x_label_area_size(34)
+            .x_label_area_size(52)
             .y_label_area_size(90)
             .build_cartesian_2d(0.0f64..n, lo..hi)?;
         chart
@@ -690,6 +697,7 @@ where
             .label_style(font(17))
             .light_line_style(TRANSPARENT)
             .draw()?;
+        let same_n = panel.boxes.windows(2).all(|w| w[0].n == w[1].n);
         for (i, b) in panel.boxes.iter().enumerate() {
             let vi = variants.iter().position(|v| v == &b.variant).unwrap_or(i);
             let c = variant_colour(vi);
@@ -716,15 +724,31 @@ where
                 7,
                 pal::INK.stroke_width(2),
             )))?;
-            let (px, py) = chart.plotting_area().map_coordinate(&(x, lo));
-            text(
-                root,
-                &format!("n={}", b.n),
-                (px, py + 16),
-                font(16).color(&pal::GREY),
-                HPos::Center,
-            )?;
+            if !same_n {
+                let (px, py) = chart.plotting_area().map_coordinate(&(x, lo));
+                text(
+                    root,
+                    &b.n.to_string(),
+                    (px, py + 16),
+                    font(15).color(&pal::GREY),
+                    HPos::Center,
+                )?;
+            }
         }
+        let (px, py) = chart.plotting_area().map_coordinate(&(n / 2.0, lo));
+        let note = if same_n {
+            let each = if panel.boxes.len() > 1 { " each" } else { "" };
+            format!("n = {} runs{each}", panel.boxes.first().map_or(0, |b| b.n))
+        } else {
+            "runs with a value (n) under each bar".to_string()
+        };
+        text(
+            root,
+            &note,
+            (px, py + if same_n { 16 } else { 36 }),
+            font(16).color(&pal::GREY),
+            HPos::Center,
+        )?;
     }
     let mut items: Vec<(String, Mark)> = variants
         .iter()
@@ -978,6 +1002,9 @@ where
         )))?;
         let pa = chart.plotting_area().clone();
         let left = pa.get_pixel_range().0.start;
+        let row_px = pa.dim_in_pixel().1 as f64 / total_rows;
+        let dot = (row_px * 0.42).clamp(4.0, 8.0) as u32;
+        let label_px = (row_px * 1.05).clamp(13.0, 17.0) as u32;
         for (gi, g) in groups.iter().enumerate() {
             let ys: Vec<f64> = rows
                 .iter()
@@ -986,13 +1013,22 @@ where
                 .collect();
             let mid = ys.iter().sum::<f64>() / ys.len().max(1) as f64;
             let (_, py) = pa.map_coordinate(&(0.0, mid));
-            text(
-                root,
-                &ellipsize(&g.label, 40),
-                (left - 12, py),
-                font(19),
-                HPos::Right,
-            )?;
+            // two lines when the group is tall enough to hold them
+            let lines = if ys.len() as f64 * row_px >= 40.0 {
+                wrap(&g.label, 36, 2)
+            } else {
+                vec![ellipsize(&g.label, 40)]
+            };
+            let top = py - 11 * (lines.len() as i32 - 1);
+            for (i, line) in lines.iter().enumerate() {
+                text(
+                    root,
+                    line,
+                    (left - 12, top + 22 * i as i32),
+                    font(18),
+                    HPos::Right,
+                )?;
+            }
         }
         for (p, gi, pi) in &rows {
             let d = &groups[*gi].points[*pi];
@@ -1002,9 +1038,13 @@ where
                 vec![(d.lo, y), (d.hi, y)],
                 c.stroke_width(4),
             )))?;
-            chart.draw_series(std::iter::once(Circle::new((d.mean, y), 8, c.filled())))?;
-            let (px, py) = pa.map_coordinate(&(d.hi.max(d.lo), y));
-            text(root, &d.absolute, (px + 10, py), font(17), HPos::Left)?;
+            chart.draw_series(std::iter::once(Circle::new((d.mean, y), dot, c.filled())))?;
+            // label only the changes whose interval excludes zero: the rest read as "no change"
+            let zero = d.absolute.starts_with('0');
+            if (d.lo > 0.0 || d.hi < 0.0) && !zero {
+                let (px, py) = pa.map_coordinate(&(d.hi.max(d.lo), y));
+                text(root, &d.absolute, (px + 10, py), bold(label_px), HPos::Left)?;
+            }
         }
     }
     let mut items: Vec<(String, Mark)> = variants
@@ -1014,7 +1054,23 @@ where
         .collect();
     items.push(("Line: 95% interval".into(), Mark::Line(pal::GREY, 4, false)));
     items.push(("Zero: no change".into(), Mark::Line(pal::INK, 2, false)));
-    legend(&side, "Variant − baseline", &items)?;
+    let y = legend(&side, "Variant − baseline", &items)?;
+    for (i, line) in wrap(
+        "Numbers: changes whose interval excludes zero, in the outcome's own unit",
+        32,
+        3,
+    )
+    .iter()
+    .enumerate()
+    {
+        text(
+            &side,
+            line,
+            (16, y + 4 + 22 * i as i32),
+            font(17).color(&pal::GREY),
+            HPos::Left,
+        )?;
+    }
     root.present()?;
     Ok(())
 }
@@ -1131,9 +1187,50 @@ fn sector_mark(sector: usize) -> Mark {
     }
 }
 
-/// Partnership network: agencies by sector (colour and shape), directed links weighted by
-/// mean items and coloured by mean end-of-run trust; withdrawn links dashed, compromised ones
-/// crossed.
+/// Width [px] of `s` in `style`, estimated with the chart font.
+fn text_width<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: &str,
+    style: &TextStyle<'static>,
+) -> u32 {
+    area.estimate_text_size(s, style)
+        .map(|(w, _)| w)
+        .unwrap_or(s.chars().count() as u32 * style.font.get_size() as u32 * 3 / 5)
+}
+
+/// `name` shortened to fit `budget` pixels: in full if it fits, else without its
+/// parenthetical ("Pipeline operator (Colonial-like)" → "Pipeline operator") when that fits,
+/// else cut with an ellipsis.
+fn fit_label<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    name: &str,
+    style: &TextStyle<'static>,
+    budget: i32,
+) -> String {
+    let fits = |s: &str| (text_width(area, s, style) as i32) <= budget;
+    if fits(name) {
+        return name.to_string();
+    }
+    if let Some(i) = name.find(" (") {
+        let short = name[..i].trim_end();
+        if !short.is_empty() && fits(short) {
+            return short.to_string();
+        }
+    }
+    let n = name.chars().count();
+    for keep in (4..n).rev() {
+        let s = ellipsize(name, keep);
+        if fits(&s) {
+            return s;
+        }
+    }
+    ellipsize(name, 4)
+}
+
+/// Partnership network: agencies by sector (colour and shape) on the two sides of an oval,
+/// labels level with their node outside it; directed links weighted (width and opacity) by
+/// mean items and coloured by mean end-of-run trust, drawn light first so the heavy flows
+/// sit on top; withdrawn links dashed, compromised ones crossed.
 pub fn draw_network<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     nodes: &[NetNode],
@@ -1149,80 +1246,113 @@ where
         footer,
     )?;
     let (w, h) = area.dim_in_pixel();
-    let aspect = w as f64 / h.max(1) as f64;
-    let ry = 1.32;
-    let rx = ry * aspect;
-    let chart = ChartBuilder::on(&area)
-        .margin(10)
-        .build_cartesian_2d(-rx..rx, -ry..ry)?;
+    let (w, h) = (w as f64, h as f64);
+    let (cx, cy) = (w / 2.0, h / 2.0 - 4.0);
+    let ry = h / 2.0 - 36.0;
+    let per_side = nodes.len().div_ceil(2).max(1) as f64;
+    let row = 2.0 * 0.96 * ry / per_side;
+    let font_px = (row * 0.68).clamp(12.0, 19.0).round() as u32;
+    let label_style = if nodes.len() <= 16 {
+        bold(font_px)
+    } else {
+        font(font_px)
+    };
+    // leave each side ~ 24 characters of label at the widest point of the oval
+    let label_room = (font_px as f64 * 0.6 * 24.0).clamp(200.0, 320.0);
+    let rx = (w / 2.0 - label_room - 24.0).max(ry * 0.6);
+    let r = (row * 0.33).clamp(6.0, 18.0);
+    let at = |n: &NetNode| (cx + n.x * rx, cy - n.y * ry);
     let max_items = edges.iter().map(|e| e.items).fold(0.0, f64::max).max(1e-9);
-    for e in edges {
-        let (a, b) = (&nodes[e.from], &nodes[e.to]);
-        let (dx, dy) = (b.x - a.x, b.y - a.y);
-        let len = (dx * dx + dy * dy).sqrt().max(1e-9);
-        let (ox, oy) = (-dy / len * 0.03, dx / len * 0.03);
-        let p = |f: f64| (a.x + dx * f + ox, a.y + dy * f + oy);
-        let c = trust_colour(e.trust);
-        let width = (2.0 + 10.0 * e.items / max_items).round() as u32;
-        let pts = vec![p(0.08), p(0.92)];
+    // light flows first, heavy ones on top (ties in input order: deterministic)
+    let mut order: Vec<usize> = (0..edges.len()).collect();
+    order.sort_by(|&i, &j| edges[i].items.total_cmp(&edges[j].items));
+    let mut crosses: Vec<(i32, i32)> = Vec::new();
+    for &k in &order {
+        let e = &edges[k];
+        let (Some(a), Some(b)) = (nodes.get(e.from), nodes.get(e.to)) else {
+            continue;
+        };
+        let (ax, ay) = at(a);
+        let (bx, by) = at(b);
+        let (dx, dy) = (bx - ax, by - ay);
+        let len = (dx * dx + dy * dy).sqrt();
+        if len < 2.0 * r + 4.0 {
+            continue;
+        }
+        let (ux, uy) = (dx / len, dy / len);
+        let f = (e.items / max_items).clamp(0.0, 1.0);
+        let width = 1.0 + 9.0 * f;
+        // the two directions of a pair sit side by side
+        let off = 2.0 + width / 2.0;
+        let (ox, oy) = (-uy * off, ux * off);
+        let start = (ax + ux * (r + 3.0) + ox, ay + uy * (r + 3.0) + oy);
+        let end = (bx - ux * (r + 4.0) + ox, by - uy * (r + 4.0) + oy);
+        let px = |p: (f64, f64)| (p.0.round() as i32, p.1.round() as i32);
+        let c = trust_colour(e.trust).mix(0.12 + 0.88 * f);
+        let stroke = c.stroke_width(width.round().max(1.0) as u32);
+        let head = 7.0 + 1.6 * width;
+        let shaft_end = (end.0 - ux * head * 0.8, end.1 - uy * head * 0.8);
         if e.p_withdrawn >= data::WITHDRAWN_MARK {
-            chart.plotting_area().draw(&DashedPathElement::new(
-                pts.clone(),
-                14,
-                10,
-                c.stroke_width(width),
+            area.draw(&DashedPathElement::new(
+                vec![px(start), px(shaft_end)],
+                12,
+                8,
+                stroke,
             ))?;
         } else {
-            chart
-                .plotting_area()
-                .draw(&PathElement::new(pts.clone(), c.stroke_width(width)))?;
+            area.draw(&PathElement::new(vec![px(start), px(shaft_end)], stroke))?;
         }
-        // arrow head at 88%
-        let tip = p(0.92);
-        let back = p(0.84);
-        let (bx, by) = (back.0 - (dy / len) * 0.03, back.1 + (dx / len) * 0.03);
-        let (cx, cy) = (back.0 + (dy / len) * 0.03, back.1 - (dx / len) * 0.03);
-        chart
-            .plotting_area()
-            .draw(&Polygon::new(vec![tip, (bx, by), (cx, cy)], c.filled()))?;
+        let back = (end.0 - ux * head, end.1 - uy * head);
+        let half = head * 0.45;
+        area.draw(&Polygon::new(
+            vec![
+                px(end),
+                px((back.0 - uy * half, back.1 + ux * half)),
+                px((back.0 + uy * half, back.1 - ux * half)),
+            ],
+            c.filled(),
+        ))?;
         if e.p_compromised >= data::COMPROMISED_MARK {
-            chart
-                .plotting_area()
-                .draw(&Cross::new(p(0.5), 12, pal::VERMILLION.stroke_width(5)))?;
+            let mid = ((start.0 + end.0) / 2.0, (start.1 + end.1) / 2.0);
+            crosses.push(px(mid));
         }
     }
-    let pa = chart.plotting_area().clone();
+    for c in &crosses {
+        area.draw(&Cross::new(*c, 10, pal::VERMILLION.stroke_width(4)))?;
+    }
+    let ri = r.round() as i32;
     for n in nodes {
-        let (px, py) = pa.map_coordinate(&(n.x, n.y));
-        let m = sector_mark(n.sector);
-        // larger node marks
-        match m {
-            Mark::Dot(c) => root.draw(&Circle::new((px, py), 20, c.filled()))?,
-            Mark::Square(c) => root.draw(&Rectangle::new(
-                [(px - 18, py - 18), (px + 18, py + 18)],
-                c.filled(),
-            ))?,
-            Mark::Triangle(c) => root.draw(&TriangleMarker::new((px, py), 24, c.filled()))?,
-            Mark::Diamond(c) => root.draw(&Polygon::new(
-                vec![(px, py - 24), (px + 24, py), (px, py + 24), (px - 24, py)],
-                c.filled(),
-            ))?,
+        let (x, y) = at(n);
+        let (x, y) = (x.round() as i32, y.round() as i32);
+        match sector_mark(n.sector) {
+            Mark::Dot(c) => area.draw(&Circle::new((x, y), ri, c.filled()))?,
+            Mark::Square(c) => {
+                let q = (r * 0.9).round() as i32;
+                area.draw(&Rectangle::new(
+                    [(x - q, y - q), (x + q, y + q)],
+                    c.filled(),
+                ))?
+            }
+            Mark::Triangle(c) => {
+                area.draw(&TriangleMarker::new((x, y), (r * 1.25) as u32, c.filled()))?
+            }
+            Mark::Diamond(c) => {
+                let q = (r * 1.2).round() as i32;
+                area.draw(&Polygon::new(
+                    vec![(x, y - q), (x + q, y), (x, y + q), (x - q, y)],
+                    c.filled(),
+                ))?
+            }
             _ => {}
         }
-        let (lx, ly) = pa.map_coordinate(&(n.x * 1.13, n.y * 1.13));
-        let h = if n.x > 0.25 {
-            HPos::Left
-        } else if n.x < -0.25 {
-            HPos::Right
+        let gap = ri + 10;
+        let (lx, hpos, budget) = if n.x >= 0.0 {
+            (x + gap, HPos::Left, w as i32 - (x + gap) - 6)
         } else {
-            HPos::Center
+            (x - gap, HPos::Right, x - gap - 6)
         };
-        let ly = if n.x.abs() <= 0.25 {
-            ly + if n.y > 0.0 { -10 } else { 10 }
-        } else {
-            ly
-        };
-        text(root, &ellipsize(&n.name, 30), (lx, ly), bold(19), h)?;
+        let label = fit_label(&area, &n.name, &label_style, budget);
+        text(&area, &label, (lx, y), label_style.clone(), hpos)?;
     }
     // legend: sectors, then trust scale, then marks
     let mut present: Vec<usize> = nodes.iter().map(|n| n.sector).collect();
@@ -1247,7 +1377,7 @@ where
         Mark::Cross(pal::VERMILLION),
     ));
     items.push((
-        format!("Width: items/run (max {:.1})", max_items),
+        format!("Width, opacity: items/run (max {max_items:.1})"),
         Mark::Line(pal::GREY, 8, false),
     ));
     let y0 = legend(&side, "Agencies and links", &items)? + 10;
@@ -1287,7 +1417,8 @@ fn class_mark(c: EventClass) -> Mark {
 }
 
 /// Timeline of an exemplar run: one lane per agency kind (plus injects and threats), one mark
-/// per event, classes in the legend.
+/// per event, classes in the legend. Shares (only the first per agency and threat) are drawn
+/// small and light underneath, so injects, detections, decisions, failures and harm stand out.
 pub fn draw_timeline<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     d: &TimelineData,
@@ -1300,6 +1431,17 @@ where
     DB::ErrorType: 'static,
 {
     let (area, side) = frame(root, title, footer)?;
+    let (sub, area) = area.split_vertically(56);
+    let (sw, _) = sub.dim_in_pixel();
+    for (i, line) in wrap(subtitle, 118, 2).iter().enumerate() {
+        text(
+            &sub,
+            line,
+            ((sw / 2) as i32, 14 + 24 * i as i32),
+            font(19).color(&pal::GREY),
+            HPos::Center,
+        )?;
+    }
     let lanes = d.lanes.len().max(1) as f64;
     let xdesc = if start_label.is_empty() {
         "Scenario time [h]".to_string()
@@ -1308,8 +1450,8 @@ where
     };
     let mut chart = ChartBuilder::on(&area)
         .margin(16)
+        .margin_top(4)
         .margin_right(30)
-        .caption(ellipsize(subtitle, 110), font(20))
         .x_label_area_size(80)
         .y_label_area_size(290)
         .build_cartesian_2d(0.0f64..(d.t_max * 1.03), 0.0..lanes)?;
@@ -1342,7 +1484,9 @@ where
             HPos::Right,
         )?;
     }
+    // spread marks of a lane over up to five rows; shares first (underneath), then the rest
     let mut counts = vec![0usize; d.lanes.len()];
+    let mut placed: Vec<(bool, (i32, i32), EventClass)> = Vec::with_capacity(d.points.len());
     for p in &d.points {
         let k = counts.get(p.lane).copied().unwrap_or(0);
         if let Some(c) = counts.get_mut(p.lane) {
@@ -1350,15 +1494,53 @@ where
         }
         let jitter = ((k % 5) as f64 - 2.0) * 0.14;
         let y = lanes - p.lane as f64 - 0.5 + jitter;
-        let (px, py) = pa.map_coordinate(&(p.t, y));
-        draw_mark_sized(root, class_mark(p.class), (px, py), 7)?;
+        let at = pa.map_coordinate(&(p.t, y));
+        placed.push((p.class == EventClass::Share, at, p.class));
+    }
+    for (_, at, _) in placed.iter().filter(|x| x.0) {
+        draw_mark_sized(
+            root,
+            Mark::Square(lighten(event_colour(EventClass::Share), 0.5)),
+            *at,
+            4,
+        )?;
+    }
+    for (_, at, c) in placed.iter().filter(|x| !x.0) {
+        draw_mark_sized(root, class_mark(*c), *at, 8)?;
     }
     let items: Vec<(String, Mark)> = d
         .classes
         .iter()
-        .map(|c| (c.label().to_string(), class_mark(*c)))
+        .map(|c| match c {
+            EventClass::Share => (
+                "Share: agency first informed of a threat".to_string(),
+                Mark::Square(lighten(event_colour(EventClass::Share), 0.5)),
+            ),
+            _ => (c.label().to_string(), class_mark(*c)),
+        })
         .collect();
-    legend(&side, "Event", &items)?;
+    let y = legend(&side, "Event", &items)?;
+    if d.repeat_shares > 0 {
+        for (i, line) in wrap(
+            &format!(
+                "{} further shares to agencies already informed are not drawn",
+                d.repeat_shares
+            ),
+            32,
+            3,
+        )
+        .iter()
+        .enumerate()
+        {
+            text(
+                &side,
+                line,
+                (16, y + 4 + 22 * i as i32),
+                font(17).color(&pal::GREY),
+                HPos::Left,
+            )?;
+        }
+    }
     root.present()?;
     Ok(())
 }

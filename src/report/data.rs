@@ -470,8 +470,29 @@ pub const WITHDRAWN_MARK: f64 = 0.10;
 /// Share of runs above which a link is marked compromised.
 pub const COMPROMISED_MARK: f64 = 0.05;
 
+/// Position of node `i` of `n` on the unit circle, split into a right half (the first
+/// ⌈n/2⌉ nodes, top to bottom) and a left half (the rest, bottom to top), with the nodes of a
+/// half evenly spaced in height rather than angle. Labels placed level with their node and
+/// outside the circle then never overlap: they are all a row apart on each side.
+pub fn side_layout(i: usize, n: usize) -> (f64, f64) {
+    let right = n.div_ceil(2);
+    let (k, m, sign) = if i < right {
+        (i, right, 1.0)
+    } else {
+        (n - 1 - i, n - right, -1.0)
+    };
+    // rows at the centres of m equal bands within [−0.96, 0.96]; a single node sits level
+    let y = if m <= 1 {
+        0.0
+    } else {
+        0.96 * (1.0 - 2.0 * (k as f64 + 0.5) / m as f64)
+    };
+    let y = y.clamp(-1.0, 1.0);
+    (sign * (1.0 - y * y).sqrt(), y)
+}
+
 /// Partnership network of the baseline: nodes on a circle grouped by sector then kind then
-/// id (deterministic), edges from the baseline link summaries.
+/// id (deterministic; see [`side_layout`]), edges from the baseline link summaries.
 pub fn network_data(s: &Summary, scenario: Option<&ScenarioSpec>) -> (Vec<NetNode>, Vec<NetEdge>) {
     let links = s
         .variants
@@ -506,11 +527,9 @@ pub fn network_data(s: &Summary, scenario: Option<&ScenarioSpec>) -> (Vec<NetNod
         }
     }
     nodes.sort_by(|a, b| (a.sector, &a.kind, &a.id).cmp(&(b.sector, &b.kind, &b.id)));
-    let n = nodes.len().max(1) as f64;
+    let n = nodes.len();
     for (i, node) in nodes.iter_mut().enumerate() {
-        let angle = std::f64::consts::FRAC_PI_2 - std::f64::consts::TAU * i as f64 / n;
-        node.x = angle.cos();
-        node.y = angle.sin();
+        (node.x, node.y) = side_layout(i, n);
     }
     let index: BTreeMap<&str, usize> = nodes
         .iter()
@@ -621,6 +640,8 @@ pub struct TimelineData {
     pub t_max: f64,
     /// Classes present, legend order.
     pub classes: Vec<EventClass>,
+    /// Shares not drawn: repeat deliveries to an agency already informed of that threat.
+    pub repeat_shares: usize,
 }
 
 /// Lane of an event's `who`: "MSEL injects" for inject ids, the agency kind for agencies (an
@@ -660,11 +681,34 @@ pub fn timeline_data(ex: &Exemplar, scenario: Option<&ScenarioSpec>) -> Timeline
         order.extend(kinds.into_iter().map(|k| kind_label(k).to_string()));
     }
     order.extend(["Agencies".into(), "Threats".into(), "Other".into()]);
+    // a share is drawn only when it first informs an agency of a threat ("agency informed");
+    // the threat is the scenario threat whose name the event text carries (longest first)
+    let mut threat_names: Vec<&str> = scenario
+        .map(|sc| sc.threats.iter().map(|t| t.name.as_str()).collect())
+        .unwrap_or_default();
+    threat_names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let mut informed: std::collections::BTreeSet<(&str, &str)> = Default::default();
+    let mut repeat_shares = 0;
     let labelled: Vec<(String, f64, EventClass)> = ex
         .outcome
         .timeline
         .iter()
         .filter(|e| e.t.is_finite())
+        .filter(|e| {
+            if e.kind != EventKind::Share {
+                return true;
+            }
+            let threat = threat_names
+                .iter()
+                .find(|n| !n.is_empty() && e.text.contains(*n))
+                .copied()
+                .unwrap_or("");
+            let first = informed.insert((e.who.as_str(), threat));
+            if !first {
+                repeat_shares += 1;
+            }
+            first
+        })
         .map(|e| {
             (
                 lane_of(&e.who, e.kind, scenario),
@@ -697,6 +741,7 @@ pub fn timeline_data(ex: &Exemplar, scenario: Option<&ScenarioSpec>) -> Timeline
         points,
         t_max,
         classes,
+        repeat_shares,
     }
 }
 
@@ -823,10 +868,29 @@ mod tests {
         for n in &nodes {
             assert!(((n.x * n.x + n.y * n.y).sqrt() - 1.0).abs() < 1e-9);
         }
+        // first half on the right going down, second half on the left going up
+        assert!(nodes[..3].iter().all(|n| n.x > 0.0));
+        assert!(nodes[3..].iter().all(|n| n.x < 0.0));
+        assert!(nodes[..3].windows(2).all(|w| w[0].y > w[1].y));
+        assert!(nodes[3..].windows(2).all(|w| w[0].y < w[1].y));
         // without the scenario, nodes come from the links
         let (nodes, _) = network_data(&fixture::summary("x"), None);
         assert_eq!(nodes.len(), 6);
         assert!(nodes.iter().all(|n| n.sector == SECTORS.len() - 1));
+    }
+
+    #[test]
+    fn network_nodes_on_one_side_are_evenly_spaced_in_height() {
+        for n in [1, 2, 7, 50] {
+            let pts: Vec<(f64, f64)> = (0..n).map(|i| side_layout(i, n)).collect();
+            let right: Vec<f64> = pts.iter().filter(|p| p.0 >= 0.0).map(|p| p.1).collect();
+            assert_eq!(right.len(), n.div_ceil(2));
+            let gaps: Vec<f64> = right.windows(2).map(|w| w[0] - w[1]).collect();
+            assert!(
+                gaps.windows(2).all(|g| (g[0] - g[1]).abs() < 1e-9),
+                "{n}: {gaps:?}"
+            );
+        }
     }
 
     #[test]
@@ -841,8 +905,28 @@ mod tests {
             lane_of("ins_isac", EventKind::InsiderAction, Some(&sc)),
             "ISAC / ISAO"
         );
-        assert_eq!(d.points.len(), ex.outcome.timeline.len());
+        assert_eq!(d.points.len() + d.repeat_shares, ex.outcome.timeline.len());
         assert!(d.classes.contains(&EventClass::Insider));
+    }
+
+    #[test]
+    fn timeline_draws_only_the_first_share_that_informs_an_agency_of_a_threat() {
+        let sc = spec();
+        let mut ex = fixture::exemplars()[0].clone();
+        let threat = sc.threats[0].name.clone();
+        let share = |t: f64, who: &str| crate::sim::Event {
+            t,
+            kind: EventKind::Share,
+            who: who.into(),
+            via: String::new(),
+            text: format!("{who} receives an item on {threat}"),
+        };
+        ex.outcome.timeline = vec![share(1.0, "fbi"), share(2.0, "fbi"), share(3.0, "cisa")];
+        let d = timeline_data(&ex, Some(&sc));
+        assert_eq!(d.points.len(), 2);
+        assert_eq!(d.repeat_shares, 1);
+        assert_eq!(d.points[0].t, 1.0);
+        assert_eq!(d.points[1].t, 3.0);
     }
 
     #[test]

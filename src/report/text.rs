@@ -97,6 +97,10 @@ pub fn p2(p: f64) -> String {
 /// A signed number with two decimals (`+0.12`, `−0.05` with a true minus sign).
 pub fn signed(v: f64, decimals: usize) -> String {
     let s = format!("{:+.*}", decimals, v);
+    // a value that rounds to zero carries no sign ("0.00", never "−0.00" or "+0.00")
+    if s[1..].chars().all(|c| c == '0' || c == '.') {
+        return s[1..].to_string();
+    }
     if let Some(rest) = s.strip_prefix('-') {
         format!("−{rest}")
     } else {
@@ -217,5 +221,7 @@ mod tests {
     fn signed_numbers_use_a_true_minus() {
         assert_eq!(signed(-0.051, 2), "−0.05");
         assert_eq!(signed(0.12, 2), "+0.12");
+        assert_eq!(signed(-0.001, 2), "0.00");
+        assert_eq!(signed(0.0, 1), "0.0");
     }
 }

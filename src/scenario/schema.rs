@@ -208,8 +208,8 @@ pub struct ModelSpec {
     /// Probability that a responsible agency analysing a false item recognises it as false and
     /// retracts it, [0, 1]. Default 0.5.
     pub false_recognition: f64,
-    /// Fraction by which a public warning cuts later surge arrivals (counter-messaging),
-    /// [0, 1]. Default 0.3.
+    /// Fraction by which a public warning (on the surge itself or on any rumor threat) cuts
+    /// later surge arrivals (counter-messaging), [0, 1]. Default 0.3.
     pub counter_messaging: f64,
 }
 
@@ -1012,7 +1012,8 @@ pub enum MetricSpec {
     RetractionTime(String),
     /// Hours from threat start to the first public warning.
     TimeToPublicWarning(String),
-    /// Hours from an insider becoming active to their detection.
+    /// Hours from an insider becoming active to their detection (takes an insider id). In a
+    /// run where the insider never turned (activation or vetting), the objective counts as met.
     InsiderDetectionTime(String),
 }
 

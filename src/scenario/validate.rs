@@ -577,6 +577,9 @@ impl<'a> Checker<'a> {
 
     fn partnerships_check(&mut self) {
         let s = self.spec;
+        // Threat index → partnerships whose channels cannot carry its items to an end that
+        // needs them (one warning per threat, not one per partnership).
+        let mut cannot_carry: std::collections::BTreeMap<usize, Vec<&str>> = Default::default();
         for (i, pt) in s.partnerships.iter().enumerate() {
             let p = format!("partnerships[{i}]");
             let from_ok = self.agency(format!("{p}.from"), &pt.from);
@@ -624,18 +627,13 @@ impl<'a> Checker<'a> {
                     let needy = |ag: &AgencySpec, k: ThreatKind| {
                         ag.needs.contains(&k) || ag.acts_on.contains(&k)
                     };
-                    let too_high: Vec<&str> = s
-                        .threats
-                        .iter()
-                        .filter(|t| t.marking.class > top)
-                        .filter(|t| {
-                            needy(b, t.kind)
-                                || (pt.direction == Direction::Mutual && needy(a, t.kind))
-                        })
-                        .map(|t| t.id.as_str())
-                        .collect();
-                    if !too_high.is_empty() {
-                        self.warn(format!("{p}.channels"), format!("partnership \"{}\" carries at most {top:?}, but threat(s) {} that an end needs are marked higher", pt.id, quoted(&too_high)));
+                    for (ti, t) in s.threats.iter().enumerate() {
+                        if t.marking.class > top
+                            && (needy(b, t.kind)
+                                || (pt.direction == Direction::Mutual && needy(a, t.kind)))
+                        {
+                            cannot_carry.entry(ti).or_default().push(pt.id.as_str());
+                        }
                     }
                 }
                 // TLP:RED to a partner that does not always honour markings.
@@ -714,6 +712,25 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
+        }
+        for (ti, pts) in cannot_carry {
+            let t = &s.threats[ti];
+            let shown: Vec<&str> = pts.iter().take(5).copied().collect();
+            let more = if pts.len() > 5 {
+                format!(" and {} more", pts.len() - 5)
+            } else {
+                String::new()
+            };
+            self.warn(
+                format!("threats[{ti}].marking.class"),
+                format!(
+                    "threat \"{}\" is marked {:?}, above every channel of {} partnership(s) with an end that needs it ({}{more}): those deliveries will be blocked",
+                    t.id,
+                    t.marking.class,
+                    pts.len(),
+                    quoted(&shown)
+                ),
+            );
         }
     }
 

@@ -256,6 +256,12 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
         .iter()
         .map(|o| {
             let value = metrics[o.metric];
+            // An insider who never turned has nothing to detect: the objective holds.
+            if let MetricKind::InsiderDetectionTime(i) = st.metric_kinds[o.metric]
+                && insiders.0.get(i).is_some_and(|s| !s.active)
+            {
+                return ObjectiveResult { value, met: true };
+            }
             let met = match (o.judge, value) {
                 (_, None) => false,
                 (Judge::Within(w), Some(v)) => v <= w,

@@ -166,6 +166,11 @@ pub fn advance_surge(
     mut rec: ResMut<Recorder>,
     agencies: Query<(&AgencyIx, &Holdings, &Status)>,
 ) {
+    // A public warning against a rumor counters the word of mouth that drives every surge.
+    let rumor_countered = st.threats.iter().zip(&threats.0).any(|(t, s)| {
+        t.kind == crate::scenario::schema::ThreatKind::Rumor
+            && s.public_warning_at.is_some_and(|w| w < clock.end)
+    });
     for (ti, th) in st.threats.iter().enumerate() {
         let Some((total, mid, spread, handoff)) = th.surge else {
             continue;
@@ -180,7 +185,7 @@ pub fn advance_surge(
         }
         let mut arrivals =
             total * (surge_share(b, mid, spread) - surge_share(a.max(0.0), mid, spread));
-        if ts.public_warning_at.is_some_and(|w| w < clock.end) {
+        if rumor_countered || ts.public_warning_at.is_some_and(|w| w < clock.end) {
             arrivals *= 1.0 - st.params.counter_messaging;
         }
         let (mut capacity, mut shelter) = (0.0, 0.0);

@@ -44,5 +44,28 @@ fn throughput(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, throughput);
+/// The reference scenario end to end (runs, streamed rows, summary, exemplars; no report):
+/// the figure the README quotes per 1,000 runs.
+fn reference(c: &mut Criterion) {
+    let scn = tabletop::scenario::load(std::path::Path::new("scenarios/state-network.ron"))
+        .expect("reference scenario");
+    let sims = [tabletop::sim::Model::new(&scn)];
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let ctl = Control {
+        mode: DirMode::Force,
+        ..Control::default()
+    };
+    let mut s = spec(1_000);
+    s.scenario_name = scn.spec.exercise.name.clone();
+    s.scenario_source = scn.source.clone();
+    let mut g = c.benchmark_group("batch");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(1_000));
+    g.bench_function("reference_1000_runs", |b| {
+        b.iter(|| run_batch(&s, &sims, dir.path(), &ctl).expect("batch"))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, throughput, reference);
 criterion_main!(benches);

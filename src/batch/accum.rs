@@ -8,9 +8,10 @@
 //! - bounded series (`SeriesDef::max = Some(m)`, m > 0): values clamped to [0, m] and rounded to
 //!   the grid of step 2ᵉ, the smallest power of two with m / 2ᵉ ≤ [`MAX_BINS`]; at most
 //!   `MAX_BINS + 1` bins. Integer (count) series with m ≤ `MAX_BINS` are therefore exact;
-//!   a trust series in [0, 1] has step 1/1024.
-//! - unbounded series: the value's `f32` bits truncated to 10 mantissa bits (relative error
-//!   < 0.1%, rounding toward zero; integers up to 2048 exact); at most 2¹⁹ distinct bins.
+//!   a trust series in [0, 1] has step 1/256.
+//! - unbounded series: the value's `f32` bits truncated to 6 mantissa bits (relative error
+//!   < 1.6%, rounding toward zero; integers up to 128 exact); at most 2¹⁵ distinct bins, in
+//!   practice a few hundred per sample.
 //!
 //! Band percentiles are type-7 percentiles (see [`super::stats::percentile_by`]) of the
 //! quantised values.
@@ -21,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Most bins a bounded series uses per sample time (plus one for the top value).
-pub const MAX_BINS: f64 = 1024.0;
+pub const MAX_BINS: f64 = 256.0;
 
 /// Fixed-point scale of summed end-of-run trust (1e-9).
 pub const TRUST_SCALE: f64 = 1e9;
@@ -36,7 +37,7 @@ pub enum Quantiser {
         /// Upper bound.
         max: f64,
     },
-    /// f32 bits with 10 mantissa bits.
+    /// f32 bits with 6 mantissa bits.
     Float,
 }
 
@@ -67,7 +68,7 @@ impl Quantiser {
             }
             Quantiser::Float => {
                 let b = v.to_bits();
-                let mag = ((b & 0x7fff_ffff) >> 13) as i64;
+                let mag = ((b & 0x7fff_ffff) >> 17) as i64;
                 Some(if b >> 31 == 1 { -mag } else { mag })
             }
         }
@@ -78,7 +79,7 @@ impl Quantiser {
         match *self {
             Quantiser::Grid { exp, .. } => key as f64 * 2f64.powi(exp),
             Quantiser::Float => {
-                let mag = (key.unsigned_abs() as u32) << 13;
+                let mag = (key.unsigned_abs() as u32) << 17;
                 let sign = if key < 0 { 0x8000_0000 } else { 0 };
                 f32::from_bits(mag | sign) as f64
             }
@@ -240,7 +241,7 @@ impl Accumulators {
             .iter()
             .map(|s| match Quantiser::for_series(s) {
                 Quantiser::Grid { .. } => MAX_BINS as usize + 1,
-                Quantiser::Float => 1 << 19,
+                Quantiser::Float => 1 << 15,
             })
             .sum();
         variants * (per_sample * catalog.series_times.len() + catalog.links.len() * 5)

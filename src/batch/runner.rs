@@ -23,6 +23,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Runs per chunk by default: the unit of parallel work, of streaming and of checkpoints.
 pub const CHUNK: u64 = 256;
 
+/// Least time between two checkpoints [s].
+pub const CHECKPOINT_SECS: f64 = 2.0;
+
 /// Files a batch writes (removed by `--force` before starting).
 pub const BATCH_FILES: &[&str] = &[
     "manifest.json",
@@ -494,6 +497,10 @@ pub fn run_batch<S: Simulator>(
     };
     pb.set_position(prog.rows_done);
     let mut chunks = 0u64;
+    // The checkpoint is rewritten at most every CHECKPOINT_SECS (and before stopping): rows
+    // written after it are truncated and recomputed on resume, so a lagging checkpoint is
+    // still exact, and big batches do not spend their time rewriting accumulators.
+    let mut last_checkpoint = std::time::Instant::now();
     loop {
         let (v, j0, m) = match prog.runs_target {
             Some(m) => {
@@ -511,6 +518,7 @@ pub fn run_batch<S: Simulator>(
         let cancelled = ctl.cancel.is_some_and(|c| c.load(Ordering::SeqCst))
             || ctl.stop_after_chunks.is_some_and(|k| chunks >= k);
         if cancelled {
+            write_atomic(&prog_path, &json(&prog)?)?;
             pb.abandon();
             return Err(Error::Runtime(format!(
                 "interrupted after {} of {} rows; the directory is consistent: run the same \
@@ -551,19 +559,25 @@ pub fn run_batch<S: Simulator>(
             .map_err(|e| Error::io(&runs_path, e))?;
         prog.bytes += buf.len() as u64;
         prog.rows_done += j1 - j0;
+        let mut target_set = false;
         if prog.runs_target.is_none()
             && let Some(u) = &spec.until_ci
             && (j1 >= u.max_runs || welford.halfwidth().is_some_and(|h| h <= u.halfwidth))
         {
             prog.runs_target = Some(j1);
             pb.set_length(total(prog.runs_target));
+            target_set = true;
         }
-        write_atomic(&prog_path, &json(&prog)?)?;
+        if target_set || last_checkpoint.elapsed().as_secs_f64() >= CHECKPOINT_SECS {
+            write_atomic(&prog_path, &json(&prog)?)?;
+            last_checkpoint = std::time::Instant::now();
+        }
         pb.set_position(prog.rows_done);
         chunks += 1;
     }
     pb.finish_and_clear();
     drop(file);
+    write_atomic(&prog_path, &json(&prog)?)?;
 
     let runs = manifest_runs(prog.runs_target);
     let man = manifest(spec, runs, &started, "");

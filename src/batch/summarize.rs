@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// Most metric values held at once while summarising.
-pub const CELL_BUDGET: usize = 8_000_000;
+pub const CELL_BUDGET: usize = 400_000;
 
 /// What a variant is, for the summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,7 +156,9 @@ fn flags_f64(f: &[bool]) -> Vec<Option<f64>> {
 struct Flags {
     runs: Vec<u64>,
     obj: Vec<Vec<bool>>,
-    drv: Vec<Vec<bool>>,
+    /// Per driver × objective: [runs with, met with, runs without, met without] (counters,
+    /// so memory does not grow with the number of runs).
+    drv: Vec<Vec<[u64; 4]>>,
 }
 
 /// Summarise a batch directory's data. `manifest` gives the scenario fields and master seed;
@@ -194,7 +196,7 @@ pub fn summarize(
         .map(|_| Flags {
             runs: Vec::new(),
             obj: vec![Vec::new(); lay.objectives],
-            drv: vec![Vec::new(); lay.drivers],
+            drv: vec![vec![[0u64; 4]; lay.objectives]; lay.drivers],
         })
         .collect();
     let mut last = 0;
@@ -202,11 +204,20 @@ pub fn summarize(
         let v = variant_of(r.key(), &mut last)?;
         let f = &mut flags[v];
         f.runs.push(r.run()?);
-        for o in 0..lay.objectives {
-            f.obj[o].push(r.flag(lay.objective(o))?);
+        let met: Vec<bool> = (0..lay.objectives)
+            .map(|o| r.flag(lay.objective(o)))
+            .collect::<Result<_>>()?;
+        for (o, &m) in met.iter().enumerate() {
+            f.obj[o].push(m);
         }
         for d in 0..lay.drivers {
-            f.drv[d].push(r.flag(lay.driver(d))?);
+            let happened = r.flag(lay.driver(d))?;
+            for (o, &m) in met.iter().enumerate() {
+                let c = &mut f.drv[d][o];
+                let k = if happened { 0 } else { 2 };
+                c[k] += 1;
+                c[k + 1] += u64::from(m);
+            }
         }
         Ok(())
     })?;
@@ -304,16 +315,7 @@ pub fn summarize(
         let mut drivers = Vec::new();
         for (d, ddef) in catalog.drivers.iter().enumerate() {
             for (o, odef) in catalog.objectives.iter().enumerate() {
-                let (mut w, mut wm, mut wo, mut wom) = (0u64, 0u64, 0u64, 0u64);
-                for (&happened, &met) in f.drv[d].iter().zip(&f.obj[o]) {
-                    if happened {
-                        w += 1;
-                        wm += u64::from(met);
-                    } else {
-                        wo += 1;
-                        wom += u64::from(met);
-                    }
-                }
+                let [w, wm, wo, wom] = f.drv[d][o];
                 if w > 0 && wo > 0 {
                     drivers.push(DriverEffect {
                         driver: ddef.id.clone(),

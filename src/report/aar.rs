@@ -251,6 +251,7 @@ pub fn recs_for(kind: DriverKind) -> &'static [&'static str] {
         DriverKind::PartnershipLoss => &["SharedBenefits", "SharingAgreements"],
         DriverKind::Inject => &["JointTraining"],
         DriverKind::ThreatReal => &["MetricsAndEvaluation"],
+        DriverKind::Consequence => &[],
     }
 }
 
@@ -286,6 +287,7 @@ pub fn root_causes(
         .iter()
         .filter(|d| {
             d.objective == objective
+                && d.kind != DriverKind::Consequence
                 && d.runs_with >= MIN_CAUSE_RUNS
                 && d.runs_without >= MIN_CAUSE_RUNS
         })

@@ -401,7 +401,10 @@ pub fn drivers_data(v: &VariantSummary) -> Vec<Tornado> {
             .drivers
             .iter()
             .filter(|d| {
-                d.objective == o.id && d.runs_with >= MIN_SIDE && d.runs_without >= MIN_SIDE
+                d.objective == o.id
+                    && d.kind != DriverKind::Consequence
+                    && d.runs_with >= MIN_SIDE
+                    && d.runs_without >= MIN_SIDE
             })
             .filter_map(|d| {
                 Some(DriverBar {

@@ -1116,17 +1116,28 @@ pub fn compile(scn: &ValidScenario) -> Compiled {
         });
     }
     for (ii, inj) in injects.iter().enumerate() {
-        let conditional = inj.p < 1.0
-            || matches!(
-                inj.trigger,
-                Trigger::Contingency(..) | Trigger::WhenMetric(..)
-            );
-        if inj.enabled && conditional {
+        // A contingency or metric-triggered inject fires *because* play went wrong: it is
+        // flagged as a consequence (kept out of root causes), not as a driver.
+        let consequence = matches!(
+            inj.trigger,
+            Trigger::Contingency(..) | Trigger::WhenMetric(..)
+        );
+        if inj.enabled && (inj.p < 1.0 || consequence) {
+            let short: String = inj.synopsis.chars().take(60).collect();
+            let ell = if inj.synopsis.chars().count() > 60 {
+                "…"
+            } else {
+                ""
+            };
             drivers.push(DriverSource::InjectFired(ii));
             driver_defs.push(DriverDef {
                 id: format!("inject.{}", inj.id),
-                label: format!("Inject {} fired", inj.id),
-                kind: DriverKind::Inject,
+                label: format!("Inject {} ({short}{ell})", inj.number),
+                kind: if consequence {
+                    DriverKind::Consequence
+                } else {
+                    DriverKind::Inject
+                },
             });
         }
     }

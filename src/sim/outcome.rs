@@ -46,6 +46,9 @@ pub enum DriverKind {
     PartnershipLoss,
     /// A probabilistic inject fired.
     Inject,
+    /// A contingency or metric-triggered inject fired: a symptom of play going wrong, not a
+    /// cause; the report leaves it out of root causes.
+    Consequence,
     /// A threat was real (not a false alarm).
     ThreatReal,
 }

@@ -70,6 +70,32 @@ fn partnership<'a>(s: &'a mut ScenarioSpec, id: &str) -> &'a mut PartnershipSpec
         .expect("partnership")
 }
 
+/// A scripted inject with the MSEL fields left empty.
+fn inject(
+    id: &str,
+    trigger: TriggerSpec,
+    synopsis: &str,
+    effect: EffectSpec,
+    duration: Option<Duration>,
+) -> InjectSpec {
+    InjectSpec {
+        id: id.into(),
+        number: 1,
+        trigger,
+        synopsis: synopsis.into(),
+        effect,
+        probability: 1.0,
+        duration,
+        from: String::new(),
+        to: vec![],
+        delivery: String::new(),
+        expected_action: String::new(),
+        objectives: vec![],
+        capability: None,
+        enabled: true,
+    }
+}
+
 /// Per-run values of a metric (missing → `missing`) for a scenario.
 fn column(s: &ValidScenario, id: &str, missing: f64) -> Vec<f64> {
     let m = Model::new(s);
@@ -259,22 +285,13 @@ fn a_partner_extended_collection_speeds_detection_only_while_the_partner_is_up()
     let down = column(
         &with(|s| {
             benefit(s);
-            s.injects.push(InjectSpec {
-                id: "I-down".into(),
-                number: 1,
-                trigger: TriggerSpec::At(Duration::Hours(0.0)),
-                synopsis: "ISAC portal down".into(),
-                effect: EffectSpec::AgencyOutage("isac".into()),
-                probability: 1.0,
-                duration: None,
-                from: String::new(),
-                to: vec![],
-                delivery: String::new(),
-                expected_action: String::new(),
-                objectives: vec![],
-                capability: None,
-                enabled: true,
-            });
+            s.injects.push(inject(
+                "I-down",
+                TriggerSpec::At(Duration::Hours(0.0)),
+                "ISAC portal down",
+                EffectSpec::AgencyOutage("isac".into()),
+                None,
+            ));
         }),
         "time_to_detection.rw",
         72.0,
@@ -320,22 +337,13 @@ fn an_agency_outage_cuts_coverage() {
         "coverage_12h.rw",
         0.0,
         |s| {
-            s.injects.push(InjectSpec {
-                id: "I-fc".into(),
-                number: 1,
-                trigger: TriggerSpec::At(Duration::Hours(1.0)),
-                synopsis: "Fusion center outage".into(),
-                effect: EffectSpec::AgencyOutage("fc".into()),
-                probability: 1.0,
-                duration: Some(Duration::Hours(24.0)),
-                from: String::new(),
-                to: vec![],
-                delivery: String::new(),
-                expected_action: String::new(),
-                objectives: vec![],
-                capability: None,
-                enabled: true,
-            });
+            s.injects.push(inject(
+                "I-fc",
+                TriggerSpec::At(Duration::Hours(1.0)),
+                "Fusion center outage",
+                EffectSpec::AgencyOutage("fc".into()),
+                Some(Duration::Hours(24.0)),
+            ));
         },
         false,
     );
@@ -435,28 +443,19 @@ fn demanding_more_corroboration_delays_action() {
 #[test]
 fn a_contingency_inject_fires_only_when_the_expected_action_is_missing() {
     let scn = with(|s| {
-        s.injects.push(InjectSpec {
-            id: "C1".into(),
-            number: 1,
-            trigger: TriggerSpec::Contingency {
+        s.injects.push(inject(
+            "C1",
+            TriggerSpec::Contingency {
                 unless: Condition::Acted("rw".into()),
                 by: Duration::Hours(10.0),
             },
-            synopsis: "Controller prompts CISA".into(),
-            effect: EffectSpec::Signal {
+            "Controller prompts CISA",
+            EffectSpec::Signal {
                 threat: "rw".into(),
                 at: "cisa".into(),
             },
-            probability: 1.0,
-            duration: None,
-            from: String::new(),
-            to: vec![],
-            delivery: String::new(),
-            expected_action: String::new(),
-            objectives: vec![],
-            capability: None,
-            enabled: true,
-        });
+            None,
+        ));
     });
     let m = Model::new(&scn);
     let cat = m.catalog();

@@ -284,6 +284,27 @@ where
     Ok(y)
 }
 
+/// A small grey note under a legend ending at `y`, wrapped to the legend column.
+fn legend_note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    y: i32,
+    note: &str,
+) -> std::result::Result<(), Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    for (i, line) in wrap(note, 32, 3).iter().enumerate() {
+        text(
+            area,
+            line,
+            (16, y + 4 + 22 * i as i32),
+            font(17).color(&pal::GREY),
+            HPos::Left,
+        )?;
+    }
+    Ok(())
+}
+
 /// Greedy word wrap into at most `max_lines` lines of `width` characters (last one cut with
 /// an ellipsis).
 pub fn wrap(s: &str, width: usize, max_lines: usize) -> Vec<String> {
@@ -1055,22 +1076,11 @@ where
     items.push(("Line: 95% interval".into(), Mark::Line(pal::GREY, 4, false)));
     items.push(("Zero: no change".into(), Mark::Line(pal::INK, 2, false)));
     let y = legend(&side, "Variant − baseline", &items)?;
-    for (i, line) in wrap(
+    legend_note(
+        &side,
+        y,
         "Numbers: changes whose interval excludes zero, in the outcome's own unit",
-        32,
-        3,
-    )
-    .iter()
-    .enumerate()
-    {
-        text(
-            &side,
-            line,
-            (16, y + 4 + 22 * i as i32),
-            font(17).color(&pal::GREY),
-            HPos::Left,
-        )?;
-    }
+    )?;
     root.present()?;
     Ok(())
 }
@@ -1521,25 +1531,14 @@ where
         .collect();
     let y = legend(&side, "Event", &items)?;
     if d.repeat_shares > 0 {
-        for (i, line) in wrap(
+        legend_note(
+            &side,
+            y,
             &format!(
                 "{} further shares to agencies already informed are not drawn",
                 d.repeat_shares
             ),
-            32,
-            3,
-        )
-        .iter()
-        .enumerate()
-        {
-            text(
-                &side,
-                line,
-                (16, y + 4 + 22 * i as i32),
-                font(17).color(&pal::GREY),
-                HPos::Left,
-            )?;
-        }
+        )?;
     }
     root.present()?;
     Ok(())

@@ -309,17 +309,7 @@ impl<'a> Checker<'a> {
         known: &BTreeMap<&str, V>,
         what: &str,
     ) -> bool {
-        if known.contains_key(id) {
-            return true;
-        }
-        let keys: Vec<&str> = known.keys().copied().collect();
-        self.push(
-            Severity::Error,
-            path,
-            format!("unknown {what} \"{id}\""),
-            || did_you_mean(id, keys),
-        );
-        false
+        known.contains_key(id) || self.unknown(path, id, known.keys().copied().collect(), what)
     }
 
     fn reference_set(
@@ -329,10 +319,11 @@ impl<'a> Checker<'a> {
         known: &BTreeSet<&str>,
         what: &str,
     ) -> bool {
-        if known.contains(id) {
-            return true;
-        }
-        let keys: Vec<&str> = known.iter().copied().collect();
+        known.contains(id) || self.unknown(path, id, known.iter().copied().collect(), what)
+    }
+
+    /// Report an unknown id with a did-you-mean among `keys`; always false.
+    fn unknown(&mut self, path: String, id: &str, keys: Vec<&str>, what: &str) -> bool {
         self.push(
             Severity::Error,
             path,

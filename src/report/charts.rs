@@ -445,8 +445,8 @@ pub fn render_all(b: &Batch) -> Result<Vec<RenderedChart>> {
     for f in data::fan_data(s, &b.catalog) {
         let variant_names: Vec<String> = s.variants.iter().map(|v| v.name.clone()).collect();
         out.push(render_chart!(
-            format!("fan_{}", crate::output::safe_file_name(&f.id)),
-            format!("{} over time (baseline bands)", f.label),
+            format!("fan_{}", crate::output::safe_file_name(&f.bands.id)),
+            format!("{} over time (baseline bands)", f.bands.label),
             draw_fan(&f, &variant_names, &footer)
         ));
     }
@@ -838,22 +838,25 @@ pub fn draw_fan<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let title = format!("{} over time: baseline spread across runs", f.label);
+    let title = format!("{} over time: baseline spread across runs", f.bands.label);
     let (area, side) = frame(root, &title, footer)?;
-    let t0 = f.times.first().copied().unwrap_or(0.0);
-    let t1 = f.times.last().copied().unwrap_or(1.0).max(t0 + 1e-6);
+    let t0 = f.bands.times.first().copied().unwrap_or(0.0);
+    let t1 = f.bands.times.last().copied().unwrap_or(1.0).max(t0 + 1e-6);
     let top = f
+        .bands
         .p95
         .iter()
         .chain(f.variant_medians.iter().flat_map(|v| v.1.iter()))
         .copied()
         .filter(|v| v.is_finite())
         .fold(f.max.unwrap_or(0.0), f64::max);
-    let bottom =
-        f.p5.iter()
-            .copied()
-            .filter(|v| v.is_finite())
-            .fold(0.0, f64::min);
+    let bottom = f
+        .bands
+        .p5
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::min);
     let (lo, hi) = padded(bottom, top);
     let mut chart = ChartBuilder::on(&area)
         .margin(16)
@@ -868,29 +871,39 @@ where
         .x_desc("Scenario time [h]")
         .y_desc(format!(
             "{} {}",
-            ellipsize(&f.label, 40),
-            unit_desc(&f.unit)
+            ellipsize(&f.bands.label, 40),
+            unit_desc(&f.bands.unit)
         ))
         .axis_desc_style(font(24))
         .label_style(font(20))
         .light_line_style(TRANSPARENT)
         .draw()?;
     let band = |a: &[f64], b: &[f64]| -> Vec<(f64, f64)> {
-        let mut pts: Vec<(f64, f64)> = f.times.iter().copied().zip(b.iter().copied()).collect();
-        pts.extend(f.times.iter().copied().zip(a.iter().copied()).rev());
+        let mut pts: Vec<(f64, f64)> = f
+            .bands
+            .times
+            .iter()
+            .copied()
+            .zip(b.iter().copied())
+            .collect();
+        pts.extend(f.bands.times.iter().copied().zip(a.iter().copied()).rev());
         pts
     };
     let base = variant_colour(0);
     chart.draw_series(std::iter::once(Polygon::new(
-        band(&f.p5, &f.p95),
+        band(&f.bands.p5, &f.bands.p95),
         base.mix(0.15).filled(),
     )))?;
     chart.draw_series(std::iter::once(Polygon::new(
-        band(&f.p25, &f.p75),
+        band(&f.bands.p25, &f.bands.p75),
         base.mix(0.32).filled(),
     )))?;
     chart.draw_series(LineSeries::new(
-        f.times.iter().copied().zip(f.p50.iter().copied()),
+        f.bands
+            .times
+            .iter()
+            .copied()
+            .zip(f.bands.p50.iter().copied()),
         base.stroke_width(4),
     ))?;
     let mut items = vec![
@@ -908,7 +921,7 @@ where
         let vi = variants.iter().position(|v| v == name).unwrap_or(1).max(1);
         let c = variant_colour(vi);
         chart.draw_series(DashedLineSeries::new(
-            f.times.iter().copied().zip(vals.iter().copied()),
+            f.bands.times.iter().copied().zip(vals.iter().copied()),
             10,
             6,
             c.stroke_width(3),

@@ -2,7 +2,7 @@
 //! No drawing here, so every function is unit-tested on plain values.
 
 use super::text::{SECTORS, kind_label, kind_sector};
-use crate::batch::summary::{Exemplar, Summary, VariantSummary};
+use crate::batch::summary::{Exemplar, SeriesBands, Summary, VariantSummary};
 use crate::scenario::schema::ScenarioSpec;
 use crate::sim::{Catalog, DriverKind, EventKind};
 use std::collections::BTreeMap;
@@ -190,27 +190,11 @@ pub fn distributions_data(s: &Summary, c: &Catalog) -> Vec<MetricPanel> {
 /// A fan chart: baseline bands plus each variant's median.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fan {
-    /// Series id.
-    pub id: String,
-    /// Label.
-    pub label: String,
-    /// Unit.
-    pub unit: String,
+    /// The baseline's bands (id, label, unit, times, p5…p95), as summarised.
+    pub bands: SeriesBands,
     /// Known upper bound of the value.
     pub max: Option<f64>,
-    /// Times [h].
-    pub times: Vec<f64>,
-    /// Baseline bands, each aligned with `times`.
-    pub p5: Vec<f64>,
-    /// 25th percentile.
-    pub p25: Vec<f64>,
-    /// Median.
-    pub p50: Vec<f64>,
-    /// 75th percentile.
-    pub p75: Vec<f64>,
-    /// 95th percentile.
-    pub p95: Vec<f64>,
-    /// Variant medians `(name, values)`, aligned with `times`.
+    /// Variant medians `(name, values)`, aligned with `bands.times`.
     pub variant_medians: Vec<(String, Vec<f64>)>,
     /// Inject markers `(id, time)` within the time range.
     pub injects: Vec<(String, f64)>,
@@ -246,16 +230,8 @@ pub fn fan_data(s: &Summary, c: &Catalog) -> Vec<Fan> {
             })
             .collect();
         out.push(Fan {
-            id: b.id.clone(),
-            label: b.label.clone(),
-            unit: b.unit.clone(),
+            bands: b.clone(),
             max: c.series.iter().find(|d| d.id == b.id).and_then(|d| d.max),
-            times: b.times.clone(),
-            p5: b.p5.clone(),
-            p25: b.p25.clone(),
-            p50: b.p50.clone(),
-            p75: b.p75.clone(),
-            p95: b.p95.clone(),
             variant_medians,
             injects,
         });

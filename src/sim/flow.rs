@@ -247,7 +247,7 @@ pub fn share_items(
     mods: Res<Modifiers>,
     channels: Res<Channels>,
     mut analysed: MessageReader<Analysed>,
-    mut items: ResMut<Items>,
+    items: Res<Items>,
     mut flight: ResMut<InFlight>,
     mut links: ResMut<Links>,
     mut threats: ResMut<ThreatStates>,
@@ -258,7 +258,7 @@ pub fn share_items(
     use crate::scenario::schema::Function;
     let dissem = super::compile::function_bit(Function::Dissemination);
     for m in analysed.read() {
-        let item = items.0[m.item as usize].clone();
+        let item = &items.0[m.item as usize];
         if item.retracted {
             continue;
         }
@@ -409,6 +409,5 @@ pub fn share_items(
             }
             flight.push(m.t + latency + delay, m.item, w, Some(l), Some(ch));
         }
-        items.0[m.item as usize] = item;
     }
 }

@@ -49,23 +49,23 @@ pub fn fire_injects(
     mut act_now: MessageWriter<ActNow>,
     mut statuses: Query<&mut Status>,
 ) {
+    let mut ctx = Ctx {
+        st: &st,
+        ents: &ents,
+        links: &mut links,
+        channels: &mut channels,
+        rec: &mut rec,
+        signals: &mut signals,
+        statuses: &mut statuses,
+    };
     // End effects first, in time order.
     inj.ending
         .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     while inj.ending.first().is_some_and(|e| e.0 < clock.end) {
         let (t, i) = inj.ending.remove(0);
-        let mut ctx = Ctx {
-            st: &st,
-            ents: &ents,
-            links: &mut links,
-            channels: &mut channels,
-            rec: &mut rec,
-            signals: &mut signals,
-            statuses: &mut statuses,
-        };
         ctx.toggle(&st.injects[i].effect, t, false);
         let s = &st.injects[i];
-        rec.log(t, EventKind::Inject, &s.id, "", || {
+        ctx.rec.log(t, EventKind::Inject, &s.id, "", || {
             format!("End of inject {}: {}", s.number, s.synopsis)
         });
     }
@@ -138,7 +138,7 @@ pub fn fire_injects(
             }
             inj.fired_at[i] = Some(t);
             fired_any = true;
-            rec.log(t, EventKind::Inject, &s.id, "", || {
+            ctx.rec.log(t, EventKind::Inject, &s.id, "", || {
                 format!("Inject {}: {}", s.number, s.synopsis)
             });
             if let Some(d) = s.duration {
@@ -180,15 +180,6 @@ pub fn fire_injects(
                 }
                 Effect::Note => {}
                 ref e => {
-                    let mut ctx = Ctx {
-                        st: &st,
-                        ents: &ents,
-                        links: &mut links,
-                        channels: &mut channels,
-                        rec: &mut rec,
-                        signals: &mut signals,
-                        statuses: &mut statuses,
-                    };
                     ctx.toggle(e, t, true);
                 }
             }

@@ -41,17 +41,20 @@ pub struct ColumnMap {
     links: Vec<Option<usize>>,
 }
 
-fn by_id<T, U>(
-    base: &[T],
-    var: &[U],
-    kb: impl Fn(&T) -> String,
-    kv: impl Fn(&U) -> String,
-) -> Vec<Option<usize>> {
+/// For each element of `base`, the position of the element with the same key in `var`.
+fn by_id<T>(base: &[T], var: &[T], key: impl Fn(&T) -> String) -> Vec<Option<usize>> {
     base.iter()
         .map(|b| {
-            let k = kb(b);
-            var.iter().position(|v| kv(v) == k)
+            let k = key(b);
+            var.iter().position(|v| key(v) == k)
         })
+        .collect()
+}
+
+/// The elements of `src` at the mapped positions (None where absent).
+fn remap<T: Copy>(ix: &[Option<usize>], src: &[T]) -> Vec<Option<T>> {
+    ix.iter()
+        .map(|i| i.and_then(|i| src.get(i).copied()))
         .collect()
 }
 
@@ -77,126 +80,87 @@ impl ColumnMap {
     /// position up to the baseline's sample count).
     pub fn new(base: &Catalog, variant: &Catalog) -> ColumnMap {
         ColumnMap {
-            metrics: by_id(
-                &base.metrics,
-                &variant.metrics,
-                |m| m.id.clone(),
-                |m| m.id.clone(),
-            ),
-            objectives: by_id(
-                &base.objectives,
-                &variant.objectives,
-                |o| o.id.clone(),
-                |o| o.id.clone(),
-            ),
-            drivers: by_id(
-                &base.drivers,
-                &variant.drivers,
-                |d| d.id.clone(),
-                |d| d.id.clone(),
-            ),
-            series: by_id(
-                &base.series,
-                &variant.series,
-                |s| s.id.clone(),
-                |s| s.id.clone(),
-            ),
+            metrics: by_id(&base.metrics, &variant.metrics, |m| m.id.clone()),
+            objectives: by_id(&base.objectives, &variant.objectives, |o| o.id.clone()),
+            drivers: by_id(&base.drivers, &variant.drivers, |d| d.id.clone()),
+            series: by_id(&base.series, &variant.series, |s| s.id.clone()),
             samples: base.series_times.len(),
-            links: by_id(
-                &base.links,
-                &variant.links,
-                |l| format!("{}\u{1f}{}\u{1f}{}", l.partnership, l.from, l.to),
-                |l| format!("{}\u{1f}{}\u{1f}{}", l.partnership, l.from, l.to),
-            ),
+            links: by_id(&base.links, &variant.links, |l| {
+                format!("{}\u{1f}{}\u{1f}{}", l.partnership, l.from, l.to)
+            }),
         }
+    }
+
+    /// Series `[series][sample]` in the baseline layout (None where absent).
+    fn series(&self, o: &RunOutcome) -> Vec<Vec<Option<f32>>> {
+        self.series
+            .iter()
+            .map(|ix| {
+                let s = ix.and_then(|i| o.series.get(i));
+                (0..self.samples)
+                    .map(|t| s.and_then(|s| s.get(t).copied()))
+                    .collect()
+            })
+            .collect()
     }
 
     /// The row of an outcome in the baseline layout. Non-finite metric values count as
     /// missing.
     pub fn row(&self, o: &RunOutcome) -> Row {
-        let pick = |ix: &Option<usize>| ix.and_then(|i| o.metrics.get(i).copied().flatten());
         Row {
             run: o.run_index,
-            metrics: self
-                .metrics
-                .iter()
-                .map(|ix| pick(ix).filter(|x| x.is_finite()))
+            metrics: remap(&self.metrics, &o.metrics)
+                .into_iter()
+                .map(|v| v.flatten().filter(|x| x.is_finite()))
                 .collect(),
-            objectives: self
-                .objectives
-                .iter()
-                .map(|ix| ix.and_then(|i| o.objectives.get(i)).is_some_and(|r| r.met))
+            objectives: remap(&self.objectives, &o.objectives)
+                .into_iter()
+                .map(|r| r.is_some_and(|r| r.met))
                 .collect(),
-            drivers: self
-                .drivers
-                .iter()
-                .map(|ix| ix.and_then(|i| o.drivers.get(i).copied()).unwrap_or(false))
+            drivers: remap(&self.drivers, &o.drivers)
+                .into_iter()
+                .map(|d| d.unwrap_or(false))
                 .collect(),
-            series: self
-                .series
-                .iter()
-                .map(|ix| {
-                    let s = ix.and_then(|i| o.series.get(i));
-                    (0..self.samples)
-                        .map(|t| s.and_then(|s| s.get(t).copied()))
-                        .collect()
-                })
-                .collect(),
-            links: self
-                .links
-                .iter()
-                .map(|ix| ix.and_then(|i| o.links.get(i).copied()))
-                .collect(),
+            series: self.series(o),
+            links: remap(&self.links, &o.links),
         }
     }
 
     /// The whole outcome re-laid onto the baseline catalog (exemplars); the timeline is kept.
     /// Absent objectives read as not met, absent series samples as 0, absent links as empty.
     pub fn outcome(&self, o: &RunOutcome) -> RunOutcome {
+        let row = self.row(o);
         RunOutcome {
             run_index: o.run_index,
-            metrics: self
-                .metrics
-                .iter()
-                .map(|ix| ix.and_then(|i| o.metrics.get(i).copied().flatten()))
+            metrics: remap(&self.metrics, &o.metrics)
+                .into_iter()
+                .map(Option::flatten)
                 .collect(),
-            objectives: self
-                .objectives
-                .iter()
-                .map(|ix| {
-                    ix.and_then(|i| o.objectives.get(i).copied())
-                        .unwrap_or(ObjectiveResult {
-                            value: None,
-                            met: false,
-                        })
+            objectives: remap(&self.objectives, &o.objectives)
+                .into_iter()
+                .map(|r| {
+                    r.unwrap_or(ObjectiveResult {
+                        value: None,
+                        met: false,
+                    })
                 })
                 .collect(),
-            drivers: self
-                .drivers
-                .iter()
-                .map(|ix| ix.and_then(|i| o.drivers.get(i).copied()).unwrap_or(false))
-                .collect(),
-            series: self
+            drivers: row.drivers,
+            series: row
                 .series
-                .iter()
-                .map(|ix| {
-                    let s = ix.and_then(|i| o.series.get(i));
-                    (0..self.samples)
-                        .map(|t| s.and_then(|s| s.get(t).copied()).unwrap_or(0.0))
-                        .collect()
-                })
+                .into_iter()
+                .map(|s| s.into_iter().map(|v| v.unwrap_or(0.0)).collect())
                 .collect(),
-            links: self
+            links: row
                 .links
-                .iter()
-                .map(|ix| {
-                    ix.and_then(|i| o.links.get(i).copied())
-                        .unwrap_or(LinkResult {
-                            items: 0,
-                            end_trust: 0.0,
-                            withdrawn: false,
-                            compromised: false,
-                        })
+                .into_iter()
+                .map(|l| {
+                    l.unwrap_or(LinkResult {
+                        items: 0,
+                        end_trust: 0.0,
+                        withdrawn: false,
+                        compromised: false,
+                    })
                 })
                 .collect(),
             timeline: o.timeline.clone(),

@@ -129,8 +129,9 @@ pub struct ThreatStatic {
     pub truth_p: f64,
     pub start: f64,
     pub interval: Sampler,
-    /// Agencies that may observe its signals directly.
-    pub observers: Vec<usize>,
+    /// Per agency, its own probability of observing each signal directly (its collection on
+    /// the kind if it may observe the threat, else 0).
+    pub own_collection: Vec<f64>,
     pub class: Classification,
     pub tlp: Tlp,
     pub sensitivity: f64,
@@ -573,6 +574,10 @@ pub fn compile(scn: &ValidScenario) -> Compiled {
             } else {
                 t.observed_by.iter().filter_map(|id| agency_ix(id)).collect()
             };
+            let mut own_collection = vec![0.0; agencies.len()];
+            for &a in &observers {
+                own_collection[a] = agencies[a].collection[k];
+            }
             let can_be_false = t.truth_probability < 1.0
                 || s.injects.iter().any(|inj| {
                     matches!(&inj.effect, EffectSpec::FalseReport { threat, .. } if *threat == t.id)
@@ -588,7 +593,7 @@ pub fn compile(scn: &ValidScenario) -> Compiled {
                 truth_p: t.truth_probability,
                 start: t.start.hours(),
                 interval: Sampler::from_time(&t.signal_interval),
-                observers,
+                own_collection,
                 class: t.marking.class,
                 tlp: t.marking.tlp,
                 sensitivity: t.sensitivity,

@@ -100,13 +100,8 @@ pub fn emit_signals(
             let real = ts.real;
             ts.next_signal = t + th.interval.sample(&mut ts.rng).max(1e-6);
             let first = ts.detected_at.is_none();
-            for (a, ag) in st.agencies.iter().enumerate() {
+            for (a, &own) in th.own_collection.iter().enumerate() {
                 let m = &mods.0[a];
-                let own = if th.observers.contains(&a) {
-                    ag.collection[th.kind_ix]
-                } else {
-                    0.0
-                };
                 let screening = if own > 0.0 { m.screening } else { 0.0 };
                 let p = 1.0 - (1.0 - own) * (1.0 - m.extra_collect[th.kind_ix]) * (1.0 - screening);
                 if p <= 0.0 {

@@ -3,6 +3,7 @@
 mod batch;
 mod batch_cli;
 mod end_to_end;
+mod golden;
 mod mechanisms;
 mod model;
 mod report;

@@ -1,270 +1,190 @@
-//! Information flow: items (one per observation or false report), deliveries in flight, and
-//! the sharing decision on each partnership link with its gates (clearance, channel, marking,
-//! agreement, legal barriers, trust), blocked-but-needed counts and handling violations.
+//! Information flow: deliveries handed over in each tick, and the sharing decision on each
+//! partnership link with its gates (clearance, channel, marking, agreement, legal barriers,
+//! trust), blocked-but-needed counts and handling violations.
 
-use super::agency::{AgencyEntities, AgencyIx, Holdings, Queue};
-use super::clock::{Clock, Static};
-use super::compile::{BlockReason, Compiled};
-use super::failure::Channels;
-use super::metrics::Tally;
+use super::compile::{BlockReason, Compiled, function_bit};
+use super::ids::{AgencyIx, ChannelIx, LinkIx, ThreatIx};
 use super::outcome::EventKind;
-use super::partnership::{Links, Modifiers, TrustSignal};
+use super::phase::Phase;
 use super::recorder::Recorder;
-use super::threat::ThreatStates;
-use crate::scenario::schema::{Agreement, Tlp};
+use super::state::{
+    Agencies, Analysed, Channels, Delivery, InFlight, Items, Links, Run, Tally, ThreatStates,
+    TrustSignal, Watch,
+};
+use crate::scenario::schema::{AgencyKind, Agreement, Function, Tlp};
 use bevy_ecs::prelude::*;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use bevy_ecs::system::SystemParam;
 
-/// An information item: one observation of a threat (or a false report), with its marking.
-#[derive(Debug, Clone)]
-pub struct Item {
-    /// Threat index.
-    pub threat: usize,
-    /// Ground truth (hidden from players).
-    pub truth: bool,
-    /// Creation time [h].
-    pub created: f64,
-    /// Originating agency.
-    pub origin: usize,
-    /// Retracted as false.
-    pub retracted: bool,
-}
-
-/// All items of the run, by index.
-#[derive(Resource, Debug, Default)]
-pub struct Items(pub Vec<Item>);
-
-/// An item analysed by an agency at time `t`.
-#[derive(Message, Debug, Clone, Copy)]
-pub struct Analysed {
-    /// Completion time [h].
-    pub t: f64,
-    /// Agency index.
-    pub agency: usize,
-    /// Item index.
-    pub item: u32,
-}
-
-/// A delivery in flight.
-#[derive(Debug, Clone, Copy)]
-pub struct Delivery {
-    /// Arrival time [h].
-    pub t: f64,
-    /// Insertion sequence (tie-break, keeps order deterministic).
-    pub seq: u64,
-    /// Item index.
-    pub item: u32,
-    /// Receiving agency.
-    pub to: usize,
-    /// Link it travelled on (None: observed or injected directly).
-    pub link: Option<usize>,
-    /// Channel it travelled on.
-    pub channel: Option<usize>,
-}
-
-impl PartialEq for Delivery {
-    fn eq(&self, o: &Self) -> bool {
-        self.cmp(o) == Ordering::Equal
-    }
-}
-impl Eq for Delivery {}
-impl PartialOrd for Delivery {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Delivery {
-    /// Reversed so the max-heap pops the earliest delivery first.
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.t.total_cmp(&self.t).then(o.seq.cmp(&self.seq))
-    }
-}
-
-/// Deliveries in flight, earliest first.
-#[derive(Resource, Debug, Default)]
-pub struct InFlight {
-    /// The heap.
-    pub heap: BinaryHeap<Delivery>,
-    /// Next sequence number.
-    pub seq: u64,
-}
-
-impl InFlight {
-    /// Schedule a delivery.
-    pub fn push(&mut self, t: f64, item: u32, to: usize, link: Option<usize>, ch: Option<usize>) {
-        self.seq += 1;
-        self.heap.push(Delivery {
-            t,
-            seq: self.seq,
-            item,
-            to,
-            link,
-            channel: ch,
-        });
-    }
-}
-
-/// Create an item observed (or injected) at `agency` at time `t` and schedule its arrival
-/// there; records first detection.
-pub fn create_item(
-    items: &mut Items,
-    flight: &mut InFlight,
-    threats: &mut ThreatStates,
-    threat: usize,
-    truth: bool,
-    agency: usize,
-    t: f64,
-) -> u32 {
-    let ix = items.0.len() as u32;
-    items.0.push(Item {
-        threat,
-        truth,
-        created: t,
-        origin: agency,
-        retracted: false,
-    });
-    let ts = &mut threats.0[threat];
-    if ts.detected_at.is_none() {
-        ts.detected_at = Some(t);
-    }
-    flight.push(t, ix, agency, None, None);
-    ix
+/// Add the items and deliveries in flight to the world and the delivery and sharing systems
+/// to the schedule.
+pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled) {
+    world.insert_resource(Items::default());
+    world.insert_resource(InFlight::new(st.ticks, st.dt));
+    schedule.add_systems((
+        deliver_items.in_set(Phase::Delivery),
+        share_items.in_set(Phase::Sharing),
+    ));
 }
 
 /// Whether agency `a` wants items about `threat` (needs or acts on its kind, or relays).
-pub fn relevant(st: &Compiled, a: usize, threat: usize) -> bool {
-    let k = st.threats[threat].kind_ix;
+pub fn relevant(st: &Compiled, a: usize, threat: ThreatIx) -> bool {
+    let k = st.threats[threat.ix()].kind_ix;
     let ag = &st.agencies[a];
     ag.needs[k] || ag.acts_on[k] || ag.is_hub
 }
 
 /// Whether agency `a` needs items about `threat` (need-to-know or responsible).
-pub fn needed(st: &Compiled, a: usize, threat: usize) -> bool {
-    let k = st.threats[threat].kind_ix;
+pub fn needed(st: &Compiled, a: usize, threat: ThreatIx) -> bool {
+    let k = st.threats[threat.ix()].kind_ix;
     st.agencies[a].needs[k] || st.agencies[a].acts_on[k]
+}
+
+/// The network's mutable state that delivery and sharing touch.
+#[derive(SystemParam)]
+pub struct Network<'w> {
+    /// Items of the run.
+    pub items: Res<'w, Items>,
+    /// Deliveries in flight.
+    pub flight: ResMut<'w, InFlight>,
+    /// Link states.
+    pub links: ResMut<'w, Links>,
+    /// Running counts.
+    pub tally: ResMut<'w, Tally>,
 }
 
 /// Deliver everything due in this window: dedupe, perishability, recipients down (retried next
 /// tick), then into the recipient's queue and holdings.
-#[allow(clippy::too_many_arguments)]
 pub fn deliver_items(
-    clock: Res<Clock>,
-    st: Res<Static>,
-    ents: Res<AgencyEntities>,
-    mods: Res<Modifiers>,
-    mut flight: ResMut<InFlight>,
-    items: Res<Items>,
-    mut links: ResMut<Links>,
-    mut tally: ResMut<Tally>,
-    mut watch: ResMut<super::metrics::Watch>,
-    mut rec: ResMut<Recorder>,
+    run: Run,
+    net: Network,
+    mut agencies: ResMut<Agencies>,
+    mut watch: ResMut<Watch>,
     mut signals: MessageWriter<TrustSignal>,
-    mut agencies: Query<(&AgencyIx, &mut Queue, &mut Holdings)>,
+    mut retry: Local<Vec<Delivery>>,
 ) {
-    let mut retry = Vec::new();
-    while flight.heap.peek().is_some_and(|d| d.t < clock.end) {
-        let Some(d) = flight.heap.pop() else { break };
+    let Run { clock, st, mut rec } = run;
+    let Network {
+        items,
+        mut flight,
+        mut links,
+        mut tally,
+    } = net;
+    let Agencies {
+        queue,
+        holdings,
+        mods,
+        ..
+    } = &mut *agencies;
+    retry.clear();
+    let due = flight.take_due(clock.tick);
+    for &d in &due {
         let it = &items.0[d.item as usize];
         if it.retracted {
             continue;
         }
-        let th = &st.threats[it.threat];
+        let th = &st.threats[it.threat.ix()];
         if let Some(p) = th.perish
             && d.t > it.created + p
         {
             tally.expired += 1;
             continue;
         }
-        if !mods.0[d.to].up {
+        let to = d.to.ix();
+        if !mods[to].up {
             retry.push(d);
             continue;
         }
-        let Ok((_, mut q, mut h)) = agencies.get_mut(ents.0[d.to]) else {
-            continue;
-        };
+        let h = &mut holdings[to];
         if !h.insert(d.item) {
             continue;
         }
         h.count += 1;
         h.sensitivity_held += th.sensitivity;
-        if h.informed_at[it.threat].is_infinite() {
+        let ti = it.threat.ix();
+        if h.informed_at[ti].is_infinite() {
             if !h.informed_any() {
                 watch.informed_any += 1;
             }
-            watch.informed[it.threat] += 1;
+            h.informed_threats += 1;
+            watch.informed[ti] += 1;
         }
-        if d.t < h.informed_at[it.threat] {
-            h.informed_at[it.threat] = d.t;
+        if d.t < h.informed_at[ti] {
+            h.informed_at[ti] = d.t;
         }
-        q.waiting.push_back((d.t, d.item));
-        let to = &st.agencies[d.to];
-        if let Some(l) = d.link {
-            let ls = &st.links[l];
-            links.0[l].items += 1;
+        queue[to].waiting.push_back((d.t, d.item));
+        let ag = &st.agencies[to];
+        if let Some(l) = d.link.get() {
+            let ls = &st.links[l.ix()];
+            links.0[l.ix()].items += 1;
             tally.delivered += 1;
             if let Some(r) = ls.reverse {
-                signals.write(TrustSignal { link: r, x: 1.0 });
+                signals.write(TrustSignal {
+                    link: LinkIx::new(r),
+                    x: 1.0,
+                });
             }
             rec.log(
                 d.t,
                 EventKind::Share,
-                &to.id,
+                &ag.id,
                 &st.partnerships[ls.partnership],
                 || {
                     let via = d
                         .channel
-                        .map(|c| st.channels[c].name.as_str())
+                        .get()
+                        .map(|c| st.channels[c.ix()].name.as_str())
                         .unwrap_or("?");
                     format!(
                         "{} receives an item on {} from {} via {}",
-                        to.name, th.name, st.agencies[ls.from].name, via
+                        ag.name, th.name, st.agencies[ls.from].name, via
                     )
                 },
             );
         } else {
-            rec.log(d.t, EventKind::Detection, &to.id, "", || {
+            rec.log(d.t, EventKind::Detection, &ag.id, "", || {
                 if it.truth {
-                    format!("{} observes a signal of {}", to.name, th.name)
+                    format!("{} observes a signal of {}", ag.name, th.name)
                 } else {
                     format!(
                         "{} receives a report on {} (false, unknown to players)",
-                        to.name, th.name
+                        ag.name, th.name
                     )
                 }
             });
         }
     }
-    for d in retry {
+    flight.recycle(clock.tick, due);
+    for d in retry.iter() {
         flight.push(clock.end, d.item, d.to, d.link, d.channel);
     }
 }
 
 /// Offer each item analysed this tick to the analysing agency's partners, through the gates.
-#[allow(clippy::too_many_arguments)]
 pub fn share_items(
-    st: Res<Static>,
-    mods: Res<Modifiers>,
+    run: Run,
+    net: Network,
+    agencies: Res<Agencies>,
     channels: Res<Channels>,
-    mut analysed: MessageReader<Analysed>,
-    items: Res<Items>,
-    mut flight: ResMut<InFlight>,
-    mut links: ResMut<Links>,
     mut threats: ResMut<ThreatStates>,
-    mut tally: ResMut<Tally>,
-    mut rec: ResMut<Recorder>,
+    mut analysed: MessageReader<Analysed>,
     mut signals: MessageWriter<TrustSignal>,
 ) {
-    use crate::scenario::schema::Function;
-    let dissem = super::compile::function_bit(Function::Dissemination);
+    let Run { st, mut rec, .. } = run;
+    let Network {
+        items,
+        mut flight,
+        mut links,
+        mut tally,
+    } = net;
+    let dissem = function_bit(Function::Dissemination);
     for m in analysed.read() {
         let item = &items.0[m.item as usize];
         if item.retracted {
             continue;
         }
-        let th = &st.threats[item.threat];
-        let sender = &st.agencies[m.agency];
-        let ms = &mods.0[m.agency];
+        let th = &st.threats[item.threat.ix()];
+        let sender = &st.agencies[m.agency.ix()];
+        let ms = &agencies.mods[m.agency.ix()];
         if !ms.up || ms.stalled || ms.lost & dissem != 0 {
             continue;
         }
@@ -284,7 +204,7 @@ pub fn share_items(
             if u_share >= ls.p0 * state.trust {
                 continue;
             }
-            if state.withdrawn || state.inject_withdrawn > 0 {
+            if state.is_withdrawn() {
                 if need {
                     tally.block(BlockReason::Withdrawn);
                 }
@@ -377,15 +297,18 @@ pub fn share_items(
             }
             if violation {
                 tally.violations += 1;
-                if st.agencies[w].kind == crate::scenario::schema::AgencyKind::Public {
+                if st.agencies[w].kind == AgencyKind::Public {
                     tally.exposure += th.sensitivity;
                 }
-                if let Some(&ol) = st.agencies[item.origin]
+                if let Some(&ol) = st.agencies[item.origin.ix()]
                     .out_links
                     .iter()
-                    .find(|&&ol| st.links[ol].to == m.agency)
+                    .find(|&&ol| st.links[ol].to == m.agency.ix())
                 {
-                    signals.write(TrustSignal { link: ol, x: -1.0 });
+                    signals.write(TrustSignal {
+                        link: LinkIx::new(ol),
+                        x: -1.0,
+                    });
                 }
                 rec.log(
                     m.t,
@@ -400,14 +323,20 @@ pub fn share_items(
                     },
                 );
             }
-            let ts = &mut threats.0[item.threat];
+            let ts = &mut threats.0[item.threat.ix()];
             if ts.first_share_at.is_none_or(|f| m.t < f) {
                 ts.first_share_at = Some(m.t);
             }
             if !item.truth && ts.first_false_share_at.is_none() {
                 ts.first_false_share_at = Some(m.t);
             }
-            flight.push(m.t + latency + delay, m.item, w, Some(l), Some(ch));
+            flight.push(
+                m.t + latency + delay,
+                m.item,
+                AgencyIx::new(w),
+                LinkIx::new(l),
+                ChannelIx::new(ch),
+            );
         }
     }
 }

@@ -2,61 +2,85 @@
 //! and durations, applied to the model (outages, degraded capacity, withdrawals, legal holds,
 //! compromises, insider acts, public warnings, signals and false reports).
 
-use super::agency::{AgencyEntities, Status};
-use super::clock::{Clock, Static};
-use super::compile::{Cond, Effect, MetricWatch, Trigger};
-use super::failure::{Channels, agency_changed};
-use super::flow::{InFlight, Items, create_item};
-use super::insider::ActNow;
-use super::metrics::{Tally, Watch};
+use super::clock::Static;
+use super::compile::{Compiled, Cond, Effect, MetricWatch, Trigger};
+use super::ids::{AgencyIx, InsiderIx, ThreatIx};
 use super::outcome::EventKind;
-use super::partnership::{Links, TrustSignal};
+use super::phase::Phase;
 use super::recorder::Recorder;
-use super::rng::{Stream, chance};
-use super::threat::ThreatStates;
+use super::rng::{RunSeed, chance};
+use super::state::{
+    ActNow, Agencies, Channels, InFlight, InjectStates, Items, Links, Run, Tally, ThreatStates,
+    TrustSignal, Watch, agency_changed, create_item, retract_false,
+};
 use crate::scenario::schema::ThreatKind;
 use bevy_ecs::prelude::*;
+use bevy_ecs::system::SystemParam;
 
-/// Run state of the MSEL.
-#[derive(Resource, Debug, Default)]
-pub struct InjectStates {
-    /// When each inject fired.
-    pub fired_at: Vec<Option<f64>>,
-    /// Whether its trigger has been evaluated (each inject is considered once).
-    pub done: Vec<bool>,
-    /// Effects in force with an end: (end [h], inject index).
-    pub ending: Vec<(f64, usize)>,
-    /// Probability draws, one stream per inject.
-    pub rng: Vec<Stream>,
+/// Add the MSEL's state to the world and its system to the schedule.
+pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: RunSeed) {
+    world.insert_resource(InjectStates {
+        fired_at: vec![None; st.injects.len()],
+        done: vec![false; st.injects.len()],
+        ending: Vec::new(),
+        rng: st
+            .injects
+            .iter()
+            .map(|i| seed.stream(&format!("inject/{}", i.id)))
+            .collect(),
+    });
+    schedule.add_systems(fire_injects.in_set(Phase::Injects));
+}
+
+/// What inject effects read and change.
+#[derive(SystemParam)]
+pub struct Msel<'w> {
+    /// Watched values for metric triggers.
+    pub watch: Res<'w, Watch>,
+    /// Running counts for metric triggers.
+    pub tally: Res<'w, Tally>,
+    /// The MSEL's own state.
+    pub inj: ResMut<'w, InjectStates>,
+    /// Threat milestones.
+    pub threats: ResMut<'w, ThreatStates>,
+    /// Items of the run.
+    pub items: ResMut<'w, Items>,
+    /// Deliveries in flight.
+    pub flight: ResMut<'w, InFlight>,
+    /// Link states.
+    pub links: ResMut<'w, Links>,
+    /// Channel states.
+    pub channels: ResMut<'w, Channels>,
+    /// Agency states.
+    pub agencies: ResMut<'w, Agencies>,
 }
 
 /// Fire the injects whose trigger falls in this window and end effects whose duration is over.
-#[allow(clippy::too_many_arguments)]
 pub fn fire_injects(
-    clock: Res<Clock>,
-    st: Res<Static>,
-    ents: Res<AgencyEntities>,
-    watch: Res<Watch>,
-    tally: Res<Tally>,
-    mut inj: ResMut<InjectStates>,
-    mut threats: ResMut<ThreatStates>,
-    mut items: ResMut<Items>,
-    mut flight: ResMut<InFlight>,
-    mut links: ResMut<Links>,
-    mut channels: ResMut<Channels>,
-    mut rec: ResMut<Recorder>,
+    run: Run,
+    msel: Msel,
     mut signals: MessageWriter<TrustSignal>,
     mut act_now: MessageWriter<ActNow>,
-    mut statuses: Query<&mut Status>,
 ) {
+    let Run { clock, st, mut rec } = run;
+    let Msel {
+        watch,
+        tally,
+        mut inj,
+        mut threats,
+        mut items,
+        mut flight,
+        mut links,
+        mut channels,
+        mut agencies,
+    } = msel;
     let mut ctx = Ctx {
         st: &st,
-        ents: &ents,
         links: &mut links,
         channels: &mut channels,
         rec: &mut rec,
         signals: &mut signals,
-        statuses: &mut statuses,
+        agencies: &mut agencies,
     };
     // End effects first, in time order.
     inj.ending
@@ -147,26 +171,25 @@ pub fn fire_injects(
             match s.effect {
                 Effect::Signal { threat, at } => {
                     let real = threats.0[threat].real;
-                    create_item(&mut items, &mut flight, &mut threats, threat, real, at, t);
+                    let (th, at) = (ThreatIx::new(threat), AgencyIx::new(at));
+                    create_item(&mut items, &mut flight, &mut threats, th, real, at, t);
                 }
                 Effect::FalseReport { threat, at } => {
-                    create_item(&mut items, &mut flight, &mut threats, threat, false, at, t);
+                    let (th, at) = (ThreatIx::new(threat), AgencyIx::new(at));
+                    create_item(&mut items, &mut flight, &mut threats, th, false, at, t);
                 }
                 Effect::InsiderAction(k) => {
-                    act_now.write(ActNow { insider: k, t });
+                    act_now.write(ActNow {
+                        insider: InsiderIx::new(k),
+                        t,
+                    });
                 }
                 Effect::PublicWarning { threat, .. } => {
                     let ts = &mut threats.0[threat];
                     ts.public_warning_at.get_or_insert(t);
                     if st.threats[threat].kind == ThreatKind::Rumor {
                         ts.over = true;
-                        for it in items
-                            .0
-                            .iter_mut()
-                            .filter(|x| x.threat == threat && !x.truth)
-                        {
-                            it.retracted = true;
-                        }
+                        retract_false(&mut items, ThreatIx::new(threat));
                         ts.retracted_at.get_or_insert(t);
                         if ts.real {
                             ts.resolved_at.get_or_insert(t);
@@ -190,17 +213,17 @@ pub fn fire_injects(
     }
 }
 
-struct Ctx<'a, 'w, 'w2, 's2, 'q> {
+/// What a reversible effect touches.
+struct Ctx<'a, 'w> {
     st: &'a Static,
-    ents: &'a AgencyEntities,
     links: &'a mut Links,
     channels: &'a mut Channels,
     rec: &'a mut Recorder,
     signals: &'a mut MessageWriter<'w, TrustSignal>,
-    statuses: &'a mut Query<'w2, 's2, &'q mut Status>,
+    agencies: &'a mut Agencies,
 }
 
-impl Ctx<'_, '_, '_, '_, '_> {
+impl Ctx<'_, '_> {
     /// Start (`on`) or end a reversible effect.
     fn toggle(&mut self, e: &Effect, t: f64, on: bool) {
         let step = |x: &mut u32| {
@@ -212,21 +235,19 @@ impl Ctx<'_, '_, '_, '_, '_> {
         };
         match *e {
             Effect::AgencyOutage(a) => {
-                if let Ok(mut s) = self.statuses.get_mut(self.ents.0[a]) {
-                    step(&mut s.scripted_down);
-                    if let Some(up) = s.refresh(t) {
-                        agency_changed(self.st, a, up, t, self.rec, self.signals);
-                    }
+                let s = &mut self.agencies.status[a];
+                step(&mut s.scripted_down);
+                if let Some(up) = s.refresh(t) {
+                    agency_changed(self.st, AgencyIx::new(a), up, t, self.rec, self.signals);
                 }
             }
             Effect::Degraded { agency, factor } => {
-                if let Ok(mut s) = self.statuses.get_mut(self.ents.0[agency]) {
-                    if on {
-                        s.factor *= factor;
-                        s.ever_down = true;
-                    } else {
-                        s.factor = (s.factor / factor).min(1.0);
-                    }
+                let s = &mut self.agencies.status[agency];
+                if on {
+                    s.factor *= factor;
+                    s.ever_down = true;
+                } else {
+                    s.factor = (s.factor / factor).min(1.0);
                 }
             }
             Effect::ChannelOutage(c) => {

@@ -2,70 +2,81 @@
 //! report × monitoring; until detected an active insider acts (leak, exfiltration, sabotage,
 //! disinformation, tip-off) as a second Poisson process. Vetting scales activation.
 
-use super::agency::{AgencyEntities, Holdings, Queue, Status};
-use super::clock::{Clock, Static};
-use super::compile::InsiderAct;
-use super::flow::{InFlight, Items, create_item};
-use super::metrics::Tally;
+use super::clock::Static;
+use super::compile::{Compiled, InsiderAct};
+use super::ids::{AgencyIx, LinkIx, ThreatIx};
 use super::outcome::EventKind;
-use super::partnership::{Links, TrustSignal};
+use super::phase::Phase;
 use super::recorder::Recorder;
-use super::rng::{Stream, chance, exp_wait};
-use super::threat::ThreatStates;
+use super::rng::{RunSeed, chance, exp_wait};
+use super::state::{
+    ActNow, Agencies, InFlight, InsiderState, Insiders, Items, Links, Run, Tally, ThreatStates,
+    TrustSignal, create_item,
+};
 use bevy_ecs::prelude::*;
+use bevy_ecs::system::SystemParam;
 
-/// Run state of an insider.
-#[derive(Debug, Clone)]
-pub struct InsiderState {
-    /// Active (malicious) in this run.
-    pub active: bool,
-    /// Detected at [h].
-    pub detected_at: Option<f64>,
-    /// Next precursor [h].
-    pub next_precursor: f64,
-    /// Next hostile act [h].
-    pub next_action: f64,
-    /// Hostile acts so far.
-    pub acts: u32,
-    /// Precursors observed but not reported.
-    pub unreported: u32,
-    /// Draws.
-    pub rng: Stream,
+/// Add the insiders' state to the world and the insider system to the schedule.
+pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: RunSeed) {
+    let insiders = st
+        .insiders
+        .iter()
+        .map(|i| {
+            let mut rng = seed.stream(&format!("insider/{}", i.id));
+            let active = chance(&mut rng, i.activation_p);
+            let next_precursor = i.start + exp_wait(&mut rng, i.precursor_rate);
+            let next_action = i.start + exp_wait(&mut rng, i.action_rate);
+            InsiderState {
+                active,
+                detected_at: None,
+                next_precursor,
+                next_action,
+                acts: 0,
+                unreported: 0,
+                rng,
+            }
+        })
+        .collect();
+    world.insert_resource(Insiders(insiders));
+    schedule.add_systems(apply_insider_actions.in_set(Phase::Insiders));
 }
 
-/// All insiders, by index.
-#[derive(Resource, Debug, Default)]
-pub struct Insiders(pub Vec<InsiderState>);
-
-/// An inject forcing an insider to act now.
-#[derive(Message, Debug, Clone, Copy)]
-pub struct ActNow {
-    /// Insider index.
-    pub insider: usize,
-    /// Time [h].
-    pub t: f64,
+/// What an insider's acts touch.
+#[derive(SystemParam)]
+pub struct Targets<'w> {
+    /// Items of the run (disinformation plants one).
+    pub items: ResMut<'w, Items>,
+    /// Deliveries in flight.
+    pub flight: ResMut<'w, InFlight>,
+    /// Threat timelines (tip-offs move deadlines).
+    pub threats: ResMut<'w, ThreatStates>,
+    /// Links (leaks compromise partnerships into the insider's agency).
+    pub links: ResMut<'w, Links>,
+    /// Running counts.
+    pub tally: ResMut<'w, Tally>,
+    /// Agency states (holdings, queues, stalls).
+    pub agencies: ResMut<'w, Agencies>,
 }
 
 /// Advance every insider through the window, then apply forced acts from injects.
-#[allow(clippy::too_many_arguments)]
 pub fn apply_insider_actions(
-    clock: Res<Clock>,
-    st: Res<Static>,
-    ents: Res<AgencyEntities>,
+    run: Run,
+    targets: Targets,
     mut insiders: ResMut<Insiders>,
     mut forced: MessageReader<ActNow>,
-    mut items: ResMut<Items>,
-    mut flight: ResMut<InFlight>,
-    mut threats: ResMut<ThreatStates>,
-    mut links: ResMut<Links>,
-    mut tally: ResMut<Tally>,
-    mut rec: ResMut<Recorder>,
     mut signals: MessageWriter<TrustSignal>,
-    mut agencies: Query<(&Holdings, &mut Status, &mut Queue)>,
 ) {
-    let mut w = World2 {
+    let Run { clock, st, mut rec } = run;
+    let Targets {
+        mut items,
+        mut flight,
+        mut threats,
+        mut links,
+        mut tally,
+        mut agencies,
+    } = targets;
+    let mut w = Acts {
         st: &st,
-        ents: &ents,
         items: &mut items,
         flight: &mut flight,
         threats: &mut threats,
@@ -73,6 +84,7 @@ pub fn apply_insider_actions(
         tally: &mut tally,
         rec: &mut rec,
         signals: &mut signals,
+        agencies: &mut agencies,
     };
     for (i, ins) in st.insiders.iter().enumerate() {
         let s = &mut insiders.0[i];
@@ -90,7 +102,7 @@ pub fn apply_insider_actions(
             if s.next_precursor <= s.next_action {
                 if chance(&mut s.rng, ins.detect_p) {
                     s.detected_at = Some(t);
-                    w.detected(i, t, s.acts, &mut agencies);
+                    w.detected(i, t, s.acts);
                 } else {
                     s.unreported += 1;
                     let ag = &st.agencies[ins.agency];
@@ -104,24 +116,23 @@ pub fn apply_insider_actions(
                 s.next_precursor = t + exp_wait(&mut s.rng, ins.precursor_rate);
             } else {
                 s.acts += 1;
-                w.act(i, t, &mut agencies);
+                w.act(i, t);
                 s.next_action = t + exp_wait(&mut s.rng, ins.action_rate);
             }
         }
     }
     for f in forced.read() {
-        let s = &mut insiders.0[f.insider];
+        let s = &mut insiders.0[f.insider.ix()];
         if s.active && s.detected_at.is_none() {
             s.acts += 1;
-            w.act(f.insider, f.t, &mut agencies);
+            w.act(f.insider.ix(), f.t);
         }
     }
 }
 
 /// The resources an insider act touches.
-struct World2<'a, 'w> {
+struct Acts<'a, 'w> {
     st: &'a Static,
-    ents: &'a AgencyEntities,
     items: &'a mut Items,
     flight: &'a mut InFlight,
     threats: &'a mut ThreatStates,
@@ -129,25 +140,23 @@ struct World2<'a, 'w> {
     tally: &'a mut Tally,
     rec: &'a mut Recorder,
     signals: &'a mut MessageWriter<'w, TrustSignal>,
+    agencies: &'a mut Agencies,
 }
 
-impl World2<'_, '_> {
+impl Acts<'_, '_> {
     fn originators_lose_trust(&mut self, agency: usize) {
         for (l, ls) in self.st.links.iter().enumerate() {
             if ls.to == agency && self.links.0[l].items > 0 {
                 self.links.0[l].compromised = true;
-                self.signals.write(TrustSignal { link: l, x: -1.0 });
+                self.signals.write(TrustSignal {
+                    link: LinkIx::new(l),
+                    x: -1.0,
+                });
             }
         }
     }
 
-    fn detected(
-        &mut self,
-        i: usize,
-        t: f64,
-        acts: u32,
-        _agencies: &mut Query<(&Holdings, &mut Status, &mut Queue)>,
-    ) {
+    fn detected(&mut self, i: usize, t: f64, acts: u32) {
         let ins = &self.st.insiders[i];
         let ag = &self.st.agencies[ins.agency];
         self.rec
@@ -162,18 +171,21 @@ impl World2<'_, '_> {
         }
     }
 
-    fn act(
-        &mut self,
-        i: usize,
-        t: f64,
-        agencies: &mut Query<(&Holdings, &mut Status, &mut Queue)>,
-    ) {
+    fn act(&mut self, i: usize, t: f64) {
         let st = self.st;
         let ins = &st.insiders[i];
         let ag = &st.agencies[ins.agency];
-        let Ok((h, mut status, mut queue)) = agencies.get_mut(self.ents.0[ins.agency]) else {
-            return;
-        };
+        let Agencies {
+            holdings,
+            status,
+            queue,
+            ..
+        } = &mut *self.agencies;
+        let (h, status, queue) = (
+            &holdings[ins.agency],
+            &mut status[ins.agency],
+            &mut queue[ins.agency],
+        );
         let mean_sensitivity = if h.count > 0 {
             h.sensitivity_held / h.count as f64
         } else {
@@ -218,9 +230,9 @@ impl World2<'_, '_> {
                     self.items,
                     self.flight,
                     self.threats,
-                    th,
+                    ThreatIx::new(th),
                     false,
-                    ins.agency,
+                    AgencyIx::new(ins.agency),
                     t,
                 );
                 self.rec.log(t, EventKind::InsiderAction, &ins.id, "", || {

@@ -1,81 +1,86 @@
 //! Run metrics: running tallies, the per-tick watch values triggers read, series samples, and
 //! the final [`RunOutcome`] computed from the end state.
 
-use super::agency::{AgencyIx, Holdings, Queue, Status};
-use super::clock::{Clock, Static};
-use super::compile::{BlockReason, DriverSource, Judge, MetricKind};
-use super::failure::Channels;
-use super::flow::InFlight;
-use super::inject::InjectStates;
-use super::insider::Insiders;
+use super::clock::Static;
+use super::compile::{Compiled, DriverSource, Judge, MetricKind};
 use super::outcome::*;
-use super::partnership::Links;
+use super::phase::Phase;
 use super::recorder::Recorder;
-use super::threat::ThreatStates;
+use super::state::{
+    ActNow, Agencies, Analysed, Channels, InFlight, InjectStates, Insiders, Links, Run, Tally,
+    ThreatStates, TrustSignal, Watch,
+};
+use bevy_ecs::message::Messages;
 use bevy_ecs::prelude::*;
+use bevy_ecs::system::SystemParam;
 
-/// Running counts.
-#[derive(Resource, Debug, Default, Clone)]
-pub struct Tally {
-    /// Leak exposure (Σ sensitivity × documents).
-    pub exposure: f64,
-    /// Needed deliveries blocked, by reason.
-    pub blocked: [u64; 5],
-    /// Handling violations.
-    pub violations: u64,
-    /// Links withdrawn.
-    pub withdrawals: u64,
-    /// Items expired or destroyed before use.
-    pub expired: u64,
-    /// Items delivered between partners.
-    pub delivered: u64,
-    /// Peak backlog.
-    pub peak_backlog: u64,
+/// Add the tallies, watch values and series buffers to the world, and the series system and
+/// the message-buffer swap to the schedule.
+pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled) {
+    world.insert_resource(Tally::default());
+    world.insert_resource(Watch {
+        informed: vec![0; st.threats.len()],
+        informed_any: 0,
+        backlog: 0,
+    });
+    world.insert_resource(SeriesBuf(vec![
+        Vec::with_capacity(
+            st.catalog.series_times.len()
+        );
+        st.catalog.series.len()
+    ]));
+    schedule.add_systems(
+        (record_series, update_messages)
+            .chain()
+            .in_set(Phase::Metrics),
+    );
 }
 
-impl Tally {
-    /// Count a needed delivery blocked for `r`.
-    pub fn block(&mut self, r: BlockReason) {
-        self.blocked[r.index()] += 1;
-    }
-}
-
-/// Values of the current tick that metric triggers watch.
-#[derive(Resource, Debug, Default, Clone)]
-pub struct Watch {
-    /// Agencies informed per threat (kept up to date on delivery).
-    pub informed: Vec<u32>,
-    /// Agencies informed about any threat.
-    pub informed_any: u32,
-    /// Items waiting in all queues.
-    pub backlog: u64,
+/// Swap the message buffers once per tick (no bevy_app here).
+fn update_messages(
+    mut a: ResMut<Messages<Analysed>>,
+    mut b: ResMut<Messages<TrustSignal>>,
+    mut c: ResMut<Messages<ActNow>>,
+) {
+    a.update();
+    b.update();
+    c.update();
 }
 
 /// Series samples, `[series][sample]`.
 #[derive(Resource, Debug, Default, Clone)]
 pub struct SeriesBuf(pub Vec<Vec<f32>>);
 
+/// What the series sample.
+#[derive(SystemParam)]
+pub struct Sampled<'w> {
+    /// Deliveries in flight.
+    pub flight: Res<'w, InFlight>,
+    /// Link states (trust).
+    pub links: Res<'w, Links>,
+    /// Threat states (surges).
+    pub threats: Res<'w, ThreatStates>,
+    /// Agency states (up, backlog).
+    pub agencies: Res<'w, Agencies>,
+}
+
 /// Update watch values and, every stride, sample the series.
-#[allow(clippy::too_many_arguments)]
 pub fn record_series(
-    clock: Res<Clock>,
-    st: Res<Static>,
-    flight: Res<InFlight>,
-    links: Res<Links>,
-    threats: Res<ThreatStates>,
+    run: Run,
+    sampled: Sampled,
     mut tally: ResMut<Tally>,
     mut watch: ResMut<Watch>,
     mut series: ResMut<SeriesBuf>,
-    agencies: Query<(&Queue, &Status)>,
 ) {
-    let mut up = 0u32;
-    let mut backlog = 0u64;
-    for (q, s) in &agencies {
-        if s.up() {
-            up += 1;
-        }
-        backlog += q.waiting.len() as u64;
-    }
+    let (clock, st) = (&run.clock, &run.st);
+    let Sampled {
+        flight,
+        links,
+        threats,
+        agencies,
+    } = sampled;
+    let up = agencies.status.iter().filter(|s| s.up()).count() as u32;
+    let backlog: u64 = agencies.queue.iter().map(|q| q.waiting.len() as u64).sum();
     watch.backlog = backlog;
     tally.peak_backlog = tally.peak_backlog.max(backlog);
     if !clock.tick.is_multiple_of(st.series_stride) {
@@ -88,7 +93,7 @@ pub fn record_series(
     };
     let values = [
         watch.informed_any as f32,
-        flight.heap.len() as f32,
+        flight.len() as f32,
         backlog as f32,
         mean_trust as f32,
         up as f32,
@@ -109,7 +114,6 @@ pub fn record_series(
 
 /// An agency's end-of-run figures.
 struct AgencyEnd {
-    ix: usize,
     informed_at: Vec<f64>,
     wait_sum: f64,
     busy: f64,
@@ -123,16 +127,19 @@ struct AgencyEnd {
 pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
     let st = world.resource::<Static>().clone();
     let end = st.duration;
-    let mut q = world.query::<(&AgencyIx, &Holdings, &Queue, &Status)>();
-    let mut rows: Vec<AgencyEnd> = q
-        .iter(world)
-        .map(|(ix, h, qu, s)| {
+    let agencies = world.resource::<Agencies>();
+    let rows: Vec<AgencyEnd> = (0..agencies.status.len())
+        .map(|ix| {
+            let (h, qu, s) = (
+                &agencies.holdings[ix],
+                &agencies.queue[ix],
+                &agencies.status[ix],
+            );
             let mut down = s.down_time;
             if let Some(since) = s.down_since {
                 down += (end - since).max(0.0);
             }
             AgencyEnd {
-                ix: ix.0,
                 informed_at: h.informed_at.clone(),
                 wait_sum: qu.wait_sum,
                 busy: qu.busy,
@@ -143,7 +150,6 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
             }
         })
         .collect();
-    rows.sort_by_key(|r| r.ix);
     let tally = world.resource::<Tally>().clone();
     let threats = world.resource::<ThreatStates>();
     let links = world.resource::<Links>();

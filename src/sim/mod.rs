@@ -8,33 +8,27 @@ pub mod clock;
 pub mod compile;
 pub mod failure;
 pub mod flow;
+pub mod ids;
 pub mod inject;
 pub mod insider;
 pub mod metrics;
 pub mod narrative;
 pub mod outcome;
 pub mod partnership;
+pub mod phase;
 pub mod recorder;
 pub mod response;
 pub mod rng;
 pub mod schedule;
+pub mod state;
 pub mod threat;
 
 pub use outcome::*;
+pub use rng::RunSeed;
 
 use std::sync::Arc;
 
 use crate::scenario::ValidScenario;
-
-/// Identifies a run's random streams: `ChaCha8Rng::seed_from_u64(master)` with
-/// `set_stream(run_index)`. The same pair always gives the same run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunSeed {
-    /// Master seed of the batch.
-    pub master: u64,
-    /// Run index within the batch.
-    pub run_index: u64,
-}
 
 /// What a run records beyond its scalar outcomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -64,8 +58,7 @@ impl Model {
 
     /// Simulate one run.
     pub fn run(&self, seed: RunSeed, options: RunOptions) -> RunOutcome {
-        let mut world = schedule::build_world(&self.compiled, seed, options.timeline);
-        let mut sched = schedule::build_schedule(false);
+        let (mut world, mut sched) = schedule::build(&self.compiled, seed, options.timeline, false);
         for k in 0..self.compiled.ticks {
             *world.resource_mut::<clock::Clock>() = clock::Clock::at(k, self.compiled.dt);
             sched.run(&mut world);

@@ -6,63 +6,51 @@
 //! s = tanh(κ·x); if s > 0, T ← T + λ⁺·s·max(0, Θ − T) with the ceiling Θ = 1 − R; otherwise
 //! T ← T + λ⁻·s·T and R ← R + d·|s|·(1 − R), with λ⁻ = bias·λ⁺.
 
-use super::agency::{AgencyIx, Status};
-use super::clock::{Clock, Static};
-use super::compile::{Benefit, KINDS};
-use super::metrics::Tally;
+use super::compile::{Benefit, Compiled};
 use super::outcome::EventKind;
-use super::recorder::Recorder;
-use super::rng::Stream;
+use super::phase::Phase;
+use super::rng::RunSeed;
+use super::state::{Agencies, LinkState, Links, Mods, Run, Tally, TrustSignal};
 use bevy_ecs::prelude::*;
 
-/// Run state of a directed link.
-#[derive(Debug, Clone)]
-pub struct LinkState {
-    /// Sender's trust in the receiver, [0, 1].
-    pub trust: f64,
-    /// Reputation damage R, [0, 1]: caps how far trust can recover.
-    pub damage: f64,
-    /// Withdrawn by the sender (trust fell below its threshold).
-    pub withdrawn: bool,
-    /// Withdrawal injects in force on its partnership.
-    pub inject_withdrawn: u32,
-    /// Legal holds in force on its partnership.
-    pub held: u32,
-    /// Ever withdrawn or held.
-    pub ever_lost: bool,
-    /// An item on it leaked or crossed a compromised channel.
-    pub compromised: bool,
-    /// Items delivered over it.
-    pub items: u32,
-    /// Value given over it in the current equity window.
-    pub given: f64,
-    /// Sharing and latency draws.
-    pub rng: Stream,
-}
-
-/// All links, by link index.
-#[derive(Resource, Debug, Default)]
-pub struct Links(pub Vec<LinkState>);
-
-/// An experience that moves the sender's trust on a link: x > 0 good, x < 0 bad.
-#[derive(Message, Debug, Clone, Copy)]
-pub struct TrustSignal {
-    /// Link whose trust moves.
-    pub link: usize,
-    /// Signed size of the experience (±1 a typical event).
-    pub x: f64,
+/// Add the links' state to the world and the benefit and trust systems to the schedule.
+pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: RunSeed) {
+    let links = st
+        .links
+        .iter()
+        .map(|l| LinkState {
+            trust: l.trust0,
+            damage: 0.0,
+            withdrawn: false,
+            inject_withdrawn: 0,
+            held: 0,
+            ever_lost: false,
+            compromised: false,
+            items: 0,
+            given: 0.0,
+            rng: seed.stream(&format!(
+                "link/{}/{}/{}",
+                st.partnerships[l.partnership], st.agencies[l.from].id, st.agencies[l.to].id
+            )),
+        })
+        .collect();
+    world.insert_resource(Links(links));
+    schedule.add_systems((
+        apply_benefits.in_set(Phase::Benefits),
+        update_trust.in_set(Phase::Trust),
+    ));
 }
 
 /// Trust model constants.
 #[derive(Debug, Clone, Copy)]
 pub struct TrustParams {
-    /// λ⁺.
+    /// λ⁺, gain per unit signal, [0, 1].
     pub gain: f64,
-    /// λ⁻ / λ⁺.
+    /// λ⁻ / λ⁺, the negativity bias, ≥ 1.
     pub bias: f64,
-    /// κ.
+    /// κ, signal sensitivity, > 0.
     pub kappa: f64,
-    /// Damage rate d.
+    /// Damage rate d, [0, 1].
     pub damage_rate: f64,
 }
 
@@ -79,45 +67,11 @@ pub fn update_trust_value(t: f64, r: f64, x: f64, p: TrustParams) -> (f64, f64) 
     }
 }
 
-/// Per-agency modifiers for the current tick: availability, lost functions and benefits.
-#[derive(Debug, Clone, Default)]
-pub struct Mods {
-    /// The agency works.
-    pub up: bool,
-    /// Sabotage stall in force.
-    pub stalled: bool,
-    /// Functions lost through dependencies (bits of `function_bit`).
-    pub lost: u8,
-    /// Extra observation probability per kind from partners' sensors.
-    pub extra_collect: [f64; KINDS],
-    /// Extra screening/detection probability (regional knowledge).
-    pub screening: f64,
-    /// Analysis speed-up (technology), [0, 0.95].
-    pub speedup: f64,
-    /// Corroboration items waived.
-    pub relief: u32,
-    /// Extra analysts lent.
-    pub extra_analysts: u32,
-    /// Extra processing per hour lent.
-    pub extra_processing: f64,
-    /// Extra shelter lent.
-    pub extra_shelter: f64,
-}
-
-/// Modifiers of every agency, by index.
-#[derive(Resource, Debug, Default)]
-pub struct Modifiers(pub Vec<Mods>);
-
 /// Recompute availability, lost functions and the benefits of working partnerships.
-pub fn apply_benefits(
-    clock: Res<Clock>,
-    st: Res<Static>,
-    links: Res<Links>,
-    mut mods: ResMut<Modifiers>,
-    agencies: Query<(&AgencyIx, &Status)>,
-) {
-    for (ix, s) in &agencies {
-        let m = &mut mods.0[ix.0];
+pub fn apply_benefits(run: Run, links: Res<Links>, mut agencies: ResMut<Agencies>) {
+    let (clock, st) = (&run.clock, &run.st);
+    let Agencies { status, mods, .. } = &mut *agencies;
+    for (m, s) in mods.iter_mut().zip(status.iter()) {
         *m = Mods {
             up: s.up(),
             stalled: s.stalled_until > clock.now,
@@ -127,15 +81,11 @@ pub fn apply_benefits(
     for &li in &st.benefit_links {
         let l = &st.links[li];
         let ls = &links.0[li];
-        let works = mods.0[l.from].up
-            && mods.0[l.to].up
-            && !ls.withdrawn
-            && ls.inject_withdrawn == 0
-            && ls.held == 0;
+        let works = mods[l.from].up && mods[l.to].up && !ls.is_withdrawn() && ls.held == 0;
         if !works {
             continue;
         }
-        let m = &mut mods.0[l.to];
+        let m = &mut mods[l.to];
         for b in &l.benefits {
             match *b {
                 Benefit::Collection { kind, p } => {
@@ -161,47 +111,46 @@ pub fn apply_benefits(
     for (a, ag) in st.agencies.iter().enumerate() {
         let mut lost = 0;
         for (p, bit, from_partner) in &ag.depends_links {
-            let partner_down = !mods.0[*p].up;
-            let cut_off = from_partner
-                .iter()
-                .any(|&l| links.0[l].withdrawn || links.0[l].inject_withdrawn > 0);
+            let partner_down = !mods[*p].up;
+            let cut_off = from_partner.iter().any(|&l| links.0[l].is_withdrawn());
             if partner_down || cut_off {
                 lost |= *bit;
             }
         }
-        mods.0[a].lost = lost;
+        mods[a].lost = lost;
     }
 }
 
 /// Apply trust signals, evaluate the equity of exchange every window, and withdraw links whose
 /// trust fell below their threshold.
-#[allow(clippy::too_many_arguments)]
 pub fn update_trust(
-    clock: Res<Clock>,
-    st: Res<Static>,
+    run: Run,
     mut links: ResMut<Links>,
     mut tally: ResMut<Tally>,
-    mut rec: ResMut<Recorder>,
     mut signals: MessageReader<TrustSignal>,
+    mut touched: Local<Vec<usize>>,
+    mut given: Local<Vec<f64>>,
 ) {
+    let Run { clock, st, mut rec } = run;
     let p = TrustParams {
         gain: st.params.trust_gain,
         bias: st.params.negativity_bias,
         kappa: st.params.signal_sensitivity,
         damage_rate: st.params.damage_rate,
     };
-    let mut touched: Vec<usize> = Vec::new();
+    touched.clear();
     for s in signals.read() {
-        let l = &mut links.0[s.link];
+        let l = &mut links.0[s.link.ix()];
         let (t, r) = update_trust_value(l.trust, l.damage, s.x, p);
         l.trust = t;
         l.damage = r;
-        touched.push(s.link);
+        touched.push(s.link.ix());
     }
     // Equity of exchange, every window, on mutual partnerships.
     let window_ticks = (st.equity_window / clock.dt).round().max(1.0) as u64;
     if (clock.tick + 1).is_multiple_of(window_ticks) {
-        let given: Vec<f64> = links.0.iter().map(|l| l.given).collect();
+        given.clear();
+        given.extend(links.0.iter().map(|l| l.given));
         for (li, ls) in st.links.iter().enumerate() {
             let Some(r) = ls.reverse else { continue };
             let (g, recv) = (given[li], given[r]);
@@ -221,7 +170,7 @@ pub fn update_trust(
     }
     touched.sort_unstable();
     touched.dedup();
-    for li in touched {
+    for &li in touched.iter() {
         let ls = &st.links[li];
         let l = &mut links.0[li];
         if !l.withdrawn && l.trust < ls.withdraw_below {

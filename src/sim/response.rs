@@ -2,47 +2,52 @@
 //! actions complete after a delay, false items are recognised and retracted, deadlines bring
 //! harm, and surge arrivals meet processing and shelter capacity.
 
-use super::agency::{AgencyEntities, AgencyIx, Holdings, Status};
-use super::clock::{Clock, Static};
-use super::flow::{Analysed, Items};
+use super::compile::function_bit;
+use super::ids::AgencyIx;
 use super::outcome::EventKind;
-use super::partnership::Modifiers;
-use super::recorder::Recorder;
+use super::phase::Phase;
 use super::rng::chance;
-use super::threat::ThreatStates;
-use crate::scenario::schema::{ActionKind, Function};
+use super::state::{Agencies, Analysed, Items, Run, ThreatStates, retract_false};
+use crate::scenario::schema::{ActionKind, Function, ThreatKind};
 use bevy_ecs::prelude::*;
+
+/// Add the response systems to the schedule.
+pub fn install(schedule: &mut Schedule) {
+    schedule.add_systems(
+        (retract_false_items, take_actions, advance_surge)
+            .chain()
+            .in_set(Phase::Response),
+    );
+}
 
 /// Recognise false items analysed by responsible agencies and retract them.
 pub fn retract_false_items(
-    st: Res<Static>,
+    run: Run,
     mut analysed: MessageReader<Analysed>,
     mut items: ResMut<Items>,
     mut threats: ResMut<ThreatStates>,
-    mut rec: ResMut<Recorder>,
 ) {
+    let Run { st, mut rec, .. } = run;
     for m in analysed.read() {
         let it = &items.0[m.item as usize];
         if it.truth || it.retracted {
             continue;
         }
         let ti = it.threat;
-        let th = &st.threats[ti];
-        if !st.agencies[m.agency].acts_on[th.kind_ix] {
+        let th = &st.threats[ti.ix()];
+        if !st.agencies[m.agency.ix()].acts_on[th.kind_ix] {
             continue;
         }
-        let ts = &mut threats.0[ti];
+        let ts = &mut threats.0[ti.ix()];
         if !chance(&mut ts.act_rng, st.params.false_recognition) {
             continue;
         }
-        for item in items.0.iter_mut().filter(|i| i.threat == ti && !i.truth) {
-            item.retracted = true;
-        }
+        retract_false(&mut items, ti);
         ts.retracted_at.get_or_insert(m.t);
         if !ts.real {
             ts.over = true;
         }
-        let ag = &st.agencies[m.agency];
+        let ag = &st.agencies[m.agency.ix()];
         rec.log(m.t, EventKind::Retraction, &ag.id, "", || {
             format!(
                 "{} finds the reporting on {} false and retracts it",
@@ -53,25 +58,15 @@ pub fn retract_false_items(
 }
 
 /// Decide, complete actions, and bring harm at deadlines.
-#[allow(clippy::too_many_arguments)]
-pub fn take_actions(
-    clock: Res<Clock>,
-    st: Res<Static>,
-    ents: Res<AgencyEntities>,
-    mods: Res<Modifiers>,
-    mut threats: ResMut<ThreatStates>,
-    mut rec: ResMut<Recorder>,
-    mut holdings: Query<&mut Holdings>,
-) {
-    let no_action = super::compile::function_bit(Function::Action);
+pub fn take_actions(run: Run, mut agencies: ResMut<Agencies>, mut threats: ResMut<ThreatStates>) {
+    let Run { clock, st, mut rec } = run;
+    let Agencies { holdings, mods, .. } = &mut *agencies;
+    let no_action = function_bit(Function::Action);
     for (ti, th) in st.threats.iter().enumerate() {
         let ts = &mut threats.0[ti];
         if !ts.over {
             for &r in &th.responders {
-                let m = &mods.0[r];
-                let Ok(mut h) = holdings.get_mut(ents.0[r]) else {
-                    continue;
-                };
+                let (m, h) = (&mods[r], &mut holdings[r]);
                 if h.decided[ti] || !m.up || m.lost & no_action != 0 {
                     continue;
                 }
@@ -82,7 +77,7 @@ pub fn take_actions(
                 h.decided[ti] = true;
                 let t = h.last_analysed[ti].max(clock.now);
                 let done = t + th.time_to_act.sample(&mut ts.act_rng);
-                ts.pending.push((done, r));
+                ts.pending.push((done, AgencyIx::new(r)));
                 let ag = &st.agencies[r];
                 rec.log(t, EventKind::Decision, &ag.id, "", || {
                     format!(
@@ -97,7 +92,7 @@ pub fn take_actions(
         while ts.pending.first().is_some_and(|p| p.0 < clock.end) {
             let (t, r) = ts.pending.remove(0);
             let ok = chance(&mut ts.act_rng, th.success_p);
-            let ag = &st.agencies[r];
+            let ag = &st.agencies[r.ix()];
             if ts.first_action_at.is_none() {
                 ts.first_action_at = Some(t);
             }
@@ -158,18 +153,11 @@ pub fn surge_share(x: f64, mid: f64, spread: f64) -> f64 {
 }
 
 /// Surge arrivals meet the processing and shelter capacity of informed agencies.
-pub fn advance_surge(
-    clock: Res<Clock>,
-    st: Res<Static>,
-    mods: Res<Modifiers>,
-    mut threats: ResMut<ThreatStates>,
-    mut rec: ResMut<Recorder>,
-    agencies: Query<(&AgencyIx, &Holdings, &Status)>,
-) {
+pub fn advance_surge(run: Run, agencies: Res<Agencies>, mut threats: ResMut<ThreatStates>) {
+    let Run { clock, st, mut rec } = run;
     // A public warning against a rumor counters the word of mouth that drives every surge.
     let rumor_countered = st.threats.iter().zip(&threats.0).any(|(t, s)| {
-        t.kind == crate::scenario::schema::ThreatKind::Rumor
-            && s.public_warning_at.is_some_and(|w| w < clock.end)
+        t.kind == ThreatKind::Rumor && s.public_warning_at.is_some_and(|w| w < clock.end)
     });
     for (ti, th) in st.threats.iter().enumerate() {
         let Some((total, mid, spread, handoff)) = th.surge else {
@@ -189,11 +177,15 @@ pub fn advance_surge(
             arrivals *= 1.0 - st.params.counter_messaging;
         }
         let (mut capacity, mut shelter) = (0.0, 0.0);
-        for (ix, h, s) in &agencies {
-            let Some((per_hour, beds)) = st.agencies[ix.0].processing else {
+        for (ix, a) in st.agencies.iter().enumerate() {
+            let Some((per_hour, beds)) = a.processing else {
                 continue;
             };
-            let m = &mods.0[ix.0];
+            let (h, s, m) = (
+                &agencies.holdings[ix],
+                &agencies.status[ix],
+                &agencies.mods[ix],
+            );
             if h.informed_at[ti] <= clock.now && m.up {
                 capacity += (per_hour * s.factor + m.extra_processing) * clock.dt;
                 shelter += beds + m.extra_shelter;

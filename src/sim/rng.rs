@@ -32,6 +32,23 @@ pub fn stream(master: u64, run_index: u64, label: &str) -> Stream {
     rng
 }
 
+/// Identifies a run's random streams: `ChaCha8Rng::seed_from_u64(master ^ fnv1a(label))` with
+/// `set_stream(run_index)`. The same pair always gives the same run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunSeed {
+    /// Master seed of the batch.
+    pub master: u64,
+    /// Run index within the batch.
+    pub run_index: u64,
+}
+
+impl RunSeed {
+    /// The stream of process `label` in this run.
+    pub fn stream(&self, label: &str) -> Stream {
+        stream(self.master, self.run_index, label)
+    }
+}
+
 /// A distribution with every value in hours (times) or plain units (numbers).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Sampler {

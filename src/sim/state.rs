@@ -1,0 +1,683 @@
+//! The shared run state: every resource and message that more than one concept reads or
+//! writes. Concept modules (agency, flow, partnership, failure, threat, insider, inject,
+//! response, metrics) depend on this module and never on each other, so `src/sim` has no
+//! import cycle.
+//!
+//! Agencies are plain indexed vectors ([`Agencies`], addressed by [`AgencyIx`]) rather than
+//! entities: the set of agencies is fixed for a run, every access is by index from a link or an
+//! item, and contiguous vectors keep the hot delivery loop free of entity lookups.
+
+use super::clock::{Clock, Static};
+use super::compile::{Compiled, KINDS};
+use super::ids::{AgencyIx, ChannelIx, InsiderIx, LinkIx, ThreatIx};
+use super::outcome::EventKind;
+use super::recorder::Recorder;
+use super::rng::Stream;
+use bevy_ecs::prelude::*;
+use bevy_ecs::system::SystemParam;
+use std::collections::VecDeque;
+
+/// What nearly every system needs: the tick window, the compiled model and the timeline.
+#[derive(SystemParam)]
+pub struct Run<'w> {
+    /// The current tick's window.
+    pub clock: Res<'w, Clock>,
+    /// The compiled scenario.
+    pub st: Res<'w, Static>,
+    /// The event timeline (records only when asked).
+    pub rec: ResMut<'w, Recorder>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agencies
+
+/// Up/down state and capacity of an agency.
+#[derive(Debug, Clone)]
+pub struct Status {
+    /// Up according to its own reliability process.
+    pub stoch_up: bool,
+    /// Next reliability transition [h] (∞ without reliability).
+    pub next_transition: f64,
+    /// Scripted outages in force.
+    pub scripted_down: u32,
+    /// Capacity factor from degraded-capacity injects, (0, 1].
+    pub factor: f64,
+    /// Sabotage stalls its work until this time [h].
+    pub stalled_until: f64,
+    /// Start of the current down period [h].
+    pub down_since: Option<f64>,
+    /// Accumulated down time [h].
+    pub down_time: f64,
+    /// Whether it was ever down or degraded.
+    pub ever_down: bool,
+}
+
+impl Status {
+    /// A new, up status whose first reliability transition is at `next_transition` [h].
+    pub fn new(next_transition: f64) -> Status {
+        Status {
+            stoch_up: true,
+            next_transition,
+            scripted_down: 0,
+            factor: 1.0,
+            stalled_until: f64::NEG_INFINITY,
+            down_since: None,
+            down_time: 0.0,
+            ever_down: false,
+        }
+    }
+
+    /// Whether the agency works right now.
+    pub fn up(&self) -> bool {
+        self.stoch_up && self.scripted_down == 0
+    }
+
+    /// Account for a possible change of `up()` at time `t` [h]; returns `Some(up)` when it
+    /// changed.
+    pub fn refresh(&mut self, t: f64) -> Option<bool> {
+        match (self.up(), self.down_since) {
+            (false, None) => {
+                self.down_since = Some(t);
+                self.ever_down = true;
+                Some(false)
+            }
+            (true, Some(since)) => {
+                self.down_time += (t - since).max(0.0);
+                self.down_since = None;
+                Some(true)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The analyst queue: FIFO, `c` servers, exact event times inside each tick.
+#[derive(Debug, Clone, Default)]
+pub struct Queue {
+    /// When each server is next free [h].
+    pub free_at: Vec<f64>,
+    /// Waiting items: (arrival time [h], item).
+    pub waiting: VecDeque<(f64, u32)>,
+    /// Items in service finishing after the current window: (completion [h], item).
+    pub in_service: Vec<(f64, u32)>,
+    /// Total service time given [h].
+    pub busy: f64,
+    /// Σ waiting time of items that started service [h].
+    pub wait_sum: f64,
+    /// Items that started service.
+    pub served: u64,
+    /// Server-hours available over the run (c × time) [h], for utilisation.
+    pub capacity_hours: f64,
+}
+
+/// What an agency holds.
+#[derive(Debug, Clone)]
+pub struct Holdings {
+    /// Bitset of items held (by item index).
+    pub held: Vec<u64>,
+    /// First time it was informed about each threat [h] (∞ if never).
+    pub informed_at: Vec<f64>,
+    /// Distinct items analysed per threat.
+    pub analysed: Vec<u32>,
+    /// Time of the latest analysis per threat [h].
+    pub last_analysed: Vec<f64>,
+    /// Whether it decided to act on each threat.
+    pub decided: Vec<bool>,
+    /// Σ sensitivity of items held.
+    pub sensitivity_held: f64,
+    /// Items held.
+    pub count: u32,
+    /// Threats it has been informed about.
+    pub informed_threats: u32,
+}
+
+impl Holdings {
+    /// Empty holdings for `threats` threats.
+    pub fn new(threats: usize) -> Holdings {
+        Holdings {
+            held: Vec::new(),
+            informed_at: vec![f64::INFINITY; threats],
+            analysed: vec![0; threats],
+            last_analysed: vec![f64::NEG_INFINITY; threats],
+            decided: vec![false; threats],
+            sensitivity_held: 0.0,
+            count: 0,
+            informed_threats: 0,
+        }
+    }
+
+    /// Whether item `i` is held.
+    pub fn holds(&self, i: u32) -> bool {
+        let (w, b) = ((i / 64) as usize, i % 64);
+        self.held.get(w).is_some_and(|x| x & (1 << b) != 0)
+    }
+
+    /// Mark item `i` held; returns false if it already was.
+    pub fn insert(&mut self, i: u32) -> bool {
+        let (w, b) = ((i / 64) as usize, i % 64);
+        if self.held.len() <= w {
+            self.held.resize(w + 1, 0);
+        }
+        let had = self.held[w] & (1 << b) != 0;
+        self.held[w] |= 1 << b;
+        !had
+    }
+
+    /// Whether it knows anything about any threat.
+    pub fn informed_any(&self) -> bool {
+        self.informed_threats > 0
+    }
+}
+
+/// An agency's own random streams.
+#[derive(Debug, Clone)]
+pub struct AgencyStreams {
+    /// Observation draws.
+    pub collect: Stream,
+    /// Service-time draws.
+    pub service: Stream,
+    /// Reliability draws.
+    pub failure: Stream,
+}
+
+/// Per-agency modifiers for the current tick: availability, lost functions and benefits.
+#[derive(Debug, Clone, Default)]
+pub struct Mods {
+    /// The agency works.
+    pub up: bool,
+    /// Sabotage stall in force.
+    pub stalled: bool,
+    /// Functions lost through dependencies (bits of `function_bit`).
+    pub lost: u8,
+    /// Extra observation probability per kind from partners' sensors, [0, 1].
+    pub extra_collect: [f64; KINDS],
+    /// Extra screening/detection probability (regional knowledge), [0, 1].
+    pub screening: f64,
+    /// Analysis speed-up (technology), [0, 0.95].
+    pub speedup: f64,
+    /// Corroboration items waived.
+    pub relief: u32,
+    /// Extra analysts lent.
+    pub extra_analysts: u32,
+    /// Extra processing lent [people/h].
+    pub extra_processing: f64,
+    /// Extra shelter lent [people].
+    pub extra_shelter: f64,
+}
+
+/// Every agency's run state, by [`AgencyIx`] (structure of arrays).
+#[derive(Resource, Debug, Default)]
+pub struct Agencies {
+    /// Up/down state and capacity.
+    pub status: Vec<Status>,
+    /// Analyst queues.
+    pub queue: Vec<Queue>,
+    /// Holdings.
+    pub holdings: Vec<Holdings>,
+    /// Random streams.
+    pub streams: Vec<AgencyStreams>,
+    /// This tick's modifiers (recomputed in the Benefits phase).
+    pub mods: Vec<Mods>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Items and deliveries
+
+/// An information item: one observation of a threat (or a false report), with its marking.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Threat it is about.
+    pub threat: ThreatIx,
+    /// Originating agency.
+    pub origin: AgencyIx,
+    /// Creation time [h].
+    pub created: f64,
+    /// Ground truth (hidden from players).
+    pub truth: bool,
+    /// Retracted as false.
+    pub retracted: bool,
+}
+
+/// All items of the run, by index.
+#[derive(Resource, Debug, Default)]
+pub struct Items(pub Vec<Item>);
+
+/// An item analysed by an agency at time `t`.
+#[derive(Message, Debug, Clone, Copy)]
+pub struct Analysed {
+    /// Completion time [h].
+    pub t: f64,
+    /// Analysing agency.
+    pub agency: AgencyIx,
+    /// Item index.
+    pub item: u32,
+}
+
+/// A delivery in flight (32 bytes).
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery {
+    /// Arrival time [h].
+    pub t: f64,
+    /// Insertion sequence (tie-break, keeps order deterministic).
+    pub seq: u64,
+    /// Item index.
+    pub item: u32,
+    /// Receiving agency.
+    pub to: AgencyIx,
+    /// Link it travelled on ([`LinkIx::NONE`]: observed or injected directly).
+    pub link: LinkIx,
+    /// Channel it travelled on ([`ChannelIx::NONE`] when none).
+    pub channel: ChannelIx,
+}
+
+/// Deliveries in flight, kept in one bucket per tick (a calendar queue): a delivery waits in
+/// the bucket of the first tick whose Delivery phase will hand it over, and each bucket is
+/// sorted by (arrival time, insertion sequence) when its tick comes. The order is exactly that
+/// of a single priority queue popped while `t < end of tick`, without its cost.
+#[derive(Resource, Debug, Default)]
+pub struct InFlight {
+    /// `buckets[k]`: deliveries handed over in tick k; the last bucket holds those due after
+    /// the run ends.
+    buckets: Vec<Vec<Delivery>>,
+    /// Deliveries in flight.
+    len: usize,
+    /// Next sequence number.
+    seq: u64,
+    /// Tick length [h].
+    dt: f64,
+    /// First tick whose Delivery phase has not run yet.
+    next_tick: u64,
+}
+
+impl InFlight {
+    /// An empty calendar for a run of `ticks` ticks of `dt` hours.
+    pub fn new(ticks: u64, dt: f64) -> InFlight {
+        InFlight {
+            buckets: vec![Vec::new(); ticks as usize + 1],
+            len: 0,
+            seq: 0,
+            dt,
+            next_tick: 0,
+        }
+    }
+
+    /// The tick whose window [k·dt, (k+1)·dt) holds time `t`, with the same arithmetic as
+    /// [`super::clock::Clock::at`].
+    fn tick_of(&self, t: f64) -> u64 {
+        let mut k = (t / self.dt).floor().max(0.0) as u64;
+        while k > 0 && t < k as f64 * self.dt {
+            k -= 1;
+        }
+        while t >= (k + 1) as f64 * self.dt {
+            k += 1;
+        }
+        k
+    }
+
+    /// Schedule a delivery of `item` to `to` at time `t` [h].
+    pub fn push(&mut self, t: f64, item: u32, to: AgencyIx, link: LinkIx, channel: ChannelIx) {
+        self.seq += 1;
+        let last = self.buckets.len() - 1;
+        let k = (self.tick_of(t).max(self.next_tick) as usize).min(last);
+        self.buckets[k].push(Delivery {
+            t,
+            seq: self.seq,
+            item,
+            to,
+            link,
+            channel,
+        });
+        self.len += 1;
+    }
+
+    /// Take the deliveries handed over in tick `k`, in (time, sequence) order. Give the
+    /// emptied buffer back with [`InFlight::recycle`].
+    pub fn take_due(&mut self, k: u64) -> Vec<Delivery> {
+        self.next_tick = k + 1;
+        let last = self.buckets.len() - 1;
+        if k as usize >= last {
+            return Vec::new();
+        }
+        let mut due = std::mem::take(&mut self.buckets[k as usize]);
+        due.sort_unstable_by(|a, b| a.t.total_cmp(&b.t).then(a.seq.cmp(&b.seq)));
+        self.len -= due.len();
+        due
+    }
+
+    /// Return a buffer from [`InFlight::take_due`] for reuse.
+    pub fn recycle(&mut self, k: u64, mut buf: Vec<Delivery>) {
+        buf.clear();
+        if let Some(b) = self.buckets.get_mut(k as usize)
+            && b.is_empty()
+        {
+            *b = buf;
+        }
+    }
+
+    /// Deliveries in flight.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing is in flight.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// Items, deliveries in flight and threat milestones: what creating an item touches.
+pub fn create_item(
+    items: &mut Items,
+    flight: &mut InFlight,
+    threats: &mut ThreatStates,
+    threat: ThreatIx,
+    truth: bool,
+    agency: AgencyIx,
+    t: f64,
+) -> u32 {
+    let ix = items.0.len() as u32;
+    items.0.push(Item {
+        threat,
+        truth,
+        created: t,
+        origin: agency,
+        retracted: false,
+    });
+    let ts = &mut threats.0[threat.ix()];
+    if ts.detected_at.is_none() {
+        ts.detected_at = Some(t);
+    }
+    flight.push(t, ix, agency, LinkIx::NONE, ChannelIx::NONE);
+    ix
+}
+
+/// Mark every false item about `threat` retracted.
+pub fn retract_false(items: &mut Items, threat: ThreatIx) {
+    for it in items
+        .0
+        .iter_mut()
+        .filter(|x| x.threat == threat && !x.truth)
+    {
+        it.retracted = true;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links and channels
+
+/// Run state of a directed link.
+#[derive(Debug, Clone)]
+pub struct LinkState {
+    /// Sender's trust in the receiver, [0, 1].
+    pub trust: f64,
+    /// Reputation damage R, [0, 1]: caps how far trust can recover.
+    pub damage: f64,
+    /// Withdrawn by the sender (trust fell below its threshold).
+    pub withdrawn: bool,
+    /// Withdrawal injects in force on its partnership.
+    pub inject_withdrawn: u32,
+    /// Legal holds in force on its partnership.
+    pub held: u32,
+    /// Ever withdrawn or held.
+    pub ever_lost: bool,
+    /// An item on it leaked or crossed a compromised channel.
+    pub compromised: bool,
+    /// Items delivered over it.
+    pub items: u32,
+    /// Value given over it in the current equity window [sensitivity units].
+    pub given: f64,
+    /// Sharing and latency draws.
+    pub rng: Stream,
+}
+
+impl LinkState {
+    /// Whether the partnership is withdrawn (by trust or by an inject).
+    pub fn is_withdrawn(&self) -> bool {
+        self.withdrawn || self.inject_withdrawn > 0
+    }
+}
+
+/// All links, by [`LinkIx`].
+#[derive(Resource, Debug, Default)]
+pub struct Links(pub Vec<LinkState>);
+
+/// An experience that moves the sender's trust on a link: x > 0 good, x < 0 bad.
+#[derive(Message, Debug, Clone, Copy)]
+pub struct TrustSignal {
+    /// Link whose trust moves.
+    pub link: LinkIx,
+    /// Signed size of the experience (±1 a typical event).
+    pub x: f64,
+}
+
+/// Run state of a channel.
+#[derive(Debug, Clone)]
+pub struct ChannelState {
+    /// Up according to its reliability process.
+    pub stoch_up: bool,
+    /// Next reliability transition [h].
+    pub next_transition: f64,
+    /// Scripted outages in force.
+    pub scripted_down: u32,
+    /// Compromises in force.
+    pub compromised: u32,
+    /// Ever down or compromised.
+    pub ever_down: bool,
+    /// Reliability draws.
+    pub rng: Stream,
+}
+
+impl ChannelState {
+    /// Whether the channel carries traffic now.
+    pub fn up(&self) -> bool {
+        self.stoch_up && self.scripted_down == 0
+    }
+}
+
+/// All channels, by [`ChannelIx`].
+#[derive(Resource, Debug, Default)]
+pub struct Channels(pub Vec<ChannelState>);
+
+/// Log an agency going down or coming back, and let partners that depend on it lose trust.
+pub fn agency_changed(
+    st: &Compiled,
+    a: AgencyIx,
+    up: bool,
+    t: f64,
+    rec: &mut Recorder,
+    signals: &mut MessageWriter<TrustSignal>,
+) {
+    let ag = &st.agencies[a.ix()];
+    rec.log(
+        t,
+        if up {
+            EventKind::Repair
+        } else {
+            EventKind::Failure
+        },
+        &ag.id,
+        "",
+        || {
+            if up {
+                format!("{} is back in operation", ag.name)
+            } else {
+                format!("{} goes down", ag.name)
+            }
+        },
+    );
+    if up {
+        return;
+    }
+    for other in &st.agencies {
+        if !other.depends.iter().any(|&(p, _)| p == a.ix()) {
+            continue;
+        }
+        for &l in &other.out_links {
+            if st.links[l].to == a.ix() {
+                signals.write(TrustSignal {
+                    link: LinkIx::new(l),
+                    x: -0.5,
+                });
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Threats
+
+/// Surge bookkeeping of a migration threat.
+#[derive(Debug, Clone, Default)]
+pub struct SurgeState {
+    /// Waiting cohorts: (arrival time [h], people).
+    pub cohorts: VecDeque<(f64, f64)>,
+    /// People arrived so far.
+    pub arrived: f64,
+    /// People processed within the hand-off deadline.
+    pub within: f64,
+    /// People processed late.
+    pub late: f64,
+    /// Largest number without shelter at any tick [people].
+    pub peak_unsheltered: f64,
+}
+
+impl SurgeState {
+    /// People waiting now.
+    pub fn waiting(&self) -> f64 {
+        self.cohorts.iter().map(|c| c.1).sum()
+    }
+}
+
+/// Run state of a threat.
+#[derive(Debug, Clone)]
+pub struct ThreatState {
+    /// Ground truth in this run.
+    pub real: bool,
+    /// Next signal time [h].
+    pub next_signal: f64,
+    /// Time harm occurs [h] (None: no deadline).
+    pub deadline: Option<f64>,
+    /// First observation by any agency [h].
+    pub detected_at: Option<f64>,
+    /// First item shared with a partner [h].
+    pub first_share_at: Option<f64>,
+    /// First false item shared [h].
+    pub first_false_share_at: Option<f64>,
+    /// False items retracted at [h].
+    pub retracted_at: Option<f64>,
+    /// First completed action [h].
+    pub first_action_at: Option<f64>,
+    /// Resolved (real threat acted on successfully before harm) at [h].
+    pub resolved_at: Option<f64>,
+    /// A false alarm was acted on.
+    pub false_alarm_acted: bool,
+    /// Harm occurred at [h].
+    pub harm_at: Option<f64>,
+    /// First public warning [h].
+    pub public_warning_at: Option<f64>,
+    /// No more signals (resolved, harm done, or false alarm put to rest).
+    pub over: bool,
+    /// Actions decided and not yet complete: (completion [h], agency).
+    pub pending: Vec<(f64, AgencyIx)>,
+    /// Signal and truth draws.
+    pub rng: Stream,
+    /// Decision, action and retraction draws.
+    pub act_rng: Stream,
+    /// Surge state, for migration threats.
+    pub surge: Option<SurgeState>,
+}
+
+/// All threats, by [`ThreatIx`].
+#[derive(Resource, Debug, Default)]
+pub struct ThreatStates(pub Vec<ThreatState>);
+
+// ---------------------------------------------------------------------------------------------
+// Insiders and injects
+
+/// Run state of an insider.
+#[derive(Debug, Clone)]
+pub struct InsiderState {
+    /// Active (malicious) in this run.
+    pub active: bool,
+    /// Detected at [h].
+    pub detected_at: Option<f64>,
+    /// Next precursor [h].
+    pub next_precursor: f64,
+    /// Next hostile act [h].
+    pub next_action: f64,
+    /// Hostile acts so far.
+    pub acts: u32,
+    /// Precursors observed but not reported.
+    pub unreported: u32,
+    /// Draws.
+    pub rng: Stream,
+}
+
+/// All insiders, by [`InsiderIx`].
+#[derive(Resource, Debug, Default)]
+pub struct Insiders(pub Vec<InsiderState>);
+
+/// An inject forcing an insider to act now.
+#[derive(Message, Debug, Clone, Copy)]
+pub struct ActNow {
+    /// The insider.
+    pub insider: InsiderIx,
+    /// Time [h].
+    pub t: f64,
+}
+
+/// Run state of the MSEL.
+#[derive(Resource, Debug, Default)]
+pub struct InjectStates {
+    /// When each inject fired [h].
+    pub fired_at: Vec<Option<f64>>,
+    /// Whether its trigger has been evaluated (each inject is considered once).
+    pub done: Vec<bool>,
+    /// Effects in force with an end: (end [h], inject index).
+    pub ending: Vec<(f64, usize)>,
+    /// Probability draws, one stream per inject.
+    pub rng: Vec<Stream>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tallies
+
+/// Why a needed delivery was blocked.
+pub use super::compile::BlockReason;
+
+/// Running counts.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct Tally {
+    /// Leak exposure (Σ sensitivity × documents).
+    pub exposure: f64,
+    /// Needed deliveries blocked, by reason.
+    pub blocked: [u64; 5],
+    /// Handling violations.
+    pub violations: u64,
+    /// Links withdrawn.
+    pub withdrawals: u64,
+    /// Items expired or destroyed before use.
+    pub expired: u64,
+    /// Items delivered between partners.
+    pub delivered: u64,
+    /// Peak backlog [items].
+    pub peak_backlog: u64,
+}
+
+impl Tally {
+    /// Count a needed delivery blocked for `r`.
+    pub fn block(&mut self, r: BlockReason) {
+        self.blocked[r.index()] += 1;
+    }
+}
+
+/// Values of the current tick that metric triggers watch.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct Watch {
+    /// Agencies informed per threat (kept up to date on delivery).
+    pub informed: Vec<u32>,
+    /// Agencies informed about any threat.
+    pub informed_any: u32,
+    /// Items waiting in all queues.
+    pub backlog: u64,
+}

@@ -22,16 +22,17 @@ pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: 
         streams: Vec::with_capacity(n),
         mods: vec![Mods::default(); n],
     };
-    for a in &st.agencies {
-        let mut failure = seed.stream(&format!("agency/{}/failure", a.id));
+    let keys = &st.keys;
+    for (i, a) in st.agencies.iter().enumerate() {
+        let mut failure = seed.keyed(keys.agency_failure[i]);
         let next = match a.reliability {
             Some((mtbf, _)) => exp_wait(&mut failure, 1.0 / mtbf),
             None => f64::INFINITY,
         };
         ag.status.push(Status::new(next));
         ag.streams.push(AgencyStreams {
-            collect: seed.stream(&format!("agency/{}/collect", a.id)),
-            service: seed.stream(&format!("agency/{}/service", a.id)),
+            collect: seed.keyed(keys.agency_collect[i]),
+            service: seed.keyed(keys.agency_service[i]),
             failure,
         });
     }

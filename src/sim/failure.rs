@@ -14,8 +14,9 @@ pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: 
     let channels = st
         .channels
         .iter()
-        .map(|c| {
-            let mut rng = seed.stream(&format!("channel/{}", c.id));
+        .zip(&st.keys.channel)
+        .map(|(c, &key)| {
+            let mut rng = seed.keyed(key);
             let next = match c.reliability {
                 Some((mtbf, _)) => exp_wait(&mut rng, 1.0 / mtbf),
                 None => f64::INFINITY,

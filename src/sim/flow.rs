@@ -3,7 +3,7 @@
 //! trust), blocked-but-needed counts and handling violations.
 
 use super::compile::{BlockReason, Compiled, function_bit};
-use super::ids::{AgencyIx, ChannelIx, LinkIx, ThreatIx};
+use super::ids::{AgencyIx, ChannelIx, LinkIx};
 use super::outcome::EventKind;
 use super::phase::Phase;
 use super::recorder::Recorder;
@@ -24,19 +24,6 @@ pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled) {
         deliver_items.in_set(Phase::Delivery),
         share_items.in_set(Phase::Sharing),
     ));
-}
-
-/// Whether agency `a` wants items about `threat` (needs or acts on its kind, or relays).
-pub fn relevant(st: &Compiled, a: usize, threat: ThreatIx) -> bool {
-    let k = st.threats[threat.ix()].kind_ix;
-    let ag = &st.agencies[a];
-    ag.needs[k] || ag.acts_on[k] || ag.is_hub
-}
-
-/// Whether agency `a` needs items about `threat` (need-to-know or responsible).
-pub fn needed(st: &Compiled, a: usize, threat: ThreatIx) -> bool {
-    let k = st.threats[threat.ix()].kind_ix;
-    st.agencies[a].needs[k] || st.agencies[a].acts_on[k]
 }
 
 /// The network's mutable state that delivery and sharing touch.
@@ -153,7 +140,7 @@ pub fn deliver_items(
             });
         }
     }
-    flight.recycle(clock.tick, due);
+    flight.recycle(due);
     for d in retry.iter() {
         flight.push(clock.end, d.item, d.to, d.link, d.channel);
     }
@@ -189,21 +176,23 @@ pub fn share_items(
             continue;
         }
         let resharing = item.origin != m.agency;
+        let kind_bit = 1u8 << th.kind_ix;
         for &l in &sender.out_links {
-            let ls = &st.links[l];
-            let w = ls.to;
-            if !relevant(&st, w, item.threat) {
+            let hot = &st.hot_links[l];
+            if hot.relevant & kind_bit == 0 {
                 continue;
             }
-            let need = needed(&st, w, item.threat);
+            let need = hot.needed & kind_bit != 0;
             let state = &mut links.0[l];
             // One uniform per offer, whatever the outcome, keeps streams aligned across variants.
             let u_share: f64 = rand::RngExt::random(&mut state.rng);
             let u_violate: f64 = rand::RngExt::random(&mut state.rng);
             // The sender's choice first: a block counts only an offer it would have made.
-            if u_share >= ls.p0 * state.trust {
+            if u_share >= hot.p0 * state.trust {
                 continue;
             }
+            let ls = &st.links[l];
+            let w = ls.to;
             if state.is_withdrawn() {
                 if need {
                     tally.block(BlockReason::Withdrawn);

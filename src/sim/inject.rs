@@ -23,11 +23,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: 
         fired_at: vec![None; st.injects.len()],
         done: vec![false; st.injects.len()],
         ending: Vec::new(),
-        rng: st
-            .injects
-            .iter()
-            .map(|i| seed.stream(&format!("inject/{}", i.id)))
-            .collect(),
+        rng: st.keys.inject.iter().map(|&k| seed.keyed(k)).collect(),
     });
     schedule.add_systems(fire_injects.in_set(Phase::Injects));
 }

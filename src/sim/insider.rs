@@ -21,8 +21,9 @@ pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: 
     let insiders = st
         .insiders
         .iter()
-        .map(|i| {
-            let mut rng = seed.stream(&format!("insider/{}", i.id));
+        .zip(&st.keys.insider)
+        .map(|(i, &key)| {
+            let mut rng = seed.keyed(key);
             let active = chance(&mut rng, i.activation_p);
             let next_precursor = i.start + exp_wait(&mut rng, i.precursor_rate);
             let next_action = i.start + exp_wait(&mut rng, i.action_rate);

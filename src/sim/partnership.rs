@@ -18,7 +18,8 @@ pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: 
     let links = st
         .links
         .iter()
-        .map(|l| LinkState {
+        .zip(&st.keys.link)
+        .map(|(l, &key)| LinkState {
             trust: l.trust0,
             damage: 0.0,
             withdrawn: false,
@@ -28,10 +29,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: 
             compromised: false,
             items: 0,
             given: 0.0,
-            rng: seed.stream(&format!(
-                "link/{}/{}/{}",
-                st.partnerships[l.partnership], st.agencies[l.from].id, st.agencies[l.to].id
-            )),
+            rng: seed.keyed(key),
         })
         .collect();
     world.insert_resource(Links(links));

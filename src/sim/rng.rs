@@ -47,6 +47,14 @@ impl RunSeed {
     pub fn stream(&self, label: &str) -> Stream {
         stream(self.master, self.run_index, label)
     }
+
+    /// The stream of the process whose label has FNV-1a key `key` (precomputed
+    /// `fnv1a(label)`): the same stream as [`RunSeed::stream`] with that label.
+    pub fn keyed(&self, key: u64) -> Stream {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.master ^ key);
+        rng.set_stream(self.run_index);
+        rng
+    }
 }
 
 /// A distribution with every value in hours (times) or plain units (numbers).

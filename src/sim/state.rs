@@ -287,6 +287,9 @@ pub struct InFlight {
     dt: f64,
     /// First tick whose Delivery phase has not run yet.
     next_tick: u64,
+    /// Emptied buffers, reused for buckets that fill later (memory stays at the peak number in
+    /// flight, not the total delivered).
+    free: Vec<Vec<Delivery>>,
 }
 
 impl InFlight {
@@ -298,13 +301,15 @@ impl InFlight {
             seq: 0,
             dt,
             next_tick: 0,
+            free: Vec::new(),
         }
     }
 
     /// The tick whose window [k·dt, (k+1)·dt) holds time `t`, with the same arithmetic as
     /// [`super::clock::Clock::at`].
     fn tick_of(&self, t: f64) -> u64 {
-        let mut k = (t / self.dt).floor().max(0.0) as u64;
+        // `as` truncates towards zero and saturates negatives at 0; the loops correct rounding.
+        let mut k = (t / self.dt) as u64;
         while k > 0 && t < k as f64 * self.dt {
             k -= 1;
         }
@@ -319,7 +324,13 @@ impl InFlight {
         self.seq += 1;
         let last = self.buckets.len() - 1;
         let k = (self.tick_of(t).max(self.next_tick) as usize).min(last);
-        self.buckets[k].push(Delivery {
+        let bucket = &mut self.buckets[k];
+        if bucket.capacity() == 0
+            && let Some(buf) = self.free.pop()
+        {
+            *bucket = buf;
+        }
+        bucket.push(Delivery {
             t,
             seq: self.seq,
             item,
@@ -345,12 +356,10 @@ impl InFlight {
     }
 
     /// Return a buffer from [`InFlight::take_due`] for reuse.
-    pub fn recycle(&mut self, k: u64, mut buf: Vec<Delivery>) {
-        buf.clear();
-        if let Some(b) = self.buckets.get_mut(k as usize)
-            && b.is_empty()
-        {
-            *b = buf;
+    pub fn recycle(&mut self, mut buf: Vec<Delivery>) {
+        if buf.capacity() > 0 {
+            buf.clear();
+            self.free.push(buf);
         }
     }
 

@@ -17,9 +17,10 @@ pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: 
     let threats = st
         .threats
         .iter()
-        .map(|t| {
-            let mut rng = seed.stream(&format!("threat/{}/signals", t.id));
-            let mut act_rng = seed.stream(&format!("threat/{}/response", t.id));
+        .enumerate()
+        .map(|(i, t)| {
+            let mut rng = seed.keyed(st.keys.threat_signals[i]);
+            let mut act_rng = seed.keyed(st.keys.threat_response[i]);
             let real = chance(&mut rng, t.truth_p);
             let deadline = t.deadline.map(|d| t.start + d.sample(&mut act_rng));
             // The threat begins at `start`; its first observable signal comes one interval

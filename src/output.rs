@@ -20,6 +20,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
+/// Write `path` atomically by streaming into it (`fill` writes to a buffered temporary file,
+/// which is then fsynced and renamed), so a large output is never held in memory whole.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    let tmp = tmp_path(path);
+    let f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let mut w = std::io::BufWriter::new(f);
+    fill(&mut w)
+        .and_then(|_| w.flush())
+        .map_err(|e| Error::io(&tmp, e))?;
+    let f = w
+        .into_inner()
+        .map_err(|e| Error::io(&tmp, e.into_error()))?;
+    f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
 /// The temporary name used while `path` is being written.
 pub fn tmp_path(path: &Path) -> PathBuf {
     let mut name = path

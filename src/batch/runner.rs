@@ -12,7 +12,7 @@ use super::stats::Welford;
 use super::summarize::{VariantInfo, summarize, summary_csv};
 use super::summary::{Exemplar, Manifest, Summary};
 use crate::error::{Error, Result};
-use crate::output::{safe_file_name, write_atomic};
+use crate::output::{safe_file_name, write_atomic, write_atomic_with};
 use crate::sim::{Catalog, RunOptions, RunOutcome, RunSeed};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -660,7 +660,11 @@ pub fn finish<S: Simulator>(
                 ),
                 outcome: maps[v].outcome(&o),
             };
-            write_atomic(&vdir.join(format!("{role}.json")), &json(&ex)?)?;
+            // Streamed: an exemplar's timeline of a large network runs to tens of megabytes.
+            write_atomic_with(&vdir.join(format!("{role}.json")), |w| {
+                serde_json::to_writer_pretty(&mut *w, &ex).map_err(std::io::Error::other)?;
+                w.write_all(b"\n")
+            })?;
         }
     }
     Ok(summary)

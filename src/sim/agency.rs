@@ -12,16 +12,29 @@ use super::state::{
 use crate::scenario::schema::Function;
 use bevy_ecs::prelude::*;
 
-/// Add every agency's state to the world and the analysis systems to the schedule.
-pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: RunSeed) {
-    let n = st.agencies.len();
-    let mut ag = Agencies {
-        status: Vec::with_capacity(n),
-        queue: vec![Queue::default(); n],
-        holdings: vec![Holdings::new(st.threats.len()); n],
-        streams: Vec::with_capacity(n),
-        mods: vec![Mods::default(); n],
-    };
+/// Add the agencies' state to the world and the analysis systems to the schedule.
+pub fn install(world: &mut World, schedule: &mut Schedule) {
+    world.init_resource::<Agencies>();
+    schedule.add_systems(
+        (analyse_items, count_analysed)
+            .chain()
+            .in_set(Phase::Analysis),
+    );
+}
+
+/// Set every agency's state to the start of run `seed`, reusing the buffers of the last run.
+pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
+    let mut res = world.resource_mut::<Agencies>();
+    let ag = &mut *res;
+    let (n, threats) = (st.agencies.len(), st.threats.len());
+    ag.queue.resize_with(n, Queue::default);
+    ag.queue.iter_mut().for_each(Queue::reset);
+    ag.holdings.resize_with(n, || Holdings::new(threats));
+    ag.holdings.iter_mut().for_each(|h| h.reset(threats));
+    ag.mods.clear();
+    ag.mods.resize(n, Mods::default());
+    ag.status.clear();
+    ag.streams.clear();
     let keys = &st.keys;
     for (i, a) in st.agencies.iter().enumerate() {
         let mut failure = seed.keyed(keys.agency_failure[i]);
@@ -36,12 +49,6 @@ pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: 
             failure,
         });
     }
-    world.insert_resource(ag);
-    schedule.add_systems(
-        (analyse_items, count_analysed)
-            .chain()
-            .in_set(Phase::Analysis),
-    );
 }
 
 /// Effective number of analysts of an agency now.

@@ -10,12 +10,18 @@ use super::state::{Agencies, ChannelState, Channels, Run, TrustSignal, agency_ch
 use bevy_ecs::prelude::*;
 
 /// Add the channels' state to the world and the reliability system to the schedule.
-pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: RunSeed) {
-    let channels = st
-        .channels
-        .iter()
-        .zip(&st.keys.channel)
-        .map(|(c, &key)| {
+pub fn install(world: &mut World, schedule: &mut Schedule) {
+    world.init_resource::<Channels>();
+    schedule.add_systems(advance_reliability.in_set(Phase::Failures));
+}
+
+/// Set every channel to the start of run `seed`.
+pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
+    let mut channels = world.resource_mut::<Channels>();
+    channels.0.clear();
+    channels
+        .0
+        .extend(st.channels.iter().zip(&st.keys.channel).map(|(c, &key)| {
             let mut rng = seed.keyed(key);
             let next = match c.reliability {
                 Some((mtbf, _)) => exp_wait(&mut rng, 1.0 / mtbf),
@@ -29,10 +35,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: 
                 ever_down: false,
                 rng,
             }
-        })
-        .collect();
-    world.insert_resource(Channels(channels));
-    schedule.add_systems(advance_reliability.in_set(Phase::Failures));
+        }));
 }
 
 /// Advance every reliability process through the window [now, end).

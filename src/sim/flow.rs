@@ -17,13 +17,19 @@ use bevy_ecs::system::SystemParam;
 
 /// Add the items and deliveries in flight to the world and the delivery and sharing systems
 /// to the schedule.
-pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled) {
-    world.insert_resource(Items::default());
-    world.insert_resource(InFlight::new(st.ticks, st.dt));
+pub fn install(world: &mut World, schedule: &mut Schedule) {
+    world.init_resource::<Items>();
+    world.init_resource::<InFlight>();
     schedule.add_systems((
         deliver_items.in_set(Phase::Delivery),
         share_items.in_set(Phase::Sharing),
     ));
+}
+
+/// Empty the items and the deliveries in flight for a new run, keeping their buffers.
+pub fn reset(world: &mut World, st: &Compiled) {
+    world.resource_mut::<Items>().0.clear();
+    world.resource_mut::<InFlight>().reset(st.ticks, st.dt);
 }
 
 /// The network's mutable state that delivery and sharing touch.

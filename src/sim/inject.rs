@@ -18,14 +18,23 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
 /// Add the MSEL's state to the world and its system to the schedule.
-pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: RunSeed) {
-    world.insert_resource(InjectStates {
-        fired_at: vec![None; st.injects.len()],
-        done: vec![false; st.injects.len()],
-        ending: Vec::new(),
-        rng: st.keys.inject.iter().map(|&k| seed.keyed(k)).collect(),
-    });
+pub fn install(world: &mut World, schedule: &mut Schedule) {
+    world.init_resource::<InjectStates>();
     schedule.add_systems(fire_injects.in_set(Phase::Injects));
+}
+
+/// Put the MSEL back to its start for run `seed`.
+pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
+    let n = st.injects.len();
+    let mut inj = world.resource_mut::<InjectStates>();
+    inj.fired_at.clear();
+    inj.fired_at.resize(n, None);
+    inj.done.clear();
+    inj.done.resize(n, false);
+    inj.ending.clear();
+    inj.rng.clear();
+    inj.rng
+        .extend(st.keys.inject.iter().map(|&k| seed.keyed(k)));
 }
 
 /// What inject effects read and change.

@@ -17,12 +17,18 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
 /// Add the insiders' state to the world and the insider system to the schedule.
-pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: RunSeed) {
-    let insiders = st
-        .insiders
-        .iter()
-        .zip(&st.keys.insider)
-        .map(|(i, &key)| {
+pub fn install(world: &mut World, schedule: &mut Schedule) {
+    world.init_resource::<Insiders>();
+    schedule.add_systems(apply_insider_actions.in_set(Phase::Insiders));
+}
+
+/// Draw every insider's activation and first events for run `seed`.
+pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
+    let mut insiders = world.resource_mut::<Insiders>();
+    insiders.0.clear();
+    insiders
+        .0
+        .extend(st.insiders.iter().zip(&st.keys.insider).map(|(i, &key)| {
             let mut rng = seed.keyed(key);
             let active = chance(&mut rng, i.activation_p);
             let next_precursor = i.start + exp_wait(&mut rng, i.precursor_rate);
@@ -36,10 +42,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: 
                 unreported: 0,
                 rng,
             }
-        })
-        .collect();
-    world.insert_resource(Insiders(insiders));
-    schedule.add_systems(apply_insider_actions.in_set(Phase::Insiders));
+        }));
 }
 
 /// What an insider's acts touch.

@@ -16,24 +16,33 @@ use bevy_ecs::system::SystemParam;
 
 /// Add the tallies, watch values and series buffers to the world, and the series system and
 /// the message-buffer swap to the schedule.
-pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled) {
-    world.insert_resource(Tally::default());
-    world.insert_resource(Watch {
-        informed: vec![0; st.threats.len()],
-        informed_any: 0,
-        backlog: 0,
-    });
-    world.insert_resource(SeriesBuf(vec![
-        Vec::with_capacity(
-            st.catalog.series_times.len()
-        );
-        st.catalog.series.len()
-    ]));
+pub fn install(world: &mut World, schedule: &mut Schedule) {
+    world.init_resource::<Tally>();
+    world.init_resource::<Watch>();
+    world.init_resource::<SeriesBuf>();
     schedule.add_systems(
         (record_series, update_messages)
             .chain()
             .in_set(Phase::Metrics),
     );
+}
+
+/// Zero the tallies, watch values and series for a new run.
+pub fn reset(world: &mut World, st: &Compiled) {
+    *world.resource_mut::<Tally>() = Tally::default();
+    let mut watch = world.resource_mut::<Watch>();
+    watch.informed.clear();
+    watch.informed.resize(st.threats.len(), 0);
+    watch.informed_any = 0;
+    watch.backlog = 0;
+    // The series leave with each outcome, so each run starts fresh buffers of the right size.
+    world.resource_mut::<SeriesBuf>().0 =
+        vec![Vec::with_capacity(st.catalog.series_times.len()); st.catalog.series.len()];
+    let mut rec = world.resource_mut::<Recorder>();
+    rec.events.clear();
+    world.resource_mut::<Messages<Analysed>>().clear();
+    world.resource_mut::<Messages<TrustSignal>>().clear();
+    world.resource_mut::<Messages<ActNow>>().clear();
 }
 
 /// Swap the message buffers once per tick (no bevy_app here).

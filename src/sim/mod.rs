@@ -26,7 +26,18 @@ pub mod threat;
 pub use outcome::*;
 pub use rng::RunSeed;
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::sync::{Arc, Weak};
+
+/// Runners a thread keeps (one per model: a batch interleaves the baseline and its variants).
+const RUNNERS_PER_THREAD: usize = 16;
+
+thread_local! {
+    /// This thread's runners, most recently used first. A `Weak` keeps its model's allocation,
+    /// so a pointer match always means the same model.
+    static RUNNERS: RefCell<Vec<(Weak<compile::Compiled>, schedule::Runner)>> =
+        const { RefCell::new(Vec::new()) };
+}
 
 use crate::scenario::ValidScenario;
 
@@ -56,15 +67,23 @@ impl Model {
         &self.compiled.catalog
     }
 
-    /// Simulate one run.
+    /// Simulate one run. Each thread keeps the World of the models it ran last and resets it,
+    /// so a worker allocates its run state once, not once per run; a run's result does not
+    /// depend on what the World held before (the golden-hash test checks this across threads).
     pub fn run(&self, seed: RunSeed, options: RunOptions) -> RunOutcome {
-        let (mut world, mut sched) = schedule::build(&self.compiled, seed, options.timeline, false);
-        for k in 0..self.compiled.ticks {
-            *world.resource_mut::<clock::Clock>() = clock::Clock::at(k, self.compiled.dt);
-            sched.run(&mut world);
-            world.clear_trackers();
-        }
-        metrics::finish(&mut world, seed.run_index)
+        RUNNERS.with_borrow_mut(|cache| {
+            let me = Arc::downgrade(&self.compiled);
+            let mut entry = match cache.iter().position(|(w, _)| Weak::ptr_eq(w, &me)) {
+                Some(i) => cache.remove(i),
+                None => (me, schedule::Runner::new(&self.compiled, false)),
+            };
+            let out = entry.1.run(seed, options.timeline);
+            // Most recently used first; runners of dropped models leave.
+            cache.retain(|(w, _)| w.strong_count() > 0);
+            cache.insert(0, entry);
+            cache.truncate(RUNNERS_PER_THREAD);
+            out
+        })
     }
 }
 

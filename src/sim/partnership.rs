@@ -14,29 +14,35 @@ use super::state::{Agencies, LinkState, Links, Mods, Run, Tally, TrustSignal};
 use bevy_ecs::prelude::*;
 
 /// Add the links' state to the world and the benefit and trust systems to the schedule.
-pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: RunSeed) {
-    let links = st
-        .links
-        .iter()
-        .zip(&st.keys.link)
-        .map(|(l, &key)| LinkState {
-            trust: l.trust0,
-            damage: 0.0,
-            withdrawn: false,
-            inject_withdrawn: 0,
-            held: 0,
-            ever_lost: false,
-            compromised: false,
-            items: 0,
-            given: 0.0,
-            rng: seed.keyed(key),
-        })
-        .collect();
-    world.insert_resource(Links(links));
+pub fn install(world: &mut World, schedule: &mut Schedule) {
+    world.init_resource::<Links>();
     schedule.add_systems((
         apply_benefits.in_set(Phase::Benefits),
         update_trust.in_set(Phase::Trust),
     ));
+}
+
+/// Set every link to the start of run `seed`.
+pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
+    let mut links = world.resource_mut::<Links>();
+    links.0.clear();
+    links.0.extend(
+        st.links
+            .iter()
+            .zip(&st.keys.link)
+            .map(|(l, &key)| LinkState {
+                trust: l.trust0,
+                damage: 0.0,
+                withdrawn: false,
+                inject_withdrawn: 0,
+                held: 0,
+                ever_lost: false,
+                compromised: false,
+                items: 0,
+                given: 0.0,
+                rng: seed.keyed(key),
+            }),
+    );
 }
 
 /// Trust model constants.

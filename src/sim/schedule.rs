@@ -1,8 +1,11 @@
 //! The run's World and Schedule: the shared state, then each concept's state and systems,
-//! installed in the phases of one explicitly chained sequence.
+//! installed once per worker in the phases of one explicitly chained sequence, and reset at the
+//! start of every run so a worker reuses its buffers from run to run.
 
 use super::clock::{Clock, Static};
 use super::compile::Compiled;
+use super::metrics::finish;
+use super::outcome::RunOutcome;
 use super::phase::Phase;
 use super::recorder::Recorder;
 use super::rng::RunSeed;
@@ -42,33 +45,79 @@ fn phases(ambiguity_is_error: bool) -> Schedule {
     s
 }
 
-/// Build the World and Schedule of one run. With `ambiguity_is_error`, building the schedule
-/// fails on any pair of systems whose order is not fixed (used by a test).
-pub fn build(
-    st: &Arc<Compiled>,
-    seed: RunSeed,
-    timeline: bool,
-    ambiguity_is_error: bool,
-) -> (World, Schedule) {
-    let mut w = World::new();
-    let mut s = phases(ambiguity_is_error);
-    w.insert_resource(Static(st.clone()));
-    w.insert_resource(Clock::at(0, st.dt));
-    w.insert_resource(Recorder {
-        on: timeline,
-        events: Vec::new(),
-    });
-    w.init_resource::<Messages<Analysed>>();
-    w.init_resource::<Messages<TrustSignal>>();
-    w.init_resource::<Messages<ActNow>>();
-    inject::install(&mut w, &mut s, st, seed);
-    failure::install(&mut w, &mut s, st, seed);
-    partnership::install(&mut w, &mut s, st, seed);
-    threat::install(&mut w, &mut s, st, seed);
-    insider::install(&mut w, &mut s, st, seed);
-    flow::install(&mut w, &mut s, st);
-    agency::install(&mut w, &mut s, st, seed);
-    response::install(&mut s);
-    metrics::install(&mut w, &mut s, st);
-    (w, s)
+/// A World and Schedule for one compiled model, reused run after run.
+pub struct Runner {
+    compiled: Arc<Compiled>,
+    world: World,
+    schedule: Schedule,
+}
+
+impl Runner {
+    /// Install every concept's state and systems. With `ambiguity_is_error`, the schedule
+    /// fails to initialise on any pair of systems whose order is not fixed (used by a test).
+    pub fn new(st: &Arc<Compiled>, ambiguity_is_error: bool) -> Runner {
+        let mut w = World::new();
+        let mut s = phases(ambiguity_is_error);
+        w.insert_resource(Static(st.clone()));
+        w.insert_resource(Clock::at(0, st.dt));
+        w.init_resource::<Recorder>();
+        w.init_resource::<Messages<Analysed>>();
+        w.init_resource::<Messages<TrustSignal>>();
+        w.init_resource::<Messages<ActNow>>();
+        inject::install(&mut w, &mut s);
+        failure::install(&mut w, &mut s);
+        partnership::install(&mut w, &mut s);
+        threat::install(&mut w, &mut s);
+        insider::install(&mut w, &mut s);
+        flow::install(&mut w, &mut s);
+        agency::install(&mut w, &mut s);
+        response::install(&mut s);
+        metrics::install(&mut w, &mut s);
+        Runner {
+            compiled: st.clone(),
+            world: w,
+            schedule: s,
+        }
+    }
+
+    /// The model this runner simulates.
+    pub fn compiled(&self) -> &Arc<Compiled> {
+        &self.compiled
+    }
+
+    /// Initialise the schedule (checks ambiguities when asked at construction).
+    pub fn initialize(&mut self) -> Result<(), String> {
+        self.schedule
+            .initialize(&mut self.world)
+            .map(|_| ())
+            .map_err(|e| format!("{e:?}"))
+    }
+
+    /// Put every resource to the start of run `seed`.
+    fn reset(&mut self, seed: RunSeed, timeline: bool) {
+        let st = self.compiled.clone();
+        let w = &mut self.world;
+        *w.resource_mut::<Clock>() = Clock::at(0, st.dt);
+        metrics::reset(w, &st);
+        w.resource_mut::<Recorder>().on = timeline;
+        inject::reset(w, &st, seed);
+        failure::reset(w, &st, seed);
+        partnership::reset(w, &st, seed);
+        threat::reset(w, &st, seed);
+        insider::reset(w, &st, seed);
+        flow::reset(w, &st);
+        agency::reset(w, &st, seed);
+    }
+
+    /// Simulate run `seed` from its start to the end of the exercise.
+    pub fn run(&mut self, seed: RunSeed, timeline: bool) -> RunOutcome {
+        self.reset(seed, timeline);
+        let (ticks, dt) = (self.compiled.ticks, self.compiled.dt);
+        for k in 0..ticks {
+            *self.world.resource_mut::<Clock>() = Clock::at(k, dt);
+            self.schedule.run(&mut self.world);
+            self.world.clear_trackers();
+        }
+        finish(&mut self.world, seed.run_index)
+    }
 }

@@ -131,7 +131,36 @@ pub struct Holdings {
     pub informed_threats: u32,
 }
 
+impl Queue {
+    /// Empty the queue for a new run, keeping its buffers.
+    pub fn reset(&mut self) {
+        self.free_at.clear();
+        self.waiting.clear();
+        self.in_service.clear();
+        self.busy = 0.0;
+        self.wait_sum = 0.0;
+        self.served = 0;
+        self.capacity_hours = 0.0;
+    }
+}
+
 impl Holdings {
+    /// Empty the holdings for a new run with `threats` threats, keeping the bitset's buffer.
+    pub fn reset(&mut self, threats: usize) {
+        self.held.clear();
+        self.informed_at.clear();
+        self.informed_at.resize(threats, f64::INFINITY);
+        self.analysed.clear();
+        self.analysed.resize(threats, 0);
+        self.last_analysed.clear();
+        self.last_analysed.resize(threats, f64::NEG_INFINITY);
+        self.decided.clear();
+        self.decided.resize(threats, false);
+        self.sensitivity_held = 0.0;
+        self.count = 0;
+        self.informed_threats = 0;
+    }
+
     /// Empty holdings for `threats` threats.
     pub fn new(threats: usize) -> Holdings {
         Holdings {
@@ -293,16 +322,19 @@ pub struct InFlight {
 }
 
 impl InFlight {
-    /// An empty calendar for a run of `ticks` ticks of `dt` hours.
-    pub fn new(ticks: u64, dt: f64) -> InFlight {
-        InFlight {
-            buckets: vec![Vec::new(); ticks as usize + 1],
-            len: 0,
-            seq: 0,
-            dt,
-            next_tick: 0,
-            free: Vec::new(),
+    /// Empty the calendar for a run of `ticks` ticks of `dt` hours, keeping its buffers.
+    pub fn reset(&mut self, ticks: u64, dt: f64) {
+        for b in &mut self.buckets {
+            if b.capacity() > 0 {
+                b.clear();
+                self.free.push(std::mem::take(b));
+            }
         }
+        self.buckets.resize_with(ticks as usize + 1, Vec::new);
+        self.len = 0;
+        self.seq = 0;
+        self.dt = dt;
+        self.next_tick = 0;
     }
 
     /// The tick whose window [k·dt, (k+1)·dt) holds time `t`, with the same arithmetic as

@@ -13,12 +13,18 @@ use crate::scenario::schema::Function;
 use bevy_ecs::prelude::*;
 
 /// Add the threats' state to the world and the signal system to the schedule.
-pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: RunSeed) {
-    let threats = st
-        .threats
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
+pub fn install(world: &mut World, schedule: &mut Schedule) {
+    world.init_resource::<ThreatStates>();
+    schedule.add_systems(emit_signals.in_set(Phase::Collection));
+}
+
+/// Draw every threat's truth, deadline and first signal for run `seed`.
+pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
+    let mut threats = world.resource_mut::<ThreatStates>();
+    threats.0.clear();
+    threats
+        .0
+        .extend(st.threats.iter().enumerate().map(|(i, t)| {
             let mut rng = seed.keyed(st.keys.threat_signals[i]);
             let mut act_rng = seed.keyed(st.keys.threat_response[i]);
             let real = chance(&mut rng, t.truth_p);
@@ -45,10 +51,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule, st: &Compiled, seed: 
                 act_rng,
                 surge: t.surge.map(|_| SurgeState::default()),
             }
-        })
-        .collect();
-    world.insert_resource(ThreatStates(threats));
-    schedule.add_systems(emit_signals.in_set(Phase::Collection));
+        }));
 }
 
 /// Emit each threat's signals falling in this window and let agencies observe them.

@@ -74,5 +74,3 @@ impl Model {
         metrics::finish(&mut world, seed.run_index)
     }
 }
-
-pub use narrative::cmd_run;

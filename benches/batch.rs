@@ -56,8 +56,8 @@ fn reference(c: &mut Criterion) {
         ..Control::default()
     };
     let mut s = spec(1_000);
-    s.scenario_name = scn.spec.exercise.name.clone();
-    s.scenario_source = scn.source.clone();
+    s.scenario_name = scn.spec().exercise.name.clone();
+    s.scenario_source = scn.source().to_string();
     let mut g = c.benchmark_group("batch");
     g.sample_size(10);
     g.throughput(Throughput::Elements(1_000));

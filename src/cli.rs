@@ -1,18 +1,24 @@
-//! Command-line surface (clap derive types only).
+//! Command-line surface (clap derive types only). The app layer ([`crate::app`]) turns these
+//! into domain options; nothing below it imports this module.
 
-use clap::{Args, Parser, Subcommand};
+use crate::batch::{CiTarget, Shard};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Monte Carlo simulator for homeland-security tabletop exercises.
 #[derive(Debug, Parser)]
 #[command(name = "tabletop", version, about, long_about = None)]
 pub struct Cli {
+    /// `-q`: print nothing but errors (no progress bar, no result table, no file listing);
+    /// `-v`: also print the settings used, the scenario's warnings and timings.
     #[command(flatten)]
     pub verbosity: clap_verbosity_flag::Verbosity,
+    /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check scenario files and report every problem with its line and column.
@@ -31,6 +37,7 @@ pub enum Command {
     New(NewArgs),
 }
 
+/// Arguments of `tabletop validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Scenario files (RON).
@@ -38,6 +45,7 @@ pub struct ValidateArgs {
     pub files: Vec<PathBuf>,
 }
 
+/// Arguments of `tabletop run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Scenario file (RON).
@@ -56,6 +64,7 @@ pub struct RunArgs {
     pub out: Option<PathBuf>,
 }
 
+/// Arguments of `tabletop batch`.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
     /// Scenario file (RON).
@@ -79,15 +88,15 @@ pub struct BatchArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Run only shard K of N (run indices i with i mod N == K-1), e.g. `--shard 2/3`.
-    #[arg(long)]
-    pub shard: Option<String>,
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
     /// Complete an interrupted batch in --out instead of starting afresh.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "force")]
     pub resume: bool,
     /// Add runs until the 95% interval of METRIC is at most HALFWIDTH wide each side,
     /// e.g. `--until-ci time_to_detection=0.5` (capped by --max-runs).
     #[arg(long, value_name = "METRIC=HALFWIDTH")]
-    pub until_ci: Option<String>,
+    pub until_ci: Option<CiTarget>,
     /// Cap on runs for --until-ci.
     #[arg(long, default_value_t = 100_000)]
     pub max_runs: u64,
@@ -99,6 +108,7 @@ pub struct BatchArgs {
     pub force: bool,
 }
 
+/// Arguments of `tabletop sweep`.
 #[derive(Debug, Args)]
 pub struct SweepArgs {
     /// Scenario file (RON).
@@ -107,8 +117,8 @@ pub struct SweepArgs {
     #[arg(long = "param", required = true, value_name = "PATH=VALUES")]
     pub params: Vec<String>,
     /// Design: `full` factorial or `lhs` Latin hypercube.
-    #[arg(long, default_value = "full")]
-    pub design: String,
+    #[arg(long, value_enum, default_value_t = DesignArg::Full)]
+    pub design: DesignArg,
     /// Samples for --design lhs.
     #[arg(long, default_value_t = 10)]
     pub samples: usize,
@@ -129,6 +139,7 @@ pub struct SweepArgs {
     pub force: bool,
 }
 
+/// Arguments of `tabletop merge`.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// Shard directories written by `tabletop batch --shard K/N`.
@@ -145,12 +156,14 @@ pub struct MergeArgs {
     pub force: bool,
 }
 
+/// Arguments of `tabletop report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// A batch directory (holds manifest.json, summary.json, runs.csv).
     pub dir: PathBuf,
 }
 
+/// Arguments of `tabletop new`.
 #[derive(Debug, Args)]
 pub struct NewArgs {
     /// Scenario name; writes `<NAME>.ron` unless --out is given.
@@ -161,4 +174,13 @@ pub struct NewArgs {
     /// Overwrite an existing file.
     #[arg(long)]
     pub force: bool,
+}
+
+/// `--design` of `tabletop sweep`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DesignArg {
+    /// Full factorial over `PATH=V1,V2,...` lists.
+    Full,
+    /// Latin hypercube over `PATH=MIN..MAX` ranges (`--samples` points).
+    Lhs,
 }

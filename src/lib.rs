@@ -3,10 +3,16 @@
 //! Data flows one way:
 //! scenario file (RON) → [`scenario::load`] → [`scenario::ValidScenario`] →
 //! [`sim::Model::run`] → [`sim::RunOutcome`] × N in [`batch`] → charts and report in [`report`].
+//!
+//! [`cli`] holds the clap types and [`app`] is the one place they become domain options
+//! ([`batch::BatchOptions`], [`scenario::NewOptions`], ...); the layers below never see clap.
+//!
+//! Feature `test-support` exposes test fixtures (`batch::synthetic`, `report::fixture`) to
+//! the integration tests and benches; it is not part of the library proper.
 
+pub mod app;
 pub mod batch;
 pub mod cli;
-pub mod commands;
 pub mod error;
 pub mod output;
 pub mod report;

@@ -5,7 +5,7 @@ use tabletop::cli::Cli;
 
 fn main() {
     let cli = Cli::parse();
-    if let Err(err) = tabletop::commands::run(&cli) {
+    if let Err(err) = tabletop::app::run(&cli) {
         eprintln!("{err}");
         std::process::exit(err.exit_code());
     }

@@ -45,6 +45,16 @@ pub fn write_atomic_with(
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
+/// Read a JSON file of a batch directory. A file that is not the JSON expected is an
+/// [`Error::BatchFile`] (the directory was not written by this version of tabletop).
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_slice(&bytes).map_err(|source| Error::BatchFile {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// The temporary name used while `path` is being written.
 pub fn tmp_path(path: &Path) -> PathBuf {
     let mut name = path

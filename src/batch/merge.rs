@@ -3,11 +3,12 @@
 
 use super::accum::Accumulators;
 use super::rows::{Layout, field, header, scan};
-use super::runner::{finish, json, prepare_dir, read_json, rfc3339_now};
+use super::runner::{finish, json, prepare_dir, rfc3339_now};
 use super::simulator::{ColumnMap, Simulator};
 use super::summarize::VariantInfo;
 use super::summary::{Manifest, Summary};
 use crate::error::{Error, Result};
+use crate::output::read_json;
 use crate::output::{csv_safe, tmp_path, write_atomic};
 use crate::sim::Catalog;
 use std::io::Write;
@@ -33,18 +34,22 @@ pub struct MergePlan {
 }
 
 fn bad(problems: Vec<String>) -> Error {
-    Error::Usage(format!(
-        "cannot merge these shards:\n  - {}",
-        problems.join("\n  - ")
-    ))
+    Error::usage(
+        "DIRS",
+        format!(
+            "cannot merge these shards:\n  - {}",
+            problems.join("\n  - ")
+        ),
+    )
 }
 
 /// Check that `dirs` are finished shards of one batch covering every run index exactly once
 /// per variant; every problem found is named.
 pub fn check(dirs: &[PathBuf]) -> Result<MergePlan> {
     if dirs.is_empty() {
-        return Err(Error::Usage(
-            "merge needs at least one shard directory".into(),
+        return Err(Error::usage(
+            "DIRS",
+            "merge needs at least one shard directory",
         ));
     }
     let mut problems = Vec::new();

@@ -1,107 +1,39 @@
 //! Monte Carlo batches: parallel runs, streamed rows, summary, shards and merge, sweeps.
 //!
 //! The runner is generic over [`Simulator`], implemented by the engine's
-//! [`crate::sim::Model`] and by [`synthetic::Synthetic`] (closed-form distributions for tests
-//! and benches). See `docs/batch.md` for the files, statistics and guarantees.
+//! [`crate::sim::Model`] and, for tests and benches, by `synthetic::Synthetic` (closed-form
+//! distributions; feature `test-support`). See `docs/batch.md` for the files, statistics and
+//! guarantees. Charts and the report are not made here: the app layer calls
+//! [`crate::report`] on the directory a batch wrote.
 
 pub mod accum;
 pub mod merge;
-pub mod rows;
+pub mod options;
+pub(crate) mod rows;
 pub mod runner;
-pub mod simulator;
+pub(crate) mod simulator;
 pub mod stats;
-pub mod summarize;
+pub(crate) mod summarize;
 pub mod summary;
 pub mod sweep;
+#[cfg(any(test, feature = "test-support"))]
 pub mod synthetic;
 
+pub use options::{BatchOptions, CiTarget, MergeOptions, Shard, SweepOptions};
 pub use runner::{BatchResult, BatchSpec, Control, DirMode, Precision, UntilCi, run_batch};
 pub use simulator::Simulator;
 pub use summarize::VariantInfo;
 
-use crate::cli::{BatchArgs, MergeArgs, SweepArgs};
 use crate::error::{Error, Result};
 use crate::scenario::ValidScenario;
 use crate::scenario::schema::ChangeSpec;
 use crate::sim::Model;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use summary::Summary;
 
-/// Parse `--shard K/N` (1 ≤ K ≤ N).
-pub fn parse_shard(s: &str) -> Result<(u64, u64)> {
-    let bad = || {
-        Error::Usage(format!(
-            "--shard {s}: expected K/N with 1 ≤ K ≤ N, e.g. 2/3"
-        ))
-    };
-    let (k, n) = s.split_once('/').ok_or_else(bad)?;
-    let (k, n): (u64, u64) = (
-        k.trim().parse().map_err(|_| bad())?,
-        n.trim().parse().map_err(|_| bad())?,
-    );
-    if k == 0 || n == 0 || k > n {
-        return Err(bad());
-    }
-    Ok((k, n))
-}
-
-/// Parse `--until-ci METRIC=HALFWIDTH` with the `--max-runs` cap.
-pub fn parse_until_ci(s: &str, max_runs: u64) -> Result<UntilCi> {
-    let bad = || {
-        Error::Usage(format!(
-            "--until-ci {s}: expected METRIC=HALFWIDTH with a positive half-width, e.g. \
-             time_to_detection=0.5"
-        ))
-    };
-    let (m, h) = s.split_once('=').ok_or_else(bad)?;
-    let h: f64 = h.trim().parse().map_err(|_| bad())?;
-    if m.trim().is_empty() || !(h > 0.0 && h.is_finite()) {
-        return Err(bad());
-    }
-    Ok(UntilCi {
-        metric: m.trim().to_string(),
-        halfwidth: h,
-        max_runs,
-    })
-}
-
-/// The process's command line, shell-quoted where needed (for manifests).
-pub fn command_line() -> String {
-    std::env::args()
-        .map(|a| {
-            if !a.is_empty()
-                && a.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
-            {
-                a
-            } else {
-                format!("'{}'", a.replace('\'', "'\\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-static CANCEL: AtomicBool = AtomicBool::new(false);
-
-/// Install the Ctrl-C handler once: the first Ctrl-C stops after the current chunk, the
-/// second exits at once (the checkpoint is still consistent).
-fn cancel_flag() -> &'static AtomicBool {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
-            if CANCEL.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-            eprintln!("\nstopping after the current chunk (Ctrl-C again to quit now)…");
-        });
-    });
-    &CANCEL
-}
-
 /// Variant ids to run beside the baseline, in the order given (or scenario order for
-/// `--all-variants`), each checked against the scenario.
+/// `all`), each checked against the scenario.
 pub fn resolve_variants(
     scenario: &ValidScenario,
     asked: &[String],
@@ -126,9 +58,10 @@ pub fn resolve_variants(
             } else {
                 format!("known: {}", known.join(", "))
             };
-            return Err(Error::Usage(format!(
-                "--variant {a}: no such variant{hint}; {list}"
-            )));
+            return Err(Error::usage(
+                format!("--variant {a}"),
+                format!("no such variant{hint}; {list}"),
+            ));
         }
         if !out.contains(a) {
             out.push(a.clone());
@@ -160,7 +93,8 @@ fn build_variants(
     Ok((sims, infos))
 }
 
-fn opt(x: Option<f64>) -> String {
+/// A number with three decimals, or `—`.
+pub fn opt(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "—".into())
 }
 
@@ -208,113 +142,96 @@ pub fn result_table(s: &Summary, dir: &Path) -> String {
     t
 }
 
-/// `tabletop batch`.
-pub fn cmd_batch(args: &BatchArgs) -> Result<()> {
-    if args.resume && args.force {
-        return Err(Error::Usage(
-            "--resume and --force exclude each other".into(),
-        ));
-    }
-    let scenario = crate::scenario::load(&args.file)?;
-    let shard = args.shard.as_deref().map(parse_shard).transpose()?;
-    let until_ci = args
-        .until_ci
-        .as_deref()
-        .map(|s| parse_until_ci(s, args.max_runs))
-        .transpose()?;
-    let ids = resolve_variants(&scenario, &args.variants, args.all_variants)?;
-    let dir = args.out.clone().unwrap_or_else(|| {
+/// The directory a batch writes: `opts.out`, or `output/<scenario>/batch-<seed>/`.
+pub fn batch_dir(scenario: &ValidScenario, opts: &BatchOptions) -> PathBuf {
+    opts.out.clone().unwrap_or_else(|| {
         PathBuf::from("output")
             .join(scenario.stem())
-            .join(format!("batch-{}", args.seed))
-    });
+            .join(format!("batch-{}", opts.seed))
+    })
+}
+
+/// Run the batch `opts` describes of `scenario` (baseline and the variants asked for) into
+/// [`batch_dir`]: runs, summary, manifest and exemplars, but not the report. A bad variant or
+/// output directory fails before any run.
+pub fn run_scenario_batch(
+    scenario: &ValidScenario,
+    opts: &BatchOptions,
+    cancel: Option<&AtomicBool>,
+) -> Result<BatchResult> {
+    let ids = resolve_variants(scenario, &opts.variants, opts.all_variants)?;
+    let dir = batch_dir(scenario, opts);
     // Fail on a bad output directory before building variants or running anything.
-    if !args.resume {
-        runner::prepare_dir(&dir, args.force)?;
+    if opts.mode != DirMode::Resume {
+        runner::prepare_dir(&dir, opts.mode == DirMode::Force)?;
     }
-    let (sims, infos) = build_variants(&scenario, &ids)?;
+    let (sims, infos) = build_variants(scenario, &ids)?;
     let spec = BatchSpec {
         scenario_name: scenario.spec.exercise.name.clone(),
         scenario_file: scenario.path.display().to_string(),
         scenario_hash: scenario.hash.clone(),
         marking: scenario.spec.exercise.marking.clone(),
         scenario_source: scenario.source.clone(),
-        master_seed: args.seed,
-        runs: args.runs,
+        master_seed: opts.seed,
+        runs: opts.runs,
         variants: infos,
-        shard,
-        until_ci,
-        command: command_line(),
+        shard: opts.shard.map(|s| (s.k, s.n)),
+        until_ci: opts.until_ci.clone(),
+        command: opts.command.clone(),
     };
     let ctl = Control {
-        jobs: args.jobs,
-        progress: true,
-        cancel: Some(cancel_flag()),
-        mode: if args.resume {
+        jobs: opts.jobs,
+        progress: opts.progress,
+        cancel,
+        mode: if opts.mode == DirMode::Resume {
             DirMode::Resume
         } else {
             DirMode::Force
         },
         ..Control::default()
     };
-    let res = run_batch(&spec, &sims, &dir, &ctl)?;
-    if !args.no_report {
-        crate::report::write_report(&dir)?;
-    }
-    print!("{}", result_table(&res.summary, &dir));
-    if let Some(p) = res.precision {
-        let reached = p.halfwidth.is_some_and(|h| h <= p.target);
-        println!(
-            "--until-ci: 95% half-width of {} is {} after {} runs ({} the target {})",
-            p.metric,
-            opt(p.halfwidth),
-            p.runs,
-            if reached {
-                "within"
-            } else {
-                "NOT within, --max-runs reached;"
-            },
-            p.target
-        );
-    }
-    Ok(())
+    run_batch(&spec, &sims, &dir, &ctl)
 }
 
-/// `tabletop merge`.
-pub fn cmd_merge(args: &MergeArgs) -> Result<()> {
-    let plan = merge::check(&args.dirs)?;
+/// Merge the shard directories of `opts` into `opts.out` (no report); the merged summary.
+pub fn merge_shards(opts: &MergeOptions) -> Result<Summary> {
+    let plan = merge::check(&opts.dirs)?;
     let scenario = crate::scenario::load_str(
         Path::new(&plan.manifest.scenario_file),
         &plan.scenario_source,
     )?;
     let ids: Vec<String> = plan.variants.iter().skip(1).map(|v| v.id.clone()).collect();
     let (sims, _) = build_variants(&scenario, &ids)?;
-    let summary = merge::write(&plan, &sims, &args.out, args.force, &command_line())?;
-    if !args.no_report {
-        crate::report::write_report(&args.out)?;
-    }
-    print!("{}", result_table(&summary, &args.out));
-    Ok(())
+    merge::write(&plan, &sims, &opts.out, opts.force, &opts.command)
 }
 
-/// `tabletop sweep`.
-pub fn cmd_sweep(args: &SweepArgs) -> Result<()> {
-    let scenario = crate::scenario::load(&args.file)?;
-    let params: Vec<sweep::Param> = args
-        .params
-        .iter()
-        .map(|p| sweep::parse_param(p))
-        .collect::<Result<_>>()?;
-    let configs = sweep::design(&params, &args.design, args.samples, args.seed)?;
-    let dir = args.out.clone().unwrap_or_else(|| {
+/// What a sweep wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweepResult {
+    /// The sweep directory.
+    pub dir: PathBuf,
+    /// Configurations run.
+    pub configs: usize,
+}
+
+/// Run the sweep `opts` describes of `scenario` into `opts.out` (or
+/// `output/<scenario>/sweep-<seed>/`).
+pub fn run_scenario_sweep(
+    scenario: &ValidScenario,
+    opts: &SweepOptions,
+    cancel: Option<&AtomicBool>,
+) -> Result<SweepResult> {
+    let configs = sweep::design(&opts.params, opts.design, opts.samples, opts.seed)?;
+    let dir = opts.out.clone().unwrap_or_else(|| {
         PathBuf::from("output")
             .join(scenario.stem())
-            .join(format!("sweep-{}", args.seed))
+            .join(format!("sweep-{}", opts.seed))
     });
-    runner::prepare_dir(&dir, args.force)?;
+    runner::prepare_dir(&dir, opts.force)?;
     let mut sims = Vec::with_capacity(configs.len());
     for c in &configs {
-        let changes: Vec<ChangeSpec> = params
+        let changes: Vec<ChangeSpec> = opts
+            .params
             .iter()
             .zip(c)
             .map(|(p, v)| ChangeSpec::Set(p.path.clone(), v.clone()))
@@ -329,32 +246,29 @@ pub fn cmd_sweep(args: &SweepArgs) -> Result<()> {
             scenario_file: scenario.path.display().to_string(),
             scenario_hash: scenario.hash.clone(),
             marking: scenario.spec.exercise.marking.clone(),
-            master_seed: args.seed,
-            runs: args.runs,
+            master_seed: opts.seed,
+            runs: opts.runs,
             variants: Vec::new(),
             shard: None,
-            command: command_line(),
+            command: opts.command.clone(),
             started: String::new(),
             finished: String::new(),
         },
         scenario_source: scenario.source.clone(),
-        paths: params.iter().map(|p| p.path.clone()).collect(),
+        paths: opts.params.iter().map(|p| p.path.clone()).collect(),
         configs,
-        runs: args.runs,
+        runs: opts.runs,
     };
     let ctl = Control {
-        jobs: args.jobs,
-        progress: true,
-        cancel: Some(cancel_flag()),
+        jobs: opts.jobs,
+        progress: opts.progress,
+        cancel,
         mode: DirMode::Force,
         ..Control::default()
     };
     sweep::run_sweep(&spec, &sims, &dir, &ctl)?;
-    println!(
-        "{} configurations × {} runs: {}",
-        spec.configs.len(),
-        args.runs,
-        dir.display()
-    );
-    Ok(())
+    Ok(SweepResult {
+        dir,
+        configs: spec.configs.len(),
+    })
 }

@@ -12,7 +12,7 @@ use super::stats::Welford;
 use super::summarize::{VariantInfo, summarize, summary_csv};
 use super::summary::{Exemplar, Manifest, Summary};
 use crate::error::{Error, Result};
-use crate::output::{safe_file_name, write_atomic, write_atomic_with};
+use crate::output::{read_json, safe_file_name, write_atomic, write_atomic_with};
 use crate::sim::{Catalog, RunOptions, RunOutcome, RunSeed};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -212,12 +212,6 @@ pub fn json<T: Serialize>(x: &T) -> Result<Vec<u8>> {
     Ok(v)
 }
 
-/// Read a JSON file of a batch directory.
-pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::Runtime(format!("{}: {e}", path.display())))
-}
-
 /// Make `dir` ready for a new batch: create it, refuse it when it holds anything unless
 /// `force`, in which case a previous batch's files (and `exemplars/`) are removed.
 pub fn prepare_dir(dir: &Path, force: bool) -> Result<()> {
@@ -227,11 +221,11 @@ pub fn prepare_dir(dir: &Path, force: bool) -> Result<()> {
         return Ok(());
     }
     if !force {
-        return Err(Error::Usage(format!(
-            "{} is not empty: pass --force to overwrite it, --resume to complete an \
-             interrupted batch there, or choose another --out",
-            dir.display()
-        )));
+        return Err(Error::usage(
+            format!("--out {}", dir.display()),
+            "the directory is not empty: pass --force to overwrite it, --resume to complete \
+             an interrupted batch there, or choose another --out",
+        ));
     }
     for f in BATCH_FILES {
         for p in [dir.join(f), crate::output::tmp_path(&dir.join(f))] {
@@ -290,25 +284,26 @@ pub fn run_batch<S: Simulator>(
         ));
     }
     if ctl.chunk == 0 {
-        return Err(Error::Usage("the chunk size must be at least 1".into()));
+        return Err(Error::Runtime("the chunk size must be at least 1".into()));
     }
     if ctl.jobs == Some(0) {
-        return Err(Error::Usage("--jobs must be at least 1".into()));
+        return Err(Error::usage("--jobs 0", "must be at least 1"));
     }
     let (offset, stride) = match spec.shard {
         Some((k, n)) if n >= 1 && (1..=n).contains(&k) => (k - 1, n),
         Some((k, n)) => {
-            return Err(Error::Usage(format!(
-                "--shard {k}/{n}: K must be between 1 and N"
-            )));
+            return Err(Error::usage(
+                format!("--shard {k}/{n}"),
+                "K must be between 1 and N",
+            ));
         }
         None => (0, 1),
     };
     if spec.until_ci.is_some() && spec.shard.is_some() {
-        return Err(Error::Usage(
-            "--until-ci cannot be combined with --shard: the number of runs must be known \
-             before a batch is split"
-                .into(),
+        return Err(Error::usage(
+            "--until-ci",
+            "cannot be combined with --shard: the number of runs must be known before a \
+             batch is split",
         ));
     }
     let catalog: Catalog = sims[0].catalog().clone();
@@ -320,10 +315,10 @@ pub fn run_batch<S: Simulator>(
     let ci_metric = match &spec.until_ci {
         Some(u) => {
             if !(u.halfwidth > 0.0 && u.halfwidth.is_finite()) {
-                return Err(Error::Usage(format!(
-                    "--until-ci {}={}: the half-width must be a positive number",
-                    u.metric, u.halfwidth
-                )));
+                return Err(Error::usage(
+                    format!("--until-ci {}={}", u.metric, u.halfwidth),
+                    "the half-width must be a positive number",
+                ));
             }
             Some(
                 catalog
@@ -331,11 +326,14 @@ pub fn run_batch<S: Simulator>(
                     .iter()
                     .position(|m| m.id == u.metric)
                     .ok_or_else(|| {
-                        Error::Usage(format!(
-                            "--until-ci: no metric `{}` in this scenario{}",
-                            u.metric,
-                            suggest(&u.metric, catalog.metrics.iter().map(|m| m.id.as_str()))
-                        ))
+                        Error::usage(
+                            format!("--until-ci {}={}", u.metric, u.halfwidth),
+                            format!(
+                                "no metric `{}` in this scenario{}",
+                                u.metric,
+                                suggest(&u.metric, catalog.metrics.iter().map(|m| m.id.as_str()))
+                            ),
+                        )
                     })?,
             )
         }
@@ -379,18 +377,24 @@ pub fn run_batch<S: Simulator>(
 
     let (mut prog, started) = if ctl.mode == DirMode::Resume {
         if !prog_path.exists() {
-            return Err(Error::Usage(format!(
-                "--resume: {} holds no interrupted batch (no progress.json)",
-                dir.display()
-            )));
+            return Err(Error::usage(
+                "--resume",
+                format!(
+                    "{} holds no interrupted batch (no progress.json)",
+                    dir.display()
+                ),
+            ));
         }
         let p: Progress = read_json(&prog_path)?;
         let mismatch = |what: &str, a: String, b: String| {
-            Error::Usage(format!(
-                "--resume: the batch in {} has {what} {a}, not {b}; repeat its original command \
-                 with --resume",
-                dir.display()
-            ))
+            Error::usage(
+                "--resume",
+                format!(
+                    "the batch in {} has {what} {a}, not {b}; repeat its original command \
+                     with --resume",
+                    dir.display()
+                ),
+            )
         };
         if p.scenario_hash != expect.scenario_hash {
             return Err(mismatch(

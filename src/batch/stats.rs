@@ -6,7 +6,7 @@
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Φ⁻¹(0.975): the two-sided 95% standard normal quantile used by the Wilson interval.
-pub const Z95: f64 = 1.959_963_984_540_054;
+pub const Z_TWO_SIDED_95: f64 = 1.959_963_984_540_054;
 
 /// The 0.975 quantile of Student's t with `df` degrees of freedom (> 0). Below 10⁴ degrees of
 /// freedom it is `statrs::distribution::StudentsT::inverse_cdf`, which inverts the regularised
@@ -18,7 +18,7 @@ pub fn t975(df: f64) -> Option<f64> {
         return None;
     }
     if df >= 1e4 {
-        let z = Z95;
+        let z = Z_TWO_SIDED_95;
         let (z3, z5) = (z.powi(3), z.powi(5));
         return Some(
             z + (z3 + z) / (4.0 * df) + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * df * df),
@@ -120,7 +120,7 @@ impl Welford {
 }
 
 /// 95% Wilson score interval for `k` successes in `n` trials:
-/// centre (p̂ + z²/2n)/(1 + z²/n), half-width z/(1 + z²/n) · √(p̂(1−p̂)/n + z²/4n²), z = [`Z95`].
+/// centre (p̂ + z²/2n)/(1 + z²/n), half-width z/(1 + z²/n) · √(p̂(1−p̂)/n + z²/4n²), z = [`Z_TWO_SIDED_95`].
 /// Returns (0, 1) when n = 0.
 pub fn wilson(k: u64, n: u64) -> (f64, f64) {
     if n == 0 {
@@ -128,10 +128,10 @@ pub fn wilson(k: u64, n: u64) -> (f64, f64) {
     }
     let nf = n as f64;
     let p = k as f64 / nf;
-    let z2 = Z95 * Z95;
+    let z2 = Z_TWO_SIDED_95 * Z_TWO_SIDED_95;
     let denom = 1.0 + z2 / nf;
     let centre = (p + z2 / (2.0 * nf)) / denom;
-    let half = Z95 / denom * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
+    let half = Z_TWO_SIDED_95 / denom * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
     ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
@@ -198,7 +198,7 @@ mod tests {
         assert_abs_diff_eq!(t975(1000.0).unwrap(), 1.962_339_081, epsilon = 1e-8);
         // Both branches agree where they meet, and the large-df branch tends to z.
         assert_abs_diff_eq!(t975(9999.0).unwrap(), t975(1e4).unwrap(), epsilon = 1e-7);
-        assert_abs_diff_eq!(t975(1e12).unwrap(), Z95, epsilon = 1e-10);
+        assert_abs_diff_eq!(t975(1e12).unwrap(), Z_TWO_SIDED_95, epsilon = 1e-10);
         assert_eq!(t975(0.0), None);
     }
 

@@ -60,21 +60,23 @@ fn split_top(s: &str) -> Vec<String> {
 /// Parse `PATH=V1,V2,...` or `PATH=MIN..MAX`.
 pub fn parse_param(s: &str) -> Result<Param> {
     let Some((path, vals)) = s.split_once('=') else {
-        return Err(Error::Usage(format!(
-            "--param {s}: expected PATH=V1,V2,... or PATH=MIN..MAX"
-        )));
+        return Err(Error::usage(
+            format!("--param {s}"),
+            "expected PATH=V1,V2,... or PATH=MIN..MAX",
+        ));
     };
     let path = path.trim().to_string();
     if path.is_empty() {
-        return Err(Error::Usage(format!("--param {s}: the path is empty")));
+        return Err(Error::usage(format!("--param {s}"), "the path is empty"));
     }
     if let Some((a, b)) = vals.split_once("..")
         && let (Ok(lo), Ok(hi)) = (a.trim().parse::<f64>(), b.trim().parse::<f64>())
     {
         if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
-            return Err(Error::Usage(format!(
-                "--param {s}: the range needs finite MIN ≤ MAX"
-            )));
+            return Err(Error::usage(
+                format!("--param {s}"),
+                "the range needs finite MIN ≤ MAX",
+            ));
         }
         return Ok(Param {
             path,
@@ -83,9 +85,10 @@ pub fn parse_param(s: &str) -> Result<Param> {
     }
     let list = split_top(vals);
     if list.iter().any(|v| v.is_empty()) {
-        return Err(Error::Usage(format!(
-            "--param {s}: empty value in the list"
-        )));
+        return Err(Error::usage(
+            format!("--param {s}"),
+            "empty value in the list",
+        ));
     }
     Ok(Param {
         path,
@@ -93,21 +96,36 @@ pub fn parse_param(s: &str) -> Result<Param> {
     })
 }
 
+/// How a sweep chooses its configurations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Design {
+    /// Full factorial: every combination of the listed values.
+    #[default]
+    Full,
+    /// Latin hypercube: `samples` points over `MIN..MAX` ranges.
+    Lhs,
+}
+
 /// The configurations of a design: one value (RON text) per parameter each.
 /// `full`: every combination of list values, the first parameter varying slowest.
 /// `lhs`: `samples` points; each parameter's range cut into `samples` equal strata, one
 /// uniform draw per stratum, strata shuffled independently per parameter, all from
 /// `ChaCha8Rng::seed_from_u64(seed)` on stream [`LHS_STREAM`].
-pub fn design(params: &[Param], kind: &str, samples: usize, seed: u64) -> Result<Vec<Vec<String>>> {
+pub fn design(
+    params: &[Param],
+    kind: Design,
+    samples: usize,
+    seed: u64,
+) -> Result<Vec<Vec<String>>> {
     match kind {
-        "full" => {
+        Design::Full => {
             let mut configs = vec![Vec::new()];
             for p in params {
                 let Values::List(vals) = &p.values else {
-                    return Err(Error::Usage(format!(
-                        "--param {}: a MIN..MAX range needs --design lhs",
-                        p.path
-                    )));
+                    return Err(Error::usage(
+                        format!("--param {}", p.path),
+                        "a MIN..MAX range needs --design lhs",
+                    ));
                 };
                 configs = configs
                     .into_iter()
@@ -122,19 +140,19 @@ pub fn design(params: &[Param], kind: &str, samples: usize, seed: u64) -> Result
             }
             Ok(configs)
         }
-        "lhs" => {
+        Design::Lhs => {
             if samples == 0 {
-                return Err(Error::Usage("--samples must be at least 1".into()));
+                return Err(Error::usage("--samples 0", "must be at least 1"));
             }
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             rng.set_stream(LHS_STREAM);
             let mut cols = Vec::new();
             for p in params {
                 let Values::Range(lo, hi) = p.values else {
-                    return Err(Error::Usage(format!(
-                        "--param {}: --design lhs needs a MIN..MAX range",
-                        p.path
-                    )));
+                    return Err(Error::usage(
+                        format!("--param {}", p.path),
+                        "--design lhs needs a MIN..MAX range",
+                    ));
                 };
                 let mut strata: Vec<usize> = (0..samples).collect();
                 for i in (1..samples).rev() {
@@ -160,9 +178,6 @@ pub fn design(params: &[Param], kind: &str, samples: usize, seed: u64) -> Result
                 .map(|s| cols.iter().map(|c| c[s].clone()).collect())
                 .collect())
         }
-        other => Err(Error::Usage(format!(
-            "--design {other}: expected `full` or `lhs`"
-        ))),
     }
 }
 
@@ -195,8 +210,9 @@ pub fn run_sweep<S: Simulator>(
         ));
     }
     if ctl.jobs == Some(0) || ctl.chunk == 0 {
-        return Err(Error::Usage(
-            "--jobs and the chunk size must be at least 1".into(),
+        return Err(Error::usage(
+            "--jobs",
+            "--jobs and the chunk size must be at least 1",
         ));
     }
     let pool = rayon::ThreadPoolBuilder::new()
@@ -362,7 +378,7 @@ mod tests {
             parse_param("a=1,2").unwrap(),
             parse_param("b=x,y,z").unwrap(),
         ];
-        let d = design(&ps, "full", 0, 1).unwrap();
+        let d = design(&ps, Design::Full, 0, 1).unwrap();
         assert_eq!(d.len(), 6);
         assert_eq!(d[0], vec!["1", "x"]);
         assert_eq!(d[1], vec!["1", "y"]);
@@ -375,8 +391,8 @@ mod tests {
             parse_param("a=0..1").unwrap(),
             parse_param("b=10..20").unwrap(),
         ];
-        let d = design(&ps, "lhs", 8, 7).unwrap();
-        assert_eq!(d, design(&ps, "lhs", 8, 7).unwrap());
+        let d = design(&ps, Design::Lhs, 8, 7).unwrap();
+        assert_eq!(d, design(&ps, Design::Lhs, 8, 7).unwrap());
         for (p, (lo, hi)) in [(0, (0.0, 1.0)), (1, (10.0, 20.0))] {
             let mut strata: Vec<usize> = d
                 .iter()
@@ -393,6 +409,9 @@ mod tests {
     #[test]
     fn ranges_need_the_lhs_design() {
         let ps = [parse_param("a=0..1").unwrap()];
-        assert!(matches!(design(&ps, "full", 4, 1), Err(Error::Usage(_))));
+        assert!(matches!(
+            design(&ps, Design::Full, 4, 1),
+            Err(Error::Usage { .. })
+        ));
     }
 }

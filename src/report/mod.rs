@@ -9,14 +9,14 @@
 pub mod aar;
 pub mod charts;
 pub mod data;
-#[doc(hidden)]
+#[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
 pub mod msel;
 pub mod text;
 
 use crate::batch::summary::{Exemplar, Manifest, Summary};
-use crate::cli::ReportArgs;
 use crate::error::{Error, Result};
+use crate::output::read_json;
 use crate::scenario::schema::ScenarioSpec;
 use crate::sim::Catalog;
 use std::path::{Path, PathBuf};
@@ -40,25 +40,15 @@ pub struct Batch {
     pub warnings: Vec<String>,
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        Error::Invalid(format!(
-            "{}: not a valid batch file ({e}); was it written by this version of tabletop?",
-            path.display()
-        ))
-    })
-}
-
 impl Batch {
     /// Read a batch directory: `manifest.json`, `summary.json` and `catalog.json` are required;
     /// `scenario.ron` and `exemplars/` are optional (their absence is noted in `warnings`).
     pub fn load(dir: &Path) -> Result<Batch> {
         if !dir.is_dir() {
-            return Err(Error::Usage(format!(
-                "{}: not a batch directory (expected manifest.json, summary.json, catalog.json)",
-                dir.display()
-            )));
+            return Err(Error::usage(
+                format!("DIR {}", dir.display()),
+                "not a batch directory (expected manifest.json, summary.json, catalog.json)",
+            ));
         }
         let manifest: Manifest = read_json(&dir.join("manifest.json"))?;
         let summary: Summary = read_json(&dir.join("summary.json"))?;
@@ -113,7 +103,8 @@ impl Batch {
 }
 
 /// Write charts, `report.html`, `report.md` and `msel.csv` into batch directory `dir`.
-/// Called by `tabletop batch` and `tabletop merge` after the runs, and by `tabletop report`.
+/// Called by the app layer after `tabletop batch` and `tabletop merge`, and by
+/// `tabletop report`.
 pub fn write_report(dir: &Path) -> Result<()> {
     let batch = Batch::load(dir)?;
     let rendered = charts::render_all(&batch)?;
@@ -131,12 +122,5 @@ pub fn write_report(dir: &Path) -> Result<()> {
     crate::output::write_atomic(&dir.join("report.md"), md.as_bytes())?;
     let html = aar::render_html(&ctx, &rendered)?;
     crate::output::write_atomic(&dir.join("report.html"), html.as_bytes())?;
-    Ok(())
-}
-
-/// `tabletop report DIR`: rebuild charts and report from a batch directory without rerunning.
-pub fn cmd_report(args: &ReportArgs) -> Result<()> {
-    write_report(&args.dir)?;
-    println!("{}", args.dir.join("report.html").display());
     Ok(())
 }

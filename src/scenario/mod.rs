@@ -10,7 +10,9 @@ pub mod span;
 pub mod validate;
 
 use crate::error::{Error, Result};
-use diagnostics::{Diagnostic, Problem, Severity, did_you_mean};
+use diagnostics::{
+    Diagnostic, Diagnostics, FileDiagnostics, Located, Problem, Severity, did_you_mean,
+};
 use schema::{ChangeSpec, ScenarioSpec};
 use span::{LineIndex, SpanIndex};
 use std::io::Read;
@@ -18,19 +20,27 @@ use std::path::{Path, PathBuf};
 
 /// A scenario that passed validation (with a variant applied, if any).
 #[derive(Debug, Clone)]
+/// Its fields are read-only outside the crate (see the accessors): a scenario cannot be
+/// changed after validation except through [`ValidScenario::with_variant`] and
+/// [`ValidScenario::with_changes`], which validate again.
+///
+/// Exception, for now: `spec` stays `pub` because `tests/it/mechanisms.rs` edits a validated
+/// spec in place; it becomes `pub(crate)` once that test uses `spec_mut` (feature
+/// `test-support`).
 pub struct ValidScenario {
-    /// The validated specification.
+    /// The validated specification. Read it with [`ValidScenario::spec`]; writing it bypasses
+    /// validation.
     pub spec: ScenarioSpec,
     /// File it came from.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The file's text (for diagnostics of variants and sweeps).
-    pub source: String,
+    pub(crate) source: String,
     /// sha256 of the file's bytes, lowercase hex.
-    pub hash: String,
+    pub(crate) hash: String,
     /// Variant applied, if any.
-    pub variant: Option<String>,
+    pub(crate) variant: Option<String>,
     /// Warnings found (legal but suspicious), rendered one per entry.
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// Largest scenario file accepted, in bytes (10 MiB).
@@ -51,6 +61,43 @@ pub fn ron_options() -> ron::Options {
 }
 
 impl ValidScenario {
+    /// The validated specification.
+    pub fn spec(&self) -> &ScenarioSpec {
+        &self.spec
+    }
+
+    /// Test hook: the specification, mutable, bypassing validation (mechanism tests that
+    /// need a scenario the validator would refuse or that is quicker to edit than to write).
+    #[cfg(feature = "test-support")]
+    pub fn spec_mut(&mut self) -> &mut ScenarioSpec {
+        &mut self.spec
+    }
+
+    /// The file it came from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file's text.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// sha256 of the file's bytes, lowercase hex.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// The variant (or `PATH=VALUE` changes) applied, if any.
+    pub fn variant(&self) -> Option<&str> {
+        self.variant.as_deref()
+    }
+
+    /// Warnings found (legal but suspicious), rendered one per entry.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
     /// File stem used for default output directories (made file-name safe).
     pub fn stem(&self) -> String {
         let stem = self
@@ -73,25 +120,30 @@ impl ValidScenario {
             .find(|(_, v)| v.id == id)
         else {
             let ids: Vec<&str> = self.spec.variants.iter().map(|v| v.id.as_str()).collect();
-            let mut msg = format!("{}: no variant \"{id}\"", self.path.display());
+            let mut msg = format!("{} has no variant \"{id}\"", self.path.display());
             match did_you_mean(id, ids.iter().copied()) {
                 Some(h) => msg.push_str(&format!("; {h}")),
                 None if ids.is_empty() => msg.push_str(" (the scenario defines no variants)"),
                 None => msg.push_str(&format!(" (variants: {})", ids.join(", "))),
             }
-            return Err(Error::Usage(msg));
+            return Err(Error::usage(format!("--variant {id}"), msg));
         };
         let idx = SpanIndex::build(&self.source);
         let base = validate::check(&self.spec);
         let diags = variant_diagnostics(&self.spec, &base.problems, vi, &idx);
         if diags.iter().any(|d| d.severity == Severity::Error) {
             let file = self.path.display().to_string();
-            let mut text = diagnostics::render(&file, &self.source, &diags);
-            text.push_str(&format!("error: variant \"{id}\" of {file} is invalid"));
-            return Err(Error::Invalid(text));
+            return Err(Error::Invalid(Diagnostics::one(
+                diagnostics::locate(&file, &self.source, &diags),
+                format!("error: variant \"{id}\" of {file} is invalid"),
+            )));
         }
-        let spec =
-            patch::apply(&self.spec, &v.changes).map_err(|(_, e)| Error::Invalid(e.message))?;
+        let spec = patch::apply(&self.spec, &v.changes).map_err(|(_, e)| {
+            Error::Invalid(Diagnostics::message(
+                self.path.display().to_string(),
+                e.message,
+            ))
+        })?;
         Ok(ValidScenario {
             spec,
             variant: Some(match &self.variant {
@@ -107,11 +159,11 @@ impl ValidScenario {
     /// is invalid. `variant` becomes `PATH=VALUE, ...` (after any variant already applied).
     pub fn with_changes(&self, changes: &[ChangeSpec]) -> Result<ValidScenario> {
         let spec = patch::apply(&self.spec, changes).map_err(|(i, e)| {
-            let mut msg = format!("{}: {}", change_label(&changes[i]), e.message);
+            let mut msg = e.message;
             if let Some(h) = e.help {
                 msg.push_str(&format!("; {h}"));
             }
-            Error::Usage(msg)
+            Error::usage(format!("--param {}", change_label(&changes[i])), msg)
         })?;
         let base: Vec<(String, String)> = validate::check(&self.spec)
             .problems
@@ -128,18 +180,21 @@ impl ValidScenario {
         let label: Vec<String> = changes.iter().map(change_label).collect();
         let label = label.join(", ");
         if !new_errors.is_empty() {
-            let mut text = String::new();
-            for p in new_errors {
-                text.push_str(&format!("error: {} (at `{}`)\n", p.message, p.path));
-                if let Some(h) = &p.help {
-                    text.push_str(&format!("  = help: {h}\n"));
-                }
-            }
-            text.push_str(&format!(
-                "error: {} is invalid with {label}",
-                self.path.display()
-            ));
-            return Err(Error::Invalid(text));
+            let file = FileDiagnostics {
+                file: self.path.display().to_string(),
+                items: new_errors
+                    .into_iter()
+                    .map(|p| Located {
+                        severity: Severity::Error,
+                        message: format!("{} (at `{}`)", p.message, p.path),
+                        location: None,
+                        suggestion: p.help.clone(),
+                    })
+                    .collect(),
+                omitted: 0,
+            };
+            let note = format!("error: {} is invalid with {label}", self.path.display());
+            return Err(Error::Invalid(Diagnostics::one(file, note)));
         }
         Ok(ValidScenario {
             spec,
@@ -193,16 +248,19 @@ impl Examined {
 /// metadata, before reading) and text that is not UTF-8.
 pub fn read_source(path: &Path) -> Result<String> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let file = path.display().to_string();
     if !meta.is_file() {
-        return Err(Error::Invalid(format!(
-            "{}: not a regular file",
-            path.display()
+        return Err(Error::Invalid(Diagnostics::message(
+            &file,
+            format!("{file}: not a regular file"),
         )));
     }
     let too_big = |n: u64| {
-        Error::Invalid(format!(
-            "{}: the file is {n} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes (10 MiB)",
-            path.display()
+        Error::Invalid(Diagnostics::message(
+            &file,
+            format!(
+                "{file}: the file is {n} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes (10 MiB)"
+            ),
         ))
     };
     if meta.len() > MAX_FILE_BYTES {
@@ -221,10 +279,26 @@ pub fn read_source(path: &Path) -> Result<String> {
         let prefix = String::from_utf8_lossy(valid);
         let line = 1 + prefix.matches('\n').count();
         let col = 1 + prefix.rsplit('\n').next().map_or(0, |l| l.chars().count());
-        Error::Invalid(format!(
-            "error: the file is not UTF-8 text (first bad byte at line {line}, column {col})\n --> {}:{line}:{col}",
-            path.display()
-        ))
+        Error::Invalid(Diagnostics {
+            files: vec![FileDiagnostics {
+                file: file.clone(),
+                items: vec![Located {
+                    severity: Severity::Error,
+                    message: format!(
+                        "the file is not UTF-8 text (first bad byte at line {line}, column {col})"
+                    ),
+                    location: Some(diagnostics::Location {
+                        line,
+                        col,
+                        snippet: None,
+                        caret: (0, 1),
+                    }),
+                    suggestion: None,
+                }],
+                omitted: 0,
+            }],
+            notes: Vec::new(),
+        })
     })
 }
 
@@ -241,12 +315,11 @@ pub fn load_str(path: &Path, source: &str) -> Result<ValidScenario> {
     let ex = examine(source);
     let errors = ex.errors();
     let (Some(spec), 0) = (ex.spec, errors) else {
-        let mut text = diagnostics::render(&file, source, &ex.diagnostics);
-        text.push_str(&format!(
-            "error: {file} is invalid ({})",
-            plural(errors, "error")
-        ));
-        return Err(Error::Invalid(text));
+        let note = format!("error: {file} is invalid ({})", plural(errors, "error"));
+        return Err(Error::Invalid(Diagnostics::one(
+            diagnostics::locate(&file, source, &ex.diagnostics),
+            note,
+        )));
     };
     let warnings = ex
         .diagnostics
@@ -507,10 +580,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The report `tabletop validate` prints for some files, and whether all were valid.
-pub fn validate_report(files: &[PathBuf]) -> (String, bool) {
-    let mut out = String::new();
-    let mut summaries = String::new();
+/// What `tabletop validate` found in some files: every file's diagnostics, then one summary
+/// line per file in `notes`; and whether all were valid.
+pub fn validate_files(files: &[PathBuf]) -> (Diagnostics, bool) {
+    let mut out = Diagnostics::default();
     let mut all_ok = true;
     for f in files {
         let file = f.display().to_string();
@@ -518,13 +591,19 @@ pub fn validate_report(files: &[PathBuf]) -> (String, bool) {
             Ok(s) => s,
             Err(e) => {
                 all_ok = false;
-                out.push_str(&format!("{e}\n\n"));
-                summaries.push_str(&format!("{file}: invalid — cannot be read\n"));
+                match e {
+                    Error::Invalid(d) => out.files.extend(d.files),
+                    other => out
+                        .files
+                        .extend(Diagnostics::message(&file, other.to_string()).files),
+                }
+                out.notes.push(format!("{file}: invalid — cannot be read"));
                 continue;
             }
         };
         let ex = examine(&source);
-        out.push_str(&diagnostics::render(&file, &source, &ex.diagnostics));
+        out.files
+            .push(diagnostics::locate(&file, &source, &ex.diagnostics));
         let (errors, warnings) = (ex.errors(), ex.warnings());
         let warn_text = if warnings > 0 {
             format!(" ({})", plural(warnings, "warning"))
@@ -532,8 +611,8 @@ pub fn validate_report(files: &[PathBuf]) -> (String, bool) {
             String::new()
         };
         match (&ex.spec, errors) {
-            (Some(s), 0) => summaries.push_str(&format!(
-                "{file}: ok — {}, {}, {}, {}, {}{warn_text}\n",
+            (Some(s), 0) => out.notes.push(format!(
+                "{file}: ok — {}, {}, {}, {}, {}{warn_text}",
                 plural(s.agencies.len(), "agency").replace("agencys", "agencies"),
                 plural(s.partnerships.len(), "partnership"),
                 plural(s.injects.len(), "inject"),
@@ -542,27 +621,15 @@ pub fn validate_report(files: &[PathBuf]) -> (String, bool) {
             )),
             _ => {
                 all_ok = false;
-                summaries.push_str(&format!(
-                    "{file}: invalid — {}{}\n",
+                out.notes.push(format!(
+                    "{file}: invalid — {}{}",
                     plural(errors, "error"),
                     warn_text.replace(" (", ", (")
                 ));
             }
         }
     }
-    out.push_str(&summaries);
     (out, all_ok)
-}
-
-/// `tabletop validate`.
-pub fn cmd_validate(args: &crate::cli::ValidateArgs) -> Result<()> {
-    let (text, ok) = validate_report(&args.files);
-    if ok {
-        print!("{text}");
-        Ok(())
-    } else {
-        Err(Error::Invalid(text.trim_end().to_string()))
-    }
 }
 
 /// The starter scenario text with its exercise name set to `name`.
@@ -571,27 +638,37 @@ pub fn starter(name: &str) -> String {
     STARTER.replacen("\"Starter exercise\"", &quoted, 1)
 }
 
-/// `tabletop new`.
-pub fn cmd_new(args: &crate::cli::NewArgs) -> Result<()> {
-    let path = match &args.out {
-        Some(p) => p.clone(),
-        None => PathBuf::from(format!("{}.ron", crate::output::safe_file_name(&args.name))),
-    };
-    if path.exists() && !args.force {
-        return Err(Error::Usage(format!(
-            "{} already exists; pass --force to overwrite it",
-            path.display()
-        )));
+/// What `tabletop new` writes: a starter scenario named `name` at `path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOptions {
+    /// Exercise name written into the starter.
+    pub name: String,
+    /// File to write.
+    pub path: PathBuf,
+    /// Overwrite an existing file.
+    pub force: bool,
+}
+
+/// Write the starter scenario described by `opts`. Refuses an existing file unless `force`,
+/// and a name that would make the starter invalid.
+pub fn write_starter(opts: &NewOptions) -> Result<()> {
+    let path = &opts.path;
+    if path.exists() && !opts.force {
+        return Err(Error::usage(
+            format!("--out {}", path.display()),
+            format!(
+                "{} already exists; pass --force to overwrite it",
+                path.display()
+            ),
+        ));
     }
-    let text = starter(&args.name);
+    let text = starter(&opts.name);
     // The starter must validate as written; a name that breaks it is a usage error.
-    load_str(&path, &text)
-        .map_err(|e| Error::Usage(format!("cannot write a starter named {:?}: {e}", args.name)))?;
-    crate::output::write_atomic(&path, text.as_bytes())?;
-    println!(
-        "wrote {}; check it with `tabletop validate {}`",
-        path.display(),
-        path.display()
-    );
-    Ok(())
+    load_str(path, &text).map_err(|e| {
+        Error::usage(
+            format!("NAME {:?}", opts.name),
+            format!("cannot write a starter with this name: {e}"),
+        )
+    })?;
+    crate::output::write_atomic(path, text.as_bytes())
 }

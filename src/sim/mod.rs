@@ -86,5 +86,3 @@ impl Model {
         })
     }
 }
-
-pub use narrative::cmd_run;

@@ -1,13 +1,11 @@
-//! `tabletop run`: one run told as a narrative a facilitator can read aloud, a table of
-//! outcomes and objectives, and `timeline.csv`, `series.csv`, `outcome.json` on disk.
+//! One run told as a narrative a facilitator can read aloud, a table of outcomes and
+//! objectives, and the bytes of `timeline.csv` and `series.csv`: pure formatting, no I/O
+//! (the app layer's `tabletop run` prints and writes them).
 
 use super::outcome::{Catalog, RunOutcome};
-use super::{Model, RunOptions, RunSeed};
-use crate::cli::RunArgs;
 use crate::error::{Error, Result};
-use crate::output::{csv_safe, write_atomic};
+use crate::output::csv_safe;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 /// Scenario time as "Day d hh:mm" (day 1 is the first 24 hours).
 pub fn fmt_time(h: f64) -> String {
@@ -73,7 +71,10 @@ pub fn outcome_table(cat: &Catalog, o: &RunOutcome) -> String {
 /// `timeline.csv` bytes.
 pub fn timeline_csv(o: &RunOutcome) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| Error::Runtime(format!("writing timeline.csv: {e}"));
+    let err = |source: csv::Error| Error::Csv {
+        what: "timeline.csv".into(),
+        source,
+    };
     w.write_record(["time_h", "time", "kind", "who", "via", "text"])
         .map_err(err)?;
     for e in &o.timeline {
@@ -87,14 +88,16 @@ pub fn timeline_csv(o: &RunOutcome) -> Result<Vec<u8>> {
         ])
         .map_err(err)?;
     }
-    w.into_inner()
-        .map_err(|e| Error::Runtime(format!("writing timeline.csv: {e}")))
+    w.into_inner().map_err(|e| err(e.into_error().into()))
 }
 
 /// `series.csv` bytes.
 pub fn series_csv(cat: &Catalog, o: &RunOutcome) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| Error::Runtime(format!("writing series.csv: {e}"));
+    let err = |source: csv::Error| Error::Csv {
+        what: "series.csv".into(),
+        source,
+    };
     let mut header = vec!["time_h".to_string()];
     header.extend(cat.series.iter().map(|s| s.id.clone()));
     w.write_record(&header).map_err(err)?;
@@ -105,68 +108,5 @@ pub fn series_csv(cat: &Catalog, o: &RunOutcome) -> Result<Vec<u8>> {
         }
         w.write_record(&row).map_err(err)?;
     }
-    w.into_inner()
-        .map_err(|e| Error::Runtime(format!("writing series.csv: {e}")))
-}
-
-/// `tabletop run`.
-pub fn cmd_run(args: &RunArgs) -> Result<()> {
-    let base = crate::scenario::load(&args.file)?;
-    let scn = match &args.variant {
-        Some(v) => base.with_variant(v)?,
-        None => base,
-    };
-    let out: PathBuf = args.out.clone().unwrap_or_else(|| {
-        let mut p = PathBuf::from("output");
-        p.push(scn.stem());
-        let mut leaf = format!("run-{}", args.seed);
-        if args.run_index != 0 {
-            leaf.push_str(&format!("-{}", args.run_index));
-        }
-        if let Some(v) = &args.variant {
-            leaf.push('-');
-            leaf.push_str(&crate::output::safe_file_name(v));
-        }
-        p.push(leaf);
-        p
-    });
-    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
-    let model = Model::new(&scn);
-    let outcome = model.run(
-        RunSeed {
-            master: args.seed,
-            run_index: args.run_index,
-        },
-        RunOptions { timeline: true },
-    );
-    let cat = model.catalog();
-    println!(
-        "{} — seed {}, run {}{}",
-        scn.spec.exercise.name,
-        args.seed,
-        args.run_index,
-        args.variant
-            .as_ref()
-            .map(|v| format!(", variant {v}"))
-            .unwrap_or_default()
-    );
-    println!("Handling: {}\n", scn.spec.exercise.marking);
-    print!("{}", narrative(&outcome, &scn.spec.exercise.start_label));
-    print!("{}", outcome_table(cat, &outcome));
-    write_atomic(&out.join("timeline.csv"), &timeline_csv(&outcome)?)?;
-    write_atomic(&out.join("series.csv"), &series_csv(cat, &outcome)?)?;
-    let json = serde_json::to_vec_pretty(&serde_json::json!({
-        "scenario": scn.spec.exercise.name,
-        "scenario_hash": scn.hash,
-        "seed": args.seed,
-        "run_index": args.run_index,
-        "variant": args.variant,
-        "version": env!("CARGO_PKG_VERSION"),
-        "catalog": cat,
-        "outcome": outcome,
-    }))
-    .map_err(|e| Error::Runtime(format!("writing outcome.json: {e}")))?;
-    write_atomic(&out.join("outcome.json"), &json)?;
-    println!("\nWrote {}", out.display());
-    Ok(())
+    w.into_inner().map_err(|e| err(e.into_error().into()))
 }

@@ -70,8 +70,8 @@ pub enum Sampler {
     Weibull(f64, f64),
 }
 
-/// z-value of the 95th percentile of the standard normal.
-const Z95: f64 = 1.644_853_626_951_472_2;
+/// Φ⁻¹(0.95): the one-sided 95% standard normal quantile, linking a lognormal's median and p95.
+const Z_ONE_SIDED_95: f64 = 1.644_853_626_951_472_2;
 
 impl Sampler {
     /// Build from a time distribution (values converted to hours).
@@ -92,7 +92,7 @@ impl Sampler {
             Dist::Exponential { mean } => Sampler::Exponential(f(mean)),
             Dist::LogNormal { median, p95 } => {
                 let (m, q) = (f(median).max(1e-12), f(p95).max(1e-12));
-                Sampler::LogNormal(m.ln(), ((q.ln() - m.ln()) / Z95).max(0.0))
+                Sampler::LogNormal(m.ln(), ((q.ln() - m.ln()) / Z_ONE_SIDED_95).max(0.0))
             }
             Dist::Weibull { shape, scale } => Sampler::Weibull(*shape, f(scale)),
         }

@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tabletop::batch::accum::Accumulators;
-use tabletop::batch::runner::read_json;
 use tabletop::batch::stats::{percentile_sorted, wilson};
 use tabletop::batch::summary::{Manifest, Summary};
 use tabletop::batch::synthetic::Synthetic;
 use tabletop::batch::{
     BatchSpec, Control, DirMode, Simulator, UntilCi, VariantInfo, merge, run_batch, sweep,
 };
+use tabletop::output::read_json;
 
 fn info(id: &str) -> VariantInfo {
     if id == "baseline" {

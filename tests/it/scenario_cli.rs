@@ -71,3 +71,33 @@ fn validate_reports_every_file_and_exits_2_when_one_is_invalid() {
             "unknown_agency.ron: invalid — 1 error",
         ));
 }
+
+#[test]
+fn quiet_validate_and_new_print_nothing_on_success() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("q.ron");
+    tabletop()
+        .args(["new", "q", "-q", "--out"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout("");
+    tabletop()
+        .args(["validate", "--quiet"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout("");
+}
+
+#[test]
+fn quiet_still_reports_errors() {
+    let bad = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/broken/unknown_agency.ron");
+    tabletop()
+        .args(["-q", "validate"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown_agency.ron:15:31"));
+}

@@ -26,7 +26,7 @@ fn broken(name: &str) -> (String, String) {
     let line = text[..at].matches('\n').count() + 1;
     let col = text[..at].rsplit('\n').next().unwrap_or("").chars().count() + 1;
     let report = match tabletop::scenario::load_str(Path::new(&rel), &text) {
-        Err(Error::Invalid(r)) => r,
+        Err(Error::Invalid(r)) => r.to_string(),
         Err(other) => panic!("{name}: expected an invalid scenario, got {other:?}"),
         Ok(_) => panic!("{name}: the broken fixture validated"),
     };
@@ -107,6 +107,6 @@ fn warnings_do_not_fail_and_are_kept_apart() {
         .replace("id: \"fusion_eoc\",", "id: \"fusion_eoc\", max_tlp: Red,")
         .replace("id: \"eoc\",", "id: \"eoc\", handling_compliance: 0.8,");
     let s = tabletop::scenario::load_str(Path::new("w.ron"), &text).expect("warnings only");
-    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
-    assert!(s.warnings[0].starts_with("warning: partnership \"fusion_eoc\" passes TLP:RED"));
+    assert_eq!(s.warnings().len(), 1, "{:?}", s.warnings());
+    assert!(s.warnings()[0].starts_with("warning: partnership \"fusion_eoc\" passes TLP:RED"));
 }

@@ -34,7 +34,7 @@ fn every_shipped_scenario_validates_with_every_variant() {
     );
     for f in files {
         let s = scenario::load(&f).unwrap_or_else(|e| panic!("{}:\n{e}", f.display()));
-        for v in &s.spec.variants {
+        for v in &s.spec().variants {
             s.with_variant(&v.id)
                 .unwrap_or_else(|e| panic!("{} variant {}:\n{e}", f.display(), v.id));
         }
@@ -53,13 +53,13 @@ fn shipped_scenarios_survive_a_ron_round_trip() {
 fn the_starter_validates_with_its_variant() {
     let s =
         scenario::load_str(Path::new("starter.ron"), &scenario::starter("Drill 7")).expect("valid");
-    assert_eq!(s.spec.exercise.name, "Drill 7");
-    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
-    assert!((4..=6).contains(&s.spec.agencies.len()));
-    for v in &s.spec.variants {
+    assert_eq!(s.spec().exercise.name, "Drill 7");
+    assert!(s.warnings().is_empty(), "{:?}", s.warnings());
+    assert!((4..=6).contains(&s.spec().agencies.len()));
+    for v in &s.spec().variants {
         let with = s.with_variant(&v.id).expect("variant applies");
-        assert_eq!(with.variant.as_deref(), Some(v.id.as_str()));
-        assert_ne!(with.spec, s.spec);
+        assert_eq!(with.variant(), Some(v.id.as_str()));
+        assert_ne!(with.spec(), s.spec());
     }
 }
 
@@ -72,15 +72,19 @@ fn the_starter_survives_a_ron_round_trip() {
 fn starter_names_with_quotes_are_escaped() {
     let text = scenario::starter("Op \"Quiet\" \\ Update");
     let s = scenario::load_str(Path::new("q.ron"), &text).expect("valid");
-    assert_eq!(s.spec.exercise.name, "Op \"Quiet\" \\ Update");
+    assert_eq!(s.spec().exercise.name, "Op \"Quiet\" \\ Update");
 }
 
 #[test]
 fn unknown_variant_is_a_usage_error_with_a_suggestion() {
     let s = scenario::load_str(Path::new("starter.ron"), scenario::STARTER).expect("valid");
     match s.with_variant("direct_reportin") {
-        Err(tabletop::Error::Usage(m)) => {
-            assert!(m.contains("did you mean \"direct_reporting\"?"), "{m}")
+        Err(tabletop::Error::Usage { flag, message }) => {
+            assert_eq!(flag, "--variant direct_reportin");
+            assert!(
+                message.contains("did you mean \"direct_reporting\"?"),
+                "{message}"
+            )
         }
         other => panic!("expected a usage error, got {other:?}"),
     }
@@ -97,17 +101,21 @@ fn sweep_changes_apply_and_bad_ones_are_refused() {
             set("channels[hsin].latency.median", "minutes(40)"),
         ])
         .expect("applies");
-    assert_eq!(ok.spec.agencies[0].analysts, 7);
+    assert_eq!(ok.spec().agencies[0].analysts, 7);
     assert_eq!(
-        ok.variant.as_deref(),
+        ok.variant(),
         Some("agencies[fusion].analysts=7, channels[hsin].latency.median=minutes(40)")
     );
     match s.with_changes(&[set("agencies[fusion].analysts", "0")]) {
-        Err(tabletop::Error::Invalid(m)) => assert!(m.contains("analysts must be 1–10,000"), "{m}"),
+        Err(tabletop::Error::Invalid(m)) => {
+            assert!(m.to_string().contains("analysts must be 1–10,000"), "{m}")
+        }
         other => panic!("expected invalid, got {other:?}"),
     }
     match s.with_changes(&[set("agencies[fusion].analyst", "3")]) {
-        Err(tabletop::Error::Usage(m)) => assert!(m.contains("did you mean \"analysts\"?"), "{m}"),
+        Err(tabletop::Error::Usage { message, .. }) => {
+            assert!(message.contains("did you mean \"analysts\"?"), "{message}")
+        }
         other => panic!("expected a usage error, got {other:?}"),
     }
 }

@@ -28,7 +28,7 @@ fn valid_texts() -> Vec<String> {
 fn exercise(bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
     if let Ok(s) = scenario::load_str(Path::new("fuzz.ron"), &text) {
-        for v in &s.spec.variants {
+        for v in &s.spec().variants {
             let _ = s.with_variant(&v.id);
         }
     }
@@ -84,7 +84,7 @@ fn a_hundred_megabyte_file_is_refused_before_reading() {
     let f = std::fs::File::create(&p).expect("create");
     f.set_len(100 * 1024 * 1024).expect("sparse file");
     match scenario::load(&p) {
-        Err(tabletop::Error::Invalid(m)) => assert!(m.contains("limited to"), "{m}"),
+        Err(tabletop::Error::Invalid(m)) => assert!(m.to_string().contains("limited to"), "{m}"),
         other => panic!("expected a size error, got {other:?}"),
     }
 }
@@ -95,7 +95,9 @@ fn non_utf8_files_are_refused_with_a_position() {
     let p = dir.path().join("latin1.ron");
     std::fs::write(&p, b"(\n  name: \"caf\xe9\"").expect("write");
     match scenario::load(&p) {
-        Err(tabletop::Error::Invalid(m)) => assert!(m.contains("line 2, column 13"), "{m}"),
+        Err(tabletop::Error::Invalid(m)) => {
+            assert!(m.to_string().contains("line 2, column 13"), "{m}")
+        }
         other => panic!("expected a UTF-8 error, got {other:?}"),
     }
 }

@@ -1,0 +1,240 @@
+//! The application layer: turns the command line into domain options ([`options`]) and runs
+//! the pipeline scenario → sim → batch → report, doing the printing and the process-level
+//! plumbing (Ctrl-C, progress, verbosity). Below this module nothing imports [`crate::cli`],
+//! and `batch` never calls `report`: this layer does, after the runs.
+
+pub mod options;
+
+pub use options::{Request, RunRequest, Verbosity};
+
+use crate::batch::{self, opt, result_table};
+use crate::cli::Cli;
+use crate::error::{Error, Result};
+use crate::output::write_atomic;
+use crate::scenario::{self, ValidScenario};
+use crate::sim::narrative::{narrative, outcome_table, series_csv, timeline_csv};
+use crate::sim::{Model, RunOptions, RunSeed};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Run the command the user asked for.
+pub fn run(cli: &Cli) -> Result<()> {
+    let (request, v) = Request::from_cli(cli)?;
+    execute(&request, v)
+}
+
+/// Run one request.
+pub fn execute(request: &Request, v: Verbosity) -> Result<()> {
+    match request {
+        Request::Validate { files } => validate(files, v),
+        Request::New(opts) => {
+            scenario::write_starter(opts)?;
+            if !v.quiet {
+                let p = opts.path.display();
+                println!("wrote {p}; check it with `tabletop validate {p}`");
+            }
+            Ok(())
+        }
+        Request::Run(r) => run_one(r, v),
+        Request::Batch {
+            file,
+            options,
+            report,
+        } => {
+            let scenario = load(file, v)?;
+            if v.verbose {
+                eprintln!(
+                    "batch of {}: seed {}, {} runs per variant, jobs {}, into {}",
+                    file.display(),
+                    options.seed,
+                    options.runs,
+                    options
+                        .jobs
+                        .map_or_else(|| "all cores".to_string(), |j| j.to_string()),
+                    batch::batch_dir(&scenario, options).display()
+                );
+            }
+            let t0 = Instant::now();
+            let res = batch::run_scenario_batch(&scenario, options, Some(cancel_flag()))?;
+            let dir = batch::batch_dir(&scenario, options);
+            if v.verbose {
+                eprintln!("runs finished in {:.1} s", t0.elapsed().as_secs_f64());
+            }
+            if *report {
+                write_report(&dir, v)?;
+            }
+            if !v.quiet {
+                print!("{}", result_table(&res.summary, &dir));
+                if let Some(p) = res.precision {
+                    let reached = p.halfwidth.is_some_and(|h| h <= p.target);
+                    println!(
+                        "--until-ci: 95% half-width of {} is {} after {} runs ({} the target {})",
+                        p.metric,
+                        opt(p.halfwidth),
+                        p.runs,
+                        if reached {
+                            "within"
+                        } else {
+                            "NOT within, --max-runs reached;"
+                        },
+                        p.target
+                    );
+                }
+            }
+            Ok(())
+        }
+        Request::Sweep { file, options } => {
+            let scenario = load(file, v)?;
+            let t0 = Instant::now();
+            let res = batch::run_scenario_sweep(&scenario, options, Some(cancel_flag()))?;
+            if v.verbose {
+                eprintln!("sweep finished in {:.1} s", t0.elapsed().as_secs_f64());
+            }
+            if !v.quiet {
+                println!(
+                    "{} configurations × {} runs: {}",
+                    res.configs,
+                    options.runs,
+                    res.dir.display()
+                );
+            }
+            Ok(())
+        }
+        Request::Merge { options, report } => {
+            let summary = batch::merge_shards(options)?;
+            if *report {
+                write_report(&options.out, v)?;
+            }
+            if !v.quiet {
+                print!("{}", result_table(&summary, &options.out));
+            }
+            Ok(())
+        }
+        Request::Report { dir } => {
+            write_report(dir, v)?;
+            if !v.quiet {
+                println!("{}", dir.join("report.html").display());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Load a scenario; under `-v`, print its warnings.
+fn load(file: &Path, v: Verbosity) -> Result<ValidScenario> {
+    let scenario = scenario::load(file)?;
+    if v.verbose {
+        for w in scenario.warnings() {
+            eprint!("{w}");
+        }
+    }
+    Ok(scenario)
+}
+
+fn write_report(dir: &Path, v: Verbosity) -> Result<()> {
+    let t0 = Instant::now();
+    crate::report::write_report(dir)?;
+    if v.verbose {
+        eprintln!("report written in {:.1} s", t0.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+/// `tabletop validate`: print every file's diagnostics and a summary line per file; exit 2
+/// when any file is invalid.
+fn validate(files: &[PathBuf], v: Verbosity) -> Result<()> {
+    let (report, ok) = scenario::validate_files(files);
+    if !ok {
+        return Err(Error::Invalid(report));
+    }
+    if !v.quiet {
+        println!("{report}");
+    }
+    Ok(())
+}
+
+/// `tabletop run`: simulate one run, print its narrative and tables, write `timeline.csv`,
+/// `series.csv` and `outcome.json`.
+fn run_one(r: &RunRequest, v: Verbosity) -> Result<()> {
+    let base = load(&r.file, v)?;
+    let scn = match &r.variant {
+        Some(id) => base.with_variant(id)?,
+        None => base,
+    };
+    let out: PathBuf = r.out.clone().unwrap_or_else(|| {
+        let mut p = PathBuf::from("output");
+        p.push(scn.stem());
+        let mut leaf = format!("run-{}", r.seed);
+        if r.run_index != 0 {
+            leaf.push_str(&format!("-{}", r.run_index));
+        }
+        if let Some(id) = &r.variant {
+            leaf.push('-');
+            leaf.push_str(&crate::output::safe_file_name(id));
+        }
+        p.push(leaf);
+        p
+    });
+    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    let model = Model::new(&scn);
+    let outcome = model.run(
+        RunSeed {
+            master: r.seed,
+            run_index: r.run_index,
+        },
+        RunOptions { timeline: true },
+    );
+    let cat = model.catalog();
+    let spec = scn.spec();
+    if !v.quiet {
+        println!(
+            "{} — seed {}, run {}{}",
+            spec.exercise.name,
+            r.seed,
+            r.run_index,
+            r.variant
+                .as_ref()
+                .map(|id| format!(", variant {id}"))
+                .unwrap_or_default()
+        );
+        println!("Handling: {}\n", spec.exercise.marking);
+        print!("{}", narrative(&outcome, &spec.exercise.start_label));
+        print!("{}", outcome_table(cat, &outcome));
+    }
+    write_atomic(&out.join("timeline.csv"), &timeline_csv(&outcome)?)?;
+    write_atomic(&out.join("series.csv"), &series_csv(cat, &outcome)?)?;
+    let json = serde_json::to_vec_pretty(&serde_json::json!({
+        "scenario": spec.exercise.name,
+        "scenario_hash": scn.hash(),
+        "seed": r.seed,
+        "run_index": r.run_index,
+        "variant": r.variant,
+        "version": env!("CARGO_PKG_VERSION"),
+        "catalog": cat,
+        "outcome": outcome,
+    }))
+    .map_err(|e| Error::Runtime(format!("writing outcome.json: {e}")))?;
+    write_atomic(&out.join("outcome.json"), &json)?;
+    if !v.quiet {
+        println!("\nWrote {}", out.display());
+    }
+    Ok(())
+}
+
+static CANCEL: AtomicBool = AtomicBool::new(false);
+
+/// Install the Ctrl-C handler once: the first Ctrl-C stops after the current chunk, the
+/// second exits at once (the checkpoint is still consistent).
+fn cancel_flag() -> &'static AtomicBool {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            if CANCEL.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!("\nstopping after the current chunk (Ctrl-C again to quit now)…");
+        });
+    });
+    &CANCEL
+}

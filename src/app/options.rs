@@ -1,0 +1,191 @@
+//! The one place where clap types ([`crate::cli`]) become domain types: each subcommand's
+//! arguments are checked and turned into a [`Request`]; a bad value is a usage error naming
+//! its flag.
+
+use crate::batch::sweep::{Design, parse_param};
+use crate::batch::{BatchOptions, DirMode, MergeOptions, SweepOptions};
+use crate::cli::{Cli, Command, DesignArg};
+use crate::error::{Error, Result};
+use crate::scenario::NewOptions;
+use clap_verbosity_flag::VerbosityFilter;
+use std::path::PathBuf;
+
+/// How much the commands print besides errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Verbosity {
+    /// `-q`: nothing but errors (no progress bar, no tables, no file listing).
+    pub quiet: bool,
+    /// `-v`: settings, scenario warnings and timings on stderr as well.
+    pub verbose: bool,
+}
+
+/// `tabletop run`: one run of one scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRequest {
+    /// Scenario file.
+    pub file: PathBuf,
+    /// Master seed.
+    pub seed: u64,
+    /// Run index (the run's random stream).
+    pub run_index: u64,
+    /// Variant to apply.
+    pub variant: Option<String>,
+    /// Output directory (None: `output/<scenario>/run-<seed>[-<index>][-<variant>]/`).
+    pub out: Option<PathBuf>,
+}
+
+/// A subcommand with its options in domain terms.
+#[derive(Debug, Clone)]
+pub enum Request {
+    /// Check scenario files.
+    Validate {
+        /// The files.
+        files: Vec<PathBuf>,
+    },
+    /// Write a starter scenario.
+    New(NewOptions),
+    /// Simulate one run and tell it.
+    Run(RunRequest),
+    /// A Monte Carlo batch, then (unless `report` is false) its report.
+    Batch {
+        /// Scenario file.
+        file: PathBuf,
+        /// The batch.
+        options: BatchOptions,
+        /// Write charts and the report after the runs.
+        report: bool,
+    },
+    /// A parameter sweep.
+    Sweep {
+        /// Scenario file.
+        file: PathBuf,
+        /// The sweep.
+        options: SweepOptions,
+    },
+    /// Merge shards, then (unless `report` is false) write the report.
+    Merge {
+        /// The merge.
+        options: MergeOptions,
+        /// Write charts and the report after merging.
+        report: bool,
+    },
+    /// Rebuild the report of a batch directory.
+    Report {
+        /// The batch directory.
+        dir: PathBuf,
+    },
+}
+
+/// The process's command line, shell-quoted where needed (for manifests).
+pub fn command_line() -> String {
+    std::env::args()
+        .map(|a| {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+            {
+                a
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn jobs(jobs: Option<usize>) -> Result<Option<usize>> {
+    match jobs {
+        Some(0) => Err(Error::usage("--jobs 0", "must be at least 1")),
+        j => Ok(j),
+    }
+}
+
+impl Request {
+    /// Turn parsed arguments into a request and the verbosity to run it with.
+    pub fn from_cli(cli: &Cli) -> Result<(Request, Verbosity)> {
+        let filter = cli.verbosity.filter();
+        let verbosity = Verbosity {
+            quiet: filter == VerbosityFilter::Off,
+            verbose: !matches!(filter, VerbosityFilter::Off | VerbosityFilter::Error),
+        };
+        let progress = !verbosity.quiet;
+        let req = match &cli.command {
+            Command::Validate(a) => Request::Validate {
+                files: a.files.clone(),
+            },
+            Command::New(a) => Request::New(NewOptions {
+                name: a.name.clone(),
+                path: a.out.clone().unwrap_or_else(|| {
+                    PathBuf::from(format!("{}.ron", crate::output::safe_file_name(&a.name)))
+                }),
+                force: a.force,
+            }),
+            Command::Run(a) => Request::Run(RunRequest {
+                file: a.file.clone(),
+                seed: a.seed,
+                run_index: a.run_index,
+                variant: a.variant.clone(),
+                out: a.out.clone(),
+            }),
+            Command::Batch(a) => Request::Batch {
+                file: a.file.clone(),
+                options: BatchOptions {
+                    runs: a.runs,
+                    seed: a.seed,
+                    jobs: jobs(a.jobs)?,
+                    variants: a.variants.clone(),
+                    all_variants: a.all_variants,
+                    out: a.out.clone(),
+                    shard: a.shard,
+                    until_ci: a.until_ci.clone().map(|t| t.with_max_runs(a.max_runs)),
+                    mode: match (a.resume, a.force) {
+                        (true, _) => DirMode::Resume,
+                        (false, true) => DirMode::Force,
+                        (false, false) => DirMode::Fresh,
+                    },
+                    progress,
+                    command: command_line(),
+                },
+                report: !a.no_report,
+            },
+            Command::Sweep(a) => {
+                if a.design == DesignArg::Lhs && a.samples == 0 {
+                    return Err(Error::usage("--samples 0", "must be at least 1"));
+                }
+                Request::Sweep {
+                    file: a.file.clone(),
+                    options: SweepOptions {
+                        params: a
+                            .params
+                            .iter()
+                            .map(|p| parse_param(p))
+                            .collect::<Result<_>>()?,
+                        design: match a.design {
+                            DesignArg::Full => Design::Full,
+                            DesignArg::Lhs => Design::Lhs,
+                        },
+                        samples: a.samples,
+                        runs: a.runs,
+                        seed: a.seed,
+                        jobs: jobs(a.jobs)?,
+                        out: a.out.clone(),
+                        force: a.force,
+                        progress,
+                        command: command_line(),
+                    },
+                }
+            }
+            Command::Merge(a) => Request::Merge {
+                options: MergeOptions {
+                    dirs: a.dirs.clone(),
+                    out: a.out.clone(),
+                    force: a.force,
+                    command: command_line(),
+                },
+                report: !a.no_report,
+            },
+            Command::Report(a) => Request::Report { dir: a.dir.clone() },
+        };
+        Ok((req, verbosity))
+    }
+}

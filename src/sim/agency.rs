@@ -80,7 +80,7 @@ pub fn analyse_items(
     } = &mut *agencies;
     done.clear();
     for (ix, a) in st.agencies.iter().enumerate() {
-        let (status, q, streams, m) = (&status[ix], &mut queue[ix], &mut streams[ix], &mods[ix]);
+        let (status, q, m) = (&status[ix], &mut queue[ix], &mods[ix]);
         let c = servers(a.analysts, status.factor, m.extra_analysts);
         if q.free_at.len() < c {
             q.free_at.resize(c, now);
@@ -135,7 +135,7 @@ pub fn analyse_items(
                 });
                 continue;
             }
-            let service = a.service.sample(&mut streams.service) * (1.0 - m.speedup);
+            let service = a.service.sample(&mut streams[ix].service) * (1.0 - m.speedup);
             let finish = start + service;
             q.free_at[s] = finish;
             q.busy += service;

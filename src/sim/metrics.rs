@@ -122,8 +122,8 @@ pub fn record_series(
 }
 
 /// An agency's end-of-run figures.
-struct AgencyEnd {
-    informed_at: Vec<f64>,
+struct AgencyEnd<'a> {
+    informed_at: &'a [f64],
     wait_sum: f64,
     busy: f64,
     served: u64,
@@ -149,7 +149,7 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
                 down += (end - since).max(0.0);
             }
             AgencyEnd {
-                informed_at: h.informed_at.clone(),
+                informed_at: &h.informed_at,
                 wait_sum: qu.wait_sum,
                 busy: qu.busy,
                 served: qu.served,

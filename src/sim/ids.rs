@@ -50,11 +50,3 @@ index_type!(
     /// An insider: position in `Compiled::insiders`.
     InsiderIx
 );
-index_type!(
-    /// An MSEL inject: position in `Compiled::injects`.
-    InjectIx
-);
-index_type!(
-    /// A partnership (one or two directed links): position in `Compiled::partnerships`.
-    PartnershipIx
-);

@@ -38,11 +38,6 @@ pub fn reset(world: &mut World, st: &Compiled) {
     // The series leave with each outcome, so each run starts fresh buffers of the right size.
     world.resource_mut::<SeriesBuf>().0 =
         vec![Vec::with_capacity(st.catalog.series_times.len()); st.catalog.series.len()];
-    let mut rec = world.resource_mut::<Recorder>();
-    rec.events.clear();
-    world.resource_mut::<Messages<Analysed>>().clear();
-    world.resource_mut::<Messages<TrustSignal>>().clear();
-    world.resource_mut::<Messages<ActNow>>().clear();
 }
 
 /// Swap the message buffers once per tick (no bevy_app here).

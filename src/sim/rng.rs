@@ -27,9 +27,7 @@ pub fn fnv1a(label: &str) -> u64 {
 
 /// The stream of process `label` in run `run_index` of a batch with master seed `master`.
 pub fn stream(master: u64, run_index: u64, label: &str) -> Stream {
-    let mut rng = ChaCha8Rng::seed_from_u64(master ^ fnv1a(label));
-    rng.set_stream(run_index);
-    rng
+    RunSeed { master, run_index }.keyed(fnv1a(label))
 }
 
 /// Identifies a run's random streams: `ChaCha8Rng::seed_from_u64(master ^ fnv1a(label))` with
@@ -43,13 +41,8 @@ pub struct RunSeed {
 }
 
 impl RunSeed {
-    /// The stream of process `label` in this run.
-    pub fn stream(&self, label: &str) -> Stream {
-        stream(self.master, self.run_index, label)
-    }
-
     /// The stream of the process whose label has FNV-1a key `key` (precomputed
-    /// `fnv1a(label)`): the same stream as [`RunSeed::stream`] with that label.
+    /// `fnv1a(label)`): the same stream as [`stream`] gives for that label.
     pub fn keyed(&self, key: u64) -> Stream {
         let mut rng = ChaCha8Rng::seed_from_u64(self.master ^ key);
         rng.set_stream(self.run_index);

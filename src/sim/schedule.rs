@@ -80,11 +80,6 @@ impl Runner {
         }
     }
 
-    /// The model this runner simulates.
-    pub fn compiled(&self) -> &Arc<Compiled> {
-        &self.compiled
-    }
-
     /// Initialise the schedule (checks ambiguities when asked at construction).
     pub fn initialize(&mut self) -> Result<(), String> {
         self.schedule
@@ -98,8 +93,13 @@ impl Runner {
         let st = self.compiled.clone();
         let w = &mut self.world;
         *w.resource_mut::<Clock>() = Clock::at(0, st.dt);
+        let mut rec = w.resource_mut::<Recorder>();
+        rec.events.clear();
+        rec.on = timeline;
+        w.resource_mut::<Messages<Analysed>>().clear();
+        w.resource_mut::<Messages<TrustSignal>>().clear();
+        w.resource_mut::<Messages<ActNow>>().clear();
         metrics::reset(w, &st);
-        w.resource_mut::<Recorder>().on = timeline;
         inject::reset(w, &st, seed);
         failure::reset(w, &st, seed);
         partnership::reset(w, &st, seed);

@@ -163,16 +163,18 @@ impl Holdings {
 
     /// Empty holdings for `threats` threats.
     pub fn new(threats: usize) -> Holdings {
-        Holdings {
+        let mut h = Holdings {
             held: Vec::new(),
-            informed_at: vec![f64::INFINITY; threats],
-            analysed: vec![0; threats],
-            last_analysed: vec![f64::NEG_INFINITY; threats],
-            decided: vec![false; threats],
+            informed_at: Vec::new(),
+            analysed: Vec::new(),
+            last_analysed: Vec::new(),
+            decided: Vec::new(),
             sensitivity_held: 0.0,
             count: 0,
             informed_threats: 0,
-        }
+        };
+        h.reset(threats);
+        h
     }
 
     /// Whether item `i` is held.
@@ -686,8 +688,7 @@ pub struct InjectStates {
 // ---------------------------------------------------------------------------------------------
 // Tallies
 
-/// Why a needed delivery was blocked.
-pub use super::compile::BlockReason;
+use super::compile::BlockReason;
 
 /// Running counts.
 #[derive(Resource, Debug, Default, Clone)]

@@ -33,6 +33,7 @@ pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     ag.holdings.iter_mut().for_each(|h| h.reset(threats));
     ag.mods.clear();
     ag.mods.resize(n, Mods::default());
+    ag.backlog = 0;
     ag.status.clear();
     ag.streams.clear();
     let keys = &st.keys;
@@ -53,7 +54,12 @@ pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
 
 /// Effective number of analysts of an agency now.
 pub fn servers(base: u32, factor: f64, extra: u32) -> usize {
-    let c = ((base as f64) * factor).round().max(1.0) as usize;
+    // At full capacity (nearly always) the rounding is the identity: skip the libm call.
+    let c = if factor == 1.0 {
+        base.max(1) as usize
+    } else {
+        ((base as f64) * factor).round().max(1.0) as usize
+    };
     c + extra as usize
 }
 
@@ -76,6 +82,7 @@ pub fn analyse_items(
         queue,
         streams,
         mods,
+        backlog,
         ..
     } = &mut *agencies;
     done.clear();
@@ -118,6 +125,7 @@ pub fn analyse_items(
                 break;
             }
             q.waiting.pop_front();
+            *backlog -= 1;
             let it = &items.0[item as usize];
             if it.retracted {
                 continue;

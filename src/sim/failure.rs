@@ -6,7 +6,7 @@ use super::ids::AgencyIx;
 use super::outcome::EventKind;
 use super::phase::Phase;
 use super::rng::{RunSeed, exp_wait};
-use super::state::{Agencies, ChannelState, Channels, Run, TrustSignal, agency_changed};
+use super::state::{Agencies, ChannelState, Channels, ModsDue, Run, TrustSignal, agency_changed};
 use bevy_ecs::prelude::*;
 
 /// Add the channels' state to the world and the reliability system to the schedule.
@@ -44,6 +44,7 @@ pub fn advance_reliability(
     mut agencies: ResMut<Agencies>,
     mut channels: ResMut<Channels>,
     mut signals: MessageWriter<TrustSignal>,
+    mut due: ResMut<ModsDue>,
 ) {
     let Run { clock, st, mut rec } = run;
     let Agencies {
@@ -60,6 +61,7 @@ pub fn advance_reliability(
             let rate = if s.stoch_up { 1.0 / mtbf } else { 1.0 / mttr };
             s.next_transition = t + exp_wait(&mut streams[ix].failure, rate);
             if let Some(up) = s.refresh(t) {
+                due.changed = true;
                 agency_changed(&st, AgencyIx::new(ix), up, t, &mut rec, &mut signals);
             }
         }

@@ -53,7 +53,7 @@ pub fn deliver_items(
     mut agencies: ResMut<Agencies>,
     mut watch: ResMut<Watch>,
     mut signals: MessageWriter<TrustSignal>,
-    mut retry: Local<Vec<Delivery>>,
+    mut spare: Local<Vec<Delivery>>,
 ) {
     let Run { clock, st, mut rec } = run;
     let Network {
@@ -66,11 +66,22 @@ pub fn deliver_items(
         queue,
         holdings,
         mods,
+        backlog,
         ..
     } = &mut *agencies;
-    retry.clear();
     let due = flight.take_due(clock.tick);
-    for &d in &due {
+    let (mut waiting, mark) = flight.take_parked();
+    let mut parked = std::mem::take(&mut *spare);
+    // Parked deliveries are offered again at the start of the tick, after what arrives before
+    // that instant or was scheduled for it before the last Delivery phase ended.
+    let now = clock.now;
+    let split = due.partition_point(|d| d.t < now || (d.t == now && d.seq <= mark));
+    let offered = due[..split]
+        .iter()
+        .copied()
+        .chain(waiting.iter().map(|&d| Delivery { t: now, ..d }))
+        .chain(due[split..].iter().copied());
+    for d in offered {
         let it = &items.0[d.item as usize];
         if it.retracted {
             continue;
@@ -84,7 +95,7 @@ pub fn deliver_items(
         }
         let to = d.to.ix();
         if !mods[to].up {
-            retry.push(d);
+            parked.push(d);
             continue;
         }
         let h = &mut holdings[to];
@@ -105,6 +116,7 @@ pub fn deliver_items(
             h.informed_at[ti] = d.t;
         }
         queue[to].waiting.push_back((d.t, d.item));
+        *backlog += 1;
         let ag = &st.agencies[to];
         if let Some(l) = d.link.get() {
             let ls = &st.links[l.ix()];
@@ -147,9 +159,10 @@ pub fn deliver_items(
         }
     }
     flight.recycle(due);
-    for d in retry.iter() {
-        flight.push(clock.end, d.item, d.to, d.link, d.channel);
-    }
+    flight.park(parked);
+    // The two parked lists take turns, so neither is allocated again.
+    waiting.clear();
+    *spare = waiting;
 }
 
 /// Offer each item analysed this tick to the analysing agency's partners, through the gates.

@@ -10,8 +10,8 @@ use super::phase::Phase;
 use super::recorder::Recorder;
 use super::rng::{RunSeed, chance};
 use super::state::{
-    ActNow, Agencies, Channels, InFlight, InjectStates, Items, Links, Run, Tally, ThreatStates,
-    TrustSignal, Watch, agency_changed, create_item, retract_false,
+    ActNow, Agencies, Channels, InFlight, InjectStates, Items, Links, ModsDue, Run, Tally,
+    ThreatStates, TrustSignal, Watch, agency_changed, create_item, retract_false,
 };
 use crate::scenario::schema::ThreatKind;
 use bevy_ecs::prelude::*;
@@ -58,6 +58,8 @@ pub struct Msel<'w> {
     pub channels: ResMut<'w, Channels>,
     /// Agency states.
     pub agencies: ResMut<'w, Agencies>,
+    /// Set when an effect changes what agencies' modifiers derive from.
+    pub due: ResMut<'w, ModsDue>,
 }
 
 /// Fire the injects whose trigger falls in this window and end effects whose duration is over.
@@ -78,6 +80,7 @@ pub fn fire_injects(
         mut links,
         mut channels,
         mut agencies,
+        mut due,
     } = msel;
     let mut ctx = Ctx {
         st: &st,
@@ -86,6 +89,7 @@ pub fn fire_injects(
         rec: &mut rec,
         signals: &mut signals,
         agencies: &mut agencies,
+        due: &mut due,
     };
     // End effects first, in time order.
     inj.ending
@@ -226,6 +230,7 @@ struct Ctx<'a, 'w> {
     rec: &'a mut Recorder,
     signals: &'a mut MessageWriter<'w, TrustSignal>,
     agencies: &'a mut Agencies,
+    due: &'a mut ModsDue,
 }
 
 impl Ctx<'_, '_> {
@@ -243,6 +248,7 @@ impl Ctx<'_, '_> {
                 let s = &mut self.agencies.status[a];
                 step(&mut s.scripted_down);
                 if let Some(up) = s.refresh(t) {
+                    self.due.changed = true;
                     agency_changed(self.st, AgencyIx::new(a), up, t, self.rec, self.signals);
                 }
             }
@@ -276,6 +282,7 @@ impl Ctx<'_, '_> {
                             step(&mut s.inject_withdrawn);
                         }
                         s.ever_lost = true;
+                        self.due.changed = true;
                     }
                 }
             }

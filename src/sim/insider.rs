@@ -10,8 +10,8 @@ use super::phase::Phase;
 use super::recorder::Recorder;
 use super::rng::{RunSeed, chance, exp_wait};
 use super::state::{
-    ActNow, Agencies, InFlight, InsiderState, Insiders, Items, Links, Run, Tally, ThreatStates,
-    TrustSignal, create_item,
+    ActNow, Agencies, InFlight, InsiderState, Insiders, Items, Links, ModsDue, Run, Tally,
+    ThreatStates, TrustSignal, create_item,
 };
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
@@ -60,6 +60,8 @@ pub struct Targets<'w> {
     pub tally: ResMut<'w, Tally>,
     /// Agency states (holdings, queues, stalls).
     pub agencies: ResMut<'w, Agencies>,
+    /// Set when sabotage stalls an agency.
+    pub due: ResMut<'w, ModsDue>,
 }
 
 /// Advance every insider through the window, then apply forced acts from injects.
@@ -78,6 +80,7 @@ pub fn apply_insider_actions(
         mut links,
         mut tally,
         mut agencies,
+        mut due,
     } = targets;
     let mut w = Acts {
         st: &st,
@@ -89,6 +92,7 @@ pub fn apply_insider_actions(
         rec: &mut rec,
         signals: &mut signals,
         agencies: &mut agencies,
+        due: &mut due,
     };
     for (i, ins) in st.insiders.iter().enumerate() {
         let s = &mut insiders.0[i];
@@ -145,6 +149,7 @@ struct Acts<'a, 'w> {
     rec: &'a mut Recorder,
     signals: &'a mut MessageWriter<'w, TrustSignal>,
     agencies: &'a mut Agencies,
+    due: &'a mut ModsDue,
 }
 
 impl Acts<'_, '_> {
@@ -183,6 +188,7 @@ impl Acts<'_, '_> {
             holdings,
             status,
             queue,
+            backlog,
             ..
         } = &mut *self.agencies;
         let (h, status, queue) = (
@@ -219,8 +225,10 @@ impl Acts<'_, '_> {
             }
             InsiderAct::Sabotage(outage) => {
                 status.stalled_until = status.stalled_until.max(t + outage);
+                self.due.changed = true;
                 let dropped = queue.waiting.len();
                 queue.waiting.clear();
+                *backlog -= dropped as u64;
                 self.tally.expired += dropped as u64;
                 self.rec.log(t, EventKind::InsiderAction, &ins.id, "", || {
                     format!(

@@ -83,13 +83,21 @@ pub fn record_series(
         threats,
         agencies,
     } = sampled;
-    let up = agencies.status.iter().filter(|s| s.up()).count() as u32;
-    let backlog: u64 = agencies.queue.iter().map(|q| q.waiting.len() as u64).sum();
+    let backlog = agencies.backlog;
+    debug_assert_eq!(
+        backlog,
+        agencies
+            .queue
+            .iter()
+            .map(|q| q.waiting.len() as u64)
+            .sum::<u64>()
+    );
     watch.backlog = backlog;
     tally.peak_backlog = tally.peak_backlog.max(backlog);
     if !clock.tick.is_multiple_of(st.series_stride) {
         return;
     }
+    let up = agencies.status.iter().filter(|s| s.up()).count() as u32;
     let mean_trust = if links.0.is_empty() {
         1.0
     } else {

@@ -10,12 +10,13 @@ use super::compile::{Benefit, Compiled};
 use super::outcome::EventKind;
 use super::phase::Phase;
 use super::rng::RunSeed;
-use super::state::{Agencies, LinkState, Links, Mods, Run, Tally, TrustSignal};
+use super::state::{Agencies, LinkState, Links, Mods, ModsDue, Run, Tally, TrustSignal};
 use bevy_ecs::prelude::*;
 
 /// Add the links' state to the world and the benefit and trust systems to the schedule.
 pub fn install(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<Links>();
+    world.init_resource::<ModsDue>();
     schedule.add_systems((
         apply_benefits.in_set(Phase::Benefits),
         update_trust.in_set(Phase::Trust),
@@ -24,6 +25,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule) {
 
 /// Set every link to the start of run `seed`.
 pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
+    *world.resource_mut::<ModsDue>() = ModsDue::default();
     let mut links = world.resource_mut::<Links>();
     links.0.clear();
     links.0.extend(
@@ -71,17 +73,35 @@ pub fn update_trust_value(t: f64, r: f64, x: f64, p: TrustParams) -> (f64, f64) 
     }
 }
 
-/// Recompute availability, lost functions and the benefits of working partnerships.
-pub fn apply_benefits(run: Run, links: Res<Links>, mut agencies: ResMut<Agencies>) {
+/// Recompute availability, lost functions and the benefits of working partnerships, when
+/// something they derive from changed (see [`ModsDue`]).
+pub fn apply_benefits(
+    run: Run,
+    links: Res<Links>,
+    mut agencies: ResMut<Agencies>,
+    mut due: ResMut<ModsDue>,
+) {
     let (clock, st) = (&run.clock, &run.st);
+    if !due.changed && clock.now < due.stall_ends {
+        return;
+    }
     let Agencies { status, mods, .. } = &mut *agencies;
+    let mut stall_ends = f64::INFINITY;
     for (m, s) in mods.iter_mut().zip(status.iter()) {
+        let stalled = s.stalled_until > clock.now;
+        if stalled {
+            stall_ends = stall_ends.min(s.stalled_until);
+        }
         *m = Mods {
             up: s.up(),
-            stalled: s.stalled_until > clock.now,
+            stalled,
             ..Mods::default()
         };
     }
+    *due = ModsDue {
+        changed: false,
+        stall_ends,
+    };
     for &li in &st.benefit_links {
         let l = &st.links[li];
         let ls = &links.0[li];
@@ -132,6 +152,7 @@ pub fn update_trust(
     mut links: ResMut<Links>,
     mut tally: ResMut<Tally>,
     mut signals: MessageReader<TrustSignal>,
+    mut due: ResMut<ModsDue>,
     mut touched: Local<Vec<usize>>,
     mut given: Local<Vec<f64>>,
 ) {
@@ -180,6 +201,7 @@ pub fn update_trust(
         if !l.withdrawn && l.trust < ls.withdraw_below {
             l.withdrawn = true;
             l.ever_lost = true;
+            due.changed = true;
             tally.withdrawals += 1;
             rec.log(
                 clock.end,

@@ -236,6 +236,26 @@ pub struct Mods {
     pub extra_shelter: f64,
 }
 
+/// When the per-agency [`Mods`] must be recomputed: they derive from availability, sabotage
+/// stalls, withdrawals and legal holds, which change rarely, so the Benefits phase recomputes
+/// them only when one of those changed or a stall ends, not every tick.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct ModsDue {
+    /// Something the modifiers derive from changed since they were last computed.
+    pub changed: bool,
+    /// Earliest end of a sabotage stall in force [h] (∞ if none).
+    pub stall_ends: f64,
+}
+
+impl Default for ModsDue {
+    fn default() -> ModsDue {
+        ModsDue {
+            changed: true,
+            stall_ends: f64::INFINITY,
+        }
+    }
+}
+
 /// Every agency's run state, by [`AgencyIx`] (structure of arrays).
 #[derive(Resource, Debug, Default)]
 pub struct Agencies {
@@ -249,6 +269,9 @@ pub struct Agencies {
     pub streams: Vec<AgencyStreams>,
     /// This tick's modifiers (recomputed in the Benefits phase).
     pub mods: Vec<Mods>,
+    /// Items waiting in all queues [items] (Σ of the queues' `waiting` lengths, kept up to
+    /// date wherever an item joins or leaves a queue).
+    pub backlog: u64,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,6 +328,12 @@ pub struct Delivery {
 /// the bucket of the first tick whose Delivery phase will hand it over, and each bucket is
 /// sorted by (arrival time, insertion sequence) when its tick comes. The order is exactly that
 /// of a single priority queue popped while `t < end of tick`, without its cost.
+///
+/// A delivery whose recipient is down is *parked* rather than rescheduled: it waits in
+/// [`InFlight::take_parked`]'s list, in order, and is offered again at the start of every tick
+/// until its recipient is up. That is exactly the order rescheduling it at the start of the
+/// next tick would give (after the deliveries due before that instant or scheduled before the
+/// previous Delivery phase ended), without pushing and sorting it again every tick.
 #[derive(Resource, Debug, Default)]
 pub struct InFlight {
     /// `buckets[k]`: deliveries handed over in tick k; the last bucket holds those due after
@@ -323,6 +352,11 @@ pub struct InFlight {
     /// Emptied buffers, reused for buckets that fill later (memory stays at the peak number in
     /// flight, not the total delivered).
     free: Vec<Vec<Delivery>>,
+    /// Deliveries waiting for their recipient to come back up, in the order they are offered.
+    parked: Vec<Delivery>,
+    /// The sequence number reached when the last Delivery phase ended: deliveries scheduled
+    /// for the start of this tick with a sequence up to it come before the parked ones.
+    parked_mark: u64,
 }
 
 impl InFlight {
@@ -335,6 +369,8 @@ impl InFlight {
             }
         }
         self.buckets.resize_with(ticks as usize + 1, Vec::new);
+        self.parked.clear();
+        self.parked_mark = 0;
         self.len = 0;
         self.seq = 0;
         self.dt = dt;
@@ -400,14 +436,28 @@ impl InFlight {
         }
     }
 
-    /// Deliveries in flight.
+    /// Take the parked deliveries (see [`InFlight`]) and the sequence mark that places them:
+    /// at the start of this tick they come after the due deliveries that arrive earlier or at
+    /// the same instant with a sequence number up to the mark.
+    pub fn take_parked(&mut self) -> (Vec<Delivery>, u64) {
+        (std::mem::take(&mut self.parked), self.parked_mark)
+    }
+
+    /// Park the deliveries whose recipient was down in this Delivery phase, in the order they
+    /// were offered, and mark the end of the phase.
+    pub fn park(&mut self, parked: Vec<Delivery>) {
+        self.parked_mark = self.seq;
+        self.parked = parked;
+    }
+
+    /// Deliveries in flight, parked ones included.
     pub fn len(&self) -> usize {
-        self.len
+        self.len + self.parked.len()
     }
 
     /// Whether nothing is in flight.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 }
 

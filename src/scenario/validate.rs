@@ -1522,3 +1522,111 @@ pub fn resolve(spec: &ScenarioSpec) -> Resolved {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::ValidScenario;
+    use std::path::Path;
+
+    /// Every shipped scenario, and each with every one of its variants applied.
+    fn shipped() -> Vec<ValidScenario> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("scenarios/")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+            .collect();
+        files.sort();
+        let mut out = Vec::new();
+        for f in files {
+            let scn = crate::scenario::load(&f).unwrap_or_else(|e| panic!("{e}"));
+            for v in &scn.spec.variants {
+                out.push(scn.with_variant(&v.id).unwrap_or_else(|e| panic!("{e}")));
+            }
+            out.push(scn);
+        }
+        out
+    }
+
+    #[test]
+    fn every_resolved_reference_names_the_id_it_was_resolved_from() {
+        for scn in shipped() {
+            let (s, r) = (&scn.spec, &scn.refs);
+            assert_eq!(
+                *r,
+                resolve(s),
+                "the table matches the spec it was built for"
+            );
+            let agency = |a: Option<AgencyIx>| s.agencies[a.expect("agency").ix()].id.as_str();
+            let threat = |t: Option<ThreatIx>| s.threats[t.expect("threat").ix()].id.as_str();
+            for (a, ar) in s.agencies.iter().zip(&r.agencies) {
+                assert_eq!(a.depends_on.len(), ar.depends_on.len());
+                for (d, &p) in a.depends_on.iter().zip(&ar.depends_on) {
+                    assert_eq!(agency(p), d.partner);
+                }
+            }
+            for (p, pr) in s.partnerships.iter().zip(&r.partnerships) {
+                assert_eq!((agency(pr.from), agency(pr.to)), (&*p.from, &*p.to));
+                let channels: Vec<&str> = pr
+                    .channels
+                    .iter()
+                    .map(|c| s.channels[c.expect("channel").ix()].id.as_str())
+                    .collect();
+                assert_eq!(channels, p.channels);
+            }
+            for (t, tr) in s.threats.iter().zip(&r.threats) {
+                let observers: Vec<&str> = tr.observed_by.iter().map(|&a| agency(a)).collect();
+                assert_eq!(observers, t.observed_by);
+            }
+            for (x, xr) in s.insiders.iter().zip(&r.insiders) {
+                assert_eq!(agency(xr.agency), x.agency);
+                if let InsiderActionSpec::Disinformation(t) | InsiderActionSpec::TipOff(t) =
+                    &x.action
+                {
+                    assert_eq!(threat(xr.threat), t);
+                }
+            }
+            for (x, xr) in s.injects.iter().zip(&r.injects) {
+                match &x.effect {
+                    EffectSpec::Signal { threat: t, at: a }
+                    | EffectSpec::FalseReport { threat: t, at: a }
+                    | EffectSpec::PublicWarning { threat: t, by: a } => {
+                        assert_eq!((threat(xr.threat), agency(xr.agency)), (&**t, &**a));
+                    }
+                    EffectSpec::AgencyOutage(a)
+                    | EffectSpec::DegradedCapacity { agency: a, .. } => {
+                        assert_eq!(agency(xr.agency), a);
+                    }
+                    EffectSpec::Withdrawal(p) | EffectSpec::LegalHold(p) => {
+                        let pi = xr.partnership.expect("partnership").ix();
+                        assert_eq!(&s.partnerships[pi].id, p);
+                    }
+                    _ => {}
+                }
+                if let TriggerSpec::AfterInject { inject, .. } = &x.trigger {
+                    let ii = xr.trigger_inject.expect("inject").ix();
+                    assert_eq!(&s.injects[ii].id, inject);
+                }
+            }
+            for (o, or) in s.objectives.iter().zip(&r.objectives) {
+                if let MetricSpec::InsiderDetectionTime(i) = &o.metric {
+                    assert_eq!(&s.insiders[or.insider.expect("insider").ix()].id, i);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_id_resolves_to_none_and_the_first_of_duplicates_wins() {
+        let scn = shipped().pop().expect("a scenario");
+        let mut s = scn.spec.clone();
+        s.partnerships[0].from = "no-such-agency".into();
+        s.partnerships[0].to = s.agencies[0].id.clone();
+        let dup = s.agencies[0].clone();
+        s.agencies.push(dup);
+        let r = resolve(&s);
+        assert_eq!(r.partnerships[0].from, None);
+        assert_eq!(r.partnerships[0].to, Some(AgencyIx::new(0)));
+    }
+}

@@ -108,7 +108,7 @@ pub struct Compiled {
     /// Objectives, in scenario order.
     pub objectives: Vec<ObjectiveStatic>,
     /// What each metric column measures, parallel to `catalog.metrics` (indexed by
-    /// [`MetricIx`]).
+    /// [`crate::ids::MetricIx`]).
     pub metric_kinds: Vec<MetricKind>,
     /// What each driver flag means, parallel to `catalog.drivers`.
     pub drivers: Vec<DriverSource>,

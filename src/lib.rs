@@ -14,6 +14,7 @@ pub mod app;
 pub mod batch;
 pub mod cli;
 pub mod error;
+pub mod ids;
 pub mod output;
 pub mod report;
 pub mod scenario;

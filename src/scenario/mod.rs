@@ -24,13 +24,13 @@ use std::path::{Path, PathBuf};
 /// changed after validation except through [`ValidScenario::with_variant`] and
 /// [`ValidScenario::with_changes`], which validate again.
 ///
-/// Exception, for now: `spec` stays `pub` because `tests/it/mechanisms.rs` edits a validated
-/// spec in place; it becomes `pub(crate)` once that test uses `spec_mut` (feature
-/// `test-support`).
+/// Tests that need a specification the validator would refuse edit it through `spec_mut`
+/// (feature `test-support`), which rebuilds the resolved references afterwards.
 pub struct ValidScenario {
-    /// The validated specification. Read it with [`ValidScenario::spec`]; writing it bypasses
-    /// validation.
-    pub spec: ScenarioSpec,
+    /// The validated specification. Read it with [`ValidScenario::spec`].
+    pub(crate) spec: ScenarioSpec,
+    /// Every id reference of `spec` resolved to an index; rebuilt whenever `spec` changes.
+    pub(crate) refs: validate::Resolved,
     /// File it came from.
     pub(crate) path: PathBuf,
     /// The file's text (for diagnostics of variants and sweeps).
@@ -41,6 +41,34 @@ pub struct ValidScenario {
     pub(crate) variant: Option<String>,
     /// Warnings found (legal but suspicious), rendered one per entry.
     pub(crate) warnings: Vec<String>,
+}
+
+/// The specification of a [`ValidScenario`], borrowed mutably through
+/// [`ValidScenario::spec_mut`]; dropping it resolves the id references again.
+#[cfg(feature = "test-support")]
+pub struct SpecMut<'a>(&'a mut ValidScenario);
+
+#[cfg(feature = "test-support")]
+impl std::ops::Deref for SpecMut<'_> {
+    type Target = ScenarioSpec;
+
+    fn deref(&self) -> &ScenarioSpec {
+        &self.0.spec
+    }
+}
+
+#[cfg(feature = "test-support")]
+impl std::ops::DerefMut for SpecMut<'_> {
+    fn deref_mut(&mut self) -> &mut ScenarioSpec {
+        &mut self.0.spec
+    }
+}
+
+#[cfg(feature = "test-support")]
+impl Drop for SpecMut<'_> {
+    fn drop(&mut self) {
+        self.0.refs = validate::resolve(&self.0.spec);
+    }
 }
 
 /// Largest scenario file accepted, in bytes (10 MiB).
@@ -68,9 +96,10 @@ impl ValidScenario {
 
     /// Test hook: the specification, mutable, bypassing validation (mechanism tests that
     /// need a scenario the validator would refuse or that is quicker to edit than to write).
+    /// The id references are resolved again when the returned guard is dropped.
     #[cfg(feature = "test-support")]
-    pub fn spec_mut(&mut self) -> &mut ScenarioSpec {
-        &mut self.spec
+    pub fn spec_mut(&mut self) -> SpecMut<'_> {
+        SpecMut(self)
     }
 
     /// The file it came from.
@@ -145,6 +174,7 @@ impl ValidScenario {
             ))
         })?;
         Ok(ValidScenario {
+            refs: validate::resolve(&spec),
             spec,
             variant: Some(match &self.variant {
                 Some(prev) => format!("{prev}+{id}"),
@@ -197,6 +227,7 @@ impl ValidScenario {
             return Err(Error::Invalid(Diagnostics::one(file, note)));
         }
         Ok(ValidScenario {
+            refs: validate::resolve(&spec),
             spec,
             variant: Some(match &self.variant {
                 Some(prev) => format!("{prev}, {label}"),
@@ -327,6 +358,7 @@ pub fn load_str(path: &Path, source: &str) -> Result<ValidScenario> {
         .map(|d| diagnostics::render(&file, source, std::slice::from_ref(d)))
         .collect();
     Ok(ValidScenario {
+        refs: validate::resolve(&spec),
         spec,
         path: path.to_path_buf(),
         source: source.to_string(),

@@ -3,6 +3,7 @@
 
 use super::diagnostics::{Problem, Severity, did_you_mean};
 use super::schema::*;
+use crate::ids::{AgencyIx, ChannelIx, InjectIx, InsiderIx, PartnershipIx, ThreatIx};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -1285,4 +1286,347 @@ fn quoted(ids: &[&str]) -> String {
         .map(|s| format!("\"{s}\""))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Every id reference of a scenario, resolved to the position of what it names, so that
+/// compilation never looks an id up again. [`resolve`] builds it whenever a scenario is
+/// validated (loading, variants, `--param` changes).
+///
+/// Each list runs parallel to the specification's list of the same name. A reference that
+/// names nothing is `None`: impossible after validation, possible only in a specification
+/// edited through the `test-support` hook, which compilation then skips as it always has.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resolved {
+    /// References of each agency, parallel to `agencies`.
+    pub agencies: Vec<AgencyRefs>,
+    /// References of each partnership, parallel to `partnerships`.
+    pub partnerships: Vec<PartnershipRefs>,
+    /// References of each threat, parallel to `threats`.
+    pub threats: Vec<ThreatRefs>,
+    /// References of each inject, parallel to `injects`.
+    pub injects: Vec<InjectRefs>,
+    /// References of each insider, parallel to `insiders`.
+    pub insiders: Vec<InsiderRefs>,
+    /// References of each objective, parallel to `objectives`.
+    pub objectives: Vec<ObjectiveRefs>,
+}
+
+/// An agency's references.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AgencyRefs {
+    /// The partner of each dependency, parallel to `depends_on`.
+    pub depends_on: Vec<Option<AgencyIx>>,
+}
+
+/// A partnership's references.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PartnershipRefs {
+    /// The agency named by `from`.
+    pub from: Option<AgencyIx>,
+    /// The agency named by `to`.
+    pub to: Option<AgencyIx>,
+    /// Each channel, parallel to `channels` (preference order).
+    pub channels: Vec<Option<ChannelIx>>,
+}
+
+/// A threat's references.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ThreatRefs {
+    /// Each agency of `observed_by`, in order.
+    pub observed_by: Vec<Option<AgencyIx>>,
+}
+
+/// An inject's references: the target of its trigger and of its effect. A field the trigger
+/// or effect kind has no use for is `None`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InjectRefs {
+    /// The inject the trigger waits for (`AfterInject`, `Contingency` on `InjectFired`).
+    pub trigger_inject: Option<InjectIx>,
+    /// The threat the trigger watches (`WhenMetric` on a threat's metric, `Contingency` on
+    /// `Detected`, `Shared` or `Acted`).
+    pub trigger_threat: Option<ThreatIx>,
+    /// The effect's threat (`Signal`, `FalseReport`, `PublicWarning`, `AdvanceDeadline`).
+    pub threat: Option<ThreatIx>,
+    /// The effect's agency (`Signal`/`FalseReport` `at`, `PublicWarning` `by`,
+    /// `AgencyOutage`, `DegradedCapacity`).
+    pub agency: Option<AgencyIx>,
+    /// The effect's channel (`ChannelOutage`, `ChannelCompromise`).
+    pub channel: Option<ChannelIx>,
+    /// The effect's partnership (`Withdrawal`, `LegalHold`).
+    pub partnership: Option<PartnershipIx>,
+    /// The effect's insider (`InsiderAction`).
+    pub insider: Option<InsiderIx>,
+}
+
+/// An insider's references.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InsiderRefs {
+    /// The agency they work in.
+    pub agency: Option<AgencyIx>,
+    /// The threat their action targets (`Disinformation`, `TipOff`).
+    pub threat: Option<ThreatIx>,
+}
+
+/// An objective's references: what its metric measures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ObjectiveRefs {
+    /// The threat of a per-threat metric.
+    pub threat: Option<ThreatIx>,
+    /// The insider of `InsiderDetectionTime`.
+    pub insider: Option<InsiderIx>,
+}
+
+/// Positions of ids in one list; the first of duplicate ids wins (a valid scenario has none).
+struct Positions<'a>(BTreeMap<&'a str, usize>);
+
+impl<'a> Positions<'a> {
+    fn of(ids: impl Iterator<Item = &'a str>) -> Self {
+        let mut map = BTreeMap::new();
+        for (i, id) in ids.enumerate() {
+            map.entry(id).or_insert(i);
+        }
+        Positions(map)
+    }
+
+    fn get<T>(&self, id: &str, ix: fn(usize) -> T) -> Option<T> {
+        self.0.get(id).map(|&i| ix(i))
+    }
+}
+
+/// Resolve every id reference of `spec` (see [`Resolved`]).
+pub fn resolve(spec: &ScenarioSpec) -> Resolved {
+    let agencies = Positions::of(spec.agencies.iter().map(|a| a.id.as_str()));
+    let channels = Positions::of(spec.channels.iter().map(|c| c.id.as_str()));
+    let partnerships = Positions::of(spec.partnerships.iter().map(|p| p.id.as_str()));
+    let threats = Positions::of(spec.threats.iter().map(|t| t.id.as_str()));
+    let injects = Positions::of(spec.injects.iter().map(|i| i.id.as_str()));
+    let insiders = Positions::of(spec.insiders.iter().map(|i| i.id.as_str()));
+    let agency = |id: &str| agencies.get(id, AgencyIx::new);
+    let threat = |id: &str| threats.get(id, ThreatIx::new);
+    let inject = |id: &str| injects.get(id, InjectIx::new);
+    let insider = |id: &str| insiders.get(id, InsiderIx::new);
+    Resolved {
+        agencies: spec
+            .agencies
+            .iter()
+            .map(|a| AgencyRefs {
+                depends_on: a.depends_on.iter().map(|d| agency(&d.partner)).collect(),
+            })
+            .collect(),
+        partnerships: spec
+            .partnerships
+            .iter()
+            .map(|p| PartnershipRefs {
+                from: agency(&p.from),
+                to: agency(&p.to),
+                channels: p
+                    .channels
+                    .iter()
+                    .map(|c| channels.get(c, ChannelIx::new))
+                    .collect(),
+            })
+            .collect(),
+        threats: spec
+            .threats
+            .iter()
+            .map(|t| ThreatRefs {
+                observed_by: t.observed_by.iter().map(|a| agency(a)).collect(),
+            })
+            .collect(),
+        injects: spec
+            .injects
+            .iter()
+            .map(|x| {
+                let mut r = InjectRefs::default();
+                match &x.trigger {
+                    TriggerSpec::At(_) => {}
+                    TriggerSpec::AfterInject { inject: i, .. } => r.trigger_inject = inject(i),
+                    TriggerSpec::WhenMetric { metric, .. } => match metric {
+                        TriggerMetric::AgenciesInformed(t)
+                        | TriggerMetric::HoursSinceDetection(t) => r.trigger_threat = threat(t),
+                        TriggerMetric::Backlog
+                        | TriggerMetric::Withdrawals
+                        | TriggerMetric::LeakExposure => {}
+                    },
+                    TriggerSpec::Contingency { unless, .. } => match unless {
+                        Condition::Detected(t) | Condition::Shared(t) | Condition::Acted(t) => {
+                            r.trigger_threat = threat(t)
+                        }
+                        Condition::InjectFired(i) => r.trigger_inject = inject(i),
+                    },
+                }
+                match &x.effect {
+                    EffectSpec::Signal { threat: t, at: a }
+                    | EffectSpec::FalseReport { threat: t, at: a }
+                    | EffectSpec::PublicWarning { threat: t, by: a } => {
+                        r.threat = threat(t);
+                        r.agency = agency(a);
+                    }
+                    EffectSpec::AgencyOutage(a)
+                    | EffectSpec::DegradedCapacity { agency: a, .. } => r.agency = agency(a),
+                    EffectSpec::ChannelOutage(c) | EffectSpec::ChannelCompromise(c) => {
+                        r.channel = channels.get(c, ChannelIx::new)
+                    }
+                    EffectSpec::Withdrawal(p) | EffectSpec::LegalHold(p) => {
+                        r.partnership = partnerships.get(p, PartnershipIx::new)
+                    }
+                    EffectSpec::InsiderAction(i) => r.insider = insider(i),
+                    EffectSpec::AdvanceDeadline { threat: t, .. } => r.threat = threat(t),
+                    EffectSpec::Note => {}
+                }
+                r
+            })
+            .collect(),
+        insiders: spec
+            .insiders
+            .iter()
+            .map(|x| InsiderRefs {
+                agency: agency(&x.agency),
+                threat: match &x.action {
+                    InsiderActionSpec::Disinformation(t) | InsiderActionSpec::TipOff(t) => {
+                        threat(t)
+                    }
+                    InsiderActionSpec::Leak
+                    | InsiderActionSpec::Exfiltration
+                    | InsiderActionSpec::Sabotage { .. } => None,
+                },
+            })
+            .collect(),
+        objectives: spec
+            .objectives
+            .iter()
+            .map(|o| match &o.metric {
+                MetricSpec::TimeToDetection(t)
+                | MetricSpec::TimeToFirstShare(t)
+                | MetricSpec::Coverage { threat: t, .. }
+                | MetricSpec::TimeToAction(t)
+                | MetricSpec::Resolved(t)
+                | MetricSpec::ProcessedWithinHandoff(t)
+                | MetricSpec::PeakUnsheltered(t)
+                | MetricSpec::RetractionTime(t)
+                | MetricSpec::TimeToPublicWarning(t) => ObjectiveRefs {
+                    threat: threat(t),
+                    insider: None,
+                },
+                MetricSpec::InsiderDetectionTime(i) => ObjectiveRefs {
+                    threat: None,
+                    insider: insider(i),
+                },
+                MetricSpec::LeakExposure
+                | MetricSpec::BlockedButNeeded
+                | MetricSpec::HandlingViolations
+                | MetricSpec::MinTrust
+                | MetricSpec::MeanTrust
+                | MetricSpec::Withdrawals => ObjectiveRefs::default(),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::ValidScenario;
+    use std::path::Path;
+
+    /// Every shipped scenario, and each with every one of its variants applied.
+    fn shipped() -> Vec<ValidScenario> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("scenarios/")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+            .collect();
+        files.sort();
+        let mut out = Vec::new();
+        for f in files {
+            let scn = crate::scenario::load(&f).unwrap_or_else(|e| panic!("{e}"));
+            for v in &scn.spec.variants {
+                out.push(scn.with_variant(&v.id).unwrap_or_else(|e| panic!("{e}")));
+            }
+            out.push(scn);
+        }
+        out
+    }
+
+    #[test]
+    fn every_resolved_reference_names_the_id_it_was_resolved_from() {
+        for scn in shipped() {
+            let (s, r) = (&scn.spec, &scn.refs);
+            assert_eq!(
+                *r,
+                resolve(s),
+                "the table matches the spec it was built for"
+            );
+            let agency = |a: Option<AgencyIx>| s.agencies[a.expect("agency").ix()].id.as_str();
+            let threat = |t: Option<ThreatIx>| s.threats[t.expect("threat").ix()].id.as_str();
+            for (a, ar) in s.agencies.iter().zip(&r.agencies) {
+                assert_eq!(a.depends_on.len(), ar.depends_on.len());
+                for (d, &p) in a.depends_on.iter().zip(&ar.depends_on) {
+                    assert_eq!(agency(p), d.partner);
+                }
+            }
+            for (p, pr) in s.partnerships.iter().zip(&r.partnerships) {
+                assert_eq!((agency(pr.from), agency(pr.to)), (&*p.from, &*p.to));
+                let channels: Vec<&str> = pr
+                    .channels
+                    .iter()
+                    .map(|c| s.channels[c.expect("channel").ix()].id.as_str())
+                    .collect();
+                assert_eq!(channels, p.channels);
+            }
+            for (t, tr) in s.threats.iter().zip(&r.threats) {
+                let observers: Vec<&str> = tr.observed_by.iter().map(|&a| agency(a)).collect();
+                assert_eq!(observers, t.observed_by);
+            }
+            for (x, xr) in s.insiders.iter().zip(&r.insiders) {
+                assert_eq!(agency(xr.agency), x.agency);
+                if let InsiderActionSpec::Disinformation(t) | InsiderActionSpec::TipOff(t) =
+                    &x.action
+                {
+                    assert_eq!(threat(xr.threat), t);
+                }
+            }
+            for (x, xr) in s.injects.iter().zip(&r.injects) {
+                match &x.effect {
+                    EffectSpec::Signal { threat: t, at: a }
+                    | EffectSpec::FalseReport { threat: t, at: a }
+                    | EffectSpec::PublicWarning { threat: t, by: a } => {
+                        assert_eq!((threat(xr.threat), agency(xr.agency)), (&**t, &**a));
+                    }
+                    EffectSpec::AgencyOutage(a)
+                    | EffectSpec::DegradedCapacity { agency: a, .. } => {
+                        assert_eq!(agency(xr.agency), a);
+                    }
+                    EffectSpec::Withdrawal(p) | EffectSpec::LegalHold(p) => {
+                        let pi = xr.partnership.expect("partnership").ix();
+                        assert_eq!(&s.partnerships[pi].id, p);
+                    }
+                    _ => {}
+                }
+                if let TriggerSpec::AfterInject { inject, .. } = &x.trigger {
+                    let ii = xr.trigger_inject.expect("inject").ix();
+                    assert_eq!(&s.injects[ii].id, inject);
+                }
+            }
+            for (o, or) in s.objectives.iter().zip(&r.objectives) {
+                if let MetricSpec::InsiderDetectionTime(i) = &o.metric {
+                    assert_eq!(&s.insiders[or.insider.expect("insider").ix()].id, i);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_id_resolves_to_none_and_the_first_of_duplicates_wins() {
+        let scn = shipped().pop().expect("a scenario");
+        let mut s = scn.spec.clone();
+        s.partnerships[0].from = "no-such-agency".into();
+        s.partnerships[0].to = s.agencies[0].id.clone();
+        let dup = s.agencies[0].clone();
+        s.agencies.push(dup);
+        let r = resolve(&s);
+        assert_eq!(r.partnerships[0].from, None);
+        assert_eq!(r.partnerships[0].to, Some(AgencyIx::new(0)));
+    }
 }

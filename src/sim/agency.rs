@@ -40,7 +40,7 @@ pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     for (i, a) in st.agencies.iter().enumerate() {
         let mut failure = seed.keyed(keys.agency_failure[i]);
         let next = match a.reliability {
-            Some((mtbf, _)) => exp_wait(&mut failure, 1.0 / mtbf),
+            Some(r) => exp_wait(&mut failure, 1.0 / r.mtbf_h),
             None => f64::INFINITY,
         };
         ag.status.push(Status::new(next));

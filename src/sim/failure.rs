@@ -1,7 +1,7 @@
 //! Partner and channel failures: two-state up/down Markov processes (exponential times with
 //! means MTBF and MTTR) for agencies and channels, combined with scripted outages.
 
-use super::compile::Compiled;
+use super::compile::{Compiled, Reliability};
 use super::ids::AgencyIx;
 use super::outcome::EventKind;
 use super::phase::Phase;
@@ -24,7 +24,7 @@ pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
         .extend(st.channels.iter().zip(&st.keys.channel).map(|(c, &key)| {
             let mut rng = seed.keyed(key);
             let next = match c.reliability {
-                Some((mtbf, _)) => exp_wait(&mut rng, 1.0 / mtbf),
+                Some(r) => exp_wait(&mut rng, 1.0 / r.mtbf_h),
                 None => f64::INFINITY,
             };
             ChannelState {
@@ -51,7 +51,11 @@ pub fn advance_reliability(
         status, streams, ..
     } = &mut *agencies;
     for (ix, a) in st.agencies.iter().enumerate() {
-        let Some((mtbf, mttr)) = a.reliability else {
+        let Some(Reliability {
+            mtbf_h: mtbf,
+            mttr_h: mttr,
+        }) = a.reliability
+        else {
             continue;
         };
         let s = &mut status[ix];
@@ -68,7 +72,11 @@ pub fn advance_reliability(
     }
     for (ci, c) in channels.0.iter_mut().enumerate() {
         let ch = &st.channels[ci];
-        let Some((mtbf, mttr)) = ch.reliability else {
+        let Some(Reliability {
+            mtbf_h: mtbf,
+            mttr_h: mttr,
+        }) = ch.reliability
+        else {
             continue;
         };
         while c.next_transition < clock.end {

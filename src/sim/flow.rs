@@ -2,7 +2,7 @@
 //! partnership link with its gates (clearance, channel, marking, agreement, legal barriers,
 //! trust), blocked-but-needed counts and handling violations.
 
-use super::compile::{BlockReason, Compiled, function_bit};
+use super::compile::{Barrier, BlockReason, Compiled, function_bit};
 use super::ids::{AgencyIx, ChannelIx, LinkIx};
 use super::outcome::EventKind;
 use super::phase::Phase;
@@ -123,16 +123,13 @@ pub fn deliver_items(
             links.0[l.ix()].items += 1;
             tally.delivered += 1;
             if let Some(r) = ls.reverse {
-                signals.write(TrustSignal {
-                    link: LinkIx::new(r),
-                    x: 1.0,
-                });
+                signals.write(TrustSignal { link: r, x: 1.0 });
             }
             rec.log(
                 d.t,
                 EventKind::Share,
                 &ag.id,
-                &st.partnerships[ls.partnership],
+                &st.partnerships[ls.partnership.ix()],
                 || {
                     let via = d
                         .channel
@@ -141,7 +138,10 @@ pub fn deliver_items(
                         .unwrap_or("?");
                     format!(
                         "{} receives an item on {} from {} via {}",
-                        ag.name, th.name, st.agencies[ls.from].name, via
+                        ag.name,
+                        th.name,
+                        st.agencies[ls.from.ix()].name,
+                        via
                     )
                 },
             );
@@ -197,6 +197,7 @@ pub fn share_items(
         let resharing = item.origin != m.agency;
         let kind_bit = 1u8 << th.kind_ix;
         for &l in &sender.out_links {
+            let l = l.ix();
             let hot = &st.hot_links[l];
             if hot.relevant & kind_bit == 0 {
                 continue;
@@ -211,7 +212,7 @@ pub fn share_items(
                 continue;
             }
             let ls = &st.links[l];
-            let w = ls.to;
+            let w = ls.to.ix();
             if state.is_withdrawn() {
                 if need {
                     tally.block(BlockReason::Withdrawn);
@@ -231,7 +232,7 @@ pub fn share_items(
                         m.t,
                         EventKind::Blocked,
                         &sender.id,
-                        &st.partnerships[ls.partnership],
+                        &st.partnerships[ls.partnership.ix()],
                         || {
                             format!(
                                 "{} cannot pass an item on {} to {}: blocked by {}",
@@ -251,7 +252,7 @@ pub fn share_items(
             let Some(ch) = ls
                 .channels
                 .iter()
-                .copied()
+                .map(|c| c.ix())
                 .find(|&c| channels.0[c].up() && st.channels[c].max_class >= th.class)
             else {
                 block(&mut tally, &mut rec, BlockReason::Channel);
@@ -271,7 +272,12 @@ pub fn share_items(
             }
             let mut delay = 0.0;
             let mut legal_block = false;
-            for &(p, d, min_class) in &ls.barriers {
+            for &Barrier {
+                block_p: p,
+                delay_h: d,
+                min_class,
+            } in &ls.barriers
+            {
                 let u: f64 = rand::RngExt::random(&mut state.rng);
                 if th.class >= min_class {
                     if u < p {
@@ -311,18 +317,15 @@ pub fn share_items(
                 if let Some(&ol) = st.agencies[item.origin.ix()]
                     .out_links
                     .iter()
-                    .find(|&&ol| st.links[ol].to == m.agency.ix())
+                    .find(|&&ol| st.links[ol.ix()].to == m.agency)
                 {
-                    signals.write(TrustSignal {
-                        link: LinkIx::new(ol),
-                        x: -1.0,
-                    });
+                    signals.write(TrustSignal { link: ol, x: -1.0 });
                 }
                 rec.log(
                     m.t,
                     EventKind::HandlingViolation,
                     &sender.id,
-                    &st.partnerships[ls.partnership],
+                    &st.partnerships[ls.partnership.ix()],
                     || {
                         format!(
                             "{} passes a {:?} item on {} to {} beyond what its marking or agreement allows",

@@ -4,7 +4,6 @@
 
 use super::clock::Static;
 use super::compile::{Compiled, Cond, Effect, MetricWatch, Trigger};
-use super::ids::{AgencyIx, InsiderIx, ThreatIx};
 use super::outcome::EventKind;
 use super::phase::Phase;
 use super::recorder::Recorder;
@@ -111,23 +110,29 @@ pub fn fire_injects(
             }
             let when = match &s.trigger {
                 Trigger::At(t) => (*t < clock.end).then_some(t.max(clock.now)),
-                Trigger::AfterInject(j, d) => inj
+                Trigger::AfterInject {
+                    inject: j,
+                    delay_h: d,
+                } => inj
                     .fired_at
-                    .get(*j)
+                    .get(j.ix())
                     .copied()
                     .flatten()
                     .map(|f| f + d)
                     .filter(|&t| t < clock.end)
                     .map(|t| t.max(clock.now)),
-                Trigger::WhenMetric(w, v) => {
+                Trigger::WhenMetric {
+                    watch: w,
+                    at_least: v,
+                } => {
                     let x = match *w {
                         MetricWatch::AgenciesInformed(t) => {
-                            watch.informed.get(t).copied().unwrap_or(0) as f64
+                            watch.informed.get(t.ix()).copied().unwrap_or(0) as f64
                         }
                         MetricWatch::Backlog => watch.backlog as f64,
                         MetricWatch::HoursSinceDetection(t) => threats
                             .0
-                            .get(t)
+                            .get(t.ix())
                             .and_then(|s| s.detected_at)
                             .map(|d| clock.now - d)
                             .unwrap_or(f64::NEG_INFINITY),
@@ -136,23 +141,28 @@ pub fn fire_injects(
                     };
                     (x >= *v).then_some(clock.now)
                 }
-                Trigger::Contingency(c, by) => {
+                Trigger::Contingency {
+                    unless: c,
+                    by_h: by,
+                } => {
                     if *by >= clock.end {
                         None
                     } else {
                         let happened = match *c {
-                            Cond::Detected(t) => {
-                                threats.0.get(t).is_some_and(|s| s.detected_at.is_some())
-                            }
-                            Cond::Shared(t) => {
-                                threats.0.get(t).is_some_and(|s| s.first_share_at.is_some())
-                            }
+                            Cond::Detected(t) => threats
+                                .0
+                                .get(t.ix())
+                                .is_some_and(|s| s.detected_at.is_some()),
+                            Cond::Shared(t) => threats
+                                .0
+                                .get(t.ix())
+                                .is_some_and(|s| s.first_share_at.is_some()),
                             Cond::Acted(t) => threats
                                 .0
-                                .get(t)
+                                .get(t.ix())
                                 .is_some_and(|s| s.first_action_at.is_some()),
                             Cond::InjectFired(j) => {
-                                inj.fired_at.get(j).copied().flatten().is_some()
+                                inj.fired_at.get(j.ix()).copied().flatten().is_some()
                             }
                         };
                         if happened {
@@ -179,26 +189,21 @@ pub fn fire_injects(
             }
             match s.effect {
                 Effect::Signal { threat, at } => {
-                    let real = threats.0[threat].real;
-                    let (th, at) = (ThreatIx::new(threat), AgencyIx::new(at));
-                    create_item(&mut items, &mut flight, &mut threats, th, real, at, t);
+                    let real = threats.0[threat.ix()].real;
+                    create_item(&mut items, &mut flight, &mut threats, threat, real, at, t);
                 }
                 Effect::FalseReport { threat, at } => {
-                    let (th, at) = (ThreatIx::new(threat), AgencyIx::new(at));
-                    create_item(&mut items, &mut flight, &mut threats, th, false, at, t);
+                    create_item(&mut items, &mut flight, &mut threats, threat, false, at, t);
                 }
                 Effect::InsiderAction(k) => {
-                    act_now.write(ActNow {
-                        insider: InsiderIx::new(k),
-                        t,
-                    });
+                    act_now.write(ActNow { insider: k, t });
                 }
                 Effect::PublicWarning { threat, .. } => {
-                    let ts = &mut threats.0[threat];
+                    let ts = &mut threats.0[threat.ix()];
                     ts.public_warning_at.get_or_insert(t);
-                    if st.threats[threat].kind == ThreatKind::Rumor {
+                    if st.threats[threat.ix()].kind == ThreatKind::Rumor {
                         ts.over = true;
-                        retract_false(&mut items, ThreatIx::new(threat));
+                        retract_false(&mut items, threat);
                         ts.retracted_at.get_or_insert(t);
                         if ts.real {
                             ts.resolved_at.get_or_insert(t);
@@ -206,7 +211,7 @@ pub fn fire_injects(
                     }
                 }
                 Effect::AdvanceDeadline { threat, by } => {
-                    if let Some(d) = threats.0[threat].deadline.as_mut() {
+                    if let Some(d) = threats.0[threat.ix()].deadline.as_mut() {
                         *d = (*d - by).max(t);
                     }
                 }
@@ -245,15 +250,15 @@ impl Ctx<'_, '_> {
         };
         match *e {
             Effect::AgencyOutage(a) => {
-                let s = &mut self.agencies.status[a];
+                let s = &mut self.agencies.status[a.ix()];
                 step(&mut s.scripted_down);
                 if let Some(up) = s.refresh(t) {
                     self.due.changed = true;
-                    agency_changed(self.st, AgencyIx::new(a), up, t, self.rec, self.signals);
+                    agency_changed(self.st, a, up, t, self.rec, self.signals);
                 }
             }
             Effect::Degraded { agency, factor } => {
-                let s = &mut self.agencies.status[agency];
+                let s = &mut self.agencies.status[agency.ix()];
                 if on {
                     s.factor *= factor;
                     s.ever_down = true;
@@ -262,12 +267,12 @@ impl Ctx<'_, '_> {
                 }
             }
             Effect::ChannelOutage(c) => {
-                let ch = &mut self.channels.0[c];
+                let ch = &mut self.channels.0[c.ix()];
                 step(&mut ch.scripted_down);
                 ch.ever_down = true;
             }
             Effect::ChannelCompromise(c) => {
-                let ch = &mut self.channels.0[c];
+                let ch = &mut self.channels.0[c.ix()];
                 step(&mut ch.compromised);
                 ch.ever_down = true;
             }

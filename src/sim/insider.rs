@@ -4,7 +4,7 @@
 
 use super::clock::Static;
 use super::compile::{Compiled, InsiderAct};
-use super::ids::{AgencyIx, LinkIx, ThreatIx};
+use super::ids::{AgencyIx, LinkIx};
 use super::outcome::EventKind;
 use super::phase::Phase;
 use super::recorder::Recorder;
@@ -113,7 +113,7 @@ pub fn apply_insider_actions(
                     w.detected(i, t, s.acts);
                 } else {
                     s.unreported += 1;
-                    let ag = &st.agencies[ins.agency];
+                    let ag = &st.agencies[ins.agency.ix()];
                     w.rec.log(t, EventKind::Precursor, &ins.id, "", || {
                         format!(
                             "A precursor of insider {} at {} is seen but not reported",
@@ -153,7 +153,7 @@ struct Acts<'a, 'w> {
 }
 
 impl Acts<'_, '_> {
-    fn originators_lose_trust(&mut self, agency: usize) {
+    fn originators_lose_trust(&mut self, agency: AgencyIx) {
         for (l, ls) in self.st.links.iter().enumerate() {
             if ls.to == agency && self.links.0[l].items > 0 {
                 self.links.0[l].compromised = true;
@@ -167,7 +167,7 @@ impl Acts<'_, '_> {
 
     fn detected(&mut self, i: usize, t: f64, acts: u32) {
         let ins = &self.st.insiders[i];
-        let ag = &self.st.agencies[ins.agency];
+        let ag = &self.st.agencies[ins.agency.ix()];
         self.rec
             .log(t, EventKind::InsiderDetected, &ins.id, "", || {
                 format!(
@@ -183,7 +183,7 @@ impl Acts<'_, '_> {
     fn act(&mut self, i: usize, t: f64) {
         let st = self.st;
         let ins = &st.insiders[i];
-        let ag = &st.agencies[ins.agency];
+        let ag = &st.agencies[ins.agency.ix()];
         let Agencies {
             holdings,
             status,
@@ -192,9 +192,9 @@ impl Acts<'_, '_> {
             ..
         } = &mut *self.agencies;
         let (h, status, queue) = (
-            &holdings[ins.agency],
-            &mut status[ins.agency],
-            &mut queue[ins.agency],
+            &holdings[ins.agency.ix()],
+            &mut status[ins.agency.ix()],
+            &mut queue[ins.agency.ix()],
         );
         let mean_sensitivity = if h.count > 0 {
             h.sensitivity_held / h.count as f64
@@ -242,21 +242,23 @@ impl Acts<'_, '_> {
                     self.items,
                     self.flight,
                     self.threats,
-                    ThreatIx::new(th),
+                    th,
                     false,
-                    AgencyIx::new(ins.agency),
+                    ins.agency,
                     t,
                 );
                 self.rec.log(t, EventKind::InsiderAction, &ins.id, "", || {
                     format!(
                         "Insider {} at {} plants a false report on {}",
-                        ins.id, ag.name, st.threats[th].name
+                        ins.id,
+                        ag.name,
+                        st.threats[th.ix()].name
                     )
                 });
             }
             InsiderAct::TipOff(th) => {
-                let ts = &mut self.threats.0[th];
-                let adv = st.threats[th].tipoff_advance;
+                let ts = &mut self.threats.0[th.ix()];
+                let adv = st.threats[th.ix()].tipoff_advance;
                 if let Some(d) = ts.deadline.as_mut()
                     && ts.real
                     && ts.resolved_at.is_none()
@@ -266,7 +268,9 @@ impl Acts<'_, '_> {
                 self.rec.log(t, EventKind::InsiderAction, &ins.id, "", || {
                     format!(
                         "{} tips off the subject of {}: the timeline advances by {:.0} h",
-                        ag.name, st.threats[th].name, adv
+                        ag.name,
+                        st.threats[th.ix()].name,
+                        adv
                     )
                 });
             }

@@ -171,43 +171,46 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
 
     let metric = |k: &MetricKind| -> Option<f64> {
         match *k {
-            MetricKind::TimeToDetection(t) => {
-                threats.0[t].detected_at.map(|d| d - st.threats[t].start)
-            }
+            MetricKind::TimeToDetection(t) => threats.0[t.ix()]
+                .detected_at
+                .map(|d| d - st.threats[t.ix()].start),
             MetricKind::TimeToFirstShare(t) => {
-                let s = &threats.0[t];
+                let s = &threats.0[t.ix()];
                 Some(s.first_share_at? - s.detected_at?)
             }
-            MetricKind::Coverage(t, w) => {
-                let ntk = &st.threats[t].ntk;
+            MetricKind::Coverage {
+                threat: t,
+                within_h: w,
+            } => {
+                let ntk = &st.threats[t.ix()].ntk;
                 if ntk.is_empty() {
                     return None;
                 }
-                let Some(d) = threats.0[t].detected_at else {
+                let Some(d) = threats.0[t.ix()].detected_at else {
                     return Some(0.0);
                 };
                 let n = ntk
                     .iter()
-                    .filter(|&&a| rows[a].informed_at[t] <= d + w)
+                    .filter(|&&a| rows[a.ix()].informed_at[t.ix()] <= d + w)
                     .count();
                 Some(n as f64 / ntk.len() as f64)
             }
             MetricKind::FinalCoverage(t) => {
-                let ntk = &st.threats[t].ntk;
+                let ntk = &st.threats[t.ix()].ntk;
                 if ntk.is_empty() {
                     return None;
                 }
                 let n = ntk
                     .iter()
-                    .filter(|&&a| rows[a].informed_at[t].is_finite())
+                    .filter(|&&a| rows[a.ix()].informed_at[t.ix()].is_finite())
                     .count();
                 Some(n as f64 / ntk.len() as f64)
             }
-            MetricKind::TimeToAction(t) => threats.0[t]
+            MetricKind::TimeToAction(t) => threats.0[t.ix()]
                 .first_action_at
-                .map(|a| a - st.threats[t].start),
+                .map(|a| a - st.threats[t.ix()].start),
             MetricKind::Resolved(t) => {
-                let s = &threats.0[t];
+                let s = &threats.0[t.ix()];
                 Some(if s.real {
                     f64::from(u8::from(s.resolved_at.is_some()))
                 } else {
@@ -215,11 +218,11 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
                 })
             }
             MetricKind::ProcessedWithinHandoff(t) => {
-                if !threats.0[t].real {
+                if !threats.0[t.ix()].real {
                     return None;
                 }
-                let sg = threats.0[t].surge.as_ref()?;
-                let handoff = st.threats[t].surge.map(|s| s.3).unwrap_or(0.0);
+                let sg = threats.0[t.ix()].surge.as_ref()?;
+                let handoff = st.threats[t.ix()].surge.map(|s| s.handoff_h).unwrap_or(0.0);
                 let overdue: f64 = sg
                     .cohorts
                     .iter()
@@ -230,23 +233,23 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
                 Some(if denom > 0.0 { sg.within / denom } else { 1.0 })
             }
             MetricKind::PeakUnsheltered(t) => {
-                threats.0[t].surge.as_ref().map(|s| s.peak_unsheltered)
+                threats.0[t.ix()].surge.as_ref().map(|s| s.peak_unsheltered)
             }
             MetricKind::RetractionTime(t) => {
-                let s = &threats.0[t];
+                let s = &threats.0[t.ix()];
                 Some(s.retracted_at? - s.first_false_share_at?).map(|x| x.max(0.0))
             }
-            MetricKind::TimeToPublicWarning(t) => threats.0[t]
+            MetricKind::TimeToPublicWarning(t) => threats.0[t.ix()]
                 .public_warning_at
-                .map(|w| w - st.threats[t].start),
+                .map(|w| w - st.threats[t.ix()].start),
             MetricKind::InsiderDetectionTime(i) => {
-                let s = insiders.0.get(i)?;
+                let s = insiders.0.get(i.ix())?;
                 if !s.active {
                     return None;
                 }
-                s.detected_at.map(|d| d - st.insiders[i].start)
+                s.detected_at.map(|d| d - st.insiders[i.ix()].start)
             }
-            MetricKind::Availability(a) => Some(1.0 - rows[a].down / end),
+            MetricKind::Availability(a) => Some(1.0 - rows[a.ix()].down / end),
             MetricKind::LeakExposure => Some(tally.exposure),
             MetricKind::BlockedButNeeded => Some(tally.blocked.iter().sum::<u64>() as f64),
             MetricKind::BlockedBy(r) => Some(tally.blocked[r.index()] as f64),
@@ -273,10 +276,10 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
         .objectives
         .iter()
         .map(|o| {
-            let value = metrics[o.metric];
+            let value = metrics[o.metric.ix()];
             // An insider who never turned has nothing to detect: the objective holds.
-            if let MetricKind::InsiderDetectionTime(i) = st.metric_kinds[o.metric]
-                && insiders.0.get(i).is_some_and(|s| !s.active)
+            if let MetricKind::InsiderDetectionTime(i) = st.metric_kinds[o.metric.ix()]
+                && insiders.0.get(i.ix()).is_some_and(|s| !s.active)
             {
                 return ObjectiveResult { value, met: true };
             }
@@ -293,16 +296,16 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
         .drivers
         .iter()
         .map(|d| match *d {
-            DriverSource::AgencyDown(a) => rows[a].ever_down,
-            DriverSource::ChannelDown(c) => channels.0[c].ever_down,
-            DriverSource::InsiderActed(i) => insiders.0[i].acts > 0,
+            DriverSource::AgencyDown(a) => rows[a.ix()].ever_down,
+            DriverSource::ChannelDown(c) => channels.0[c.ix()].ever_down,
+            DriverSource::InsiderActed(i) => insiders.0[i.ix()].acts > 0,
             DriverSource::PartnershipLost(p) => st
                 .links
                 .iter()
                 .enumerate()
                 .any(|(l, ls)| ls.partnership == p && links.0[l].ever_lost),
-            DriverSource::InjectFired(i) => injs.fired_at[i].is_some(),
-            DriverSource::ThreatReal(t) => threats.0[t].real,
+            DriverSource::InjectFired(i) => injs.fired_at[i.ix()].is_some(),
+            DriverSource::ThreatReal(t) => threats.0[t.ix()].real,
         })
         .collect();
     let link_results = links

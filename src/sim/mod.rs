@@ -8,7 +8,6 @@ pub mod clock;
 pub mod compile;
 pub mod failure;
 pub mod flow;
-pub mod ids;
 pub mod inject;
 pub mod insider;
 pub mod metrics;
@@ -23,6 +22,7 @@ pub mod schedule;
 pub mod state;
 pub mod threat;
 
+pub use crate::ids;
 pub use outcome::*;
 pub use rng::RunSeed;
 

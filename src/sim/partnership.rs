@@ -103,13 +103,15 @@ pub fn apply_benefits(
         stall_ends,
     };
     for &li in &st.benefit_links {
+        let li = li.ix();
         let l = &st.links[li];
         let ls = &links.0[li];
-        let works = mods[l.from].up && mods[l.to].up && !ls.is_withdrawn() && ls.held == 0;
+        let works =
+            mods[l.from.ix()].up && mods[l.to.ix()].up && !ls.is_withdrawn() && ls.held == 0;
         if !works {
             continue;
         }
-        let m = &mut mods[l.to];
+        let m = &mut mods[l.to.ix()];
         for b in &l.benefits {
             match *b {
                 Benefit::Collection { kind, p } => {
@@ -134,11 +136,11 @@ pub fn apply_benefits(
     }
     for (a, ag) in st.agencies.iter().enumerate() {
         let mut lost = 0;
-        for (p, bit, from_partner) in &ag.depends_links {
-            let partner_down = !mods[*p].up;
-            let cut_off = from_partner.iter().any(|&l| links.0[l].is_withdrawn());
+        for d in &ag.depends_links {
+            let partner_down = !mods[d.partner.ix()].up;
+            let cut_off = d.links.iter().any(|&l| links.0[l.ix()].is_withdrawn());
             if partner_down || cut_off {
-                lost |= *bit;
+                lost |= d.function;
             }
         }
         mods[a].lost = lost;
@@ -178,7 +180,7 @@ pub fn update_trust(
         given.extend(links.0.iter().map(|l| l.given));
         for (li, ls) in st.links.iter().enumerate() {
             let Some(r) = ls.reverse else { continue };
-            let (g, recv) = (given[li], given[r]);
+            let (g, recv) = (given[li], given[r.ix()]);
             if g + recv <= 0.0 {
                 continue;
             }
@@ -206,12 +208,14 @@ pub fn update_trust(
             rec.log(
                 clock.end,
                 EventKind::Withdrawal,
-                &st.agencies[ls.from].id,
-                &st.partnerships[ls.partnership],
+                &st.agencies[ls.from.ix()].id,
+                &st.partnerships[ls.partnership.ix()],
                 || {
                     format!(
                         "{} stops sharing with {}: trust fell to {:.2}",
-                        st.agencies[ls.from].name, st.agencies[ls.to].name, l.trust
+                        st.agencies[ls.from.ix()].name,
+                        st.agencies[ls.to.ix()].name,
+                        l.trust
                     )
                 },
             );

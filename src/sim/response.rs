@@ -2,7 +2,7 @@
 //! actions complete after a delay, false items are recognised and retracted, deadlines bring
 //! harm, and surge arrivals meet processing and shelter capacity.
 
-use super::compile::function_bit;
+use super::compile::{Processing, Surge, function_bit};
 use super::ids::AgencyIx;
 use super::outcome::EventKind;
 use super::phase::Phase;
@@ -66,6 +66,7 @@ pub fn take_actions(run: Run, mut agencies: ResMut<Agencies>, mut threats: ResMu
         let ts = &mut threats.0[ti];
         if !ts.over {
             for &r in &th.responders {
+                let r = r.ix();
                 let (m, h) = (&mods[r], &mut holdings[r]);
                 if h.decided[ti] || !m.up || m.lost & no_action != 0 {
                     continue;
@@ -160,7 +161,13 @@ pub fn advance_surge(run: Run, agencies: Res<Agencies>, mut threats: ResMut<Thre
         t.kind == ThreatKind::Rumor && s.public_warning_at.is_some_and(|w| w < clock.end)
     });
     for (ti, th) in st.threats.iter().enumerate() {
-        let Some((total, mid, spread, handoff)) = th.surge else {
+        let Some(Surge {
+            total,
+            midpoint_h: mid,
+            spread_h: spread,
+            handoff_h: handoff,
+        }) = th.surge
+        else {
             continue;
         };
         let ts = &mut threats.0[ti];
@@ -178,7 +185,11 @@ pub fn advance_surge(run: Run, agencies: Res<Agencies>, mut threats: ResMut<Thre
         }
         let (mut capacity, mut shelter) = (0.0, 0.0);
         for (ix, a) in st.agencies.iter().enumerate() {
-            let Some((per_hour, beds)) = a.processing else {
+            let Some(Processing {
+                per_hour,
+                shelter: beds,
+            }) = a.processing
+            else {
                 continue;
             };
             let (h, s, m) = (

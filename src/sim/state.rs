@@ -605,15 +605,12 @@ pub fn agency_changed(
         return;
     }
     for other in &st.agencies {
-        if !other.depends.iter().any(|&(p, _)| p == a.ix()) {
+        if !other.depends.iter().any(|d| d.partner == a) {
             continue;
         }
         for &l in &other.out_links {
-            if st.links[l].to == a.ix() {
-                signals.write(TrustSignal {
-                    link: LinkIx::new(l),
-                    x: -0.5,
-                });
+            if st.links[l.ix()].to == a {
+                signals.write(TrustSignal { link: l, x: -0.5 });
             }
         }
     }

@@ -55,7 +55,7 @@ fn base() -> ValidScenario {
 
 fn with(f: impl FnOnce(&mut ScenarioSpec)) -> ValidScenario {
     let mut s = base();
-    f(&mut s.spec);
+    f(&mut s.spec_mut());
     s
 }
 

@@ -1,0 +1,34 @@
+//! Channels: the systems items travel over.
+
+use super::Reliability;
+use crate::scenario::schema::{ChannelSpec, Classification};
+use crate::sim::rng::Sampler;
+
+/// Static channel data.
+#[derive(Debug, Clone)]
+pub struct ChannelStatic {
+    /// Scenario id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Highest classification it may carry.
+    pub max_class: Classification,
+    /// Time an item takes to cross it [h].
+    pub latency: Sampler,
+    /// Its failure process, if it has one.
+    pub reliability: Option<Reliability>,
+}
+
+/// The channels, in scenario order.
+pub(super) fn channels(specs: &[ChannelSpec]) -> Vec<ChannelStatic> {
+    specs
+        .iter()
+        .map(|c| ChannelStatic {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            max_class: c.max_class,
+            latency: Sampler::from_time(&c.latency),
+            reliability: c.reliability.as_ref().map(Reliability::of),
+        })
+        .collect()
+}

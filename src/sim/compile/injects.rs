@@ -1,0 +1,216 @@
+//! Injects: the scripted events of the master scenario events list, with their triggers and
+//! effects resolved to indices.
+
+use crate::ids::{AgencyIx, ChannelIx, InjectIx, InsiderIx, PartnershipIx, ThreatIx};
+use crate::scenario::schema::{Condition, EffectSpec, InjectSpec, TriggerMetric, TriggerSpec};
+use crate::scenario::validate::InjectRefs;
+
+/// When an inject fires.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trigger {
+    /// At this scenario time [h].
+    At(f64),
+    /// After another inject has fired.
+    AfterInject {
+        /// The inject waited for ([`InjectIx::NONE`] if it names none).
+        inject: InjectIx,
+        /// Delay after it fired [h], ≥ 0.
+        delay_h: f64,
+    },
+    /// As soon as a per-tick metric reaches a value.
+    WhenMetric {
+        /// The metric watched.
+        watch: MetricWatch,
+        /// Fires when the metric is ≥ this value (in the metric's unit).
+        at_least: f64,
+    },
+    /// At `by_h`, unless `unless` has happened by then.
+    Contingency {
+        /// The expected player action.
+        unless: Cond,
+        /// Scenario time it is checked [h].
+        by_h: f64,
+    },
+}
+
+/// A per-tick metric a trigger watches. A threat that resolves to nothing is
+/// [`ThreatIx::NONE`], which never fires.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MetricWatch {
+    /// Agencies holding at least one item about the threat [agencies].
+    AgenciesInformed(ThreatIx),
+    /// Items waiting in all analyst queues [items].
+    Backlog,
+    /// Hours since the threat was first detected [h] (−∞ until then).
+    HoursSinceDetection(ThreatIx),
+    /// Directed links withdrawn so far through loss of trust [links].
+    Withdrawals,
+    /// Leak exposure so far (Σ sensitivity).
+    LeakExposure,
+}
+
+/// An expected player action a contingency inject checks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cond {
+    /// Some agency detected the threat.
+    Detected(ThreatIx),
+    /// Some agency shared an item about the threat.
+    Shared(ThreatIx),
+    /// A responsible agency acted on the threat.
+    Acted(ThreatIx),
+    /// The inject fired.
+    InjectFired(InjectIx),
+}
+
+/// What an inject does. A target that resolves to nothing is its type's `NONE`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// A signal of the threat appears at an agency.
+    Signal {
+        /// The threat signalled.
+        threat: ThreatIx,
+        /// The agency that receives it.
+        at: AgencyIx,
+    },
+    /// The agency is down.
+    AgencyOutage(AgencyIx),
+    /// The channel is down.
+    ChannelOutage(ChannelIx),
+    /// The agency works with a fraction of its analysts.
+    Degraded {
+        /// The agency degraded.
+        agency: AgencyIx,
+        /// Remaining fraction of capacity, (0, 1].
+        factor: f64,
+    },
+    /// The partnership is withdrawn.
+    Withdrawal(PartnershipIx),
+    /// A legal hold blocks items on the partnership.
+    LegalHold(PartnershipIx),
+    /// Items crossing the channel are exposed.
+    ChannelCompromise(ChannelIx),
+    /// The insider acts now.
+    InsiderAction(InsiderIx),
+    /// A public warning about the threat is issued.
+    PublicWarning {
+        /// The threat warned about.
+        threat: ThreatIx,
+        /// The agency that issues it.
+        by: AgencyIx,
+    },
+    /// A false report about the threat appears at an agency.
+    FalseReport {
+        /// The threat it claims.
+        threat: ThreatIx,
+        /// The agency that receives it.
+        at: AgencyIx,
+    },
+    /// The threat's deadline comes forward.
+    AdvanceDeadline {
+        /// The threat whose deadline moves.
+        threat: ThreatIx,
+        /// How far it moves [h], ≥ 0.
+        by: f64,
+    },
+    /// Nothing in the model (a note for the players).
+    Note,
+}
+
+/// Static inject data.
+#[derive(Debug, Clone)]
+pub struct InjectStatic {
+    /// Scenario id.
+    pub id: String,
+    /// MSEL number.
+    pub number: u32,
+    /// One-line synopsis.
+    pub synopsis: String,
+    /// When it fires.
+    pub trigger: Trigger,
+    /// What it does.
+    pub effect: Effect,
+    /// Probability it fires when triggered, [0, 1].
+    pub p: f64,
+    /// How long a reversible effect lasts [h]; `None` for the rest of the run.
+    pub duration: Option<f64>,
+    /// It takes part in runs.
+    pub enabled: bool,
+}
+
+/// The injects, in scenario order.
+pub(super) fn injects(specs: &[InjectSpec], refs: &[InjectRefs]) -> Vec<InjectStatic> {
+    specs
+        .iter()
+        .zip(refs)
+        .map(|(inj, r)| {
+            let trigger_threat = r.trigger_threat.unwrap_or(ThreatIx::NONE);
+            let trigger_inject = r.trigger_inject.unwrap_or(InjectIx::NONE);
+            let trigger = match &inj.trigger {
+                TriggerSpec::At(d) => Trigger::At(d.hours()),
+                TriggerSpec::AfterInject { delay, .. } => Trigger::AfterInject {
+                    inject: trigger_inject,
+                    delay_h: delay.hours(),
+                },
+                TriggerSpec::WhenMetric { metric, at_least } => Trigger::WhenMetric {
+                    watch: match metric {
+                        TriggerMetric::AgenciesInformed(_) => {
+                            MetricWatch::AgenciesInformed(trigger_threat)
+                        }
+                        TriggerMetric::Backlog => MetricWatch::Backlog,
+                        TriggerMetric::HoursSinceDetection(_) => {
+                            MetricWatch::HoursSinceDetection(trigger_threat)
+                        }
+                        TriggerMetric::Withdrawals => MetricWatch::Withdrawals,
+                        TriggerMetric::LeakExposure => MetricWatch::LeakExposure,
+                    },
+                    at_least: *at_least,
+                },
+                TriggerSpec::Contingency { unless, by } => Trigger::Contingency {
+                    unless: match unless {
+                        Condition::Detected(_) => Cond::Detected(trigger_threat),
+                        Condition::Shared(_) => Cond::Shared(trigger_threat),
+                        Condition::Acted(_) => Cond::Acted(trigger_threat),
+                        Condition::InjectFired(_) => Cond::InjectFired(trigger_inject),
+                    },
+                    by_h: by.hours(),
+                },
+            };
+            let threat = r.threat.unwrap_or(ThreatIx::NONE);
+            let agency = r.agency.unwrap_or(AgencyIx::NONE);
+            let channel = r.channel.unwrap_or(ChannelIx::NONE);
+            let partnership = r.partnership.unwrap_or(PartnershipIx::NONE);
+            let effect = match &inj.effect {
+                EffectSpec::Signal { .. } => Effect::Signal { threat, at: agency },
+                EffectSpec::AgencyOutage(_) => Effect::AgencyOutage(agency),
+                EffectSpec::ChannelOutage(_) => Effect::ChannelOutage(channel),
+                EffectSpec::DegradedCapacity { factor, .. } => Effect::Degraded {
+                    agency,
+                    factor: *factor,
+                },
+                EffectSpec::Withdrawal(_) => Effect::Withdrawal(partnership),
+                EffectSpec::LegalHold(_) => Effect::LegalHold(partnership),
+                EffectSpec::ChannelCompromise(_) => Effect::ChannelCompromise(channel),
+                EffectSpec::InsiderAction(_) => {
+                    Effect::InsiderAction(r.insider.unwrap_or(InsiderIx::NONE))
+                }
+                EffectSpec::PublicWarning { .. } => Effect::PublicWarning { threat, by: agency },
+                EffectSpec::FalseReport { .. } => Effect::FalseReport { threat, at: agency },
+                EffectSpec::AdvanceDeadline { by, .. } => Effect::AdvanceDeadline {
+                    threat,
+                    by: by.hours(),
+                },
+                EffectSpec::Note => Effect::Note,
+            };
+            InjectStatic {
+                id: inj.id.clone(),
+                number: inj.number,
+                synopsis: inj.synopsis.clone(),
+                trigger,
+                effect,
+                p: inj.probability,
+                duration: inj.duration.map(|d| d.hours()),
+                enabled: inj.enabled,
+            }
+        })
+        .collect()
+}

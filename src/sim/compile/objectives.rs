@@ -1,0 +1,517 @@
+//! Metric columns and objectives: what every run measures, and what each objective is
+//! judged on.
+
+use super::agencies::AgencyStatic;
+use super::fmt_num;
+use super::insiders::InsiderStatic;
+use super::threats::ThreatStatic;
+use crate::ids::{AgencyIx, InsiderIx, MetricIx, ThreatIx};
+use crate::scenario::schema::{MetricSpec, ObjectiveSpec, TargetSpec};
+use crate::scenario::validate::ObjectiveRefs;
+use crate::sim::outcome::{MetricDef, ObjectiveDef};
+
+/// What a metric column measures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MetricKind {
+    /// From the threat's start to its first detection [h].
+    TimeToDetection(ThreatIx),
+    /// From the threat's first detection to its first share [h].
+    TimeToFirstShare(ThreatIx),
+    /// Share of need-to-know agencies informed within a window of detection, [0, 1].
+    Coverage {
+        /// The threat.
+        threat: ThreatIx,
+        /// The window after first detection [h].
+        within_h: f64,
+    },
+    /// Share of need-to-know agencies informed by the end, [0, 1].
+    FinalCoverage(ThreatIx),
+    /// From the threat's start to its first completed action [h].
+    TimeToAction(ThreatIx),
+    /// 1 when the threat was resolved before harm, else 0.
+    Resolved(ThreatIx),
+    /// Share of surge arrivals processed within the hand-off deadline, [0, 1].
+    ProcessedWithinHandoff(ThreatIx),
+    /// Most people waiting without shelter at any time [people].
+    PeakUnsheltered(ThreatIx),
+    /// From a false item's first share to its retraction [h].
+    RetractionTime(ThreatIx),
+    /// From the threat's start to the first public warning [h].
+    TimeToPublicWarning(ThreatIx),
+    /// From the insider's activation to their detection [h].
+    InsiderDetectionTime(InsiderIx),
+    /// Share of the run the agency was up, [0, 1].
+    Availability(AgencyIx),
+    /// Σ sensitivity of items exposed.
+    LeakExposure,
+    /// Needed deliveries blocked, all reasons [deliveries].
+    BlockedButNeeded,
+    /// Needed deliveries blocked for this reason [deliveries].
+    BlockedBy(BlockReason),
+    /// Items passed beyond their marking or agreement [items].
+    HandlingViolations,
+    /// Lowest directed trust at the end, [0, 1].
+    MinTrust,
+    /// Mean directed trust at the end, [0, 1].
+    MeanTrust,
+    /// Directed links withdrawn [links].
+    Withdrawals,
+    /// Mean analyst queue wait [h].
+    MeanQueueWait,
+    /// Most items waiting for analysts at once [items].
+    PeakBacklog,
+    /// Mean analyst utilisation, [0, 1].
+    Utilisation,
+    /// Perishable items expired before use [items].
+    ExpiredItems,
+    /// Items delivered between partners [items].
+    ItemsDelivered,
+}
+
+/// Why a needed delivery was blocked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BlockReason {
+    /// Recipient's clearance below the item's classification.
+    Clearance,
+    /// No available channel on the partnership can carry the item.
+    Channel,
+    /// TLP or agreement does not allow it.
+    Marking,
+    /// Legal barrier or legal hold.
+    Legal,
+    /// Partnership withdrawn (by the sender's loss of trust or by an inject).
+    Withdrawn,
+}
+
+impl BlockReason {
+    /// All reasons, in column order.
+    pub const ALL: [BlockReason; 5] = [
+        BlockReason::Clearance,
+        BlockReason::Channel,
+        BlockReason::Marking,
+        BlockReason::Legal,
+        BlockReason::Withdrawn,
+    ];
+
+    /// Column id suffix.
+    pub fn id(self) -> &'static str {
+        match self {
+            BlockReason::Clearance => "clearance",
+            BlockReason::Channel => "channel",
+            BlockReason::Marking => "marking",
+            BlockReason::Legal => "legal",
+            BlockReason::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Index in per-reason arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// How an objective's metric is judged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Judge {
+    /// Met when the time metric happened within this time [h] (never happening misses it).
+    Within(f64),
+    /// Met when the metric is ≥ the value (in the metric's unit).
+    AtLeast(f64),
+    /// Met when the metric is ≤ the value (in the metric's unit).
+    AtMost(f64),
+}
+
+/// Static objective data.
+#[derive(Debug, Clone)]
+pub struct ObjectiveStatic {
+    /// The metric column it is judged on.
+    pub metric: MetricIx,
+    /// How that metric is judged.
+    pub judge: Judge,
+}
+
+/// Metric columns being collected, with what each measures.
+#[derive(Debug, Default)]
+pub(super) struct MetricColumns {
+    /// Column definitions, in column order.
+    pub(super) metrics: Vec<MetricDef>,
+    /// What each column measures, parallel to `metrics`.
+    pub(super) kinds: Vec<MetricKind>,
+}
+
+impl MetricColumns {
+    /// Add a metric (or find the one with this id) and return its column.
+    fn push(&mut self, id: String, label: String, unit: &str, k: MetricKind) -> MetricIx {
+        if let Some(i) = self.metrics.iter().position(|m| m.id == id) {
+            return MetricIx::new(i);
+        }
+        self.metrics.push(MetricDef {
+            id,
+            label,
+            unit: unit.to_string(),
+        });
+        self.kinds.push(k);
+        MetricIx::new(self.metrics.len() - 1)
+    }
+}
+
+/// The columns every run of the scenario records: per threat, per insider, the whole
+/// exercise, and the availability of agencies that can fail.
+pub(super) fn standard_metrics(
+    agencies: &[AgencyStatic],
+    threats: &[ThreatStatic],
+    insiders: &[InsiderStatic],
+) -> MetricColumns {
+    let mut cat = MetricColumns::default();
+    for (ti, t) in threats.iter().enumerate() {
+        let ti = ThreatIx::new(ti);
+        let id = &t.id;
+        let name = &t.name;
+        cat.push(
+            format!("time_to_detection.{id}"),
+            format!("Time to detection: {name}"),
+            "h",
+            MetricKind::TimeToDetection(ti),
+        );
+        cat.push(
+            format!("time_to_first_share.{id}"),
+            format!("Time from detection to first share: {name}"),
+            "h",
+            MetricKind::TimeToFirstShare(ti),
+        );
+        if !t.ntk.is_empty() {
+            cat.push(
+                format!("coverage.{id}"),
+                format!("Need-to-know agencies informed by the end: {name}"),
+                "share",
+                MetricKind::FinalCoverage(ti),
+            );
+        }
+        cat.push(
+            format!("time_to_action.{id}"),
+            format!("Time to action: {name}"),
+            "h",
+            MetricKind::TimeToAction(ti),
+        );
+        cat.push(
+            format!("resolved.{id}"),
+            format!("Resolved before harm: {name}"),
+            "0/1",
+            MetricKind::Resolved(ti),
+        );
+        if t.surge.is_some() {
+            cat.push(
+                format!("processed_within_handoff.{id}"),
+                format!("Arrivals processed within the hand-off deadline: {name}"),
+                "share",
+                MetricKind::ProcessedWithinHandoff(ti),
+            );
+            cat.push(
+                format!("peak_unsheltered.{id}"),
+                format!("Peak people without shelter: {name}"),
+                "people",
+                MetricKind::PeakUnsheltered(ti),
+            );
+        }
+        if t.can_be_false {
+            cat.push(
+                format!("retraction_time.{id}"),
+                format!("Time from first false share to retraction: {name}"),
+                "h",
+                MetricKind::RetractionTime(ti),
+            );
+        }
+    }
+    for (ii, ins) in insiders.iter().enumerate() {
+        let ii = InsiderIx::new(ii);
+        cat.push(
+            format!("insider_detection_time.{}", ins.id),
+            format!("Time from activation to detection: insider {}", ins.id),
+            "h",
+            MetricKind::InsiderDetectionTime(ii),
+        );
+    }
+    cat.push(
+        "leak_exposure".into(),
+        "Leak exposure (Σ sensitivity × documents)".into(),
+        "exposure",
+        MetricKind::LeakExposure,
+    );
+    cat.push(
+        "blocked_but_needed".into(),
+        "Needed deliveries blocked".into(),
+        "deliveries",
+        MetricKind::BlockedButNeeded,
+    );
+    for r in BlockReason::ALL {
+        cat.push(
+            format!("blocked.{}", r.id()),
+            format!("Needed deliveries blocked by {}", r.id()),
+            "deliveries",
+            MetricKind::BlockedBy(r),
+        );
+    }
+    cat.push(
+        "handling_violations".into(),
+        "Items passed beyond their marking or agreement".into(),
+        "items",
+        MetricKind::HandlingViolations,
+    );
+    cat.push(
+        "min_trust".into(),
+        "Lowest partner trust at the end".into(),
+        "trust",
+        MetricKind::MinTrust,
+    );
+    cat.push(
+        "mean_trust".into(),
+        "Mean partner trust at the end".into(),
+        "trust",
+        MetricKind::MeanTrust,
+    );
+    cat.push(
+        "withdrawals".into(),
+        "Partnership links withdrawn".into(),
+        "links",
+        MetricKind::Withdrawals,
+    );
+    cat.push(
+        "mean_queue_wait".into(),
+        "Mean analyst queue wait".into(),
+        "h",
+        MetricKind::MeanQueueWait,
+    );
+    cat.push(
+        "peak_backlog".into(),
+        "Peak items waiting for analysts".into(),
+        "items",
+        MetricKind::PeakBacklog,
+    );
+    cat.push(
+        "utilisation".into(),
+        "Mean analyst utilisation".into(),
+        "share",
+        MetricKind::Utilisation,
+    );
+    cat.push(
+        "expired_items".into(),
+        "Perishable items expired before use".into(),
+        "items",
+        MetricKind::ExpiredItems,
+    );
+    cat.push(
+        "items_delivered".into(),
+        "Items delivered between partners".into(),
+        "items",
+        MetricKind::ItemsDelivered,
+    );
+    for (ai, a) in agencies.iter().enumerate() {
+        if a.reliability.is_some() {
+            cat.push(
+                format!("availability.{}", a.id),
+                format!("Availability of {}", a.name),
+                "share",
+                MetricKind::Availability(AgencyIx::new(ai)),
+            );
+        }
+    }
+    cat
+}
+
+/// The objectives compiled, and their definitions for the catalog.
+pub(super) struct Objectives {
+    /// What the engine judges, in scenario order.
+    pub(super) statics: Vec<ObjectiveStatic>,
+    /// Their definitions, in scenario order.
+    pub(super) defs: Vec<ObjectiveDef>,
+}
+
+/// The objectives, in scenario order; a metric an objective needs that is not yet a column
+/// becomes one.
+pub(super) fn objectives(
+    specs: &[ObjectiveSpec],
+    refs: &[ObjectiveRefs],
+    threats: &[ThreatStatic],
+    cat: &mut MetricColumns,
+) -> Objectives {
+    let mut objectives = Vec::new();
+    let mut objective_defs = Vec::new();
+    for (o, r) in specs.iter().zip(refs) {
+        let th = r.threat.unwrap_or(ThreatIx::new(0));
+        let (metric, what) = match &o.metric {
+            MetricSpec::TimeToDetection(t) => (
+                cat.push(
+                    format!("time_to_detection.{t}"),
+                    String::new(),
+                    "h",
+                    MetricKind::TimeToDetection(th),
+                ),
+                "time to detection",
+            ),
+            MetricSpec::TimeToFirstShare(t) => (
+                cat.push(
+                    format!("time_to_first_share.{t}"),
+                    String::new(),
+                    "h",
+                    MetricKind::TimeToFirstShare(th),
+                ),
+                "time to first share",
+            ),
+            MetricSpec::Coverage { threat, within } => {
+                let w = within.hours();
+                (
+                    cat.push(
+                        format!("coverage_{}h.{threat}", fmt_num(w)),
+                        format!(
+                            "Need-to-know agencies informed within {} h of detection: {}",
+                            fmt_num(w),
+                            threats.get(th.ix()).map(|t| t.name.as_str()).unwrap_or("")
+                        ),
+                        "share",
+                        MetricKind::Coverage {
+                            threat: th,
+                            within_h: w,
+                        },
+                    ),
+                    "coverage",
+                )
+            }
+            MetricSpec::TimeToAction(t) => (
+                cat.push(
+                    format!("time_to_action.{t}"),
+                    String::new(),
+                    "h",
+                    MetricKind::TimeToAction(th),
+                ),
+                "time to action",
+            ),
+            MetricSpec::Resolved(t) => (
+                cat.push(
+                    format!("resolved.{t}"),
+                    String::new(),
+                    "0/1",
+                    MetricKind::Resolved(th),
+                ),
+                "resolved",
+            ),
+            MetricSpec::LeakExposure => (
+                cat.push(
+                    "leak_exposure".into(),
+                    String::new(),
+                    "",
+                    MetricKind::LeakExposure,
+                ),
+                "leak exposure",
+            ),
+            MetricSpec::BlockedButNeeded => (
+                cat.push(
+                    "blocked_but_needed".into(),
+                    String::new(),
+                    "",
+                    MetricKind::BlockedButNeeded,
+                ),
+                "blocked deliveries",
+            ),
+            MetricSpec::HandlingViolations => (
+                cat.push(
+                    "handling_violations".into(),
+                    String::new(),
+                    "",
+                    MetricKind::HandlingViolations,
+                ),
+                "handling violations",
+            ),
+            MetricSpec::MinTrust => (
+                cat.push("min_trust".into(), String::new(), "", MetricKind::MinTrust),
+                "minimum trust",
+            ),
+            MetricSpec::MeanTrust => (
+                cat.push(
+                    "mean_trust".into(),
+                    String::new(),
+                    "",
+                    MetricKind::MeanTrust,
+                ),
+                "mean trust",
+            ),
+            MetricSpec::Withdrawals => (
+                cat.push(
+                    "withdrawals".into(),
+                    String::new(),
+                    "",
+                    MetricKind::Withdrawals,
+                ),
+                "withdrawals",
+            ),
+            MetricSpec::ProcessedWithinHandoff(t) => (
+                cat.push(
+                    format!("processed_within_handoff.{t}"),
+                    String::new(),
+                    "share",
+                    MetricKind::ProcessedWithinHandoff(th),
+                ),
+                "processed within hand-off",
+            ),
+            MetricSpec::PeakUnsheltered(t) => (
+                cat.push(
+                    format!("peak_unsheltered.{t}"),
+                    String::new(),
+                    "people",
+                    MetricKind::PeakUnsheltered(th),
+                ),
+                "peak unsheltered",
+            ),
+            MetricSpec::RetractionTime(t) => (
+                cat.push(
+                    format!("retraction_time.{t}"),
+                    String::new(),
+                    "h",
+                    MetricKind::RetractionTime(th),
+                ),
+                "retraction time",
+            ),
+            MetricSpec::TimeToPublicWarning(t) => (
+                cat.push(
+                    format!("time_to_public_warning.{t}"),
+                    format!(
+                        "Time to public warning: {}",
+                        threats.get(th.ix()).map(|x| x.name.as_str()).unwrap_or("")
+                    ),
+                    "h",
+                    MetricKind::TimeToPublicWarning(th),
+                ),
+                "time to public warning",
+            ),
+            MetricSpec::InsiderDetectionTime(i) => (
+                cat.push(
+                    format!("insider_detection_time.{i}"),
+                    String::new(),
+                    "h",
+                    MetricKind::InsiderDetectionTime(r.insider.unwrap_or(InsiderIx::new(0))),
+                ),
+                "insider detection time",
+            ),
+        };
+        let (judge, target) = match o.target {
+            TargetSpec::Within(d) => (
+                Judge::Within(d.hours()),
+                format!("{what} ≤ {} h", fmt_num(d.hours())),
+            ),
+            TargetSpec::AtLeast(v) => (Judge::AtLeast(v), format!("{what} ≥ {}", fmt_num(v))),
+            TargetSpec::AtMost(v) => (Judge::AtMost(v), format!("{what} ≤ {}", fmt_num(v))),
+        };
+        objectives.push(ObjectiveStatic { metric, judge });
+        objective_defs.push(ObjectiveDef {
+            id: o.id.clone(),
+            description: o.description.clone(),
+            capability: o.capability,
+            target,
+            metric: cat.metrics[metric.ix()].id.clone(),
+            thresholds: [o.ratings.p, o.ratings.s, o.ratings.m],
+        });
+    }
+    Objectives {
+        statics: objectives,
+        defs: objective_defs,
+    }
+}

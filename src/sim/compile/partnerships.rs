@@ -1,0 +1,197 @@
+//! Partnerships, compiled to directed links (a mutual partnership gives two), with their
+//! gates (channels, marking, legal barriers), trust parameters and benefits.
+
+use super::agencies::{AgencyStatic, DependencyLinks};
+use super::kind_index;
+use crate::ids::{AgencyIx, ChannelIx, LinkIx, PartnershipIx};
+use crate::scenario::schema::{
+    Agreement, BenefitSpec, Classification, Direction, PartnershipSpec, Tlp,
+};
+use crate::scenario::validate::PartnershipRefs;
+
+/// A benefit flowing over a directed link to its receiver while the link works.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Benefit {
+    /// The sender's sensors cover a threat kind for the receiver.
+    Collection {
+        /// Threat kind covered, `0..KINDS` (see [`super::kind_index`]).
+        kind: usize,
+        /// Extra probability the receiver observes each signal of that kind, [0, 1].
+        p: f64,
+    },
+    /// A tool that speeds the receiver's analysis.
+    Technology {
+        /// Fractional speed-up of analysis: service time × (1 − speedup), [0, 0.95].
+        speedup: f64,
+    },
+    /// Regional and cultural knowledge.
+    Regional {
+        /// Items of corroboration the receiver is spared before acting.
+        relief: u32,
+        /// Extra screening/detection probability, [0, 1].
+        screening: f64,
+    },
+    /// Capacity lent to the receiver in a surge.
+    Resources {
+        /// Extra analysts.
+        analysts: u32,
+        /// Extra surge processing [people/h], ≥ 0.
+        processing: f64,
+        /// Extra shelter places [people], ≥ 0.
+        shelter: f64,
+    },
+}
+
+/// A legal or contractual barrier on a link.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Barrier {
+    /// Probability an item it applies to is blocked outright, [0, 1].
+    pub block_p: f64,
+    /// Extra delay for an item it applies to that passes [h], ≥ 0.
+    pub delay_h: f64,
+    /// It applies to items at or above this classification.
+    pub min_class: Classification,
+}
+
+/// Static data of a directed link (a mutual partnership compiles to two).
+#[derive(Debug, Clone)]
+pub struct LinkStatic {
+    /// The partnership it belongs to.
+    pub partnership: PartnershipIx,
+    /// Sending agency.
+    pub from: AgencyIx,
+    /// Receiving agency.
+    pub to: AgencyIx,
+    /// The opposite link of a mutual partnership.
+    pub reverse: Option<LinkIx>,
+    /// Legal basis.
+    pub agreement: Agreement,
+    /// Channels it may use, in preference order.
+    pub channels: Vec<ChannelIx>,
+    /// Initial trust, [0, 1].
+    pub trust0: f64,
+    /// Base probability of offering an analysed, relevant item, [0, 1].
+    pub p0: f64,
+    /// Most restrictive TLP it will pass.
+    pub max_tlp: Tlp,
+    /// Legal or contractual barriers, in scenario order.
+    pub barriers: Vec<Barrier>,
+    /// Equity of exchange (value received ÷ value given) the sender accepts, > 0.
+    pub expected_equity: f64,
+    /// Trust below which the sender withdraws, [0, 1).
+    pub withdraw_below: f64,
+    /// Benefits `from` gives `to` while this link works.
+    pub benefits: Vec<Benefit>,
+    /// It is one of the two links of a mutual partnership.
+    pub mutual: bool,
+}
+
+/// What a partnership's benefits compile to.
+fn benefit(b: &BenefitSpec) -> Benefit {
+    match b {
+        BenefitSpec::ExtendedCollection {
+            threat,
+            probability,
+        } => Benefit::Collection {
+            kind: kind_index(*threat),
+            p: *probability,
+        },
+        BenefitSpec::Technology { speedup } => Benefit::Technology {
+            speedup: speedup.clamp(0.0, 0.95),
+        },
+        BenefitSpec::RegionalKnowledge {
+            corroboration_relief,
+            screening_bonus,
+        } => Benefit::Regional {
+            relief: *corroboration_relief,
+            screening: *screening_bonus,
+        },
+        BenefitSpec::ResourceAugmentation {
+            analysts,
+            processing_per_hour,
+            shelter,
+        } => Benefit::Resources {
+            analysts: *analysts,
+            processing: *processing_per_hour,
+            shelter: *shelter,
+        },
+    }
+}
+
+/// The directed links, in partnership order; a mutual partnership gives `from → to` then
+/// `to → from`. A partnership whose ends do not resolve gives none.
+pub(super) fn links(specs: &[PartnershipSpec], refs: &[PartnershipRefs]) -> Vec<LinkStatic> {
+    let mut links: Vec<LinkStatic> = Vec::new();
+    for (pi, (p, r)) in specs.iter().zip(refs).enumerate() {
+        let (Some(a), Some(b)) = (r.from, r.to) else {
+            continue;
+        };
+        let benefits: Vec<Benefit> = p.benefits.iter().map(benefit).collect();
+        let mutual = p.direction == Direction::Mutual;
+        let make = |from: AgencyIx, to: AgencyIx| LinkStatic {
+            partnership: PartnershipIx::new(pi),
+            from,
+            to,
+            reverse: None,
+            agreement: p.agreement,
+            channels: r.channels.iter().filter_map(|&c| c).collect(),
+            trust0: p.trust,
+            p0: p.share_probability,
+            max_tlp: p.max_tlp,
+            barriers: p
+                .legal_barriers
+                .iter()
+                .map(|b| Barrier {
+                    block_p: b.block_probability,
+                    delay_h: b.delay.hours(),
+                    min_class: b.min_class,
+                })
+                .collect(),
+            expected_equity: p.expected_equity.max(1e-6),
+            withdraw_below: p.withdraw_below,
+            benefits: benefits.clone(),
+            mutual,
+        };
+        let i = links.len();
+        links.push(make(a, b));
+        if mutual {
+            links.push(make(b, a));
+            links[i].reverse = Some(LinkIx::new(i + 1));
+            links[i + 1].reverse = Some(LinkIx::new(i));
+        }
+    }
+    links
+}
+
+/// Give every agency its outgoing links and, for each of its dependencies, the links from
+/// that partner to it.
+pub(super) fn wire(agencies: &mut [AgencyStatic], links: &[LinkStatic]) {
+    for (li, l) in links.iter().enumerate() {
+        agencies[l.from.ix()].out_links.push(LinkIx::new(li));
+    }
+    for (a, agency) in agencies.iter_mut().enumerate() {
+        let a = AgencyIx::new(a);
+        agency.depends_links = agency
+            .depends
+            .iter()
+            .map(|d| DependencyLinks {
+                partner: d.partner,
+                function: d.function,
+                links: links
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.from == d.partner && l.to == a)
+                    .map(|(i, _)| LinkIx::new(i))
+                    .collect(),
+            })
+            .collect();
+    }
+}
+
+/// The links that carry benefits, ascending.
+pub(super) fn benefit_links(links: &[LinkStatic]) -> Vec<LinkIx> {
+    (0..links.len())
+        .filter(|&i| !links[i].benefits.is_empty())
+        .map(LinkIx::new)
+        .collect()
+}

@@ -1,0 +1,152 @@
+//! Threats and hazards: signals, markings, deadlines, responses and surges.
+
+use super::agencies::AgencyStatic;
+use super::kind_index;
+use crate::ids::{AgencyIx, ThreatIx};
+use crate::scenario::schema::{
+    ActionKind, Classification, EffectSpec, InsiderActionSpec, ScenarioSpec, ThreatKind, Tlp,
+};
+use crate::scenario::validate::Resolved;
+use crate::sim::rng::Sampler;
+
+/// Static threat data.
+#[derive(Debug, Clone)]
+pub struct ThreatStatic {
+    /// Scenario id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Kind (decides who collects on it, needs it and acts on it).
+    pub kind: ThreatKind,
+    /// Index of `kind` in per-kind arrays, `0..KINDS`.
+    pub kind_ix: usize,
+    /// Probability it is real in a run, [0, 1].
+    pub truth_p: f64,
+    /// When it begins emitting signals [h].
+    pub start: f64,
+    /// Time between signals [h].
+    pub interval: Sampler,
+    /// Per agency, its own probability of observing each signal directly, [0, 1] (its
+    /// collection on the kind if it may observe the threat, else 0).
+    pub own_collection: Vec<f64>,
+    /// Classification of its items.
+    pub class: Classification,
+    /// TLP of its items.
+    pub tlp: Tlp,
+    /// Sensitivity weight of its items (leak exposure = Σ sensitivity), > 0.
+    pub sensitivity: f64,
+    /// Its items expire this long after creation [h], if they perish.
+    pub perish: Option<f64>,
+    /// Time from `start` to harm unless resolved first [h], if it has a deadline.
+    pub deadline: Option<Sampler>,
+    /// How far a tip-off brings the deadline forward [h], ≥ 0.
+    pub tipoff_advance: f64,
+    /// The action its responders take.
+    pub action: ActionKind,
+    /// Distinct items a responder must hold before acting, ≥ 1.
+    pub corroboration: u32,
+    /// Time from decision to effect [h].
+    pub time_to_act: Sampler,
+    /// Probability an action taken before the deadline succeeds, [0, 1].
+    pub success_p: f64,
+    /// Its arrival curve, for migration surges.
+    pub surge: Option<Surge>,
+    /// Agencies that need to know about it, ascending.
+    pub ntk: Vec<AgencyIx>,
+    /// Agencies responsible for acting on it, ascending.
+    pub responders: Vec<AgencyIx>,
+    /// A false item about it can exist (truth < 1, false reports or disinformation).
+    pub can_be_false: bool,
+}
+
+/// A logistic arrival curve: N(t) = total / (1 + e^{−(t − midpoint)/spread}), t from the
+/// threat's start.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Surge {
+    /// Total arrivals over the surge [people], > 0.
+    pub total: f64,
+    /// Time from the threat's start at which half have arrived [h].
+    pub midpoint_h: f64,
+    /// Logistic spread [h], > 0.
+    pub spread_h: f64,
+    /// People should be processed within this time of arrival [h].
+    pub handoff_h: f64,
+}
+
+/// The threats, in scenario order.
+pub(super) fn threats(
+    s: &ScenarioSpec,
+    refs: &Resolved,
+    agencies: &[AgencyStatic],
+) -> Vec<ThreatStatic> {
+    s.threats
+        .iter()
+        .zip(&refs.threats)
+        .enumerate()
+        .map(|(ti, (t, r))| {
+            let ti = ThreatIx::new(ti);
+            let k = kind_index(t.kind);
+            let observers: Vec<usize> = if t.observed_by.is_empty() {
+                (0..agencies.len())
+                    .filter(|&i| agencies[i].collection[k] > 0.0)
+                    .collect()
+            } else {
+                r.observed_by
+                    .iter()
+                    .filter_map(|&a| Some(a?.ix()))
+                    .collect()
+            };
+            let mut own_collection = vec![0.0; agencies.len()];
+            for &a in &observers {
+                own_collection[a] = agencies[a].collection[k];
+            }
+            let can_be_false = t.truth_probability < 1.0
+                || s.injects.iter().zip(&refs.injects).any(|(inj, ir)| {
+                    matches!(inj.effect, EffectSpec::FalseReport { .. }) && ir.threat == Some(ti)
+                })
+                || s.insiders.iter().zip(&refs.insiders).any(|(ins, ir)| {
+                    matches!(ins.action, InsiderActionSpec::Disinformation(_))
+                        && ir.threat == Some(ti)
+                });
+            let agencies_where = |f: &dyn Fn(&AgencyStatic) -> bool| -> Vec<AgencyIx> {
+                (0..agencies.len())
+                    .filter(|&i| f(&agencies[i]))
+                    .map(AgencyIx::new)
+                    .collect()
+            };
+            ThreatStatic {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                kind: t.kind,
+                kind_ix: k,
+                truth_p: t.truth_probability,
+                start: t.start.hours(),
+                interval: Sampler::from_time(&t.signal_interval),
+                own_collection,
+                class: t.marking.class,
+                tlp: t.marking.tlp,
+                sensitivity: t.sensitivity,
+                perish: t.perishability.map(|d| d.hours()),
+                deadline: t.deadline.as_ref().map(Sampler::from_time),
+                tipoff_advance: t.tipoff_advance.hours(),
+                action: t.response.action,
+                corroboration: t
+                    .response
+                    .corroboration
+                    .unwrap_or(s.model.default_corroboration)
+                    .max(1),
+                time_to_act: Sampler::from_time(&t.response.time_to_act),
+                success_p: t.response.success_probability,
+                surge: t.surge.map(|g| Surge {
+                    total: g.total,
+                    midpoint_h: g.midpoint.hours(),
+                    spread_h: g.spread.hours().max(1e-6),
+                    handoff_h: g.handoff.hours(),
+                }),
+                ntk: agencies_where(&|a| a.needs[k]),
+                responders: agencies_where(&|a| a.acts_on[k]),
+                can_be_false,
+            }
+        })
+        .collect()
+}

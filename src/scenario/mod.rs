@@ -19,18 +19,15 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A scenario that passed validation (with a variant applied, if any).
-#[derive(Debug, Clone)]
-/// Its fields are read-only outside the crate (see the accessors): a scenario cannot be
-/// changed after validation except through [`ValidScenario::with_variant`] and
-/// [`ValidScenario::with_changes`], which validate again.
 ///
-/// Exception, for now: `spec` stays `pub` because `tests/it/mechanisms.rs` edits a validated
-/// spec in place; it becomes `pub(crate)` once that test uses `spec_mut` (feature
-/// `test-support`).
+/// Its fields are private to the crate (read them through the accessors): a scenario cannot
+/// be changed after validation except through [`ValidScenario::with_variant`] and
+/// [`ValidScenario::with_changes`], which validate again. The one exception is the test hook
+/// `spec_mut` (feature `test-support`), which bypasses validation.
+#[derive(Debug, Clone)]
 pub struct ValidScenario {
-    /// The validated specification. Read it with [`ValidScenario::spec`]; writing it bypasses
-    /// validation.
-    pub spec: ScenarioSpec,
+    /// The validated specification (read it with [`ValidScenario::spec`]).
+    pub(crate) spec: ScenarioSpec,
     /// File it came from.
     pub(crate) path: PathBuf,
     /// The file's text (for diagnostics of variants and sweeps).
@@ -66,8 +63,10 @@ impl ValidScenario {
         &self.spec
     }
 
-    /// Test hook: the specification, mutable, bypassing validation (mechanism tests that
-    /// need a scenario the validator would refuse or that is quicker to edit than to write).
+    /// Test hook: the specification, mutable. **Bypasses validation**: nothing checks the
+    /// edited spec again, so the caller must keep ids resolvable and values in range (the
+    /// engine may panic or give meaningless results otherwise). For mechanism tests that need
+    /// a scenario quicker to edit than to write; only with feature `test-support`.
     #[cfg(feature = "test-support")]
     pub fn spec_mut(&mut self) -> &mut ScenarioSpec {
         &mut self.spec

@@ -12,15 +12,15 @@ pub struct Cli {
     /// `-q`: print nothing but errors (no progress bar, no result table, no file listing);
     /// `-v`: also print the settings used, the scenario's warnings and timings.
     #[command(flatten)]
-    pub verbosity: clap_verbosity_flag::Verbosity,
+    pub(crate) verbosity: clap_verbosity_flag::Verbosity,
     /// The subcommand.
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Check scenario files and report every problem with its line and column.
     Validate(ValidateArgs),
     /// Simulate one run and print its timeline as a narrative.
@@ -39,7 +39,7 @@ pub enum Command {
 
 /// Arguments of `tabletop validate`.
 #[derive(Debug, Args)]
-pub struct ValidateArgs {
+pub(crate) struct ValidateArgs {
     /// Scenario files (RON).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -47,7 +47,7 @@ pub struct ValidateArgs {
 
 /// Arguments of `tabletop run`.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Scenario file (RON).
     pub file: PathBuf,
     /// Master seed.
@@ -66,7 +66,7 @@ pub struct RunArgs {
 
 /// Arguments of `tabletop batch`.
 #[derive(Debug, Args)]
-pub struct BatchArgs {
+pub(crate) struct BatchArgs {
     /// Scenario file (RON).
     pub file: PathBuf,
     /// Number of runs per variant.
@@ -110,7 +110,7 @@ pub struct BatchArgs {
 
 /// Arguments of `tabletop sweep`.
 #[derive(Debug, Args)]
-pub struct SweepArgs {
+pub(crate) struct SweepArgs {
     /// Scenario file (RON).
     pub file: PathBuf,
     /// Parameter to vary, `PATH=V1,V2,...` or `PATH=MIN..MAX` for --design lhs (repeatable).
@@ -141,7 +141,7 @@ pub struct SweepArgs {
 
 /// Arguments of `tabletop merge`.
 #[derive(Debug, Args)]
-pub struct MergeArgs {
+pub(crate) struct MergeArgs {
     /// Shard directories written by `tabletop batch --shard K/N`.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
@@ -158,14 +158,14 @@ pub struct MergeArgs {
 
 /// Arguments of `tabletop report`.
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// A batch directory (holds manifest.json, summary.json, runs.csv).
     pub dir: PathBuf,
 }
 
 /// Arguments of `tabletop new`.
 #[derive(Debug, Args)]
-pub struct NewArgs {
+pub(crate) struct NewArgs {
     /// Scenario name; writes `<NAME>.ron` unless --out is given.
     pub name: String,
     /// File to write.
@@ -178,7 +178,7 @@ pub struct NewArgs {
 
 /// `--design` of `tabletop sweep`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DesignArg {
+pub(crate) enum DesignArg {
     /// Full factorial over `PATH=V1,V2,...` lists.
     Full,
     /// Latin hypercube over `PATH=MIN..MAX` ranges (`--samples` points).

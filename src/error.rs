@@ -64,7 +64,7 @@ impl Error {
     }
 
     /// Wrap an I/O error with the path it concerns.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             source,
@@ -72,7 +72,7 @@ impl Error {
     }
 
     /// A usage error at `flag` (as the user wrote it, e.g. `--shard 4/3`).
-    pub fn usage(flag: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn usage(flag: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Usage {
             flag: flag.into(),
             message: message.into(),

@@ -12,25 +12,27 @@ macro_rules! index_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-        pub struct $name(pub u32);
+        pub(crate) struct $name(pub(crate) u32);
 
+        // Not every index type uses every helper.
+        #[allow(dead_code)]
         impl $name {
             /// "No such thing" (e.g. a delivery that did not travel over a link).
-            pub const NONE: $name = $name(u32::MAX);
+            pub(crate) const NONE: $name = $name(u32::MAX);
 
             /// From a vector position.
-            pub fn new(i: usize) -> $name {
+            pub(crate) fn new(i: usize) -> $name {
                 debug_assert!(i < u32::MAX as usize);
                 $name(i as u32)
             }
 
             /// The vector position.
-            pub fn ix(self) -> usize {
+            pub(crate) fn ix(self) -> usize {
                 self.0 as usize
             }
 
             /// `None` for [`Self::NONE`].
-            pub fn get(self) -> Option<$name> {
+            pub(crate) fn get(self) -> Option<$name> {
                 (self != Self::NONE).then_some(self)
             }
         }

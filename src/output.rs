@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Write `bytes` to `path` atomically (write `path.tmp`, fsync, rename).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent()
         && !dir.as_os_str().is_empty()
     {
@@ -22,7 +22,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Write `path` atomically by streaming into it (`fill` writes to a buffered temporary file,
 /// which is then fsynced and renamed), so a large output is never held in memory whole.
-pub fn write_atomic_with(
+pub(crate) fn write_atomic_with(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
@@ -56,7 +56,7 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
 }
 
 /// The temporary name used while `path` is being written.
-pub fn tmp_path(path: &Path) -> PathBuf {
+pub(crate) fn tmp_path(path: &Path) -> PathBuf {
     let mut name = path
         .file_name()
         .map(|n| n.to_os_string())
@@ -67,7 +67,7 @@ pub fn tmp_path(path: &Path) -> PathBuf {
 
 /// A scenario-provided string made safe as one path component: ASCII letters, digits, `-`,
 /// `_` and `.` kept, everything else `_`, no leading dot, at most 80 bytes, never empty.
-pub fn safe_file_name(s: &str) -> String {
+pub(crate) fn safe_file_name(s: &str) -> String {
     let mut out: String = s
         .chars()
         .map(|c| {
@@ -91,7 +91,7 @@ pub fn safe_file_name(s: &str) -> String {
 /// A CSV cell made spreadsheet-safe: a cell starting with `=`, `+`, `-`, `@`, tab or CR is
 /// prefixed with `'` so spreadsheet programs do not evaluate it as a formula.
 /// Numbers (e.g. `-1.5`) are left alone.
-pub fn csv_safe(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn csv_safe(s: &str) -> std::borrow::Cow<'_, str> {
     match s.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') if s.parse::<f64>().is_err() => {
             std::borrow::Cow::Owned(format!("'{s}"))

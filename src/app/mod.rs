@@ -1,11 +1,11 @@
-//! The application layer: turns the command line into domain options ([`options`]) and runs
+//! The application layer: turns the command line into domain options (`options`) and runs
 //! the pipeline scenario → sim → batch → report, doing the printing and the process-level
 //! plumbing (Ctrl-C, progress, verbosity). Below this module nothing imports [`crate::cli`],
 //! and `batch` never calls `report`: this layer does, after the runs.
 
-pub mod options;
+mod options;
 
-pub use options::{Request, RunRequest, Verbosity};
+pub(crate) use options::{Request, RunRequest, Verbosity};
 
 use crate::batch::{self, opt, result_table};
 use crate::cli::Cli;
@@ -25,7 +25,7 @@ pub fn run(cli: &Cli) -> Result<()> {
 }
 
 /// Run one request.
-pub fn execute(request: &Request, v: Verbosity) -> Result<()> {
+pub(crate) fn execute(request: &Request, v: Verbosity) -> Result<()> {
     match request {
         Request::Validate { files } => validate(files, v),
         Request::New(opts) => {

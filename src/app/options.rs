@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 /// How much the commands print besides errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Verbosity {
+pub(crate) struct Verbosity {
     /// `-q`: nothing but errors (no progress bar, no tables, no file listing).
     pub quiet: bool,
     /// `-v`: settings, scenario warnings and timings on stderr as well.
@@ -21,7 +21,7 @@ pub struct Verbosity {
 
 /// `tabletop run`: one run of one scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunRequest {
+pub(crate) struct RunRequest {
     /// Scenario file.
     pub file: PathBuf,
     /// Master seed.
@@ -36,7 +36,7 @@ pub struct RunRequest {
 
 /// A subcommand with its options in domain terms.
 #[derive(Debug, Clone)]
-pub enum Request {
+pub(crate) enum Request {
     /// Check scenario files.
     Validate {
         /// The files.
@@ -77,7 +77,7 @@ pub enum Request {
 }
 
 /// The process's command line, shell-quoted where needed (for manifests).
-pub fn command_line() -> String {
+pub(super) fn command_line() -> String {
     std::env::args()
         .map(|a| {
             if !a.is_empty()
@@ -102,7 +102,7 @@ fn jobs(jobs: Option<usize>) -> Result<Option<usize>> {
 
 impl Request {
     /// Turn parsed arguments into a request and the verbosity to run it with.
-    pub fn from_cli(cli: &Cli) -> Result<(Request, Verbosity)> {
+    pub(crate) fn from_cli(cli: &Cli) -> Result<(Request, Verbosity)> {
         let filter = cli.verbosity.filter();
         let verbosity = Verbosity {
             quiet: filter == VerbosityFilter::Off,

@@ -6,14 +6,14 @@
 //!
 //! Series values are quantised before counting:
 //! - bounded series (`SeriesDef::max = Some(m)`, m > 0): values clamped to [0, m] and rounded to
-//!   the grid of step 2ᵉ, the smallest power of two with m / 2ᵉ ≤ [`MAX_BINS`]; at most
+//!   the grid of step 2ᵉ, the smallest power of two with m / 2ᵉ ≤ `MAX_BINS` (256); at most
 //!   `MAX_BINS + 1` bins. Integer (count) series with m ≤ `MAX_BINS` are therefore exact;
 //!   a trust series in [0, 1] has step 1/256.
 //! - unbounded series: the value's `f32` bits truncated to 6 mantissa bits (relative error
 //!   < 1.6%, rounding toward zero; integers up to 128 exact); at most 2¹⁵ distinct bins, in
 //!   practice a few hundred per sample.
 //!
-//! Band percentiles are type-7 percentiles (see [`super::stats::percentile_by`]) of the
+//! Band percentiles are type-7 percentiles (see `stats::percentile_by`) of the
 //! quantised values.
 
 use super::stats::percentile_by;
@@ -22,14 +22,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Most bins a bounded series uses per sample time (plus one for the top value).
-pub const MAX_BINS: f64 = 256.0;
+pub(crate) const MAX_BINS: f64 = 256.0;
 
 /// Fixed-point scale of summed end-of-run trust (1e-9).
 pub const TRUST_SCALE: f64 = 1e9;
 
 /// How a series' values are quantised.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Quantiser {
+pub(crate) enum Quantiser {
     /// Grid of step 2^`exp` over [0, `max`].
     Grid {
         /// Power of two of the step.
@@ -43,7 +43,7 @@ pub enum Quantiser {
 
 impl Quantiser {
     /// The quantiser for a series definition.
-    pub fn for_series(def: &SeriesDef) -> Quantiser {
+    pub(crate) fn for_series(def: &SeriesDef) -> Quantiser {
         match def.max {
             Some(m) if m > 0.0 && m.is_finite() => {
                 let mut exp = -60;
@@ -57,7 +57,7 @@ impl Quantiser {
     }
 
     /// The bin key of a value (None for NaN).
-    pub fn key(&self, v: f32) -> Option<i64> {
+    pub(crate) fn key(&self, v: f32) -> Option<i64> {
         if v.is_nan() {
             return None;
         }
@@ -75,7 +75,7 @@ impl Quantiser {
     }
 
     /// The value a bin stands for.
-    pub fn value(&self, key: i64) -> f64 {
+    pub(crate) fn value(&self, key: i64) -> f64 {
         match *self {
             Quantiser::Grid { exp, .. } => key as f64 * 2f64.powi(exp),
             Quantiser::Float => {
@@ -134,7 +134,7 @@ pub struct Accumulators {
 
 impl Accumulators {
     /// Empty accumulators for a baseline catalog and variant ids.
-    pub fn new(catalog: &Catalog, variants: &[String]) -> Accumulators {
+    pub(crate) fn new(catalog: &Catalog, variants: &[String]) -> Accumulators {
         let samples = catalog.series_times.len();
         Accumulators {
             variants: variants
@@ -156,7 +156,7 @@ impl Accumulators {
     }
 
     /// Add one run (already mapped onto the baseline catalog) of variant `v`.
-    pub fn add(
+    pub(crate) fn add(
         &mut self,
         quant: &[Quantiser],
         v: usize,
@@ -190,7 +190,7 @@ impl Accumulators {
     }
 
     /// Add another set of accumulators of the same shape (shard merge).
-    pub fn merge(&mut self, other: &Accumulators) -> Result<(), String> {
+    pub(crate) fn merge(&mut self, other: &Accumulators) -> Result<(), String> {
         if self.variants.len() != other.variants.len() {
             return Err("accumulators have different variants".into());
         }
@@ -249,7 +249,7 @@ impl Accumulators {
 }
 
 /// Type-7 percentile `q` of a sample histogram (None when empty).
-pub fn hist_percentile(hist: &SampleHist, quant: &Quantiser, q: f64) -> Option<f64> {
+pub(crate) fn hist_percentile(hist: &SampleHist, quant: &Quantiser, q: f64) -> Option<f64> {
     let n: u64 = hist.values().sum();
     percentile_by(n, q, |i| {
         let mut seen = 0;

@@ -18,19 +18,19 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub struct MergePlan {
     /// Shard directories ordered by shard number.
-    pub dirs: Vec<PathBuf>,
+    pub(crate) dirs: Vec<PathBuf>,
     /// Shard count N.
-    pub n: u64,
+    pub(crate) n: u64,
     /// The shared manifest (of shard 1).
-    pub manifest: Manifest,
+    pub(crate) manifest: Manifest,
     /// The baseline catalog.
-    pub catalog: Catalog,
+    pub(crate) catalog: Catalog,
     /// Variants, baseline first.
-    pub variants: Vec<VariantInfo>,
+    pub(crate) variants: Vec<VariantInfo>,
     /// The scenario file's text.
-    pub scenario_source: String,
+    pub(crate) scenario_source: String,
     /// Accumulators of all shards combined.
-    pub acc: Accumulators,
+    pub(crate) acc: Accumulators,
 }
 
 fn bad(problems: Vec<String>) -> Error {

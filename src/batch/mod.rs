@@ -8,19 +8,19 @@
 
 pub mod accum;
 pub mod merge;
-pub mod options;
-pub(crate) mod rows;
-pub mod runner;
-pub(crate) mod simulator;
+mod options;
+mod rows;
+mod runner;
+mod simulator;
 pub mod stats;
-pub(crate) mod summarize;
+mod summarize;
 pub mod summary;
 pub mod sweep;
 #[cfg(any(test, feature = "test-support"))]
 pub mod synthetic;
 
-pub use options::{BatchOptions, CiTarget, MergeOptions, Shard, SweepOptions};
-pub use runner::{BatchResult, BatchSpec, Control, DirMode, Precision, UntilCi, run_batch};
+pub(crate) use options::{BatchOptions, CiTarget, MergeOptions, Shard, SweepOptions};
+pub use runner::{BatchResult, BatchSpec, Control, DirMode, UntilCi, run_batch};
 pub use simulator::Simulator;
 pub use summarize::VariantInfo;
 
@@ -34,7 +34,7 @@ use summary::Summary;
 
 /// Variant ids to run beside the baseline, in the order given (or scenario order for
 /// `all`), each checked against the scenario.
-pub fn resolve_variants(
+pub(crate) fn resolve_variants(
     scenario: &ValidScenario,
     asked: &[String],
     all: bool,
@@ -94,12 +94,12 @@ fn build_variants(
 }
 
 /// A number with three decimals, or `—`.
-pub fn opt(x: Option<f64>) -> String {
+pub(crate) fn opt(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "—".into())
 }
 
 /// The short result table printed at the end of a batch or merge.
-pub fn result_table(s: &Summary, dir: &Path) -> String {
+pub(crate) fn result_table(s: &Summary, dir: &Path) -> String {
     use std::fmt::Write as _;
     let mut t = String::new();
     for v in &s.variants {
@@ -143,7 +143,7 @@ pub fn result_table(s: &Summary, dir: &Path) -> String {
 }
 
 /// The directory a batch writes: `opts.out`, or `output/<scenario>/batch-<seed>/`.
-pub fn batch_dir(scenario: &ValidScenario, opts: &BatchOptions) -> PathBuf {
+pub(crate) fn batch_dir(scenario: &ValidScenario, opts: &BatchOptions) -> PathBuf {
     opts.out.clone().unwrap_or_else(|| {
         PathBuf::from("output")
             .join(scenario.stem())
@@ -154,7 +154,7 @@ pub fn batch_dir(scenario: &ValidScenario, opts: &BatchOptions) -> PathBuf {
 /// Run the batch `opts` describes of `scenario` (baseline and the variants asked for) into
 /// [`batch_dir`]: runs, summary, manifest and exemplars, but not the report. A bad variant or
 /// output directory fails before any run.
-pub fn run_scenario_batch(
+pub(crate) fn run_scenario_batch(
     scenario: &ValidScenario,
     opts: &BatchOptions,
     cancel: Option<&AtomicBool>,
@@ -194,7 +194,7 @@ pub fn run_scenario_batch(
 }
 
 /// Merge the shard directories of `opts` into `opts.out` (no report); the merged summary.
-pub fn merge_shards(opts: &MergeOptions) -> Result<Summary> {
+pub(crate) fn merge_shards(opts: &MergeOptions) -> Result<Summary> {
     let plan = merge::check(&opts.dirs)?;
     let scenario = crate::scenario::load_str(
         Path::new(&plan.manifest.scenario_file),
@@ -207,7 +207,7 @@ pub fn merge_shards(opts: &MergeOptions) -> Result<Summary> {
 
 /// What a sweep wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SweepResult {
+pub(crate) struct SweepResult {
     /// The sweep directory.
     pub dir: PathBuf,
     /// Configurations run.
@@ -216,7 +216,7 @@ pub struct SweepResult {
 
 /// Run the sweep `opts` describes of `scenario` into `opts.out` (or
 /// `output/<scenario>/sweep-<seed>/`).
-pub fn run_scenario_sweep(
+pub(crate) fn run_scenario_sweep(
     scenario: &ValidScenario,
     opts: &SweepOptions,
     cancel: Option<&AtomicBool>,

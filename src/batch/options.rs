@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 /// Shard `k` of `n` (1 ≤ k ≤ n): the run indices i with i mod n == k − 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
+pub(crate) struct Shard {
     /// This shard's number, 1-based, ≤ `n`.
     pub k: u64,
     /// Shard count, ≥ 1.
@@ -17,7 +17,7 @@ pub struct Shard {
 
 impl Shard {
     /// Shard `k` of `n`; None unless 1 ≤ k ≤ n.
-    pub fn new(k: u64, n: u64) -> Option<Shard> {
+    pub(crate) fn new(k: u64, n: u64) -> Option<Shard> {
         (k >= 1 && k <= n).then_some(Shard { k, n })
     }
 }
@@ -51,7 +51,7 @@ impl std::fmt::Display for Shard {
 /// A precision target, `METRIC=HALFWIDTH`: run until the 95% interval of the baseline mean of
 /// `metric` is at most `halfwidth` wide each side.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CiTarget {
+pub(crate) struct CiTarget {
     /// Metric id (baseline catalog), not empty.
     pub metric: String,
     /// Target half-width of the 95% interval of the mean, in the metric's unit, > 0.
@@ -60,7 +60,7 @@ pub struct CiTarget {
 
 impl CiTarget {
     /// The stop rule with a cap of `max_runs` runs per variant.
-    pub fn with_max_runs(self, max_runs: u64) -> UntilCi {
+    pub(crate) fn with_max_runs(self, max_runs: u64) -> UntilCi {
         UntilCi {
             metric: self.metric,
             halfwidth: self.halfwidth,
@@ -92,7 +92,7 @@ impl FromStr for CiTarget {
 
 /// A Monte Carlo batch of one scenario.
 #[derive(Debug, Clone)]
-pub struct BatchOptions {
+pub(crate) struct BatchOptions {
     /// Runs per variant (ignored under `until_ci`).
     pub runs: u64,
     /// Master seed.
@@ -119,7 +119,7 @@ pub struct BatchOptions {
 
 /// A parameter sweep of one scenario.
 #[derive(Debug, Clone)]
-pub struct SweepOptions {
+pub(crate) struct SweepOptions {
     /// Parameters to vary.
     pub params: Vec<Param>,
     /// How configurations are chosen.
@@ -144,7 +144,7 @@ pub struct SweepOptions {
 
 /// Merging shard directories into one batch directory.
 #[derive(Debug, Clone)]
-pub struct MergeOptions {
+pub(crate) struct MergeOptions {
     /// Shard directories.
     pub dirs: Vec<PathBuf>,
     /// Output directory for the merged batch.

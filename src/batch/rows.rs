@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// One CSV field: spreadsheet-safe, quoted when it holds `,`, `"` or a line break.
-pub fn field(s: &str) -> String {
+pub(super) fn field(s: &str) -> String {
     let s = csv_safe(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -24,7 +24,7 @@ pub fn field(s: &str) -> String {
 
 /// The header: `<key>,run,<metric ids>,obj:<id>...,drv:<id>...` (`key` is `variant`, or
 /// `config` for sweeps).
-pub fn header(key: &str, catalog: &Catalog) -> String {
+pub(super) fn header(key: &str, catalog: &Catalog) -> String {
     let mut h = format!("{key},run");
     for m in &catalog.metrics {
         h.push(',');
@@ -43,7 +43,7 @@ pub fn header(key: &str, catalog: &Catalog) -> String {
 }
 
 /// Append one row; `key` is the (already escaped) variant or configuration cell.
-pub fn push_row(out: &mut String, key: &str, row: &Row) {
+pub(super) fn push_row(out: &mut String, key: &str, row: &Row) {
     out.push_str(key);
     let _ = write!(out, ",{}", row.run);
     for m in &row.metrics {
@@ -63,7 +63,7 @@ pub fn push_row(out: &mut String, key: &str, row: &Row) {
 
 /// Column layout of a runs.csv written for `catalog`.
 #[derive(Debug, Clone, Copy)]
-pub struct Layout {
+pub(super) struct Layout {
     /// Metrics.
     pub metrics: usize,
     /// Objectives.
@@ -74,7 +74,7 @@ pub struct Layout {
 
 impl Layout {
     /// Layout of a catalog.
-    pub fn of(c: &Catalog) -> Layout {
+    pub(super) fn of(c: &Catalog) -> Layout {
         Layout {
             metrics: c.metrics.len(),
             objectives: c.objectives.len(),
@@ -82,25 +82,25 @@ impl Layout {
         }
     }
     /// Column of metric `m`.
-    pub fn metric(&self, m: usize) -> usize {
+    pub(super) fn metric(&self, m: usize) -> usize {
         2 + m
     }
     /// Column of objective `o`.
-    pub fn objective(&self, o: usize) -> usize {
+    pub(super) fn objective(&self, o: usize) -> usize {
         2 + self.metrics + o
     }
     /// Column of driver `d`.
-    pub fn driver(&self, d: usize) -> usize {
+    pub(super) fn driver(&self, d: usize) -> usize {
         2 + self.metrics + self.objectives + d
     }
     /// Number of columns.
-    pub fn width(&self) -> usize {
+    pub(super) fn width(&self) -> usize {
         2 + self.metrics + self.objectives + self.drivers
     }
 }
 
 /// A parsed data row handed to [`scan`]'s callback.
-pub struct Record<'a> {
+pub(super) struct Record<'a> {
     rec: &'a csv::StringRecord,
     line: u64,
     path: &'a Path,
@@ -116,18 +116,18 @@ impl Record<'_> {
         ))
     }
     /// The key cell (variant id or configuration index) as written.
-    pub fn key(&self) -> &str {
+    pub(super) fn key(&self) -> &str {
         self.rec.get(0).unwrap_or("")
     }
     /// The run index.
-    pub fn run(&self) -> Result<u64> {
+    pub(super) fn run(&self) -> Result<u64> {
         self.rec
             .get(1)
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| self.bad(1, "expected a run index"))
     }
     /// A metric cell (None when empty).
-    pub fn num(&self, col: usize) -> Result<Option<f64>> {
+    pub(super) fn num(&self, col: usize) -> Result<Option<f64>> {
         match self.rec.get(col) {
             Some("") => Ok(None),
             Some(s) => s
@@ -138,7 +138,7 @@ impl Record<'_> {
         }
     }
     /// A `0`/`1` cell.
-    pub fn flag(&self, col: usize) -> Result<bool> {
+    pub(super) fn flag(&self, col: usize) -> Result<bool> {
         match self.rec.get(col) {
             Some("1") => Ok(true),
             Some("0") => Ok(false),
@@ -148,7 +148,7 @@ impl Record<'_> {
 }
 
 /// Read every data row of `path` in order, checking the header is `expected_header`.
-pub fn scan(
+pub(super) fn scan(
     path: &Path,
     expected_header: &str,
     mut f: impl FnMut(&Record<'_>) -> Result<()>,

@@ -21,13 +21,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Runs per chunk by default: the unit of parallel work, of streaming and of checkpoints.
-pub const CHUNK: u64 = 256;
+pub(super) const CHUNK: u64 = 256;
 
 /// Least time between two checkpoints [s].
-pub const CHECKPOINT_SECS: f64 = 2.0;
+pub(super) const CHECKPOINT_SECS: f64 = 2.0;
 
 /// Files a batch writes (removed by `--force` before starting).
-pub const BATCH_FILES: &[&str] = &[
+pub(super) const BATCH_FILES: &[&str] = &[
     "manifest.json",
     "scenario.ron",
     "catalog.json",
@@ -43,7 +43,7 @@ pub const BATCH_FILES: &[&str] = &[
 pub struct UntilCi {
     /// Metric id (baseline catalog).
     pub metric: String,
-    /// Target half-width of the 95% interval of its mean, > 0.
+    /// Target half-width of the 95% interval of its mean, in the metric's unit, > 0.
     pub halfwidth: f64,
     /// Most runs per variant.
     pub max_runs: u64,
@@ -62,7 +62,7 @@ pub struct BatchSpec {
     pub scenario_name: String,
     /// Scenario file as given.
     pub scenario_file: String,
-    /// sha256 of the scenario file.
+    /// sha256 of the scenario file, lowercase hex.
     pub scenario_hash: String,
     /// Handling marking.
     pub marking: String,
@@ -74,7 +74,7 @@ pub struct BatchSpec {
     pub runs: u64,
     /// Variants, baseline first, aligned with the simulators.
     pub variants: Vec<VariantInfo>,
-    /// Shard (k, n), 1-based.
+    /// Shard (k, n): this process runs part k of n, 1 ≤ k ≤ n.
     pub shard: Option<(u64, u64)>,
     /// Stop rule on precision instead of a fixed number of runs.
     pub until_ci: Option<UntilCi>,
@@ -130,9 +130,9 @@ impl Default for Control<'_> {
 pub struct Precision {
     /// Metric id.
     pub metric: String,
-    /// Target half-width.
+    /// Target half-width, in the metric's unit.
     pub target: f64,
-    /// Half-width reached (None with fewer than 2 values).
+    /// Half-width reached, in the metric's unit (None with fewer than 2 values).
     pub halfwidth: Option<f64>,
     /// Runs per variant.
     pub runs: u64,
@@ -167,7 +167,7 @@ struct Progress {
 }
 
 /// Run indices i < runs with i mod stride == offset.
-pub fn share_runs(runs: u64, offset: u64, stride: u64) -> u64 {
+pub(super) fn share_runs(runs: u64, offset: u64, stride: u64) -> u64 {
     if runs > offset {
         (runs - offset - 1) / stride + 1
     } else {
@@ -176,7 +176,7 @@ pub fn share_runs(runs: u64, offset: u64, stride: u64) -> u64 {
 }
 
 /// Current UTC time as RFC 3339 (`2024-05-01T12:34:56Z`).
-pub fn rfc3339_now() -> String {
+pub(super) fn rfc3339_now() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -185,7 +185,7 @@ pub fn rfc3339_now() -> String {
 }
 
 /// Seconds since the Unix epoch as RFC 3339 UTC (civil-from-days, H. Hinnant).
-pub fn rfc3339(secs: u64) -> String {
+pub(super) fn rfc3339(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let z = days + 719_468;
@@ -206,7 +206,7 @@ pub fn rfc3339(secs: u64) -> String {
 }
 
 /// Pretty JSON with a trailing newline.
-pub fn json<T: Serialize>(x: &T) -> Result<Vec<u8>> {
+pub(super) fn json<T: Serialize>(x: &T) -> Result<Vec<u8>> {
     let mut v = serde_json::to_vec_pretty(x).map_err(|e| Error::Runtime(e.to_string()))?;
     v.push(b'\n');
     Ok(v)
@@ -214,7 +214,7 @@ pub fn json<T: Serialize>(x: &T) -> Result<Vec<u8>> {
 
 /// Make `dir` ready for a new batch: create it, refuse it when it holds anything unless
 /// `force`, in which case a previous batch's files (and `exemplars/`) are removed.
-pub fn prepare_dir(dir: &Path, force: bool) -> Result<()> {
+pub(super) fn prepare_dir(dir: &Path, force: bool) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     if entries.next().is_none() {
@@ -260,7 +260,7 @@ fn manifest(spec: &BatchSpec, runs: u64, started: &str, finished: &str) -> Manif
 }
 
 /// A did-you-mean suffix for an unknown id.
-pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+pub(super) fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
     let best = candidates
         .map(|c| (strsim::jaro_winkler(word, c), c))
         .filter(|(s, _)| *s > 0.8)
@@ -617,7 +617,7 @@ pub fn run_batch<S: Simulator>(
 
 /// Write accumulators.json, summary.json, summary.csv and the exemplars of a directory whose
 /// runs.csv is complete. Shared by batch, resume and merge so all three write the same bytes.
-pub fn finish<S: Simulator>(
+pub(super) fn finish<S: Simulator>(
     dir: &Path,
     man: &Manifest,
     catalog: &Catalog,

@@ -32,7 +32,7 @@ impl<S: Simulator + ?Sized> Simulator for &S {
 
 /// For each baseline column, the index of the same id in a variant's catalog (None: absent).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ColumnMap {
+pub(super) struct ColumnMap {
     metrics: Vec<Option<usize>>,
     objectives: Vec<Option<usize>>,
     drivers: Vec<Option<usize>>,
@@ -60,7 +60,7 @@ fn remap<T: Copy>(ix: &[Option<usize>], src: &[T]) -> Vec<Option<T>> {
 
 /// One run in the baseline catalog's layout.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row {
+pub(super) struct Row {
     /// Run index.
     pub run: u64,
     /// Metric values (None: did not happen or absent in this variant).
@@ -78,7 +78,7 @@ pub struct Row {
 impl ColumnMap {
     /// Map `variant` onto `base` by ids (links by partnership, from and to; series samples by
     /// position up to the baseline's sample count).
-    pub fn new(base: &Catalog, variant: &Catalog) -> ColumnMap {
+    pub(super) fn new(base: &Catalog, variant: &Catalog) -> ColumnMap {
         ColumnMap {
             metrics: by_id(&base.metrics, &variant.metrics, |m| m.id.clone()),
             objectives: by_id(&base.objectives, &variant.objectives, |o| o.id.clone()),
@@ -106,7 +106,7 @@ impl ColumnMap {
 
     /// The row of an outcome in the baseline layout. Non-finite metric values count as
     /// missing.
-    pub fn row(&self, o: &RunOutcome) -> Row {
+    pub(super) fn row(&self, o: &RunOutcome) -> Row {
         Row {
             run: o.run_index,
             metrics: remap(&self.metrics, &o.metrics)
@@ -128,7 +128,7 @@ impl ColumnMap {
 
     /// The whole outcome re-laid onto the baseline catalog (exemplars); the timeline is kept.
     /// Absent objectives read as not met, absent series samples as 0, absent links as empty.
-    pub fn outcome(&self, o: &RunOutcome) -> RunOutcome {
+    pub(super) fn outcome(&self, o: &RunOutcome) -> RunOutcome {
         let row = self.row(o);
         RunOutcome {
             run_index: o.run_index,

@@ -6,14 +6,14 @@
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Φ⁻¹(0.975): the two-sided 95% standard normal quantile used by the Wilson interval.
-pub const Z_TWO_SIDED_95: f64 = 1.959_963_984_540_054;
+pub(crate) const Z_TWO_SIDED_95: f64 = 1.959_963_984_540_054;
 
 /// The 0.975 quantile of Student's t with `df` degrees of freedom (> 0). Below 10⁴ degrees of
 /// freedom it is `statrs::distribution::StudentsT::inverse_cdf`, which inverts the regularised
 /// incomplete beta function numerically (checked against tables to 1e-9); from 10⁴ on, where
 /// that inversion loses accuracy, the Cornish–Fisher expansion
 /// z + (z³ + z)/4ν + (5z⁵ + 16z³ + 3z)/96ν² (error below 1e-12 there). None when `df` ≤ 0.
-pub fn t975(df: f64) -> Option<f64> {
+pub(crate) fn t975(df: f64) -> Option<f64> {
     if df.is_nan() || df <= 0.0 {
         return None;
     }
@@ -32,7 +32,7 @@ pub fn t975(df: f64) -> Option<f64> {
 
 /// Mean, sample standard deviation (n − 1 denominator) and 95% Student t interval of a sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MeanCi {
+pub(crate) struct MeanCi {
     /// Values.
     pub n: u64,
     /// Arithmetic mean (None when n = 0).
@@ -45,17 +45,17 @@ pub struct MeanCi {
 
 impl MeanCi {
     /// Interval low end.
-    pub fn low(&self) -> Option<f64> {
+    pub(crate) fn low(&self) -> Option<f64> {
         Some(self.mean? - self.halfwidth?)
     }
     /// Interval high end.
-    pub fn high(&self) -> Option<f64> {
+    pub(crate) fn high(&self) -> Option<f64> {
         Some(self.mean? + self.halfwidth?)
     }
 }
 
 /// Two-pass mean, standard deviation and t interval of `xs`, summed in slice order.
-pub fn mean_ci(xs: &[f64]) -> MeanCi {
+pub(crate) fn mean_ci(xs: &[f64]) -> MeanCi {
     let n = xs.len();
     if n == 0 {
         return MeanCi {
@@ -88,7 +88,7 @@ pub fn mean_ci(xs: &[f64]) -> MeanCi {
 /// Running mean and variance (Welford), updated in a fixed order: used by `--until-ci` to test
 /// the stopping rule after each chunk without keeping the values.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Welford {
+pub(crate) struct Welford {
     /// Values seen.
     pub n: u64,
     mean: f64,
@@ -97,7 +97,7 @@ pub struct Welford {
 
 impl Welford {
     /// Add one value.
-    pub fn push(&mut self, x: f64) {
+    pub(crate) fn push(&mut self, x: f64) {
         self.n += 1;
         let d = x - self.mean;
         self.mean += d / self.n as f64;
@@ -105,7 +105,7 @@ impl Welford {
     }
 
     /// Current 95% t half-width (None when n < 2).
-    pub fn halfwidth(&self) -> Option<f64> {
+    pub(crate) fn halfwidth(&self) -> Option<f64> {
         if self.n < 2 {
             return None;
         }
@@ -114,13 +114,13 @@ impl Welford {
     }
 
     /// Current mean (None when n = 0).
-    pub fn mean(&self) -> Option<f64> {
+    pub(crate) fn mean(&self) -> Option<f64> {
         (self.n > 0).then_some(self.mean)
     }
 }
 
 /// 95% Wilson score interval for `k` successes in `n` trials:
-/// centre (p̂ + z²/2n)/(1 + z²/n), half-width z/(1 + z²/n) · √(p̂(1−p̂)/n + z²/4n²), z = [`Z_TWO_SIDED_95`].
+/// centre (p̂ + z²/2n)/(1 + z²/n), half-width z/(1 + z²/n) · √(p̂(1−p̂)/n + z²/4n²), z = 1.96 (`Z_TWO_SIDED_95`).
 /// Returns (0, 1) when n = 0.
 pub fn wilson(k: u64, n: u64) -> (f64, f64) {
     if n == 0 {
@@ -143,7 +143,7 @@ pub fn percentile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
 }
 
 /// Type-7 percentile of `n` ascending values given by `nth(i)` (0-based order statistic).
-pub fn percentile_by(n: u64, q: f64, mut nth: impl FnMut(u64) -> f64) -> Option<f64> {
+pub(crate) fn percentile_by(n: u64, q: f64, mut nth: impl FnMut(u64) -> f64) -> Option<f64> {
     if n == 0 {
         return None;
     }
@@ -160,7 +160,7 @@ pub fn percentile_by(n: u64, q: f64, mut nth: impl FnMut(u64) -> f64) -> Option<
 
 /// Half-width of the 95% Welch interval of a difference of two independent means:
 /// t₀.₉₇₅,ν · √(s₁²/n₁ + s₂²/n₂), ν from Welch–Satterthwaite. None when either n < 2.
-pub fn welch_halfwidth(a: &MeanCi, b: &MeanCi) -> Option<f64> {
+pub(crate) fn welch_halfwidth(a: &MeanCi, b: &MeanCi) -> Option<f64> {
     let (sa, sb) = (a.sd?, b.sd?);
     let (va, vb) = (sa * sa / a.n as f64, sb * sb / b.n as f64);
     let se2 = va + vb;
@@ -173,7 +173,7 @@ pub fn welch_halfwidth(a: &MeanCi, b: &MeanCi) -> Option<f64> {
 
 /// HSEEP rating from the share of runs meeting an objective and thresholds [p, s, m]:
 /// "P" if share ≥ p, "S" if ≥ s, "M" if ≥ m, else "U".
-pub fn rating(share: f64, thresholds: [f64; 3]) -> &'static str {
+pub(crate) fn rating(share: f64, thresholds: [f64; 3]) -> &'static str {
     if share >= thresholds[0] {
         "P"
     } else if share >= thresholds[1] {

@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// Most metric values held at once while summarising.
-pub const CELL_BUDGET: usize = 400_000;
+pub(super) const CELL_BUDGET: usize = 400_000;
 
 /// What a variant is, for the summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,7 +50,7 @@ impl VariantInfo {
 
 /// The run chosen as a variant's median or worst-decile exemplar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pick {
+pub(super) struct Pick {
     /// Run index.
     pub run: u64,
     /// Objectives met in that run.
@@ -59,7 +59,7 @@ pub struct Pick {
 
 /// Exemplar picks of one variant (None when it has no runs).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Picks {
+pub(super) struct Picks {
     /// Median run.
     pub median: Option<Pick>,
     /// Worst-decile run.
@@ -70,7 +70,7 @@ pub struct Picks {
 /// ascending (missing last), then run index ascending. The median exemplar is rank ⌊(n−1)/2⌋,
 /// the worst-decile exemplar rank ⌊(n−1)/20⌋ (the middle of the worst decile, a typical bad
 /// run rather than the single most extreme one).
-pub fn pick_exemplars(runs: &[u64], met: &[usize], key: &[Option<f64>]) -> Picks {
+pub(super) fn pick_exemplars(runs: &[u64], met: &[usize], key: &[Option<f64>]) -> Picks {
     let n = runs.len();
     if n == 0 {
         return Picks {
@@ -163,7 +163,7 @@ struct Flags {
 
 /// Summarise a batch directory's data. `manifest` gives the scenario fields and master seed;
 /// `variants` the variants in file order.
-pub fn summarize(
+pub(super) fn summarize(
     manifest: &Manifest,
     catalog: &Catalog,
     variants: &[VariantInfo],
@@ -426,7 +426,7 @@ fn num(x: Option<f64>) -> String {
 /// `summary.csv`: one row per (variant, metric | objective | paired difference), columns
 /// `variant,kind,id,n,estimate,ci_low,ci_high,sd,p5,p50,p95,rating,unpaired_halfwidth`
 /// (estimate: the mean, P(met), or the mean paired difference).
-pub fn summary_csv(s: &Summary) -> String {
+pub(super) fn summary_csv(s: &Summary) -> String {
     use super::rows::field;
     let mut out = String::from(
         "variant,kind,id,n,estimate,ci_low,ci_high,sd,p5,p50,p95,rating,unpaired_halfwidth\n",

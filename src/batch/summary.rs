@@ -57,15 +57,15 @@ pub struct MetricSummary {
     pub n: u64,
     /// Runs where it did not happen (empty cell).
     pub missing: u64,
-    /// Mean (None when n = 0).
+    /// Mean, in the metric's `unit` (None when n = 0).
     pub mean: Option<f64>,
-    /// Sample standard deviation.
+    /// Sample standard deviation, in the metric's `unit`.
     pub sd: Option<f64>,
     /// 95% confidence interval of the mean (Student t), low end.
     pub ci_low: Option<f64>,
     /// 95% confidence interval of the mean, high end.
     pub ci_high: Option<f64>,
-    /// 5th percentile.
+    /// 5th percentile, in the metric's `unit` (so are the median and p95).
     pub p5: Option<f64>,
     /// Median.
     pub p50: Option<f64>,
@@ -88,11 +88,11 @@ pub struct ObjectiveSummary {
     pub n: u64,
     /// Runs meeting it.
     pub met: u64,
-    /// Share of runs meeting it.
+    /// Share of runs meeting it, in [0, 1].
     pub p: f64,
-    /// 95% Wilson interval, low end.
+    /// 95% Wilson interval of the share, low end, in [0, 1].
     pub ci_low: f64,
-    /// 95% Wilson interval, high end.
+    /// 95% Wilson interval of the share, high end, in [0, 1].
     pub ci_high: f64,
     /// HSEEP rating from the thresholds: "P", "S", "M" or "U".
     pub rating: String,
@@ -105,7 +105,7 @@ pub struct PairedDiff {
     pub id: String,
     /// Pairs where both runs have a value.
     pub n: u64,
-    /// Mean difference.
+    /// Mean difference, in the metric's unit (in [−1, 1] for an objective).
     pub mean_diff: Option<f64>,
     /// 95% interval of the mean difference, low end.
     pub ci_low: Option<f64>,
@@ -124,9 +124,9 @@ pub struct SeriesBands {
     pub label: String,
     /// Unit.
     pub unit: String,
-    /// Scenario times [h].
+    /// Scenario times \[h\].
     pub times: Vec<f64>,
-    /// 5th percentile per time.
+    /// 5th percentile per time, in the series' `unit` (so are the other bands).
     pub p5: Vec<f64>,
     /// 25th percentile.
     pub p25: Vec<f64>,
@@ -151,11 +151,11 @@ pub struct DriverEffect {
     pub objective: String,
     /// Runs where the driver happened.
     pub runs_with: u64,
-    /// P(met) in those runs (None if none).
+    /// P(met) in those runs, in [0, 1] (None if none).
     pub p_with: Option<f64>,
     /// Runs where it did not.
     pub runs_without: u64,
-    /// P(met) in those runs.
+    /// P(met) in those runs, in [0, 1] (None if none).
     pub p_without: Option<f64>,
 }
 
@@ -170,11 +170,11 @@ pub struct LinkSummary {
     pub to: String,
     /// Mean items delivered per run.
     pub mean_items: f64,
-    /// Mean end-of-run trust.
+    /// Mean end-of-run trust of the sender in the receiver, in [0, 1].
     pub mean_end_trust: f64,
-    /// Share of runs where it was withdrawn.
+    /// Share of runs where it was withdrawn, in [0, 1].
     pub p_withdrawn: f64,
-    /// Share of runs where it was compromised or leaked from.
+    /// Share of runs where it was compromised or leaked from, in [0, 1].
     pub p_compromised: f64,
 }
 
@@ -210,7 +210,7 @@ pub struct VariantSummary {
 pub struct Summary {
     /// Exercise name.
     pub scenario_name: String,
-    /// Scenario hash.
+    /// sha256 of the scenario file, lowercase hex.
     pub scenario_hash: String,
     /// Handling marking.
     pub marking: String,
@@ -220,7 +220,7 @@ pub struct Summary {
     pub runs: u64,
     /// Crate version.
     pub version: String,
-    /// Inject times [h] with ids (for marking charts).
+    /// Inject times \[h\] with ids (for marking charts).
     pub inject_times: Vec<(String, f64)>,
     /// Baseline first, then variants in the order run.
     pub variants: Vec<VariantSummary>,

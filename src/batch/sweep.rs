@@ -17,11 +17,11 @@ use std::io::Write as _;
 use std::path::Path;
 
 /// Random stream of the Latin hypercube draw (run streams are run indices, far below it).
-pub const LHS_STREAM: u64 = u64::MAX;
+pub(crate) const LHS_STREAM: u64 = u64::MAX;
 
 /// The values one `--param` takes.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Values {
+pub(crate) enum Values {
     /// Explicit RON values (full factorial).
     List(Vec<String>),
     /// A numeric range `MIN..MAX` (Latin hypercube).
@@ -30,7 +30,7 @@ pub enum Values {
 
 /// One `--param PATH=VALUES`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Param {
+pub(crate) struct Param {
     /// Variant path, e.g. `partnerships[fc_jttf].share_probability`.
     pub path: String,
     /// Values.
@@ -58,7 +58,7 @@ fn split_top(s: &str) -> Vec<String> {
 }
 
 /// Parse `PATH=V1,V2,...` or `PATH=MIN..MAX`.
-pub fn parse_param(s: &str) -> Result<Param> {
+pub(crate) fn parse_param(s: &str) -> Result<Param> {
     let Some((path, vals)) = s.split_once('=') else {
         return Err(Error::usage(
             format!("--param {s}"),
@@ -98,7 +98,7 @@ pub fn parse_param(s: &str) -> Result<Param> {
 
 /// How a sweep chooses its configurations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Design {
+pub(crate) enum Design {
     /// Full factorial: every combination of the listed values.
     #[default]
     Full,
@@ -111,7 +111,7 @@ pub enum Design {
 /// `lhs`: `samples` points; each parameter's range cut into `samples` equal strata, one
 /// uniform draw per stratum, strata shuffled independently per parameter, all from
 /// `ChaCha8Rng::seed_from_u64(seed)` on stream [`LHS_STREAM`].
-pub fn design(
+pub(crate) fn design(
     params: &[Param],
     kind: Design,
     samples: usize,

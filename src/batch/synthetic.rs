@@ -3,7 +3,7 @@
 //!
 //! Per run, from `ChaCha8Rng::seed_from_u64(master)` with `set_stream(run_index)`, drawn in
 //! this order (so variants with another `rate` reuse the same uniforms: common random numbers):
-//! - `delay` [h] = −ln(1 − u₀)/rate ~ Exponential(rate), mean 1/rate;
+//! - `delay` \[h\] = −ln(1 − u₀)/rate ~ Exponential(rate), mean 1/rate;
 //! - `share` ~ Uniform(0, 1), present with probability 0.8 (else missing);
 //! - driver `outage` with probability `outage_p`;
 //! - objective `fast`: delay ≤ `threshold`, P = 1 − e^(−rate·threshold);
@@ -27,11 +27,11 @@ use rand_chacha::ChaCha8Rng;
 #[derive(Debug, Clone)]
 pub struct Synthetic {
     catalog: Catalog,
-    /// Rate of the exponential delay [1/h], > 0.
+    /// Rate of the exponential delay \[1/h\], > 0.
     pub rate: f64,
-    /// Target of objective `fast` [h].
+    /// Target of objective `fast` \[h\], > 0.
     pub threshold: f64,
-    /// Probability of the `outage` driver.
+    /// Probability of the `outage` driver, in \[0, 1\].
     pub outage_p: f64,
     dropped_metric: Option<String>,
 }

@@ -13,16 +13,16 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Template of the HTML report.
-pub const HTML_TEMPLATE: &str = include_str!("../../assets/templates/report.html.j2");
+pub(super) const HTML_TEMPLATE: &str = include_str!("../../assets/templates/report.html.j2");
 /// Template of the Markdown report.
-pub const MD_TEMPLATE: &str = include_str!("../../assets/templates/report.md.j2");
+pub(super) const MD_TEMPLATE: &str = include_str!("../../assets/templates/report.md.j2");
 
 /// Most narrative lines per exemplar.
-pub const MAX_NARRATIVE: usize = 60;
+pub(super) const MAX_NARRATIVE: usize = 60;
 
 /// A chart as the report refers to it.
 #[derive(Debug, Clone, Serialize)]
-pub struct ChartRef {
+pub(super) struct ChartRef {
     /// File stem under `charts/`.
     pub name: String,
     /// Title.
@@ -31,7 +31,7 @@ pub struct ChartRef {
 
 /// An agency in the overview.
 #[derive(Debug, Clone, Serialize)]
-pub struct AgencyLine {
+pub(super) struct AgencyLine {
     /// Name.
     pub name: String,
     /// Region.
@@ -40,7 +40,7 @@ pub struct AgencyLine {
 
 /// Agencies of one kind.
 #[derive(Debug, Clone, Serialize)]
-pub struct AgencyGroup {
+pub(super) struct AgencyGroup {
     /// Kind label.
     pub kind: String,
     /// Agencies.
@@ -49,7 +49,7 @@ pub struct AgencyGroup {
 
 /// One row of a capability table.
 #[derive(Debug, Clone, Serialize)]
-pub struct CapabilityRow {
+pub(super) struct CapabilityRow {
     /// Objective id.
     pub id: String,
     /// Objective text.
@@ -70,7 +70,7 @@ pub struct CapabilityRow {
 
 /// One variant's capability table.
 #[derive(Debug, Clone, Serialize)]
-pub struct CapabilityTable {
+pub(super) struct CapabilityTable {
     /// Variant id.
     pub id: String,
     /// Display name.
@@ -85,7 +85,7 @@ pub struct CapabilityTable {
 
 /// A strength or an area for improvement.
 #[derive(Debug, Clone, Serialize)]
-pub struct Finding {
+pub(super) struct Finding {
     /// Objective id.
     pub objective: String,
     /// Capability, readable.
@@ -102,7 +102,7 @@ pub struct Finding {
 
 /// One row of the improvement plan matrix.
 #[derive(Debug, Clone, Serialize)]
-pub struct PlanRow {
+pub(super) struct PlanRow {
     /// Core capability.
     pub capability: String,
     /// Area for improvement (objective).
@@ -119,7 +119,7 @@ pub struct PlanRow {
 
 /// One line of an exemplar narrative.
 #[derive(Debug, Clone, Serialize)]
-pub struct NarrativeLine {
+pub(super) struct NarrativeLine {
     /// "Day 1 06:30".
     pub clock: String,
     /// Scenario time [h], two decimals.
@@ -130,7 +130,7 @@ pub struct NarrativeLine {
 
 /// An exemplar run told as a narrative.
 #[derive(Debug, Clone, Serialize)]
-pub struct Narrative {
+pub(super) struct Narrative {
     /// Heading.
     pub title: String,
     /// Why it was chosen.
@@ -145,7 +145,7 @@ pub struct Narrative {
 
 /// Everything the templates show.
 #[derive(Debug, Clone, Serialize)]
-pub struct Context {
+pub(super) struct Context {
     /// Handling marking.
     pub marking: String,
     /// Exercise name.
@@ -213,7 +213,7 @@ fn rec_label(r: &str) -> String {
 }
 
 /// Corrective action and capability element (POETE) for a recommendation (domain §9).
-pub fn corrective_action(r: &str) -> (&'static str, &'static str) {
+pub(super) fn corrective_action(r: &str) -> (&'static str, &'static str) {
     match r {
         "PartnerVetting" => (
             "Vet partner personnel with access to shared material (continuous evaluation) and raise insider-reporting rates.",
@@ -244,7 +244,7 @@ pub fn corrective_action(r: &str) -> (&'static str, &'static str) {
 }
 
 /// Recommendations that address a driver kind.
-pub fn recs_for(kind: DriverKind) -> &'static [&'static str] {
+pub(super) fn recs_for(kind: DriverKind) -> &'static [&'static str] {
     match kind {
         DriverKind::PartnerFailure => &["TechnologyInvestment", "JointTraining"],
         DriverKind::InsiderAction => &["PartnerVetting"],
@@ -274,10 +274,10 @@ fn row(o: &ObjectiveSummary) -> CapabilityRow {
 
 /// Fewest runs on each side for a driver to be named as a root cause (smaller groups give
 /// too noisy a P(met)).
-pub const MIN_CAUSE_RUNS: u64 = 10;
+pub(super) const MIN_CAUSE_RUNS: u64 = 10;
 
 /// Plain-language root causes of a shortfall: drivers that lower P(met), largest first.
-pub fn root_causes(
+pub(super) fn root_causes(
     v: &VariantSummary,
     objective: &str,
     description: &str,
@@ -333,7 +333,7 @@ fn keep_in_narrative(k: EventKind) -> bool {
 }
 
 /// Build the report context from a batch and its rendered charts.
-pub fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
+pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
     let s = &b.summary;
     let sc = b.scenario.as_ref();
     let chart_map: BTreeMap<String, ChartRef> = charts
@@ -693,14 +693,14 @@ fn tpl_err(e: minijinja::Error) -> Error {
 }
 
 /// Render `report.md`.
-pub fn render_markdown(ctx: &Context) -> Result<String> {
+pub(super) fn render_markdown(ctx: &Context) -> Result<String> {
     let env = environment()?;
     let t = env.get_template("report.md.j2").map_err(tpl_err)?;
     t.render(ctx).map_err(tpl_err)
 }
 
 /// Render the self-contained `report.html`, with the charts' SVG inline.
-pub fn render_html(ctx: &Context, charts: &[RenderedChart]) -> Result<String> {
+pub(super) fn render_html(ctx: &Context, charts: &[RenderedChart]) -> Result<String> {
     let env = environment()?;
     let t = env.get_template("report.html.j2").map_err(tpl_err)?;
     let svgs: BTreeMap<String, Value> = charts

@@ -14,47 +14,45 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::sync::OnceLock;
 
 /// Chart width [px].
-pub const WIDTH: u32 = 1600;
+pub(super) const WIDTH: u32 = 1600;
 /// Chart height [px].
-pub const HEIGHT: u32 = 900;
+pub(super) const HEIGHT: u32 = 900;
 const FOOTER_H: u32 = 46;
 const LEGEND_W: u32 = 380;
 const FONT: &str = "sans-serif";
 
 /// Okabe–Ito colours (colour-blind safe).
-pub mod palette {
+pub(super) mod palette {
     use plotters::style::RGBColor;
     /// Black.
-    pub const BLACK: RGBColor = RGBColor(0, 0, 0);
+    pub(crate) const BLACK: RGBColor = RGBColor(0, 0, 0);
     /// Orange.
-    pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
+    pub(crate) const ORANGE: RGBColor = RGBColor(230, 159, 0);
     /// Sky blue.
-    pub const SKY: RGBColor = RGBColor(86, 180, 233);
+    pub(crate) const SKY: RGBColor = RGBColor(86, 180, 233);
     /// Bluish green.
-    pub const GREEN: RGBColor = RGBColor(0, 158, 115);
-    /// Yellow.
-    pub const YELLOW: RGBColor = RGBColor(240, 228, 66);
+    pub(crate) const GREEN: RGBColor = RGBColor(0, 158, 115);
     /// Blue.
-    pub const BLUE: RGBColor = RGBColor(0, 114, 178);
+    pub(crate) const BLUE: RGBColor = RGBColor(0, 114, 178);
     /// Vermillion.
-    pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+    pub(crate) const VERMILLION: RGBColor = RGBColor(213, 94, 0);
     /// Reddish purple.
-    pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
+    pub(crate) const PURPLE: RGBColor = RGBColor(204, 121, 167);
     /// Text and axes.
-    pub const INK: RGBColor = RGBColor(34, 34, 34);
+    pub(crate) const INK: RGBColor = RGBColor(34, 34, 34);
     /// Secondary text, guides.
-    pub const GREY: RGBColor = RGBColor(110, 110, 110);
+    pub(crate) const GREY: RGBColor = RGBColor(110, 110, 110);
     /// Light guides.
-    pub const LIGHT: RGBColor = RGBColor(215, 215, 215);
+    pub(crate) const LIGHT: RGBColor = RGBColor(215, 215, 215);
     /// Baseline series.
-    pub const BASELINE: RGBColor = RGBColor(60, 60, 60);
+    pub(crate) const BASELINE: RGBColor = RGBColor(60, 60, 60);
     /// Variant colours after the baseline, in order.
-    pub const VARIANTS: [RGBColor; 6] = [BLUE, ORANGE, GREEN, PURPLE, SKY, VERMILLION];
+    pub(crate) const VARIANTS: [RGBColor; 6] = [BLUE, ORANGE, GREEN, PURPLE, SKY, VERMILLION];
 }
 use palette as pal;
 
 /// Colour of a P/S/M/U rating (blue = good, vermillion = bad).
-pub fn rating_colour(r: &str) -> RGBColor {
+pub(super) fn rating_colour(r: &str) -> RGBColor {
     match r {
         "P" => pal::BLUE,
         "S" => pal::SKY,
@@ -64,7 +62,7 @@ pub fn rating_colour(r: &str) -> RGBColor {
 }
 
 /// Colour of variant `i` in summary order (0 = baseline).
-pub fn variant_colour(i: usize) -> RGBColor {
+pub(super) fn variant_colour(i: usize) -> RGBColor {
     if i == 0 {
         pal::BASELINE
     } else {
@@ -73,7 +71,7 @@ pub fn variant_colour(i: usize) -> RGBColor {
 }
 
 /// Colour of an end-of-run trust value in [0, 1]: vermillion (low) → grey → blue (high).
-pub fn trust_colour(t: f64) -> RGBColor {
+pub(super) fn trust_colour(t: f64) -> RGBColor {
     let t = if t.is_finite() {
         t.clamp(0.0, 1.0)
     } else {
@@ -111,7 +109,7 @@ fn event_colour(c: EventClass) -> RGBColor {
 }
 
 /// Register the bundled fonts with plotters (once per process).
-pub fn register_fonts() -> Result<()> {
+pub(super) fn register_fonts() -> Result<()> {
     static DONE: OnceLock<bool> = OnceLock::new();
     let ok = DONE.get_or_init(|| {
         let n = plotters::style::register_font(
@@ -137,7 +135,7 @@ pub fn register_fonts() -> Result<()> {
 
 /// A chart rendered to both formats.
 #[derive(Debug, Clone)]
-pub struct RenderedChart {
+pub(super) struct RenderedChart {
     /// File stem under `charts/`.
     pub name: String,
     /// Title (for the report).
@@ -179,7 +177,7 @@ where
 
 /// A legend entry's mark.
 #[derive(Debug, Clone, Copy)]
-pub enum Mark {
+pub(super) enum Mark {
     /// Filled square.
     Square(RGBColor),
     /// Line (width, dashed).
@@ -307,7 +305,7 @@ where
 
 /// Greedy word wrap into at most `max_lines` lines of `width` characters (last one cut with
 /// an ellipsis).
-pub fn wrap(s: &str, width: usize, max_lines: usize) -> Vec<String> {
+pub(super) fn wrap(s: &str, width: usize, max_lines: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut cur = String::new();
     for w in s.split_whitespace() {
@@ -388,7 +386,7 @@ fn chart_error(name: &str, e: &dyn std::fmt::Display) -> Error {
 }
 
 /// Encode an RGB buffer as PNG (deterministic: fixed compression and filter).
-pub fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>> {
+pub(super) fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut out, w, h);
@@ -410,7 +408,7 @@ pub fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>> {
 }
 
 /// Render every chart the batch has data for, in a fixed order.
-pub fn render_all(b: &Batch) -> Result<Vec<RenderedChart>> {
+pub(super) fn render_all(b: &Batch) -> Result<Vec<RenderedChart>> {
     register_fonts()?;
     let s = &b.summary;
     let footer = data::footer(s);
@@ -519,7 +517,7 @@ fn objective_heading(id: &str, desc: &str) -> String {
 }
 
 /// Objectives chart: one bar per objective × variant, coloured by rating, Wilson whiskers.
-pub fn draw_objectives<DB: DrawingBackend>(
+pub(super) fn draw_objectives<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     groups: &[data::ObjectiveGroup],
     thresholds: &[Option<[f64; 3]>],
@@ -659,7 +657,7 @@ where
 
 /// Distributions chart: one panel per key metric; per variant a 5th–95th percentile bar,
 /// the median and the mean with its 95% interval.
-pub fn draw_distributions<DB: DrawingBackend>(
+pub(super) fn draw_distributions<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     panels: &[MetricPanel],
     variants: &[String],
@@ -829,7 +827,7 @@ fn padded(lo: f64, hi: f64) -> (f64, f64) {
 }
 
 /// Fan chart: baseline median with p25–p75 and p5–p95 bands, variant medians, inject times.
-pub fn draw_fan<DB: DrawingBackend>(
+pub(super) fn draw_fan<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     f: &Fan,
     variants: &[String],
@@ -958,7 +956,7 @@ where
 }
 
 /// What-if chart: paired differences (variant − baseline) with 95% intervals and a zero line.
-pub fn draw_whatif<DB: DrawingBackend>(
+pub(super) fn draw_whatif<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     objectives: &[data::DiffGroup],
     metrics: &[data::DiffGroup],
@@ -1100,7 +1098,7 @@ where
 
 /// Tornado chart: P(met | driver happened) vs P(met | not) for the drivers that move an
 /// objective most.
-pub fn draw_tornado<DB: DrawingBackend>(
+pub(super) fn draw_tornado<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     t: &Tornado,
     footer: &str,
@@ -1254,7 +1252,7 @@ fn fit_label<DB: DrawingBackend>(
 /// labels level with their node outside it; directed links weighted (width and opacity) by
 /// mean items and coloured by mean end-of-run trust, drawn light first so the heavy flows
 /// sit on top; withdrawn links dashed, compromised ones crossed.
-pub fn draw_network<DB: DrawingBackend>(
+pub(super) fn draw_network<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     nodes: &[NetNode],
     edges: &[NetEdge],
@@ -1442,7 +1440,7 @@ fn class_mark(c: EventClass) -> Mark {
 /// Timeline of an exemplar run: one lane per agency kind (plus injects and threats), one mark
 /// per event, classes in the legend. Shares (only the first per agency and threat) are drawn
 /// small and light underneath, so injects, detections, decisions, failures and harm stand out.
-pub fn draw_timeline<DB: DrawingBackend>(
+pub(super) fn draw_timeline<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     d: &TimelineData,
     title: &str,

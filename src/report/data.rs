@@ -8,7 +8,7 @@ use crate::sim::{Catalog, DriverKind, EventKind};
 use std::collections::BTreeMap;
 
 /// Chart footer: scenario name, hash prefix, runs, master seed, handling marking.
-pub fn footer(s: &Summary) -> String {
+pub(super) fn footer(s: &Summary) -> String {
     let hash: String = s.scenario_hash.chars().take(8).collect();
     format!(
         "{} · scenario {} · {} runs per variant · master seed {} · {}",
@@ -18,7 +18,7 @@ pub fn footer(s: &Summary) -> String {
 
 /// One variant's P(met) for one objective.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ObjectivePoint {
+pub(super) struct ObjectivePoint {
     /// Variant display name.
     pub variant: String,
     /// Share of runs meeting the objective.
@@ -33,7 +33,7 @@ pub struct ObjectivePoint {
 
 /// One objective's row group in the objectives chart.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ObjectiveGroup {
+pub(super) struct ObjectiveGroup {
     /// Objective id.
     pub id: String,
     /// Objective text.
@@ -43,7 +43,7 @@ pub struct ObjectiveGroup {
 }
 
 /// P(met) per objective and variant, objectives in baseline order (then any only in variants).
-pub fn objectives_data(s: &Summary) -> Vec<ObjectiveGroup> {
+pub(super) fn objectives_data(s: &Summary) -> Vec<ObjectiveGroup> {
     let mut groups: Vec<ObjectiveGroup> = Vec::new();
     for v in &s.variants {
         for o in &v.objectives {
@@ -76,7 +76,7 @@ fn clamp01(v: f64) -> f64 {
 }
 
 /// Metric id prefixes shown as key outcomes, in display order.
-pub const KEY_PREFIXES: [&str; 5] = [
+pub(super) const KEY_PREFIXES: [&str; 5] = [
     "time_to_detection.",
     "time_to_action.",
     "coverage.",
@@ -85,12 +85,12 @@ pub const KEY_PREFIXES: [&str; 5] = [
 ];
 
 /// Most key metrics shown.
-pub const MAX_KEY_METRICS: usize = 6;
+pub(super) const MAX_KEY_METRICS: usize = 6;
 
 /// Ids of the key metrics in the catalog, round-robin over [`KEY_PREFIXES`] (the first metric
 /// of each prefix, then the second of each, ...) in catalog order, at most
 /// [`MAX_KEY_METRICS`].
-pub fn key_metric_ids(c: &Catalog) -> Vec<String> {
+pub(super) fn key_metric_ids(c: &Catalog) -> Vec<String> {
     let per_prefix: Vec<Vec<&str>> = KEY_PREFIXES
         .iter()
         .map(|p| {
@@ -118,7 +118,7 @@ pub fn key_metric_ids(c: &Catalog) -> Vec<String> {
 
 /// A box (p5, p50, p95) with mean and its interval, for one variant.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MetricBox {
+pub(super) struct MetricBox {
     /// Variant display name.
     pub variant: String,
     /// Runs with a value.
@@ -139,7 +139,7 @@ pub struct MetricBox {
 
 /// One panel of the distributions chart.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MetricPanel {
+pub(super) struct MetricPanel {
     /// Metric id.
     pub id: String,
     /// Label.
@@ -151,7 +151,7 @@ pub struct MetricPanel {
 }
 
 /// Key-outcome distributions, baseline vs variants. Panels without any data are dropped.
-pub fn distributions_data(s: &Summary, c: &Catalog) -> Vec<MetricPanel> {
+pub(super) fn distributions_data(s: &Summary, c: &Catalog) -> Vec<MetricPanel> {
     let mut panels = Vec::new();
     for id in key_metric_ids(c) {
         let def = c.metrics.iter().find(|m| m.id == id);
@@ -189,7 +189,7 @@ pub fn distributions_data(s: &Summary, c: &Catalog) -> Vec<MetricPanel> {
 
 /// A fan chart: baseline bands plus each variant's median.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Fan {
+pub(super) struct Fan {
     /// The baseline's bands (id, label, unit, times, p5…p95), as summarised.
     pub bands: SeriesBands,
     /// Known upper bound of the value.
@@ -201,7 +201,7 @@ pub struct Fan {
 }
 
 /// Fan charts of the baseline series (those with consistent, non-empty bands).
-pub fn fan_data(s: &Summary, c: &Catalog) -> Vec<Fan> {
+pub(super) fn fan_data(s: &Summary, c: &Catalog) -> Vec<Fan> {
     let Some(base) = s.variants.first() else {
         return Vec::new();
     };
@@ -241,7 +241,7 @@ pub fn fan_data(s: &Summary, c: &Catalog) -> Vec<Fan> {
 
 /// One paired difference row of the what-if chart.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DiffPoint {
+pub(super) struct DiffPoint {
     /// Variant display name.
     pub variant: String,
     /// Index of the variant among the non-baseline variants (for colour).
@@ -258,7 +258,7 @@ pub struct DiffPoint {
 
 /// One item (objective or metric) of the what-if chart.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DiffGroup {
+pub(super) struct DiffGroup {
     /// Label.
     pub label: String,
     /// One point per variant that has a difference.
@@ -268,7 +268,7 @@ pub struct DiffGroup {
 /// What-if data: objectives as change in P(met) [percentage points], key metrics as change
 /// relative to the baseline mean [%]. Items with no difference in any variant are dropped, as
 /// are metrics whose baseline mean is zero or missing (no relative scale).
-pub fn whatif_data(s: &Summary, c: &Catalog) -> (Vec<DiffGroup>, Vec<DiffGroup>) {
+pub(super) fn whatif_data(s: &Summary, c: &Catalog) -> (Vec<DiffGroup>, Vec<DiffGroup>) {
     let Some(base) = s.variants.first() else {
         return (Vec::new(), Vec::new());
     };
@@ -336,7 +336,7 @@ pub fn whatif_data(s: &Summary, c: &Catalog) -> (Vec<DiffGroup>, Vec<DiffGroup>)
 
 /// One driver bar of a tornado chart.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DriverBar {
+pub(super) struct DriverBar {
     /// Driver label.
     pub label: String,
     /// Driver kind.
@@ -351,7 +351,7 @@ pub struct DriverBar {
 
 /// A tornado chart for one objective.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Tornado {
+pub(super) struct Tornado {
     /// Objective id.
     pub objective: String,
     /// Objective text.
@@ -363,14 +363,14 @@ pub struct Tornado {
 }
 
 /// Fewest runs on each side (happened / did not) for a driver to be shown.
-pub const MIN_SIDE: u64 = 5;
+pub(super) const MIN_SIDE: u64 = 5;
 
 /// Most drivers shown per tornado.
-pub const MAX_DRIVERS: usize = 8;
+pub(super) const MAX_DRIVERS: usize = 8;
 
 /// Tornado data per objective of `variant` (drivers with runs on both sides, sorted by
 /// |P(met | happened) − P(met | not)|, ties by label). Objectives without drivers are dropped.
-pub fn drivers_data(v: &VariantSummary) -> Vec<Tornado> {
+pub(super) fn drivers_data(v: &VariantSummary) -> Vec<Tornado> {
     let mut out = Vec::new();
     for o in &v.objectives {
         let mut bars: Vec<DriverBar> = v
@@ -412,7 +412,7 @@ pub fn drivers_data(v: &VariantSummary) -> Vec<Tornado> {
 
 /// A node of the partnership network.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NetNode {
+pub(super) struct NetNode {
     /// Agency id.
     pub id: String,
     /// Display name.
@@ -429,7 +429,7 @@ pub struct NetNode {
 
 /// A directed edge of the partnership network.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NetEdge {
+pub(super) struct NetEdge {
     /// Index of the sending node.
     pub from: usize,
     /// Index of the receiving node.
@@ -445,15 +445,15 @@ pub struct NetEdge {
 }
 
 /// Share of runs above which a link is drawn dashed as withdrawn.
-pub const WITHDRAWN_MARK: f64 = 0.10;
+pub(super) const WITHDRAWN_MARK: f64 = 0.10;
 /// Share of runs above which a link is marked compromised.
-pub const COMPROMISED_MARK: f64 = 0.05;
+pub(super) const COMPROMISED_MARK: f64 = 0.05;
 
 /// Position of node `i` of `n` on the unit circle, split into a right half (the first
 /// ⌈n/2⌉ nodes, top to bottom) and a left half (the rest, bottom to top), with the nodes of a
 /// half evenly spaced in height rather than angle. Labels placed level with their node and
 /// outside the circle then never overlap: they are all a row apart on each side.
-pub fn side_layout(i: usize, n: usize) -> (f64, f64) {
+pub(super) fn side_layout(i: usize, n: usize) -> (f64, f64) {
     let right = n.div_ceil(2);
     let (k, m, sign) = if i < right {
         (i, right, 1.0)
@@ -472,7 +472,10 @@ pub fn side_layout(i: usize, n: usize) -> (f64, f64) {
 
 /// Partnership network of the baseline: nodes on a circle grouped by sector then kind then
 /// id (deterministic; see [`side_layout`]), edges from the baseline link summaries.
-pub fn network_data(s: &Summary, scenario: Option<&ScenarioSpec>) -> (Vec<NetNode>, Vec<NetEdge>) {
+pub(super) fn network_data(
+    s: &Summary,
+    scenario: Option<&ScenarioSpec>,
+) -> (Vec<NetNode>, Vec<NetEdge>) {
     let links = s
         .variants
         .first()
@@ -533,7 +536,7 @@ pub fn network_data(s: &Summary, scenario: Option<&ScenarioSpec>) -> (Vec<NetNod
 
 /// Broad class of a timeline event, for colour and legend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum EventClass {
+pub(super) enum EventClass {
     /// MSEL inject fired.
     Inject,
     /// Signal, detection or analysis.
@@ -553,20 +556,8 @@ pub enum EventClass {
 }
 
 impl EventClass {
-    /// All classes in legend order.
-    pub const ALL: [EventClass; 8] = [
-        EventClass::Inject,
-        EventClass::Detection,
-        EventClass::Share,
-        EventClass::Failure,
-        EventClass::Insider,
-        EventClass::Action,
-        EventClass::Harm,
-        EventClass::Other,
-    ];
-
     /// Legend label.
-    pub fn label(self) -> &'static str {
+    pub(super) fn label(self) -> &'static str {
         match self {
             EventClass::Inject => "Inject",
             EventClass::Detection => "Signal, detection, analysis",
@@ -580,7 +571,7 @@ impl EventClass {
     }
 
     /// Class of an event kind.
-    pub fn of(k: EventKind) -> EventClass {
+    pub(super) fn of(k: EventKind) -> EventClass {
         use EventKind as K;
         match k {
             K::Inject => EventClass::Inject,
@@ -599,7 +590,7 @@ impl EventClass {
 
 /// One event on the timeline chart.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TimelinePoint {
+pub(super) struct TimelinePoint {
     /// Time [h].
     pub t: f64,
     /// Lane index.
@@ -610,7 +601,7 @@ pub struct TimelinePoint {
 
 /// Timeline chart data.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TimelineData {
+pub(super) struct TimelineData {
     /// Lane labels, top to bottom.
     pub lanes: Vec<String>,
     /// Events.
@@ -625,7 +616,7 @@ pub struct TimelineData {
 
 /// Lane of an event's `who`: "MSEL injects" for inject ids, the agency kind for agencies (an
 /// insider counts for their agency), "Threats" for threat ids, "Other" otherwise.
-pub fn lane_of(who: &str, kind: EventKind, scenario: Option<&ScenarioSpec>) -> String {
+pub(super) fn lane_of(who: &str, kind: EventKind, scenario: Option<&ScenarioSpec>) -> String {
     if kind == EventKind::Inject {
         return "MSEL injects".into();
     }
@@ -650,7 +641,7 @@ pub fn lane_of(who: &str, kind: EventKind, scenario: Option<&ScenarioSpec>) -> S
 
 /// Timeline of an exemplar: lanes ordered injects, agency kinds (scenario order), threats,
 /// other.
-pub fn timeline_data(ex: &Exemplar, scenario: Option<&ScenarioSpec>) -> TimelineData {
+pub(super) fn timeline_data(ex: &Exemplar, scenario: Option<&ScenarioSpec>) -> TimelineData {
     let mut lanes: Vec<String> = Vec::new();
     let mut order: Vec<String> = vec!["MSEL injects".into()];
     if let Some(sc) = scenario {

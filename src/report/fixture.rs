@@ -14,9 +14,9 @@ use crate::sim::{
 use std::path::Path;
 
 /// The fixture scenario file (a byte copy of `tests/fixtures/report/scenario.ron`).
-pub const SCENARIO_RON: &str = include_str!("../../tests/fixtures/report/scenario.ron");
+pub(crate) const SCENARIO_RON: &str = include_str!("../../tests/fixtures/report/scenario.ron");
 
-/// The exercise name used in [`SCENARIO_RON`].
+/// The exercise name in the fixture scenario (`tests/fixtures/report/scenario.ron`).
 pub const SCENARIO_NAME: &str = "Fuel Line Mini";
 
 const RUNS: u64 = 1000;
@@ -87,7 +87,7 @@ fn m(id: &str, label: &str, unit: &str) -> MetricDef {
 }
 
 /// The fixture catalog.
-pub fn catalog() -> Catalog {
+pub(crate) fn catalog() -> Catalog {
     let metrics = vec![
         m(
             "time_to_detection.ransomware",
@@ -242,7 +242,7 @@ fn times() -> Vec<f64> {
 }
 
 /// 95% Wilson score interval for `k` successes in `n` trials.
-pub fn wilson(k: u64, n: u64) -> (f64, f64) {
+pub(crate) fn wilson(k: u64, n: u64) -> (f64, f64) {
     if n == 0 {
         return (0.0, 1.0);
     }
@@ -524,7 +524,7 @@ fn hump(x: f64) -> f64 {
 }
 
 /// The fixture summary, with the exercise named `name`.
-pub fn summary(name: &str) -> Summary {
+pub(crate) fn summary(name: &str) -> Summary {
     let cat = catalog();
     Summary {
         scenario_name: name.into(),
@@ -810,7 +810,7 @@ fn outcome(run_index: u64, worst: bool) -> RunOutcome {
 }
 
 /// The fixture exemplars (baseline and vetting; median and worst).
-pub fn exemplars() -> Vec<Exemplar> {
+pub(crate) fn exemplars() -> Vec<Exemplar> {
     let mut v = Vec::new();
     for (variant, base) in [("baseline", 0u64), ("vetting", 1000)] {
         v.push(Exemplar {

@@ -1,33 +1,29 @@
 //! Charts (PNG and SVG), the HSEEP after-action report (HTML and Markdown) and the MSEL
 //! export, all built from a batch directory without rerunning anything.
 //!
-//! Pipeline: [`Batch::load`] reads the directory; pure functions in [`data`] prepare what each
-//! chart shows; [`charts`] draws it; [`aar`] builds the report context and renders the
-//! templates; [`msel`] writes `msel.csv`. Every file is a pure function of the directory's
+//! Pipeline: `Batch::load` reads the directory; pure functions in `data` prepare what each
+//! chart shows; `charts` draws it; `aar` builds the report context and renders the
+//! templates; `msel` writes `msel.csv`. Every file is a pure function of the directory's
 //! inputs, so `tabletop report DIR` reproduces the same bytes.
 
-pub mod aar;
-pub mod charts;
-pub mod data;
+mod aar;
+mod charts;
+mod data;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
-pub mod msel;
-pub mod text;
+mod msel;
+mod text;
 
 use crate::batch::summary::{Exemplar, Manifest, Summary};
 use crate::error::{Error, Result};
 use crate::output::read_json;
 use crate::scenario::schema::ScenarioSpec;
 use crate::sim::Catalog;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Everything the report reads from a batch directory.
 #[derive(Debug, Clone)]
-pub struct Batch {
-    /// The directory.
-    pub dir: PathBuf,
-    /// `manifest.json`.
-    pub manifest: Manifest,
+pub(crate) struct Batch {
     /// `summary.json`.
     pub summary: Summary,
     /// `catalog.json`.
@@ -43,14 +39,16 @@ pub struct Batch {
 impl Batch {
     /// Read a batch directory: `manifest.json`, `summary.json` and `catalog.json` are required;
     /// `scenario.ron` and `exemplars/` are optional (their absence is noted in `warnings`).
-    pub fn load(dir: &Path) -> Result<Batch> {
+    pub(crate) fn load(dir: &Path) -> Result<Batch> {
         if !dir.is_dir() {
             return Err(Error::usage(
                 format!("DIR {}", dir.display()),
                 "not a batch directory (expected manifest.json, summary.json, catalog.json)",
             ));
         }
-        let manifest: Manifest = read_json(&dir.join("manifest.json"))?;
+        // Required although nothing in the report reads it: it marks a batch directory, and a
+        // malformed one is an error here rather than a silently odd report.
+        read_json::<Manifest>(&dir.join("manifest.json"))?;
         let summary: Summary = read_json(&dir.join("summary.json"))?;
         let catalog: Catalog = read_json(&dir.join("catalog.json"))?;
         let mut warnings = Vec::new();
@@ -84,8 +82,6 @@ impl Batch {
             }
         }
         Ok(Batch {
-            dir: dir.to_path_buf(),
-            manifest,
             summary,
             catalog,
             scenario,
@@ -95,7 +91,7 @@ impl Batch {
     }
 
     /// The exemplar of `variant` with `role` ("median" or "worst"), if kept.
-    pub fn exemplar(&self, variant: &str, role: &str) -> Option<&Exemplar> {
+    pub(crate) fn exemplar(&self, variant: &str, role: &str) -> Option<&Exemplar> {
         self.exemplars
             .iter()
             .find(|e| e.variant == variant && e.role == role)

@@ -9,7 +9,7 @@ use crate::scenario::schema::{InjectSpec, TriggerSpec};
 use crate::sim::EventKind;
 
 /// MSEL column headers.
-pub const HEADERS: [&str; 14] = [
+pub(super) const HEADERS: [&str; 14] = [
     "Inject No.",
     "Inject ID",
     "Scenario time [h]",
@@ -44,7 +44,7 @@ fn trigger_text(t: &TriggerSpec) -> String {
 
 /// Rows of the MSEL (without header), injects by number then id; fired times from the
 /// baseline median exemplar when there is one.
-pub fn msel_rows(b: &Batch) -> Vec<Vec<String>> {
+pub(super) fn msel_rows(b: &Batch) -> Vec<Vec<String>> {
     let Some(sc) = &b.scenario else {
         return Vec::new();
     };
@@ -115,7 +115,7 @@ pub fn msel_rows(b: &Batch) -> Vec<Vec<String>> {
 }
 
 /// The MSEL as CSV bytes: UTF-8 with BOM (for spreadsheet programs), formula cells neutralised.
-pub fn msel_csv(b: &Batch) -> Result<Vec<u8>> {
+pub(super) fn msel_csv(b: &Batch) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(HEADERS).map_err(csv_err)?;
     for row in msel_rows(b) {

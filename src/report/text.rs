@@ -4,7 +4,7 @@
 use crate::scenario::schema::AgencyKind;
 
 /// `s` cut to at most `max` characters, with an ellipsis when cut.
-pub fn ellipsize(s: &str, max: usize) -> String {
+pub(super) fn ellipsize(s: &str, max: usize) -> String {
     let n = s.chars().count();
     if n <= max {
         return s.to_string();
@@ -18,7 +18,7 @@ pub fn ellipsize(s: &str, max: usize) -> String {
 
 /// A Rust enum name split into words: `IntelligenceAndInformationSharing` →
 /// "Intelligence and Information Sharing".
-pub fn split_camel(s: &str) -> String {
+pub(super) fn split_camel(s: &str) -> String {
     let mut words: Vec<String> = Vec::new();
     let mut cur = String::new();
     for c in s.chars() {
@@ -42,7 +42,7 @@ pub fn split_camel(s: &str) -> String {
 }
 
 /// Readable, plural-free name of an agency kind.
-pub fn kind_label(k: AgencyKind) -> &'static str {
+pub(super) fn kind_label(k: AgencyKind) -> &'static str {
     use AgencyKind as K;
     match k {
         K::FederalComponent => "Federal component",
@@ -66,7 +66,7 @@ pub fn kind_label(k: AgencyKind) -> &'static str {
 }
 
 /// The four broad sectors used for node colour and shape in the partnership network.
-pub fn kind_sector(k: AgencyKind) -> usize {
+pub(super) fn kind_sector(k: AgencyKind) -> usize {
     use AgencyKind as K;
     match k {
         K::FederalComponent
@@ -81,7 +81,7 @@ pub fn kind_sector(k: AgencyKind) -> usize {
 }
 
 /// Names of the sectors of [`kind_sector`], plus "Unknown" at index 4.
-pub const SECTORS: [&str; 5] = [
+pub(super) const SECTORS: [&str; 5] = [
     "Federal",
     "State and local",
     "Private sector",
@@ -90,12 +90,12 @@ pub const SECTORS: [&str; 5] = [
 ];
 
 /// A probability with two decimals.
-pub fn p2(p: f64) -> String {
+pub(super) fn p2(p: f64) -> String {
     format!("{p:.2}")
 }
 
 /// A signed number with two decimals (`+0.12`, `−0.05` with a true minus sign).
-pub fn signed(v: f64, decimals: usize) -> String {
+pub(super) fn signed(v: f64, decimals: usize) -> String {
     let s = format!("{:+.*}", decimals, v);
     // a value that rounds to zero carries no sign ("0.00", never "−0.00" or "+0.00")
     if s[1..].chars().all(|c| c == '0' || c == '.') {
@@ -109,7 +109,7 @@ pub fn signed(v: f64, decimals: usize) -> String {
 }
 
 /// A number with a sensible precision for its magnitude.
-pub fn num(v: f64) -> String {
+pub(super) fn num(v: f64) -> String {
     let a = v.abs();
     if a >= 100.0 {
         format!("{v:.0}")
@@ -121,7 +121,7 @@ pub fn num(v: f64) -> String {
 }
 
 /// Minutes past midnight of the first `H:MM` or `HH:MM` found in a start label.
-pub fn start_minutes(label: &str) -> Option<u32> {
+pub(super) fn start_minutes(label: &str) -> Option<u32> {
     let b = label.as_bytes();
     for i in 1..b.len() {
         if b[i] != b':' {
@@ -149,7 +149,7 @@ pub fn start_minutes(label: &str) -> Option<u32> {
 
 /// Scenario time `t` [h] as "Day N HH:MM", counting from the clock time in the start label
 /// (or from 00:00 on day 1 when the label has none).
-pub fn clock(t: f64, start_label: &str) -> String {
+pub(super) fn clock(t: f64, start_label: &str) -> String {
     let start = start_minutes(start_label).unwrap_or(0);
     let total = (start as f64 + (t.max(0.0) * 60.0)).round() as u64;
     let day = total / 1440 + 1;
@@ -159,7 +159,7 @@ pub fn clock(t: f64, start_label: &str) -> String {
 
 /// Escape a scenario-provided string for Markdown: backslash-escape characters that start
 /// markup (emphasis, code, links, tables, HTML) and fold newlines into spaces.
-pub fn md_escape(s: &str) -> String {
+pub(super) fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for (i, c) in s.chars().enumerate() {
         match c {

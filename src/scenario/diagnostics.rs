@@ -15,7 +15,7 @@ pub enum Severity {
 
 /// One problem found in a scenario, located by its value path.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// Error or warning.
     pub severity: Severity,
     /// Value path of the culprit, e.g. `partnerships[3].from` (empty: the whole file).
@@ -28,7 +28,7 @@ pub struct Problem {
 
 /// A problem placed at a byte span of a source text.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Diagnostic {
+pub(crate) struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
     /// Byte span `[start, end)` of the culprit.
@@ -40,7 +40,7 @@ pub struct Diagnostic {
 }
 
 /// Most diagnostics rendered per file; the rest are counted.
-pub const MAX_RENDERED: usize = 100;
+pub(crate) const MAX_RENDERED: usize = 100;
 
 /// Where a problem sits in a file, ready to show: line and column (1-based, columns in
 /// characters), the source line and the caret under the culprit.
@@ -76,7 +76,7 @@ pub struct Located {
 pub struct FileDiagnostics {
     /// The file as the user named it.
     pub file: String,
-    /// Problems shown (at most [`MAX_RENDERED`]).
+    /// Problems shown (at most 100, `MAX_RENDERED`).
     pub items: Vec<Located>,
     /// Problems found beyond those shown.
     pub omitted: usize,
@@ -95,7 +95,7 @@ pub struct Diagnostics {
 
 impl Diagnostics {
     /// One file's diagnostics followed by one closing note.
-    pub fn one(file: FileDiagnostics, note: impl Into<String>) -> Self {
+    pub(crate) fn one(file: FileDiagnostics, note: impl Into<String>) -> Self {
         Diagnostics {
             files: vec![file],
             notes: vec![note.into()],
@@ -103,7 +103,7 @@ impl Diagnostics {
     }
 
     /// A single problem without a place in a file.
-    pub fn message(file: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn message(file: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostics {
             files: vec![FileDiagnostics {
                 file: file.into(),
@@ -151,7 +151,7 @@ impl std::fmt::Display for FileDiagnostics {
 
 /// Place diagnostics of one file in its text: errors first, then warnings, each group in file
 /// order; at most [`MAX_RENDERED`] kept, the rest counted.
-pub fn locate(file: &str, source: &str, diags: &[Diagnostic]) -> FileDiagnostics {
+pub(crate) fn locate(file: &str, source: &str, diags: &[Diagnostic]) -> FileDiagnostics {
     let lines = LineIndex::new(source);
     let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
     sorted.sort_by(|a, b| {
@@ -175,7 +175,7 @@ pub fn locate(file: &str, source: &str, diags: &[Diagnostic]) -> FileDiagnostics
 }
 
 /// Render diagnostics for one file: errors first, then warnings, each group in file order.
-pub fn render(file: &str, source: &str, diags: &[Diagnostic]) -> String {
+pub(crate) fn render(file: &str, source: &str, diags: &[Diagnostic]) -> String {
     locate(file, source, diags).to_string()
 }
 
@@ -239,7 +239,7 @@ fn visible(text: &str) -> String {
 }
 
 /// The best "did you mean" among `candidates` for a misspelt `found`, if one is close.
-pub fn did_you_mean<'a, I>(found: &str, candidates: I) -> Option<String>
+pub(crate) fn did_you_mean<'a, I>(found: &str, candidates: I) -> Option<String>
 where
     I: IntoIterator<Item = &'a str>,
 {

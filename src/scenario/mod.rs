@@ -3,31 +3,34 @@
 //! `load` → [`ValidScenario`] is the only way into the simulator: everything downstream may
 //! assume ids resolve, ranges hold and limits are respected.
 
-pub mod diagnostics;
-pub mod patch;
+pub(crate) mod diagnostics;
+mod patch;
 pub mod schema;
-pub mod span;
-pub mod validate;
+mod span;
+// Its `pub` items are crate-internal (`unreachable_pub` allowed until it says `pub(crate)`),
+// and `Checked::has_errors` is unused now that it is (`dead_code` allowed until it goes).
+#[allow(unreachable_pub, dead_code)]
+pub(crate) mod validate;
+
+pub use diagnostics::{Diagnostics, FileDiagnostics, Located, Location, Severity};
 
 use crate::error::{Error, Result};
-use diagnostics::{
-    Diagnostic, Diagnostics, FileDiagnostics, Located, Problem, Severity, did_you_mean,
-};
+use diagnostics::{Diagnostic, Problem, did_you_mean};
 use schema::{ChangeSpec, ScenarioSpec};
 use span::{LineIndex, SpanIndex};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A scenario that passed validation (with a variant applied, if any).
-#[derive(Debug, Clone)]
-/// Its fields are read-only outside the crate (see the accessors): a scenario cannot be
-/// changed after validation except through [`ValidScenario::with_variant`] and
-/// [`ValidScenario::with_changes`], which validate again.
 ///
-/// Tests that need a specification the validator would refuse edit it through `spec_mut`
-/// (feature `test-support`), which rebuilds the resolved references afterwards.
+/// Its fields are private to the crate (read them through the accessors): a scenario cannot
+/// be changed after validation except through [`ValidScenario::with_variant`] and
+/// [`ValidScenario::with_changes`], which validate again. The one exception is the test hook
+/// `spec_mut` (feature `test-support`), which bypasses validation and rebuilds the resolved
+/// references afterwards.
+#[derive(Debug, Clone)]
 pub struct ValidScenario {
-    /// The validated specification. Read it with [`ValidScenario::spec`].
+    /// The validated specification (read it with [`ValidScenario::spec`]).
     pub(crate) spec: ScenarioSpec,
     /// Every id reference of `spec` resolved to an index; rebuilt whenever `spec` changes.
     pub(crate) refs: validate::Resolved,
@@ -72,10 +75,10 @@ impl Drop for SpecMut<'_> {
 }
 
 /// Largest scenario file accepted, in bytes (10 MiB).
-pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 
 /// Deepest nesting the RON parser accepts.
-pub const RECURSION_LIMIT: usize = 64;
+pub(crate) const RECURSION_LIMIT: usize = 64;
 
 /// The commented starter scenario written by `tabletop new` (its name is `Starter exercise`).
 pub const STARTER: &str = include_str!("starter.ron");
@@ -94,9 +97,10 @@ impl ValidScenario {
         &self.spec
     }
 
-    /// Test hook: the specification, mutable, bypassing validation (mechanism tests that
-    /// need a scenario the validator would refuse or that is quicker to edit than to write).
-    /// The id references are resolved again when the returned guard is dropped.
+    /// Test hook: the specification, mutable. **Bypasses validation**: nothing checks the
+    /// edited spec again, so the caller must keep ids resolvable and values in range (the
+    /// engine may panic or give meaningless results otherwise). The id references are resolved
+    /// again when the returned guard is dropped. Only with feature `test-support`.
     #[cfg(feature = "test-support")]
     pub fn spec_mut(&mut self) -> SpecMut<'_> {
         SpecMut(self)
@@ -128,7 +132,7 @@ impl ValidScenario {
     }
 
     /// File stem used for default output directories (made file-name safe).
-    pub fn stem(&self) -> String {
+    pub(crate) fn stem(&self) -> String {
         let stem = self
             .path
             .file_stem()
@@ -253,7 +257,7 @@ fn change_label(c: &ChangeSpec) -> String {
 
 /// What examining one scenario text found.
 #[derive(Debug)]
-pub struct Examined {
+pub(crate) struct Examined {
     /// The parsed specification, when the text parsed.
     pub spec: Option<ScenarioSpec>,
     /// Every problem found, placed in the text.
@@ -262,7 +266,7 @@ pub struct Examined {
 
 impl Examined {
     /// Errors found.
-    pub fn errors(&self) -> usize {
+    pub(crate) fn errors(&self) -> usize {
         self.diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
@@ -270,14 +274,14 @@ impl Examined {
     }
 
     /// Warnings found.
-    pub fn warnings(&self) -> usize {
+    pub(crate) fn warnings(&self) -> usize {
         self.diagnostics.len() - self.errors()
     }
 }
 
 /// Read a scenario file's text: refuses non-files, files over [`MAX_FILE_BYTES`] (from the
 /// metadata, before reading) and text that is not UTF-8.
-pub fn read_source(path: &Path) -> Result<String> {
+pub(crate) fn read_source(path: &Path) -> Result<String> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     let file = path.display().to_string();
     if !meta.is_file() {
@@ -369,7 +373,7 @@ pub fn load_str(path: &Path, source: &str) -> Result<ValidScenario> {
 }
 
 /// Parse `source` and run every check on it, variants included.
-pub fn examine(source: &str) -> Examined {
+pub(crate) fn examine(source: &str) -> Examined {
     if source.len() as u64 > MAX_FILE_BYTES {
         return Examined {
             spec: None,
@@ -501,7 +505,7 @@ fn change_list(c: &ChangeSpec) -> &str {
 
 /// Parse RON text into a [`ScenarioSpec`]; a syntax or type error becomes one diagnostic at
 /// the position the parser reports, with a did-you-mean for misspelt fields and variants.
-pub fn parse_spec(source: &str) -> Result<ScenarioSpec, Diagnostic> {
+pub(crate) fn parse_spec(source: &str) -> Result<ScenarioSpec, Diagnostic> {
     let opts = ron_options();
     let mut de = ron::Deserializer::from_str_with_options(source, &opts)
         .map_err(|e| syntax_diagnostic(source, e, ""))?;
@@ -606,7 +610,7 @@ fn plural(n: usize, what: &str) -> String {
 }
 
 /// Lowercase hex sha256 of some bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
@@ -614,7 +618,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// What `tabletop validate` found in some files: every file's diagnostics, then one summary
 /// line per file in `notes`; and whether all were valid.
-pub fn validate_files(files: &[PathBuf]) -> (Diagnostics, bool) {
+pub(crate) fn validate_files(files: &[PathBuf]) -> (Diagnostics, bool) {
     let mut out = Diagnostics::default();
     let mut all_ok = true;
     for f in files {
@@ -672,7 +676,7 @@ pub fn starter(name: &str) -> String {
 
 /// What `tabletop new` writes: a starter scenario named `name` at `path`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewOptions {
+pub(crate) struct NewOptions {
     /// Exercise name written into the starter.
     pub name: String,
     /// File to write.
@@ -683,7 +687,7 @@ pub struct NewOptions {
 
 /// Write the starter scenario described by `opts`. Refuses an existing file unless `force`,
 /// and a name that would make the starter invalid.
-pub fn write_starter(opts: &NewOptions) -> Result<()> {
+pub(crate) fn write_starter(opts: &NewOptions) -> Result<()> {
     let path = &opts.path;
     if path.exists() && !opts.force {
         return Err(Error::usage(

@@ -39,7 +39,7 @@ use serde_json::{Map, Value};
 
 /// Why a change could not be applied.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PatchError {
+pub(super) struct PatchError {
     /// One plain sentence.
     pub message: String,
     /// Optional did-you-mean.
@@ -65,7 +65,7 @@ impl PatchError {
 
 /// One step of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Segment {
+pub(super) enum Segment {
     /// `.name`
     Field(String),
     /// `[key]`: an element id, a position, or a map key.
@@ -73,7 +73,7 @@ pub enum Segment {
 }
 
 /// Split a path into segments; `a.b[c].d` → Field a, Field b, Key c, Field d.
-pub fn parse_path(path: &str) -> Result<Vec<Segment>, PatchError> {
+pub(super) fn parse_path(path: &str) -> Result<Vec<Segment>, PatchError> {
     let mut segs = Vec::new();
     let mut rest = path.trim();
     if rest.is_empty() {
@@ -118,7 +118,7 @@ pub fn parse_path(path: &str) -> Result<Vec<Segment>, PatchError> {
 
 /// Convert RON text to the JSON shape serde gives the scenario types, keeping enum tags:
 /// `hours(2)` → `{"hours":2}`, `Rigorous` → `"Rigorous"`, `Some(x)` → x, `None` → null.
-pub fn ron_to_json(text: &str) -> Result<Value, PatchError> {
+pub(super) fn ron_to_json(text: &str) -> Result<Value, PatchError> {
     let node = span::parse(text).map_err(|e| {
         PatchError::new(format!(
             "the value `{text}` is not valid RON: {}",
@@ -345,7 +345,7 @@ fn navigate<'v>(root: &'v mut Value, segs: &[Segment]) -> Result<&'v mut Value, 
 
 /// Set the value at `path` in a JSON tree (a missing last field is created; the typed check
 /// afterwards refuses it if the struct has no such field).
-pub fn set_json(root: &mut Value, path: &str, value: Value) -> Result<(), PatchError> {
+pub(super) fn set_json(root: &mut Value, path: &str, value: Value) -> Result<(), PatchError> {
     let segs = parse_path(path)?;
     let (last, parents) = segs
         .split_last()
@@ -369,7 +369,7 @@ pub fn set_json(root: &mut Value, path: &str, value: Value) -> Result<(), PatchE
 }
 
 /// Remove the list element or map entry at `path` in a JSON tree.
-pub fn remove_json(root: &mut Value, path: &str) -> Result<(), PatchError> {
+pub(super) fn remove_json(root: &mut Value, path: &str) -> Result<(), PatchError> {
     let segs = parse_path(path)?;
     let (last, parents) = segs
         .split_last()
@@ -414,7 +414,7 @@ fn push(root: &mut Value, list: &str, item: Value) -> Result<(), PatchError> {
 }
 
 /// Apply one change to a JSON tree of the scenario (no typed check).
-pub fn apply_json(root: &mut Value, change: &ChangeSpec) -> Result<(), PatchError> {
+pub(super) fn apply_json(root: &mut Value, change: &ChangeSpec) -> Result<(), PatchError> {
     match change {
         ChangeSpec::Set(path, text) => {
             let v = ron_to_json(text).map_err(|mut e| {
@@ -433,7 +433,7 @@ pub fn apply_json(root: &mut Value, change: &ChangeSpec) -> Result<(), PatchErro
 }
 
 /// Read a JSON tree back as a scenario, naming the path of the first bad value.
-pub fn from_json(root: &Value) -> Result<ScenarioSpec, PatchError> {
+pub(super) fn from_json(root: &Value) -> Result<ScenarioSpec, PatchError> {
     serde_path_to_error::deserialize::<_, ScenarioSpec>(root).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
@@ -444,7 +444,7 @@ pub fn from_json(root: &Value) -> Result<ScenarioSpec, PatchError> {
 }
 
 /// Apply `changes` in order; on failure, the index of the change and why.
-pub fn apply(
+pub(super) fn apply(
     spec: &ScenarioSpec,
     changes: &[ChangeSpec],
 ) -> Result<ScenarioSpec, (usize, PatchError)> {

@@ -125,23 +125,35 @@ pub struct ScenarioSpec {
 /// HSEEP exercise type. `tabletop` supports discussion-based play (a Game or TTX support).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
 pub enum ExerciseType {
+    /// Discussion-based: orients participants to plans, policies and procedures.
     Seminar,
+    /// Discussion-based: participants build a product, such as a plan or policy.
     Workshop,
+    /// Discussion-based: key personnel discuss a simulated scenario (the default).
     #[default]
     Tabletop,
+    /// Discussion-based: a simulation of operations played by teams under rules.
     Game,
+    /// Operations-based: tests one function or operation of one organisation.
     Drill,
+    /// Operations-based: tests coordination and command without moving resources.
     Functional,
+    /// Operations-based: multi-agency play with resources actually deployed.
     FullScale,
 }
 
 /// National Preparedness mission areas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MissionArea {
+    /// Prevent, avoid or stop an imminent, threatened or actual act of terrorism.
     Prevention,
+    /// Protect against acts of terrorism and man-made or natural disasters.
     Protection,
+    /// Reduce loss of life and property by lessening the impact of disasters.
     Mitigation,
+    /// Save lives, protect property and the environment, meet basic human needs.
     Response,
+    /// Restore infrastructure, housing and the economy after an incident.
     Recovery,
 }
 
@@ -270,21 +282,30 @@ pub enum AgencyKind {
 /// Classification and control levels, lowest first (EO 13526 plus CUI/SBU).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Classification {
+    /// Unclassified and without a control marking.
     Unclassified,
     /// Controlled unclassified (SBU, FOUO, LES, CUI).
     Cui,
+    /// Classified: disclosure could damage national security.
     Confidential,
+    /// Classified: disclosure could seriously damage national security.
     Secret,
+    /// Classified: disclosure could gravely damage national security.
     TopSecret,
 }
 
 /// Traffic Light Protocol 2.0 labels, least restrictive first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Tlp {
+    /// TLP:CLEAR: disclosure is not limited.
     Clear,
+    /// TLP:GREEN: the recipient's community, not public channels.
     Green,
+    /// TLP:AMBER: the recipient's organisation and its clients, on a need-to-know basis.
     Amber,
+    /// TLP:AMBER+STRICT: the recipient's organisation only.
     AmberStrict,
+    /// TLP:RED: the individual recipients only, no further disclosure.
     Red,
 }
 
@@ -831,29 +852,53 @@ pub enum EffectSpec {
 /// HSEEP core capabilities (FEMA, 32 in all; those this tool evaluates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum CoreCapability {
+    /// Planning (all mission areas).
     Planning,
+    /// Public information and warning (all mission areas).
     PublicInformationAndWarning,
+    /// Operational coordination (all mission areas).
     OperationalCoordination,
+    /// Intelligence and information sharing (Prevention, Protection).
     IntelligenceAndInformationSharing,
+    /// Interdiction and disruption (Prevention, Protection).
     InterdictionAndDisruption,
+    /// Screening, search and detection (Prevention, Protection).
     ScreeningSearchAndDetection,
+    /// Forensics and attribution (Prevention).
     ForensicsAndAttribution,
+    /// Access control and identity verification (Protection).
     AccessControlAndIdentityVerification,
+    /// Cybersecurity (Protection).
     Cybersecurity,
+    /// Physical protective measures (Protection).
     PhysicalProtectiveMeasures,
+    /// Risk management for protection programs and activities (Protection).
     RiskManagementForProtectionProgramsAndActivities,
+    /// Supply chain integrity and security (Protection).
     SupplyChainIntegrityAndSecurity,
+    /// Situational assessment (Response).
     SituationalAssessment,
+    /// Mass care services (Response).
     MassCareServices,
+    /// Critical transportation (Response).
     CriticalTransportation,
+    /// On-scene security, protection and law enforcement (Response).
     OnSceneSecurityProtectionAndLawEnforcement,
+    /// Operational communications (Response).
     OperationalCommunications,
+    /// Infrastructure systems (Response, Recovery).
     InfrastructureSystems,
+    /// Logistics and supply chain management (Response).
     LogisticsAndSupplyChainManagement,
+    /// Environmental response/health and safety (Response).
     EnvironmentalResponseHealthAndSafety,
+    /// Threats and hazards identification (Mitigation).
     ThreatsAndHazardsIdentification,
+    /// Community resilience (Mitigation).
     CommunityResilience,
+    /// Health and social services (Recovery).
     HealthAndSocialServices,
+    /// Economic recovery (Recovery).
     EconomicRecovery,
 }
 
@@ -1061,11 +1106,17 @@ pub struct ObjectiveSpec {
 /// A recommendation from the source study (domain §0, §9) that a variant tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Recommendation {
+    /// Vet partners and watch for insiders (vetting, monitoring, reporting).
     PartnerVetting,
+    /// Put sharing on formal agreements that settle markings and legal barriers.
     SharingAgreements,
+    /// Make the partnership pay off for every partner (equity, benefits).
     SharedBenefits,
+    /// Train and exercise together (trust, faster analysis and action).
     JointTraining,
+    /// Measure shared information's value and feed it back to the sender.
     MetricsAndEvaluation,
+    /// Invest in faster, more reliable and interoperable channels.
     TechnologyInvestment,
 }
 

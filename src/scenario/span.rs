@@ -12,11 +12,11 @@
 use std::collections::BTreeMap;
 
 /// Deepest nesting the span parser accepts (deeper input is refused, never overflows).
-pub const MAX_DEPTH: usize = 128;
+pub(super) const MAX_DEPTH: usize = 128;
 
 /// A parsed RON value with its byte span `[start, end)` in the source.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
+pub(super) struct Node {
     /// Byte offset of the first character of the value.
     pub start: usize,
     /// Byte offset just past the value.
@@ -27,7 +27,7 @@ pub struct Node {
 
 /// The shape of a RON value.
 #[derive(Debug, Clone, PartialEq)]
-pub enum NodeKind {
+pub(super) enum NodeKind {
     /// A bare identifier: `true`, `false`, `None`, a unit variant (`Rigorous`).
     Ident(String),
     /// A string literal, unescaped.
@@ -58,7 +58,7 @@ pub enum NodeKind {
 
 /// A syntax error found by the span parser.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SyntaxError {
+pub(super) struct SyntaxError {
     /// Byte offset where it was found.
     pub offset: usize,
     /// What was wrong.
@@ -67,7 +67,7 @@ pub struct SyntaxError {
 
 /// Parse one RON value (with optional leading `#![enable(..)]` attributes) spanning the whole
 /// text. Never panics; refuses nesting deeper than [`MAX_DEPTH`].
-pub fn parse(src: &str) -> Result<Node, SyntaxError> {
+pub(super) fn parse(src: &str) -> Result<Node, SyntaxError> {
     let mut p = Parser { src, pos: 0 };
     p.skip_ws()?;
     while p.rest().starts_with("#!") {
@@ -449,14 +449,14 @@ impl<'a> Parser<'a> {
 
 /// Map from value path (`agencies[0].collection`) to byte span, built from a parsed file.
 #[derive(Debug, Clone, Default)]
-pub struct SpanIndex {
+pub(super) struct SpanIndex {
     spans: BTreeMap<String, (usize, usize)>,
 }
 
 impl SpanIndex {
     /// Index every value of `src`; an unparsable text gives an empty index (all lookups fall
     /// back to the start of the file).
-    pub fn build(src: &str) -> SpanIndex {
+    pub(super) fn build(src: &str) -> SpanIndex {
         let mut idx = SpanIndex::default();
         if let Ok(root) = parse(src) {
             idx.walk(&root, String::new());
@@ -509,13 +509,13 @@ impl SpanIndex {
     }
 
     /// The exact span of `path`, if the file writes that value.
-    pub fn get(&self, path: &str) -> Option<(usize, usize)> {
+    pub(super) fn get(&self, path: &str) -> Option<(usize, usize)> {
         self.spans.get(path).copied()
     }
 
     /// The span of `path`, or of its nearest written ancestor (a defaulted field points at its
     /// struct); `(0, 0)` when nothing matches.
-    pub fn lookup(&self, path: &str) -> (usize, usize) {
+    pub(super) fn lookup(&self, path: &str) -> (usize, usize) {
         let mut p = path;
         loop {
             if let Some(s) = self.get(p) {
@@ -527,20 +527,10 @@ impl SpanIndex {
             }
         }
     }
-
-    /// Number of indexed paths.
-    pub fn len(&self) -> usize {
-        self.spans.len()
-    }
-
-    /// True when nothing was indexed.
-    pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
-    }
 }
 
 /// The path one level up: `a.b[2].c` → `a.b[2]` → `a.b` → `a` → none.
-pub fn parent_path(path: &str) -> Option<&str> {
+pub(super) fn parent_path(path: &str) -> Option<&str> {
     if path.is_empty() {
         return None;
     }
@@ -554,20 +544,20 @@ pub fn parent_path(path: &str) -> Option<&str> {
 
 /// Byte offset → 1-based line and column (column in characters).
 #[derive(Debug, Clone)]
-pub struct LineIndex {
+pub(super) struct LineIndex {
     starts: Vec<usize>,
 }
 
 impl LineIndex {
     /// Index the line starts of `src`.
-    pub fn new(src: &str) -> LineIndex {
+    pub(super) fn new(src: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex { starts }
     }
 
     /// 1-based (line, column) of a byte offset (clamped to the text).
-    pub fn line_col(&self, src: &str, offset: usize) -> (usize, usize) {
+    pub(super) fn line_col(&self, src: &str, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(src, offset.min(src.len()));
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts[line - 1];
@@ -576,7 +566,7 @@ impl LineIndex {
     }
 
     /// Byte offset of a 1-based (line, column in characters); clamped to the text.
-    pub fn offset(&self, src: &str, line: usize, col: usize) -> usize {
+    pub(super) fn offset(&self, src: &str, line: usize, col: usize) -> usize {
         let Some(&start) = self.starts.get(line.max(1) - 1) else {
             return src.len();
         };
@@ -588,7 +578,7 @@ impl LineIndex {
     }
 
     /// Byte offset of the end of the line starting at `start` (before `\n` / `\r\n`).
-    pub fn line_end(&self, src: &str, start: usize) -> usize {
+    pub(super) fn line_end(&self, src: &str, start: usize) -> usize {
         let end = src[start..].find('\n').map_or(src.len(), |n| start + n);
         if end > start && src.as_bytes()[end - 1] == b'\r' {
             end - 1
@@ -598,7 +588,7 @@ impl LineIndex {
     }
 
     /// Byte offset where the line holding `offset` starts.
-    pub fn line_start(&self, offset: usize) -> usize {
+    pub(super) fn line_start(&self, offset: usize) -> usize {
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         self.starts[line - 1]
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 /// The current tick's window [now, end) in hours.
 #[derive(Resource, Debug, Clone, Copy)]
-pub struct Clock {
+pub(super) struct Clock {
     /// Tick number, from 0.
     pub tick: u64,
     /// Start of the window [h].
@@ -19,7 +19,7 @@ pub struct Clock {
 
 impl Clock {
     /// The window of tick `k`.
-    pub fn at(k: u64, dt: f64) -> Clock {
+    pub(super) fn at(k: u64, dt: f64) -> Clock {
         Clock {
             tick: k,
             now: k as f64 * dt,
@@ -31,7 +31,7 @@ impl Clock {
 
 /// The compiled scenario, shared read-only by every system.
 #[derive(Resource, Clone)]
-pub struct Static(pub Arc<Compiled>);
+pub(super) struct Static(pub Arc<Compiled>);
 
 impl std::ops::Deref for Static {
     type Target = Compiled;

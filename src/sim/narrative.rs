@@ -8,7 +8,7 @@ use crate::output::csv_safe;
 use std::fmt::Write as _;
 
 /// Scenario time as "Day d hh:mm" (day 1 is the first 24 hours).
-pub fn fmt_time(h: f64) -> String {
+pub(crate) fn fmt_time(h: f64) -> String {
     let total_min = (h.max(0.0) * 60.0).round() as u64;
     let day = total_min / (24 * 60) + 1;
     let hh = (total_min / 60) % 24;
@@ -17,7 +17,7 @@ pub fn fmt_time(h: f64) -> String {
 }
 
 /// The narrative text of a run's timeline.
-pub fn narrative(outcome: &RunOutcome, start_label: &str) -> String {
+pub(crate) fn narrative(outcome: &RunOutcome, start_label: &str) -> String {
     let mut s = String::new();
     if !start_label.is_empty() {
         let _ = writeln!(s, "Scenario time zero: {start_label}");
@@ -29,7 +29,7 @@ pub fn narrative(outcome: &RunOutcome, start_label: &str) -> String {
 }
 
 /// A value with its unit for tables.
-pub fn fmt_value(v: Option<f64>, unit: &str) -> String {
+pub(crate) fn fmt_value(v: Option<f64>, unit: &str) -> String {
     match v {
         None => "—".to_string(),
         Some(x) if unit == "h" => format!("{x:.1} h"),
@@ -41,7 +41,7 @@ pub fn fmt_value(v: Option<f64>, unit: &str) -> String {
 }
 
 /// The outcome and objectives table.
-pub fn outcome_table(cat: &Catalog, o: &RunOutcome) -> String {
+pub(crate) fn outcome_table(cat: &Catalog, o: &RunOutcome) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "\nObjectives");
     for (d, r) in cat.objectives.iter().zip(&o.objectives) {
@@ -69,7 +69,7 @@ pub fn outcome_table(cat: &Catalog, o: &RunOutcome) -> String {
 }
 
 /// `timeline.csv` bytes.
-pub fn timeline_csv(o: &RunOutcome) -> Result<Vec<u8>> {
+pub(crate) fn timeline_csv(o: &RunOutcome) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let err = |source: csv::Error| Error::Csv {
         what: "timeline.csv".into(),
@@ -92,7 +92,7 @@ pub fn timeline_csv(o: &RunOutcome) -> Result<Vec<u8>> {
 }
 
 /// `series.csv` bytes.
-pub fn series_csv(cat: &Catalog, o: &RunOutcome) -> Result<Vec<u8>> {
+pub(crate) fn series_csv(cat: &Catalog, o: &RunOutcome) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let err = |source: csv::Error| Error::Csv {
         what: "series.csv".into(),

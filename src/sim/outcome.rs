@@ -31,7 +31,7 @@ pub struct ObjectiveDef {
     pub target: String,
     /// Id of the metric it is judged on (in `Catalog::metrics`).
     pub metric: String,
-    /// Rating thresholds (P, S, M) on the share of runs meeting it.
+    /// Rating thresholds (P, S, M) on the share of runs meeting it, each in [0, 1].
     pub thresholds: [f64; 3],
 }
 
@@ -73,7 +73,7 @@ pub struct SeriesDef {
     pub label: String,
     /// Unit.
     pub unit: String,
-    /// Upper bound of the value when known (agencies, partnerships, 1.0 for trust).
+    /// Upper bound of the value, in its unit, when known (agencies, partnerships, 1.0 for trust).
     pub max: Option<f64>,
 }
 
@@ -99,18 +99,18 @@ pub struct Catalog {
     pub drivers: Vec<DriverDef>,
     /// Per-tick series.
     pub series: Vec<SeriesDef>,
-    /// Scenario times [h] at which series are sampled.
+    /// Scenario times \[h\] at which series are sampled.
     pub series_times: Vec<f64>,
     /// Directed links.
     pub links: Vec<LinkDef>,
-    /// Scenario times [h] of time-triggered injects (for marking fan charts), with their ids.
+    /// Scenario times \[h\] of time-triggered injects (for marking fan charts), with their ids.
     pub inject_times: Vec<(String, f64)>,
 }
 
 /// An objective's result in one run.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ObjectiveResult {
-    /// Metric value (None when the event never happened).
+    /// Metric value, in the metric's unit (None when the event never happened).
     pub value: Option<f64>,
     /// Whether the target was met.
     pub met: bool,
@@ -130,37 +130,62 @@ pub struct LinkResult {
     pub compromised: bool,
 }
 
-/// Kind of a timeline event.
+/// Kind of a timeline event (the legend of the timeline chart groups them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum EventKind {
+    /// An inject fired (or a lasting inject ended).
     Inject,
+    /// A threat's first signal was picked up.
     Signal,
+    /// An agency observed a signal of a threat.
     Detection,
+    /// An analyst finished an item. Reserved: the current engine does not log it.
     Analysis,
+    /// An item arrived at a partner over a partnership (`via` names the channel).
     Share,
+    /// An item a partner needed could not be passed on: clearance, channel, marking or
+    /// agreement, or a withdrawn partnership.
     Blocked,
+    /// A sender passed an item beyond what its marking or the agreement allows.
     HandlingViolation,
+    /// An agency or channel went down.
     Failure,
+    /// A failed agency or channel came back.
     Repair,
+    /// An agency stopped sharing over a link: its trust fell below the partnership's threshold
+    /// (a withdrawal by inject shows as that `Inject`).
     Withdrawal,
+    /// Trust over a link changed notably. Reserved: the current engine does not log it.
     TrustChange,
+    /// An insider's precursor behaviour was seen but not reported.
     Precursor,
+    /// A coworker reported an insider, who is detected.
     InsiderDetected,
+    /// An insider acted: sabotage, a planted false report or a tip-off.
     InsiderAction,
+    /// Information was exposed: an item crossed a compromised channel, or an insider leaked or
+    /// exfiltrated documents.
     Leak,
+    /// An agency decided to act on a threat.
     Decision,
+    /// An agency acted (interdiction, warning, mitigation, mass care, screening), in time or not.
     Action,
+    /// A public warning was issued. Reserved: the current engine logs it as an `Action`.
     PublicWarning,
+    /// An agency found its reporting false and retracted it.
     Retraction,
+    /// A threat's deadline passed and harm occurred.
     Harm,
+    /// A surge left another thousand people waiting without shelter.
     Surge,
+    /// An item expired in an agency's queue before an analyst reached it.
     Expired,
 }
 
 /// One line of a run's timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
-    /// Scenario time [h].
+    /// Scenario time \[h\].
     pub t: f64,
     /// What happened.
     pub kind: EventKind,
@@ -177,13 +202,15 @@ pub struct Event {
 pub struct RunOutcome {
     /// Run index within the batch.
     pub run_index: u64,
-    /// Metric values aligned with `Catalog::metrics` (None: did not happen, e.g. never detected).
+    /// Metric values aligned with `Catalog::metrics`, each in its metric's unit (None: did not
+    /// happen, e.g. never detected).
     pub metrics: Vec<Option<f64>>,
     /// Objective results aligned with `Catalog::objectives`.
     pub objectives: Vec<ObjectiveResult>,
     /// Driver flags aligned with `Catalog::drivers`.
     pub drivers: Vec<bool>,
-    /// Series values `[series][sample]`, aligned with `Catalog::series` × `series_times`.
+    /// Series values `[series][sample]`, aligned with `Catalog::series` × `series_times`, each
+    /// in its series' unit.
     pub series: Vec<Vec<f32>>,
     /// Link results aligned with `Catalog::links`.
     pub links: Vec<LinkResult>,

@@ -4,7 +4,7 @@ use bevy_ecs::prelude::*;
 
 /// The phases of a tick, run in this order.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Phase {
+pub(super) enum Phase {
     /// MSEL injects start and end.
     Injects,
     /// Reliability processes of agencies and channels.

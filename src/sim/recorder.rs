@@ -5,7 +5,7 @@ use bevy_ecs::prelude::*;
 
 /// Timeline recorder.
 #[derive(Resource, Debug, Default)]
-pub struct Recorder {
+pub(super) struct Recorder {
     /// Whether events are recorded.
     pub on: bool,
     /// Recorded events, in the order they happened within each tick.
@@ -14,7 +14,7 @@ pub struct Recorder {
 
 impl Recorder {
     /// Record an event; the text is only built when recording is on.
-    pub fn log(
+    pub(super) fn log(
         &mut self,
         t: f64,
         kind: EventKind,

@@ -13,10 +13,10 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 /// The random stream of one process in one run.
-pub type Stream = ChaCha8Rng;
+pub(super) type Stream = ChaCha8Rng;
 
 /// 64-bit FNV-1a of a label (stable across platforms and versions).
-pub fn fnv1a(label: &str) -> u64 {
+pub(super) fn fnv1a(label: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in label.bytes() {
         h ^= u64::from(b);
@@ -25,8 +25,10 @@ pub fn fnv1a(label: &str) -> u64 {
     h
 }
 
-/// The stream of process `label` in run `run_index` of a batch with master seed `master`.
-pub fn stream(master: u64, run_index: u64, label: &str) -> Stream {
+/// The stream of process `label` in run `run_index` of a batch with master seed `master`
+/// (the engine precomputes each label's key and calls [`RunSeed::keyed`]; the tests use this).
+#[cfg(test)]
+fn stream(master: u64, run_index: u64, label: &str) -> Stream {
     RunSeed { master, run_index }.keyed(fnv1a(label))
 }
 
@@ -41,9 +43,9 @@ pub struct RunSeed {
 }
 
 impl RunSeed {
-    /// The stream of the process whose label has FNV-1a key `key` (precomputed
-    /// `fnv1a(label)`): the same stream as [`stream`] gives for that label.
-    pub fn keyed(&self, key: u64) -> Stream {
+    /// The stream of the process whose label has FNV-1a key `key` (the engine precomputes
+    /// `fnv1a(label)` once per scenario).
+    pub(crate) fn keyed(&self, key: u64) -> Stream {
         let mut rng = ChaCha8Rng::seed_from_u64(self.master ^ key);
         rng.set_stream(self.run_index);
         rng
@@ -52,10 +54,14 @@ impl RunSeed {
 
 /// A distribution with every value in hours (times) or plain units (numbers).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Sampler {
+pub(super) enum Sampler {
+    /// Always this value.
     Fixed(f64),
+    /// (min, max).
     Uniform(f64, f64),
+    /// (min, mode, max).
     Triangular(f64, f64, f64),
+    /// (mean).
     Exponential(f64),
     /// (μ, σ) of the underlying normal.
     LogNormal(f64, f64),
@@ -68,13 +74,8 @@ const Z_ONE_SIDED_95: f64 = 1.644_853_626_951_472_2;
 
 impl Sampler {
     /// Build from a time distribution (values converted to hours).
-    pub fn from_time(d: &Dist<Duration>) -> Sampler {
+    pub(super) fn from_time(d: &Dist<Duration>) -> Sampler {
         Self::build(d, |x| x.hours())
-    }
-
-    /// Build from a plain-number distribution.
-    pub fn from_number(d: &Dist<f64>) -> Sampler {
-        Self::build(d, |x| *x)
     }
 
     fn build<T>(d: &Dist<T>, f: impl Fn(&T) -> f64) -> Sampler {
@@ -92,7 +93,7 @@ impl Sampler {
     }
 
     /// Draw one value (never negative for valid parameters).
-    pub fn sample(&self, rng: &mut Stream) -> f64 {
+    pub(super) fn sample(&self, rng: &mut Stream) -> f64 {
         match *self {
             Sampler::Fixed(v) => v,
             Sampler::Uniform(a, b) => a + (b - a) * rng.random::<f64>(),
@@ -119,8 +120,9 @@ impl Sampler {
         }
     }
 
-    /// The distribution's mean (for documentation and tests).
-    pub fn mean(&self) -> f64 {
+    /// The distribution's mean (for tests against sample means).
+    #[cfg(test)]
+    pub(super) fn mean(&self) -> f64 {
         match *self {
             Sampler::Fixed(v) => v,
             Sampler::Uniform(a, b) => (a + b) / 2.0,
@@ -132,6 +134,7 @@ impl Sampler {
     }
 }
 
+#[cfg(test)]
 /// Γ(x) for x > 0 (Lanczos approximation, |relative error| < 1e-13).
 fn gamma(x: f64) -> f64 {
     statrs::function::gamma::gamma(x)
@@ -139,13 +142,13 @@ fn gamma(x: f64) -> f64 {
 
 /// Bernoulli draw that consumes exactly one uniform whatever `p` is (keeps streams aligned
 /// across variants that change a probability).
-pub fn chance(rng: &mut Stream, p: f64) -> bool {
+pub(super) fn chance(rng: &mut Stream, p: f64) -> bool {
     rng.random::<f64>() < p
 }
 
 /// Exponential waiting time with the given rate per hour (∞ when the rate is 0); consumes one
 /// uniform.
-pub fn exp_wait(rng: &mut Stream, rate_per_h: f64) -> f64 {
+pub(super) fn exp_wait(rng: &mut Stream, rate_per_h: f64) -> f64 {
     let u: f64 = rng.random();
     if rate_per_h <= 0.0 {
         f64::INFINITY

@@ -53,6 +53,8 @@ fn base() -> ValidScenario {
     load_str(Path::new("mechanisms.ron"), BASE).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The base scenario edited in place by `f` (through the `test-support` hook, which skips
+/// validation: each edit must keep the scenario well-formed).
 fn with(f: impl FnOnce(&mut ScenarioSpec)) -> ValidScenario {
     let mut s = base();
     f(&mut s.spec_mut());

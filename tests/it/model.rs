@@ -337,11 +337,3 @@ fn the_same_seed_gives_the_same_run_and_another_run_index_differs() {
     });
     assert!(differs);
 }
-
-#[test]
-fn the_schedule_has_no_ambiguities() {
-    let scn = scenario(&chain(2, 0.5, 1.0, 0.5));
-    let compiled = std::sync::Arc::new(tabletop::sim::compile::compile(&scn));
-    let mut runner = tabletop::sim::schedule::Runner::new(&compiled, true);
-    assert!(runner.initialize().is_ok(), "schedule has ambiguities");
-}

@@ -16,11 +16,11 @@ mod partnerships;
 mod streams;
 mod threats;
 
-pub use agencies::{AgencyStatic, Dependency, DependencyLinks, Processing};
+pub use agencies::{AgencyStatic, Processing};
 pub use catalog::DriverSource;
 pub use channels::ChannelStatic;
 pub use injects::{Cond, Effect, InjectStatic, MetricWatch, Trigger};
-pub use insiders::{InsiderAct, InsiderStatic, MONTH_H};
+pub use insiders::{InsiderAct, InsiderStatic};
 pub use objectives::{BlockReason, Judge, MetricKind, ObjectiveStatic};
 pub use partnerships::{Barrier, Benefit, LinkStatic};
 pub use streams::{LinkHot, StreamKeys};

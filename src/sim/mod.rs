@@ -21,6 +21,8 @@ pub mod response;
 pub mod rng;
 pub mod schedule;
 pub mod state;
+#[cfg(test)]
+mod tests;
 pub mod threat;
 
 pub use outcome::*;

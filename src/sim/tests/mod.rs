@@ -13,7 +13,7 @@ mod trust;
 
 use super::clock::{Clock, Static};
 use super::compile::{BlockReason, Compiled, compile};
-use super::ids::{AgencyIx, ThreatIx};
+use super::ids::{AgencyIx, ChannelIx, LinkIx, ThreatIx};
 use super::partnership::apply_benefits;
 use super::recorder::Recorder;
 use super::rng::{RunSeed, Stream};
@@ -227,11 +227,37 @@ impl Sim {
         })
     }
 
+    /// Put `item` in flight from `from` to `to` over their link's first channel, arriving at
+    /// `t` [h] (what a passed offer does).
+    pub fn send(&mut self, item: u32, from: &str, to: &str, t: f64) -> &mut Sim {
+        let l = self.link(from, to);
+        let ch = self.st().links[l].channels[0];
+        let to = self.agency(to);
+        self.world
+            .resource_mut::<InFlight>()
+            .push(t, item, to, LinkIx::new(l), ChannelIx::new(ch));
+        self
+    }
+
+    /// Write a trust signal of size `x` on link `from → to`.
+    pub fn signal(&mut self, from: &str, to: &str, x: f64) -> &mut Sim {
+        let link = LinkIx::new(self.link(from, to));
+        self.world.write_message(TrustSignal { link, x });
+        self
+    }
+
     /// Announce that `agency` finished analysing `item` at `t` [h] (the `Analysed` message the
     /// Analysis phase writes and the Sharing phase reads).
     pub fn analysed(&mut self, agency: &str, item: u32, t: f64) -> &mut Sim {
         let agency = self.agency(agency);
         self.world.write_message(Analysed { t, agency, item });
+        self
+    }
+
+    /// Empty the buffers of message type `M` (as the end of a tick does), so that a system
+    /// run next reads only what is written after.
+    pub fn clear<M: Message>(&mut self) -> &mut Sim {
+        self.world.resource_mut::<Messages<M>>().clear();
         self
     }
 
@@ -267,7 +293,7 @@ impl Sim {
             .into_iter()
             .map(|m| (m.t, st.agencies[m.agency.ix()].id.clone(), m.item))
             .collect();
-        self.world.resource_mut::<Messages<Analysed>>().clear();
+        self.clear::<Analysed>();
         out
     }
 

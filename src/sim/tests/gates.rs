@@ -444,3 +444,36 @@ fn a_sender_that_is_down_offers_nothing_and_draws_nothing() {
         before.random::<u64>()
     );
 }
+
+#[test]
+fn a_link_both_withdrawn_and_held_is_blocked_as_withdrawn() {
+    let mut sim = Sim::new(&net(
+        &needs(""),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Unclassified, tlp: Green",
+        "",
+    ));
+    {
+        let mut l = sim.link_state_mut("a", "b");
+        l.withdrawn = true;
+        l.held = 1;
+    }
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Withdrawn, 1));
+}
+
+#[test]
+fn a_delivery_arriving_after_the_item_perished_expires_and_informs_nobody() {
+    // Created at 0 h, perishes after 2 h; sent at 0.5 h, arrives at 2.5 h.
+    let mut sim = Sim::new(&net(
+        &needs(""),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Unclassified, tlp: Green",
+        "perishability: hours(2)",
+    ));
+    let item = offer(&mut sim, "a");
+    sim.at(2).refresh().run(deliver_items);
+    assert!(!sim.holds("b", item));
+    assert_eq!(sim.tally().expired, 1);
+    assert_eq!(sim.tally().delivered, 0);
+}

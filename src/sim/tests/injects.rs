@@ -366,3 +366,40 @@ fn degraded_capacity_halves_the_analysts_serving_the_queue() {
         ]
     );
 }
+
+#[test]
+fn a_chain_of_after_inject_triggers_with_no_delay_fires_in_one_tick() {
+    let injects = inject("n1", "At(minutes(90))", "Note", None)
+        + &inject(
+            "n2",
+            r#"AfterInject(inject: "n1")"#,
+            r#"AgencyOutage("b")"#,
+            Some("hours(1)"),
+        );
+    let mut sim = Sim::new(&net(r#"channels: ["c"]"#, &injects));
+    assert_eq!(up_by_tick(&mut sim, "b", 4), vec![true, false, true, true]);
+    let inj = sim.world.resource::<InjectStates>();
+    assert_eq!(inj.fired_at, vec![Some(1.5), Some(1.5)]);
+}
+
+#[test]
+fn an_agency_that_is_down_neither_gives_nor_gets_benefits() {
+    let mut sim = Sim::new(&net(
+        r#"channels: ["c"], benefits: [Technology(speedup: 0.5)]"#,
+        &inject(
+            "out",
+            "At(hours(1))",
+            r#"AgencyOutage("b")"#,
+            Some("hours(1)"),
+        ),
+    ));
+    let (a, b) = (sim.agency("a").ix(), sim.agency("b").ix());
+    let speedups: Vec<(f64, f64)> = (0..3)
+        .map(|k| {
+            step(&mut sim, k);
+            let m = &sim.agencies().mods;
+            (m[a].speedup, m[b].speedup)
+        })
+        .collect();
+    assert_eq!(speedups, vec![(0.5, 0.5), (0.0, 0.0), (0.5, 0.5)]);
+}

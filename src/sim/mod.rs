@@ -37,6 +37,9 @@ mod rng;
 mod schedule;
 #[allow(unreachable_pub, dead_code)]
 mod state;
+#[cfg(test)]
+#[allow(unreachable_pub)]
+mod tests;
 #[allow(unreachable_pub)]
 mod threat;
 
@@ -102,22 +105,5 @@ impl Model {
             cache.truncate(RUNNERS_PER_THREAD);
             out
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::Path;
-
-    /// The phases fix the order of every pair of systems that touch the same data (the
-    /// systems installed do not depend on the scenario, so the starter stands for all).
-    #[test]
-    fn the_schedule_has_no_ambiguities() {
-        let scn = crate::scenario::load_str(Path::new("starter.ron"), crate::scenario::STARTER)
-            .expect("the starter scenario is valid");
-        let compiled = Arc::new(compile::compile(&scn));
-        let mut runner = schedule::Runner::new(&compiled, true);
-        assert!(runner.initialize().is_ok(), "schedule has ambiguities");
     }
 }

@@ -1,0 +1,479 @@
+//! The sharing gates (docs/model.md §5): each gate that fails blocks the offer and counts it
+//! under its reason when the recipient needs the item; an offer that passes every gate is
+//! sent over the first fitting channel and delivered after the channel's latency.
+
+use super::{Sim, threat_t};
+use crate::sim::compile::BlockReason;
+use crate::sim::flow::{deliver_items, share_items};
+use crate::sim::state::ThreatStates;
+use rand::RngExt;
+
+/// Agencies `o` (an originator), `a` (the sender, a fusion center cleared to Secret) and `b`
+/// (the recipient, with fields `b`); channels `c` (up to CUI, 2 h) and `s` (up to Secret,
+/// 30 min; the validator accepts it only when `b` is cleared to Secret); the
+/// partnership `p` from `a` to `b` (one-way, trust 1, p0 = 1, with fields `p`) and `q` from `o`
+/// to `a`; threat `t` with marking `marking` and fields `threat`.
+fn net(b: &str, p: &str, marking: &str, threat: &str) -> String {
+    format!(
+        r#"
+  agencies: [
+    (id: "o", name: "Origin", kind: SlttLawEnforcement, needs: [Cyber]),
+    (id: "a", name: "Alpha", kind: FusionCenter, clearance: Secret, needs: [Cyber]),
+    (id: "b", name: "Bravo", {b}),
+  ],
+  channels: [
+    (id: "c", name: "Wire", max_class: Cui, latency: Fixed(hours(2))),
+    (id: "s", name: "Secure line", max_class: Secret, latency: Fixed(minutes(30))),
+  ],
+  partnerships: [
+    (id: "p", from: "a", to: "b", direction: OneWay, trust: 1.0, share_probability: 1.0, {p}),
+    (id: "q", from: "o", to: "a", direction: OneWay, agreement: Mou, channels: ["c"], trust: 1.0),
+  ],
+  {}
+"#,
+        threat_t(marking, threat)
+    )
+}
+
+/// A recipient that needs Cyber items, with extra fields.
+fn needs(extra: &str) -> String {
+    format!(r#"kind: SlttLawEnforcement, needs: [Cyber], {extra}"#)
+}
+
+/// `a` analyses an item it originated at 0.5 h and offers it (tick 0). Returns the item.
+fn offer(sim: &mut Sim, origin: &str) -> u32 {
+    let item = sim.item("t", origin, 0.0);
+    sim.at(0)
+        .refresh()
+        .analysed("a", item, 0.5)
+        .run(share_items);
+    item
+}
+
+#[test]
+fn an_offer_that_passes_every_gate_is_sent_at_completion_plus_latency() {
+    let mut sim = Sim::new(&net(
+        &needs(""),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Unclassified, tlp: Green",
+        "sensitivity: 3.0",
+    ));
+    let item = offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), [0; 5]);
+    assert_eq!(sim.in_flight(), 1);
+    // The sender's equity ledger on the link gains the item's sensitivity.
+    assert_eq!(sim.link_state("a", "b").given, 3.0);
+    let t = sim.threat("t").ix();
+    assert_eq!(
+        sim.world.resource::<ThreatStates>().0[t].first_share_at,
+        Some(0.5)
+    );
+    // Fixed 2 h latency: arrives at 2.5 h, in tick 2.
+    assert_eq!(
+        sim.take_due(2),
+        vec![(
+            2.5,
+            "b".to_string(),
+            item,
+            Some(("a".to_string(), "b".to_string())),
+            Some("c".to_string())
+        )]
+    );
+}
+
+#[test]
+fn a_passed_offer_is_delivered_into_the_recipients_holdings_and_queue() {
+    let mut sim = Sim::new(&net(
+        &needs(""),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Unclassified, tlp: Green",
+        "",
+    ));
+    let item = offer(&mut sim, "a");
+    sim.at(1).refresh().run(deliver_items);
+    assert!(!sim.holds("b", item), "delivered before its arrival time");
+    sim.at(2).refresh().run(deliver_items);
+    assert!(sim.holds("b", item));
+    assert_eq!(sim.tally().delivered, 1);
+    assert_eq!(sim.link_state("a", "b").items, 1);
+    let b = sim.agency("b").ix();
+    let t = sim.threat("t").ix();
+    assert_eq!(sim.agencies().holdings[b].informed_at[t], 2.5);
+    assert_eq!(
+        sim.agencies().queue[b]
+            .waiting
+            .iter()
+            .copied()
+            .collect::<Vec<_>>(),
+        vec![(2.5, item)]
+    );
+}
+
+#[test]
+fn the_first_listed_channel_that_carries_the_class_is_used() {
+    // The CUI wire first: an unclassified item goes by wire (2 h), not the faster line.
+    let mut sim = Sim::new(&net(
+        &needs("clearance: Secret"),
+        r#"agreement: Mou, channels: ["c", "s"]"#,
+        "Unclassified, tlp: Green",
+        "",
+    ));
+    offer(&mut sim, "a");
+    let due = sim.take_due(2);
+    assert_eq!(due.len(), 1);
+    assert_eq!((due[0].0, due[0].4.as_deref()), (2.5, Some("c")));
+    // A Confidential item skips the wire and goes by the secure line (30 min).
+    let mut sim = Sim::new(&net(
+        &needs("clearance: Secret"),
+        r#"agreement: Mou, channels: ["c", "s"]"#,
+        "Confidential, tlp: Green",
+        "",
+    ));
+    offer(&mut sim, "a");
+    let due = sim.take_due(1);
+    assert_eq!(due.len(), 1);
+    assert_eq!((due[0].0, due[0].4.as_deref()), (1.0, Some("s")));
+    assert_eq!(sim.blocked(), [0; 5]);
+}
+
+#[test]
+fn a_class_above_the_recipients_clearance_is_blocked_as_clearance() {
+    let mut sim = Sim::new(&net(
+        &needs("clearance: Cui"),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Secret, tlp: Green",
+        "",
+    ));
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Clearance, 1));
+    assert_eq!(sim.in_flight(), 0);
+    assert_eq!(sim.link_state("a", "b").given, 0.0);
+}
+
+#[test]
+fn no_listed_channel_carrying_the_class_is_blocked_as_channel() {
+    let mut sim = Sim::new(&net(
+        &needs("clearance: Secret"),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Confidential, tlp: Green",
+        "",
+    ));
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Channel, 1));
+    assert_eq!(sim.in_flight(), 0);
+}
+
+#[test]
+fn a_listed_channel_that_is_down_is_blocked_as_channel() {
+    let mut sim = Sim::new(&net(
+        &needs(""),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Unclassified, tlp: Green",
+        "",
+    ));
+    let c = sim.channel("c");
+    sim.world.resource_mut::<crate::sim::state::Channels>().0[c].scripted_down = 1;
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Channel, 1));
+    assert_eq!(sim.in_flight(), 0);
+}
+
+#[test]
+fn amber_without_an_agreement_is_blocked_as_marking_and_green_passes() {
+    let mut sim = Sim::new(&net(
+        &needs(""),
+        r#"agreement: None, channels: ["c"]"#,
+        "Unclassified, tlp: Amber",
+        "",
+    ));
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Marking, 1));
+    assert_eq!(sim.in_flight(), 0);
+    assert_eq!(sim.tally().violations, 0);
+
+    let mut sim = Sim::new(&net(
+        &needs(""),
+        r#"agreement: None, channels: ["c"]"#,
+        "Unclassified, tlp: Green",
+        "",
+    ));
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), [0; 5]);
+    assert_eq!(sim.in_flight(), 1);
+}
+
+#[test]
+fn a_tlp_above_the_partnerships_max_tlp_is_blocked_as_marking() {
+    let mut sim = Sim::new(&net(
+        &needs(""),
+        r#"agreement: Mou, max_tlp: Green, channels: ["c"]"#,
+        "Unclassified, tlp: Amber",
+        "",
+    ));
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Marking, 1));
+    assert_eq!(sim.in_flight(), 0);
+}
+
+#[test]
+fn amber_strict_moves_one_hop_from_its_originator_only() {
+    let body = net(
+        &needs(""),
+        r#"agreement: Mou, max_tlp: Red, channels: ["c"]"#,
+        "Unclassified, tlp: AmberStrict",
+        "",
+    );
+    // The originator may pass it on.
+    let mut sim = Sim::new(&body);
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), [0; 5]);
+    assert_eq!(sim.in_flight(), 1);
+    // A re-share (the item originated at `o`) is blocked.
+    let mut sim = Sim::new(&body);
+    offer(&mut sim, "o");
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Marking, 1));
+    assert_eq!(sim.in_flight(), 0);
+}
+
+#[test]
+fn a_sender_without_compliance_passes_a_marking_failure_as_a_violation() {
+    // `a` complies never; `b` is the public; the item came from `o`, which has a link to `a`.
+    let body = net(
+        r#"kind: Public, needs: [Cyber]"#,
+        r#"agreement: None, channels: ["c"]"#,
+        "Unclassified, tlp: Amber",
+        "sensitivity: 4.0",
+    )
+    .replace(
+        r#"(id: "a", name: "Alpha","#,
+        r#"(id: "a", name: "Alpha", handling_compliance: 0.0,"#,
+    );
+    assert!(body.contains("handling_compliance: 0.0"));
+    let mut sim = Sim::new(&body);
+    offer(&mut sim, "o");
+    assert_eq!(sim.blocked(), [0; 5]);
+    assert_eq!(sim.in_flight(), 1);
+    assert_eq!(sim.tally().violations, 1);
+    // To the public: the item's sensitivity is exposed.
+    assert_eq!(sim.tally().exposure, 4.0);
+    // The originator's trust in the violating sender takes a −1 signal.
+    assert_eq!(
+        sim.trust_signals(),
+        vec![("o".to_string(), "a".to_string(), -1.0)]
+    );
+}
+
+#[test]
+fn a_legal_barrier_that_blocks_is_counted_as_legal() {
+    let mut sim = Sim::new(&net(
+        &needs(""),
+        r#"agreement: Mou, channels: ["c"],
+           legal_barriers: [(description: "NDA", block_probability: 1.0)]"#,
+        "Unclassified, tlp: Green",
+        "",
+    ));
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Legal, 1));
+    assert_eq!(sim.in_flight(), 0);
+}
+
+#[test]
+fn legal_barrier_delays_add_up_and_a_barrier_below_its_class_does_not_apply() {
+    let mut sim = Sim::new(&net(
+        &needs(""),
+        r#"agreement: Mou, channels: ["c"],
+           legal_barriers: [
+             (description: "Review", delay: hours(3)),
+             (description: "Counsel", delay: hours(1)),
+             (description: "Secret only", block_probability: 1.0, delay: hours(50), min_class: Secret),
+           ]"#,
+        "Unclassified, tlp: Green",
+        "",
+    ));
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), [0; 5]);
+    // 0.5 h + 2 h latency + 3 h + 1 h of legal review.
+    let due = sim.take_due(6);
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].0, 6.5);
+}
+
+#[test]
+fn a_withdrawn_link_is_blocked_as_withdrawn_before_any_later_gate() {
+    // The item is also above the recipient's clearance: the earlier gate decides the reason.
+    let mut sim = Sim::new(&net(
+        &needs("clearance: Cui"),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Secret, tlp: Green",
+        "",
+    ));
+    sim.link_state_mut("a", "b").withdrawn = true;
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Withdrawn, 1));
+    assert_eq!(sim.in_flight(), 0);
+}
+
+#[test]
+fn a_legal_hold_in_force_is_blocked_as_legal() {
+    let mut sim = Sim::new(&net(
+        &needs(""),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Unclassified, tlp: Green",
+        "",
+    ));
+    sim.link_state_mut("a", "b").held = 1;
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Legal, 1));
+    assert_eq!(sim.in_flight(), 0);
+}
+
+#[test]
+fn the_share_decision_passes_exactly_when_u_share_is_below_p0_times_trust() {
+    let body = net(
+        // Above the recipient's clearance, so a passed decision is then counted as blocked.
+        &needs("clearance: Cui"),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Secret, tlp: Green",
+        "",
+    );
+    // p0 = 1: the offer is made iff u_share < T. The first uniform on the link's stream is u_share.
+    let mut sim = Sim::new(&body);
+    let u: f64 = sim.link_stream("a", "b").random();
+    sim.link_state_mut("a", "b").trust = u;
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), [0; 5], "u_share = T must not share");
+
+    let mut sim = Sim::new(&body);
+    sim.link_state_mut("a", "b").trust = u.next_up();
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Clearance, 1));
+}
+
+#[test]
+fn an_offer_not_made_takes_its_two_draws_and_counts_nothing() {
+    let mut sim = Sim::new(&net(
+        &needs("clearance: Cui"),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Secret, tlp: Green",
+        "",
+    ));
+    let mut expect = sim.link_stream("a", "b");
+    let _: (f64, f64) = (expect.random(), expect.random());
+    sim.link_state_mut("a", "b").trust = 0.0;
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), [0; 5]);
+    assert_eq!(sim.in_flight(), 0);
+    let mut got = sim.link_stream("a", "b");
+    assert_eq!(got.random::<u64>(), expect.random::<u64>());
+}
+
+#[test]
+fn a_recipient_without_need_to_know_is_not_offered_the_item() {
+    // Not a hub and neither needs nor acts on Cyber: no offer, no draws, nothing counted.
+    let mut sim = Sim::new(&net(
+        r#"kind: SlttLawEnforcement, needs: [Plot]"#,
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Unclassified, tlp: Green",
+        "",
+    ));
+    let mut before = sim.link_stream("a", "b");
+    offer(&mut sim, "a");
+    assert_eq!(sim.in_flight(), 0);
+    assert_eq!(sim.blocked(), [0; 5]);
+    assert_eq!(
+        sim.link_stream("a", "b").random::<u64>(),
+        before.random::<u64>()
+    );
+}
+
+#[test]
+fn a_hub_that_does_not_need_the_item_is_offered_it_but_its_blocks_are_not_counted() {
+    let body = |kind: &str| {
+        net(
+            &format!("kind: {kind}, clearance: Cui"),
+            r#"agreement: Mou, channels: ["c"]"#,
+            "Secret, tlp: Green",
+            "",
+        )
+    };
+    // A hub relays: the offer is made (two draws), blocked by clearance, but not counted.
+    let mut sim = Sim::new(&body("FusionCenter"));
+    let mut expect = sim.link_stream("a", "b");
+    let _: (f64, f64) = (expect.random(), expect.random());
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), [0; 5]);
+    assert_eq!(sim.in_flight(), 0);
+    assert_eq!(
+        sim.link_stream("a", "b").random::<u64>(),
+        expect.random::<u64>()
+    );
+    // And a hub does receive what passes.
+    let mut sim = Sim::new(&body("FusionCenter").replace("Secret, tlp", "Unclassified, tlp"));
+    offer(&mut sim, "a");
+    assert_eq!(sim.in_flight(), 1);
+}
+
+#[test]
+fn a_recipient_that_acts_on_the_kind_needs_it_and_its_blocks_count() {
+    let mut sim = Sim::new(&net(
+        r#"kind: SlttLawEnforcement, acts_on: [Cyber], clearance: Cui"#,
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Secret, tlp: Green",
+        "",
+    ));
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Clearance, 1));
+}
+
+#[test]
+fn a_sender_that_is_down_offers_nothing_and_draws_nothing() {
+    let mut sim = Sim::new(&net(
+        &needs(""),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Unclassified, tlp: Green",
+        "",
+    ));
+    let mut before = sim.link_stream("a", "b");
+    let a = sim.agency("a").ix();
+    sim.agencies_mut().status[a].scripted_down = 1;
+    offer(&mut sim, "a");
+    assert_eq!(sim.in_flight(), 0);
+    assert_eq!(sim.blocked(), [0; 5]);
+    assert_eq!(
+        sim.link_stream("a", "b").random::<u64>(),
+        before.random::<u64>()
+    );
+}
+
+#[test]
+fn a_link_both_withdrawn_and_held_is_blocked_as_withdrawn() {
+    let mut sim = Sim::new(&net(
+        &needs(""),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Unclassified, tlp: Green",
+        "",
+    ));
+    {
+        let mut l = sim.link_state_mut("a", "b");
+        l.withdrawn = true;
+        l.held = 1;
+    }
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Withdrawn, 1));
+}
+
+#[test]
+fn a_delivery_arriving_after_the_item_perished_expires_and_informs_nobody() {
+    // Created at 0 h, perishes after 2 h; sent at 0.5 h, arrives at 2.5 h.
+    let mut sim = Sim::new(&net(
+        &needs(""),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Unclassified, tlp: Green",
+        "perishability: hours(2)",
+    ));
+    let item = offer(&mut sim, "a");
+    sim.at(2).refresh().run(deliver_items);
+    assert!(!sim.holds("b", item));
+    assert_eq!(sim.tally().expired, 1);
+    assert_eq!(sim.tally().delivered, 0);
+}

@@ -23,6 +23,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Runs per chunk by default: the unit of parallel work, of streaming and of checkpoints.
 pub(super) const CHUNK: u64 = 256;
 
+/// Memory for the outcomes held at once [bytes]: a chunk of runs of a large network is
+/// computed in slices of at most this much, so memory does not grow with network × chunk.
+const OUTCOME_BUDGET: usize = 4 << 20;
+
+/// Runs computed at once within a chunk: as many outcomes as fit [`OUTCOME_BUDGET`], but at
+/// least four per worker so the workers stay busy.
+fn slice_runs(catalog: &Catalog, workers: usize) -> u64 {
+    let per_run = std::mem::size_of::<RunOutcome>()
+        + catalog.links.len() * std::mem::size_of::<crate::sim::LinkResult>()
+        + catalog.series.len() * (catalog.series_times.len() * 4 + 24)
+        + catalog.metrics.len() * 16
+        + catalog.objectives.len() * 24
+        + catalog.drivers.len();
+    (OUTCOME_BUDGET / per_run.max(1)).max(4 * workers.max(1)) as u64
+}
+
 /// Least time between two checkpoints [s].
 pub(super) const CHECKPOINT_SECS: f64 = 2.0;
 
@@ -501,6 +517,7 @@ pub fn run_batch<S: Simulator>(
     };
     pb.set_position(prog.rows_done);
     let mut chunks = 0u64;
+    let slice = slice_runs(&catalog, pool.current_num_threads());
     // The checkpoint is rewritten at most every CHECKPOINT_SECS (and before stopping): rows
     // written after it are truncated and recomputed on resume, so a lagging checkpoint is
     // still exact, and big batches do not spend their time rewriting accumulators.
@@ -533,30 +550,35 @@ pub fn run_batch<S: Simulator>(
         }
         let j1 = (j0 + ctl.chunk).min(m);
         let sim = &sims[v as usize];
-        let outs: Vec<RunOutcome> = pool.install(|| {
-            (j0..j1)
-                .into_par_iter()
-                .map(|j| {
-                    let seed = RunSeed {
-                        master: spec.master_seed,
-                        run_index: offset + j * stride,
-                    };
-                    sim.run(seed, RunOptions::default())
-                })
-                .collect()
-        });
-        let mut buf = String::with_capacity(outs.len() * 64);
-        for (j, o) in (j0..j1).zip(&outs) {
-            let mut row = maps[v as usize].row(o);
-            row.run = offset + j * stride;
-            push_row(&mut buf, &keys[v as usize], &row);
-            prog.accumulators
-                .add(&quant, v as usize, &row.series, &row.links);
-            if let (Some(mi), None) = (ci_metric, prog.runs_target)
-                && let Some(x) = row.metrics[mi]
-            {
-                welford.push(x);
+        let mut buf = String::with_capacity((j1 - j0) as usize * 64);
+        let mut s0 = j0;
+        while s0 < j1 {
+            let s1 = (s0 + slice).min(j1);
+            let outs: Vec<RunOutcome> = pool.install(|| {
+                (s0..s1)
+                    .into_par_iter()
+                    .map(|j| {
+                        let seed = RunSeed {
+                            master: spec.master_seed,
+                            run_index: offset + j * stride,
+                        };
+                        sim.run(seed, RunOptions::default())
+                    })
+                    .collect()
+            });
+            for (j, o) in (s0..s1).zip(&outs) {
+                let mut row = maps[v as usize].row(o);
+                row.run = offset + j * stride;
+                push_row(&mut buf, &keys[v as usize], &row);
+                prog.accumulators
+                    .add(&quant, v as usize, &row.series, &row.links);
+                if let (Some(mi), None) = (ci_metric, prog.runs_target)
+                    && let Some(x) = row.metrics[mi]
+                {
+                    welford.push(x);
+                }
             }
+            s0 = s1;
         }
         file.write_all(buf.as_bytes())
             .and_then(|_| file.sync_data())
@@ -662,7 +684,7 @@ pub(super) fn finish<S: Simulator>(
                      run {}",
                     summary.variants[v].runs, pick.met, key_metric, pick.run
                 ),
-                outcome: maps[v].outcome(&o),
+                outcome: maps[v].outcome(o),
             };
             // Streamed: an exemplar's timeline of a large network runs to tens of megabytes.
             write_atomic_with(&vdir.join(format!("{role}.json")), |w| {

@@ -126,9 +126,12 @@ impl ColumnMap {
         }
     }
 
-    /// The whole outcome re-laid onto the baseline catalog (exemplars); the timeline is kept.
+    /// The whole outcome re-laid onto the baseline catalog (exemplars); the timeline is moved
+    /// over, not copied (a large network's runs to hundreds of thousands of events).
     /// Absent objectives read as not met, absent series samples as 0, absent links as empty.
-    pub(super) fn outcome(&self, o: &RunOutcome) -> RunOutcome {
+    pub(super) fn outcome(&self, mut o: RunOutcome) -> RunOutcome {
+        let timeline = std::mem::take(&mut o.timeline);
+        let o = &o;
         let row = self.row(o);
         RunOutcome {
             run_index: o.run_index,
@@ -163,7 +166,7 @@ impl ColumnMap {
                     })
                 })
                 .collect(),
-            timeline: o.timeline.clone(),
+            timeline,
         }
     }
 }

@@ -15,11 +15,7 @@ use bevy_ecs::prelude::*;
 /// Add the agencies' state to the world and the analysis systems to the schedule.
 pub fn install(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<Agencies>();
-    schedule.add_systems(
-        (analyse_items, count_analysed)
-            .chain()
-            .in_set(Phase::Analysis),
-    );
+    schedule.add_systems(analyse_items.in_set(Phase::Analysis));
 }
 
 /// Set every agency's state to the start of run `seed`, reusing the buffers of the last run.
@@ -65,7 +61,8 @@ pub fn servers(base: u32, factor: f64, extra: u32) -> usize {
 
 /// Serve queued items within the tick window: each free server takes the oldest waiting item
 /// at max(server free, item arrival); service times are drawn from the agency's stream; items
-/// finishing inside the window are announced as [`Analysed`].
+/// finishing inside the window are counted in the agency's holdings (corroboration) and
+/// announced as [`Analysed`].
 pub fn analyse_items(
     run: Run,
     items: Res<Items>,
@@ -80,6 +77,7 @@ pub fn analyse_items(
     let Agencies {
         status,
         queue,
+        holdings,
         streams,
         mods,
         backlog,
@@ -156,22 +154,14 @@ pub fn analyse_items(
             }
         }
     }
-    done.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+    // (time, agency, item) is unique, so an unstable sort gives the one order.
+    done.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
     for &(t, agency, item) in done.iter() {
-        out.write(Analysed { t, agency, item });
-    }
-}
-
-/// Mark analysed items in holdings (corroboration counts).
-pub fn count_analysed(
-    items: Res<Items>,
-    mut analysed: MessageReader<Analysed>,
-    mut agencies: ResMut<Agencies>,
-) {
-    for m in analysed.read() {
-        let th = items.0[m.item as usize].threat.ix();
-        let h = &mut agencies.holdings[m.agency.ix()];
+        // What the agency has analysed, per threat (corroboration counts).
+        let th = items.0[item as usize].threat.ix();
+        let h = &mut holdings[agency.ix()];
         h.analysed[th] += 1;
-        h.last_analysed[th] = h.last_analysed[th].max(m.t);
+        h.last_analysed[th] = h.last_analysed[th].max(t);
+        out.write(Analysed { t, agency, item });
     }
 }

@@ -329,6 +329,9 @@ pub struct Delivery {
 /// sorted by (arrival time, insertion sequence) when its tick comes. The order is exactly that
 /// of a single priority queue popped while `t < end of tick`, without its cost.
 ///
+/// The buckets are linked lists threaded through one slot vector, so memory is the peak
+/// number in flight (slots are reused), however deliveries spread over ticks and runs.
+///
 /// A delivery whose recipient is down is *parked* rather than rescheduled: it waits in
 /// [`InFlight::take_parked`]'s list, in order, and is offered again at the start of every tick
 /// until its recipient is up. That is exactly the order rescheduling it at the start of the
@@ -336,10 +339,14 @@ pub struct Delivery {
 /// previous Delivery phase ended), without pushing and sorting it again every tick.
 #[derive(Resource, Debug, Default)]
 pub struct InFlight {
-    /// `buckets[k]`: deliveries handed over in tick k; the last bucket holds those due after
-    /// the run ends.
-    buckets: Vec<Vec<Delivery>>,
-    /// Deliveries in flight.
+    /// First slot of tick k's bucket ([`NIL`] when empty); the last bucket holds deliveries
+    /// due after the run ends.
+    heads: Vec<u32>,
+    /// Deliveries, each with the next slot of its bucket (or of the free list).
+    slots: Vec<(Delivery, u32)>,
+    /// First free slot ([`NIL`]: none).
+    free: u32,
+    /// Deliveries in buckets.
     len: usize,
     /// Next sequence number.
     seq: u64,
@@ -349,9 +356,8 @@ pub struct InFlight {
     inv_dt: f64,
     /// First tick whose Delivery phase has not run yet.
     next_tick: u64,
-    /// Emptied buffers, reused for buckets that fill later (memory stays at the peak number in
-    /// flight, not the total delivered).
-    free: Vec<Vec<Delivery>>,
+    /// Buffer lent out by [`InFlight::take_due`] and given back by [`InFlight::recycle`].
+    due: Vec<Delivery>,
     /// Deliveries waiting for their recipient to come back up, in the order they are offered.
     parked: Vec<Delivery>,
     /// The sequence number reached when the last Delivery phase ended: deliveries scheduled
@@ -359,16 +365,16 @@ pub struct InFlight {
     parked_mark: u64,
 }
 
+/// End of a slot list.
+const NIL: u32 = u32::MAX;
+
 impl InFlight {
     /// Empty the calendar for a run of `ticks` ticks of `dt` hours, keeping its buffers.
     pub fn reset(&mut self, ticks: u64, dt: f64) {
-        for b in &mut self.buckets {
-            if b.capacity() > 0 {
-                b.clear();
-                self.free.push(std::mem::take(b));
-            }
-        }
-        self.buckets.resize_with(ticks as usize + 1, Vec::new);
+        self.heads.clear();
+        self.heads.resize(ticks as usize + 1, NIL);
+        self.slots.clear();
+        self.free = NIL;
         self.parked.clear();
         self.parked_mark = 0;
         self.len = 0;
@@ -381,8 +387,20 @@ impl InFlight {
     /// The tick whose window [k·dt, (k+1)·dt) holds time `t`, with the same arithmetic as
     /// [`super::clock::Clock::at`].
     fn tick_of(&self, t: f64) -> u64 {
-        // `as` truncates towards zero and saturates negatives at 0; the loops correct rounding.
-        let mut k = (t * self.inv_dt) as u64;
+        // The estimate is exact but for rounding at a window's edge, which the slow path
+        // corrects. Integer ↔ float conversions go through i64 (one instruction each; exact,
+        // as every tick number is far below 2^53); negative times land in tick 0.
+        let k = ((t * self.inv_dt) as i64).max(0);
+        if (k > 0 && t < k as f64 * self.dt) || t >= (k + 1) as f64 * self.dt {
+            return self.tick_of_edge(t, k as u64);
+        }
+        k as u64
+    }
+
+    /// [`InFlight::tick_of`] when the estimate `k` is off by rounding.
+    #[cold]
+    #[inline(never)]
+    fn tick_of_edge(&self, t: f64, mut k: u64) -> u64 {
         while k > 0 && t < k as f64 * self.dt {
             k -= 1;
         }
@@ -395,45 +413,56 @@ impl InFlight {
     /// Schedule a delivery of `item` to `to` at time `t` [h].
     pub fn push(&mut self, t: f64, item: u32, to: AgencyIx, link: LinkIx, channel: ChannelIx) {
         self.seq += 1;
-        let last = self.buckets.len() - 1;
+        let last = self.heads.len() - 1;
         let k = (self.tick_of(t).max(self.next_tick) as usize).min(last);
-        let bucket = &mut self.buckets[k];
-        if bucket.capacity() == 0
-            && let Some(buf) = self.free.pop()
-        {
-            *bucket = buf;
-        }
-        bucket.push(Delivery {
+        let d = Delivery {
             t,
             seq: self.seq,
             item,
             to,
             link,
             channel,
-        });
+        };
+        let next = self.heads[k];
+        let slot = if self.free != NIL {
+            let s = self.free;
+            self.free = self.slots[s as usize].1;
+            self.slots[s as usize] = (d, next);
+            s
+        } else {
+            self.slots.push((d, next));
+            (self.slots.len() - 1) as u32
+        };
+        self.heads[k] = slot;
         self.len += 1;
     }
 
     /// Take the deliveries handed over in tick `k`, in (time, sequence) order. Give the
-    /// emptied buffer back with [`InFlight::recycle`].
+    /// buffer back with [`InFlight::recycle`].
     pub fn take_due(&mut self, k: u64) -> Vec<Delivery> {
         self.next_tick = k + 1;
-        let last = self.buckets.len() - 1;
+        let mut due = std::mem::take(&mut self.due);
+        due.clear();
+        let last = self.heads.len() - 1;
         if k as usize >= last {
-            return Vec::new();
+            return due;
         }
-        let mut due = std::mem::take(&mut self.buckets[k as usize]);
+        let mut s = std::mem::replace(&mut self.heads[k as usize], NIL);
+        while s != NIL {
+            let (d, next) = self.slots[s as usize];
+            due.push(d);
+            self.slots[s as usize].1 = self.free;
+            self.free = s;
+            s = next;
+        }
         due.sort_unstable_by(|a, b| a.t.total_cmp(&b.t).then(a.seq.cmp(&b.seq)));
         self.len -= due.len();
         due
     }
 
-    /// Return a buffer from [`InFlight::take_due`] for reuse.
-    pub fn recycle(&mut self, mut buf: Vec<Delivery>) {
-        if buf.capacity() > 0 {
-            buf.clear();
-            self.free.push(buf);
-        }
+    /// Return the buffer from [`InFlight::take_due`] for reuse.
+    pub fn recycle(&mut self, buf: Vec<Delivery>) {
+        self.due = buf;
     }
 
     /// Take the parked deliveries (see [`InFlight`]) and the sequence mark that places them:

@@ -7,7 +7,7 @@ use super::outcome::EventKind;
 use super::phase::Phase;
 use super::rng::{RunSeed, exp_wait};
 use super::state::{
-    Agencies, AgencyStreams, Analysed, Holdings, Items, Mods, Queue, Run, Status, Tally,
+    Agencies, AgencyStreams, Analysed, Holdings, Items, Mods, ModsDue, Queue, Run, Status, Tally,
 };
 use crate::scenario::schema::Function;
 use bevy_ecs::prelude::*;
@@ -59,6 +59,59 @@ pub fn servers(base: u32, factor: f64, extra: u32) -> usize {
     c + extra as usize
 }
 
+/// Who is at work in each agency, recomputed only when its inputs may have changed (an
+/// epoch of [`ModsDue`] moved): availability, lost functions, stalls, capacity factors and
+/// lent analysts.
+#[derive(Debug, Default)]
+pub struct Staffing {
+    /// The [`ModsDue::epoch`] it was computed at.
+    epoch: u64,
+    /// Analysts at work (servers) per agency.
+    servers: Vec<u32>,
+    /// Whether each agency's analysts work this window.
+    working: Vec<bool>,
+}
+
+impl Staffing {
+    /// Recompute from the agencies' state at the start of the window `now` [h] (`first`: the
+    /// run's first tick). Servers added since get free at `now`; an agency coming back to
+    /// work has its servers' free times raised to `now`, the end of the last window it was
+    /// off (what an idle agency skipped while off).
+    fn update(
+        &mut self,
+        st: &Compiled,
+        status: &[Status],
+        mods: &[Mods],
+        queue: &mut [Queue],
+        first: bool,
+        now: f64,
+    ) {
+        let lost_analysis = function_bit(Function::Analysis);
+        let n = st.agencies.len();
+        if first || self.servers.len() != n {
+            self.servers.clear();
+            self.servers.resize(n, 0);
+            self.working.clear();
+            self.working.resize(n, true);
+        }
+        for (ix, a) in st.agencies.iter().enumerate() {
+            let (s, m, q) = (&status[ix], &mods[ix], &mut queue[ix]);
+            let c = servers(a.analysts, s.factor, m.extra_analysts);
+            if q.free_at.len() < c {
+                q.free_at.resize(c, now);
+            }
+            let working = m.up && m.lost & lost_analysis == 0 && s.stalled_until <= now;
+            if working && !self.working[ix] {
+                for f in q.free_at.iter_mut() {
+                    *f = f.max(now);
+                }
+            }
+            self.servers[ix] = c as u32;
+            self.working[ix] = working;
+        }
+    }
+}
+
 /// Serve queued items within the tick window: each free server takes the oldest waiting item
 /// at max(server free, item arrival); service times are drawn from the agency's stream; items
 /// finishing inside the window are counted in the agency's holdings (corroboration) and
@@ -68,12 +121,13 @@ pub fn analyse_items(
     items: Res<Items>,
     mut agencies: ResMut<Agencies>,
     mut tally: ResMut<Tally>,
+    due: Res<ModsDue>,
     mut out: MessageWriter<Analysed>,
+    mut plan: Local<Staffing>,
     mut done: Local<Vec<(f64, AgencyIx, u32)>>,
 ) {
     let Run { clock, st, mut rec } = run;
     let (now, end) = (clock.now, clock.end);
-    let lost_analysis = function_bit(Function::Analysis);
     let Agencies {
         status,
         queue,
@@ -83,17 +137,24 @@ pub fn analyse_items(
         backlog,
         ..
     } = &mut *agencies;
+    if clock.tick == 0 || plan.epoch != due.epoch {
+        plan.update(&st, status, mods, queue, clock.tick == 0, now);
+        plan.epoch = due.epoch;
+    }
+    let dt = clock.dt;
     done.clear();
     for (ix, a) in st.agencies.iter().enumerate() {
-        let (status, q, m) = (&status[ix], &mut queue[ix], &mods[ix]);
-        let c = servers(a.analysts, status.factor, m.extra_analysts);
-        if q.free_at.len() < c {
-            q.free_at.resize(c, now);
-        }
-        let working = m.up && m.lost & lost_analysis == 0 && status.stalled_until <= now;
+        let q = &mut queue[ix];
+        let (c, working) = (plan.servers[ix] as usize, plan.working[ix]);
         if working {
-            q.capacity_hours += c as f64 * clock.dt;
+            q.capacity_hours += c as f64 * dt;
         }
+        if q.waiting.is_empty() && q.in_service.is_empty() {
+            // Idle: nothing to serve. (An idle agency off work has its servers' free times
+            // brought up to date when it is back at work; see `Staffing::update`.)
+            continue;
+        }
+        let m = &mods[ix];
         // Completions carried over from earlier windows.
         let mut i = 0;
         while i < q.in_service.len() {

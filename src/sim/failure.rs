@@ -65,7 +65,7 @@ pub fn advance_reliability(
             let rate = if s.stoch_up { 1.0 / mtbf } else { 1.0 / mttr };
             s.next_transition = t + exp_wait(&mut streams[ix].failure, rate);
             if let Some(up) = s.refresh(t) {
-                due.changed = true;
+                due.mark();
                 agency_changed(&st, AgencyIx::new(ix), up, t, &mut rec, &mut signals);
             }
         }

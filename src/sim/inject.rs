@@ -253,12 +253,13 @@ impl Ctx<'_, '_> {
                 let s = &mut self.agencies.status[a.ix()];
                 step(&mut s.scripted_down);
                 if let Some(up) = s.refresh(t) {
-                    self.due.changed = true;
+                    self.due.mark();
                     agency_changed(self.st, a, up, t, self.rec, self.signals);
                 }
             }
             Effect::Degraded { agency, factor } => {
                 let s = &mut self.agencies.status[agency.ix()];
+                self.due.mark();
                 if on {
                     s.factor *= factor;
                     s.ever_down = true;
@@ -287,7 +288,7 @@ impl Ctx<'_, '_> {
                             step(&mut s.inject_withdrawn);
                         }
                         s.ever_lost = true;
-                        self.due.changed = true;
+                        self.due.mark();
                     }
                 }
             }

@@ -225,7 +225,7 @@ impl Acts<'_, '_> {
             }
             InsiderAct::Sabotage(outage) => {
                 status.stalled_until = status.stalled_until.max(t + outage);
-                self.due.changed = true;
+                self.due.mark();
                 let dropped = queue.waiting.len();
                 queue.waiting.clear();
                 *backlog -= dropped as u64;

@@ -101,6 +101,7 @@ pub fn apply_benefits(
     *due = ModsDue {
         changed: false,
         stall_ends,
+        epoch: due.epoch + 1,
     };
     for &li in &st.benefit_links {
         let li = li.ix();
@@ -203,7 +204,7 @@ pub fn update_trust(
         if !l.withdrawn && l.trust < ls.withdraw_below {
             l.withdrawn = true;
             l.ever_lost = true;
-            due.changed = true;
+            due.mark();
             tally.withdrawals += 1;
             rec.log(
                 clock.end,

@@ -245,6 +245,9 @@ pub struct ModsDue {
     pub changed: bool,
     /// Earliest end of a sabotage stall in force [h] (∞ if none).
     pub stall_ends: f64,
+    /// Bumped on every change and every recomputation: what is derived from the modifiers,
+    /// an agency's capacity or a stall (the analysts at work), is stale when it moved.
+    pub epoch: u64,
 }
 
 impl Default for ModsDue {
@@ -252,7 +255,16 @@ impl Default for ModsDue {
         ModsDue {
             changed: true,
             stall_ends: f64::INFINITY,
+            epoch: 0,
         }
+    }
+}
+
+impl ModsDue {
+    /// Note a change to availability, capacity, a stall, a withdrawal or a hold.
+    pub fn mark(&mut self) {
+        self.changed = true;
+        self.epoch += 1;
     }
 }
 

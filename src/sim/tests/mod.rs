@@ -190,7 +190,7 @@ impl Sim {
     /// The run state of link `from → to`, to change.
     pub fn link_state_mut(&mut self, from: &str, to: &str) -> Mut<'_, LinkState> {
         let l = self.link(from, to);
-        self.world.resource_mut::<ModsDue>().changed = true;
+        self.world.resource_mut::<ModsDue>().mark();
         self.world
             .resource_mut::<Links>()
             .map_unchanged(move |x| &mut x.0[l])
@@ -355,7 +355,7 @@ impl Sim {
     /// The agencies' run state, to change (the Benefits phase recomputes the modifiers next,
     /// as after any change the engine makes).
     pub fn agencies_mut(&mut self) -> Mut<'_, Agencies> {
-        self.world.resource_mut::<ModsDue>().changed = true;
+        self.world.resource_mut::<ModsDue>().mark();
         self.world.resource_mut::<Agencies>()
     }
 

@@ -59,11 +59,13 @@ pub fn servers(base: u32, factor: f64, extra: u32) -> usize {
     c + extra as usize
 }
 
-/// Who is at work in each agency, recomputed only when its inputs may have changed (an
-/// epoch of [`ModsDue`] moved): availability, lost functions, stalls, capacity factors and
-/// lent analysts.
+/// The analysis system's own state: who is at work in each agency, recomputed only when its
+/// inputs may have changed (an epoch of [`ModsDue`] moved: availability, lost functions,
+/// stalls, capacity factors, lent analysts), and a buffer for the window's completions.
 #[derive(Debug, Default)]
 pub struct Staffing {
+    /// Completions of this window: (time [h], agency, item).
+    done: Vec<(f64, AgencyIx, u32)>,
     /// The [`ModsDue::epoch`] it was computed at.
     epoch: u64,
     /// Analysts at work (servers) per agency.
@@ -124,7 +126,6 @@ pub fn analyse_items(
     due: Res<ModsDue>,
     mut out: MessageWriter<Analysed>,
     mut plan: Local<Staffing>,
-    mut done: Local<Vec<(f64, AgencyIx, u32)>>,
 ) {
     let Run { clock, st, mut rec } = run;
     let (now, end) = (clock.now, clock.end);
@@ -142,6 +143,7 @@ pub fn analyse_items(
         plan.epoch = due.epoch;
     }
     let dt = clock.dt;
+    let mut done = std::mem::take(&mut plan.done);
     done.clear();
     for (ix, a) in st.agencies.iter().enumerate() {
         let q = &mut queue[ix];
@@ -225,4 +227,5 @@ pub fn analyse_items(
         h.last_analysed[th] = h.last_analysed[th].max(t);
         out.write(Analysed { t, agency, item });
     }
+    plan.done = done;
 }

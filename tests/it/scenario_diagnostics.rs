@@ -110,3 +110,8 @@ fn warnings_do_not_fail_and_are_kept_apart() {
     assert_eq!(s.warnings().len(), 1, "{:?}", s.warnings());
     assert!(s.warnings()[0].starts_with("warning: partnership \"fusion_eoc\" passes TLP:RED"));
 }
+
+broken_fixture!(
+    insider_tied_to_a_threat_not_of_kind_insider_is_refused,
+    "insider_threat_wrong_kind"
+);

@@ -186,6 +186,10 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
     let loss = world.resource::<FunctionLoss>();
 
     let metric = |k: &MetricKind| -> Option<f64> {
+        // A threat tied to an insider who is not active never existed in this run.
+        if k.threat().is_some_and(|t| threats.0[t.ix()].dormant) {
+            return None;
+        }
         match *k {
             MetricKind::TimeToDetection(t) => threats.0[t.ix()]
                 .detected_at

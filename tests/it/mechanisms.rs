@@ -735,6 +735,11 @@ fn no_active_insider_means_no_leak_to_find_and_objectives_not_applicable() {
                 "run {i}: a leak surfaced with no insider"
             );
             assert_eq!(o.metrics[detect], None, "run {i}");
+            assert_eq!(
+                o.metrics[col("resolved.posts")],
+                None,
+                "run {i}: a leak that never was"
+            );
             assert!(!o.objectives[o_detect].met && !o.objectives[o_arrest].met);
         }
     }

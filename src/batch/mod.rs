@@ -105,9 +105,17 @@ pub(crate) fn result_table(s: &Summary, dir: &Path) -> String {
     for v in &s.variants {
         let _ = writeln!(t, "{} ({} runs)", v.name, v.runs);
         for o in &v.objectives {
+            let na = if o.not_applicable > 0 {
+                format!(
+                    "  (over {} runs; {} N/A: no active insider)",
+                    o.n, o.not_applicable
+                )
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 t,
-                "  {:<32} P(met) {:.3} [{:.3}, {:.3}]  {}",
+                "  {:<32} P(met) {:.3} [{:.3}, {:.3}]  {}{na}",
                 o.id, o.p, o.ci_low, o.ci_high, o.rating
             );
         }

@@ -2,8 +2,8 @@
 //! streaming reader that yields chosen columns without holding the file.
 //!
 //! Numbers are written with Rust's shortest round-trip formatting, so reading a value back
-//! gives the same bits; a metric that did not happen is an empty cell; objectives and
-//! drivers are `0`/`1`.
+//! gives the same bits; a metric that did not happen is an empty cell; objectives are
+//! `0`/`1`, or empty where the objective did not apply to the run; drivers are `0`/`1`.
 
 use super::simulator::Row;
 use crate::error::{Error, Result};
@@ -53,7 +53,11 @@ pub(super) fn push_row(out: &mut String, key: &str, row: &Row) {
         }
     }
     for &o in &row.objectives {
-        out.push_str(if o { ",1" } else { ",0" });
+        out.push_str(match o {
+            Some(true) => ",1",
+            Some(false) => ",0",
+            None => ",",
+        });
     }
     for &d in &row.drivers {
         out.push_str(if d { ",1" } else { ",0" });
@@ -137,6 +141,14 @@ impl Record<'_> {
             None => Err(self.bad(col, "missing column")),
         }
     }
+    /// An objective cell: `1`, `0`, or empty (not applicable).
+    pub(super) fn objective(&self, col: usize) -> Result<Option<bool>> {
+        match self.rec.get(col) {
+            Some("") => Ok(None),
+            _ => self.flag(col).map(Some),
+        }
+    }
+
     /// A `0`/`1` cell.
     pub(super) fn flag(&self, col: usize) -> Result<bool> {
         match self.rec.get(col) {

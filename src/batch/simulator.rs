@@ -65,8 +65,9 @@ pub(super) struct Row {
     pub run: u64,
     /// Metric values (None: did not happen or absent in this variant).
     pub metrics: Vec<Option<f64>>,
-    /// Objective met flags (absent objectives count as not met).
-    pub objectives: Vec<bool>,
+    /// Objective met flags; None where the objective did not apply to the run (absent
+    /// objectives count as not met).
+    pub objectives: Vec<Option<bool>>,
     /// Driver flags (absent drivers as not happened).
     pub drivers: Vec<bool>,
     /// Series values `[series][sample]` (None where absent).
@@ -115,7 +116,10 @@ impl ColumnMap {
                 .collect(),
             objectives: remap(&self.objectives, &o.objectives)
                 .into_iter()
-                .map(|r| r.is_some_and(|r| r.met))
+                .map(|r| match r {
+                    Some(r) => r.applicable.then_some(r.met),
+                    None => Some(false),
+                })
                 .collect(),
             drivers: remap(&self.drivers, &o.drivers)
                 .into_iter()
@@ -145,6 +149,7 @@ impl ColumnMap {
                     r.unwrap_or(ObjectiveResult {
                         value: None,
                         met: false,
+                        applicable: true,
                     })
                 })
                 .collect(),

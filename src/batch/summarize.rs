@@ -148,14 +148,17 @@ fn paired(id: String, base: &[Option<f64>], var: &[Option<f64>]) -> PairedDiff {
     }
 }
 
-fn flags_f64(f: &[bool]) -> Vec<Option<f64>> {
-    f.iter().map(|&b| Some(if b { 1.0 } else { 0.0 })).collect()
+fn flags_f64(f: &[Option<bool>]) -> Vec<Option<f64>> {
+    f.iter()
+        .map(|&b| b.map(|b| if b { 1.0 } else { 0.0 }))
+        .collect()
 }
 
 /// Per-variant columns read in the first pass.
 struct Flags {
     runs: Vec<u64>,
-    obj: Vec<Vec<bool>>,
+    /// Per objective, per run: met, missed, or None (not applicable).
+    obj: Vec<Vec<Option<bool>>>,
     /// Per driver × objective: [runs with, met with, runs without, met without] (counters,
     /// so memory does not grow with the number of runs).
     drv: Vec<Vec<[u64; 4]>>,
@@ -204,8 +207,8 @@ pub(super) fn summarize(
         let v = variant_of(r.key(), &mut last)?;
         let f = &mut flags[v];
         f.runs.push(r.run()?);
-        let met: Vec<bool> = (0..lay.objectives)
-            .map(|o| r.flag(lay.objective(o)))
+        let met: Vec<Option<bool>> = (0..lay.objectives)
+            .map(|o| r.objective(lay.objective(o)))
             .collect::<Result<_>>()?;
         for (o, &m) in met.iter().enumerate() {
             f.obj[o].push(m);
@@ -213,6 +216,7 @@ pub(super) fn summarize(
         for d in 0..lay.drivers {
             let happened = r.flag(lay.driver(d))?;
             for (o, &m) in met.iter().enumerate() {
+                let Some(m) = m else { continue };
                 let c = &mut f.drv[d][o];
                 let k = if happened { 0 } else { 2 };
                 c[k] += 1;
@@ -280,7 +284,9 @@ pub(super) fn summarize(
             .iter()
             .enumerate()
             .map(|(o, def)| {
-                let met = f.obj[o].iter().filter(|&&b| b).count() as u64;
+                let met = f.obj[o].iter().filter(|&&b| b == Some(true)).count() as u64;
+                let not_applicable = f.obj[o].iter().filter(|b| b.is_none()).count() as u64;
+                let n = n - not_applicable;
                 let p = if n > 0 { met as f64 / n as f64 } else { 0.0 };
                 let (lo, hi) = wilson(met, n);
                 ObjectiveSummary {
@@ -290,6 +296,7 @@ pub(super) fn summarize(
                     target: def.target.clone(),
                     n,
                     met,
+                    not_applicable,
                     p,
                     ci_low: lo,
                     ci_high: hi,
@@ -387,7 +394,7 @@ pub(super) fn summarize(
             })
             .collect();
         let met_counts: Vec<usize> = (0..f.runs.len())
-            .map(|j| f.obj.iter().filter(|col| col[j]).count())
+            .map(|j| f.obj.iter().filter(|col| col[j] == Some(true)).count())
             .collect();
         picks.push(pick_exemplars(&f.runs, &met_counts, &key_vals[v]));
         out.push(VariantSummary {

@@ -84,11 +84,15 @@ pub struct ObjectiveSummary {
     pub capability: String,
     /// Target in words.
     pub target: String,
-    /// Runs.
+    /// Runs it applied to (all runs, except those about an insider not active in the run).
     pub n: u64,
     /// Runs meeting it.
     pub met: u64,
-    /// Share of runs meeting it, in [0, 1].
+    /// Runs it did not apply to (no active insider), counted apart from `n`.
+    #[serde(default)]
+    pub not_applicable: u64,
+    /// Share of the runs it applied to that met it, in [0, 1] (for an insider objective,
+    /// P(met | insider active)).
     pub p: f64,
     /// 95% Wilson interval of the share, low end, in [0, 1].
     pub ci_low: f64,

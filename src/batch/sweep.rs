@@ -275,6 +275,7 @@ pub fn run_sweep<S: Simulator>(
     for (c, sim) in sims.iter().enumerate() {
         let map = ColumnMap::new(&catalog, sim.catalog());
         let mut met = vec![0u64; catalog.objectives.len()];
+        let mut na = vec![0u64; catalog.objectives.len()];
         let mut stats = vec![Welford::default(); catalog.metrics.len()];
         let key = c.to_string();
         let mut j0 = 0;
@@ -306,7 +307,10 @@ pub fn run_sweep<S: Simulator>(
                 row.run = j;
                 push_row(&mut buf, &key, &row);
                 for (k, &m) in row.objectives.iter().enumerate() {
-                    met[k] += u64::from(m);
+                    match m {
+                        Some(m) => met[k] += u64::from(m),
+                        None => na[k] += 1,
+                    }
                 }
                 for (w, x) in stats.iter_mut().zip(&row.metrics) {
                     if let Some(x) = x {
@@ -325,13 +329,11 @@ pub fn run_sweep<S: Simulator>(
             sum.push(',');
             sum.push_str(&field(v));
         }
-        for &k in &met {
-            let (lo, hi) = wilson(k, spec.runs);
-            let p = if spec.runs > 0 {
-                k as f64 / spec.runs as f64
-            } else {
-                0.0
-            };
+        // P(met) over the runs each objective applied to.
+        for (&k, &skip) in met.iter().zip(&na) {
+            let n = spec.runs - skip;
+            let (lo, hi) = wilson(k, n);
+            let p = if n > 0 { k as f64 / n as f64 } else { 0.0 };
             let _ = write!(sum, ",{p},{lo},{hi}");
         }
         for w in &stats {

@@ -151,10 +151,12 @@ impl Simulator for Synthetic {
                 ObjectiveResult {
                     value: Some(delay),
                     met: delay <= self.threshold,
+                    applicable: true,
                 },
                 ObjectiveResult {
                     value: share,
                     met: !outage || coin,
+                    applicable: true,
                 },
             ],
             drivers: vec![outage],

@@ -64,8 +64,9 @@ pub(super) struct CapabilityRow {
     pub p: String,
     /// 95% interval "0.59–0.65".
     pub ci: String,
-    /// Runs.
-    pub n: u64,
+    /// Runs it applied to, with the not-applicable runs (no active insider) after them:
+    /// "170 (+130 N/A)".
+    pub n: String,
 }
 
 /// One variant's capability table.
@@ -268,7 +269,11 @@ fn row(o: &ObjectiveSummary) -> CapabilityRow {
         rating: o.rating.clone(),
         p: p2(o.p),
         ci: format!("{}–{}", p2(o.ci_low), p2(o.ci_high)),
-        n: o.n,
+        n: if o.not_applicable > 0 {
+            format!("{} (+{} N/A)", o.n, o.not_applicable)
+        } else {
+            o.n.to_string()
+        },
     }
 }
 

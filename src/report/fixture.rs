@@ -333,6 +333,7 @@ fn variant(
                 target: o.target.clone(),
                 n: RUNS,
                 met: k,
+                not_applicable: 0,
                 p,
                 ci_low: lo,
                 ci_high: hi,
@@ -782,6 +783,7 @@ fn outcome(run_index: u64, worst: bool) -> RunOutcome {
             .map(|(i, &b)| ObjectiveResult {
                 value: metrics[i.min(3)],
                 met: b,
+                applicable: true,
             })
             .collect(),
         drivers: vec![true, worst, worst, true],

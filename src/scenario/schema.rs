@@ -664,6 +664,12 @@ pub struct SurgeSpec {
     /// Default `hours(72)`.
     #[serde(default = "default_handoff")]
     pub handoff: Duration,
+    /// Mean size of the groups people arrive in (families, buses, caravans), ≥ 1 [people].
+    /// Groups arrive as a Poisson process around the logistic curve, so arrivals in any
+    /// window have mean `total × ΔF` and variance `group_size ×` that mean. Default 1
+    /// (individual Poisson arrivals).
+    #[serde(default = "one")]
+    pub group_size: f64,
 }
 
 fn default_handoff() -> Duration {
@@ -686,6 +692,14 @@ pub struct ResponseSpec {
     /// Probability the action succeeds when taken before the deadline, [0, 1]. Default 1.0.
     #[serde(default = "one")]
     pub success_probability: f64,
+    /// After a failed action, the responder tries again this long after the failure; `None`
+    /// never retries. Default `Some(hours(12))`.
+    #[serde(default = "default_retry")]
+    pub retry_after: Option<Duration>,
+}
+
+fn default_retry() -> Option<Duration> {
+    Some(Duration::Hours(12.0))
 }
 
 fn default_act_time() -> Dist<Duration> {
@@ -727,14 +741,30 @@ pub struct ThreatSpec {
     /// Harm occurs at this time from `start` unless resolved first; none means no deadline.
     #[serde(default)]
     pub deadline: Option<Dist<Duration>>,
-    /// How much a tip-off brings the deadline forward. Default `hours(0)`.
+    /// How much a tip-off brings the deadline forward. Default `hours(0)`. Shorthand for
+    /// `tipoff: Some(Accelerate(..))`; give one or the other.
     #[serde(default = "zero_duration")]
     pub tipoff_advance: Duration,
+    /// What a tip-off does to the adversary's timeline. Default: `Accelerate(tipoff_advance)`.
+    #[serde(default)]
+    pub tipoff: Option<TipOffSpec>,
     /// How the responsible agencies resolve it.
     pub response: ResponseSpec,
     /// Arrival curve, for migration surges.
     #[serde(default)]
     pub surge: Option<SurgeSpec>,
+}
+
+/// What the adversary does when an insider tips them off.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum TipOffSpec {
+    /// The plotters abandon the plot: no harm comes at the deadline (they can still be
+    /// interdicted). The Zazi plotters aborted after the 2009 tip-off.
+    Abort,
+    /// The plotters lie low: the deadline moves later by this much.
+    Delay(Duration),
+    /// The plotters hurry: the deadline comes forward by this much (never before the tip-off).
+    Accelerate(Duration),
 }
 
 /// When an inject fires.
@@ -1004,6 +1034,12 @@ pub struct InsiderSpec {
     pub report_probability: f64,
     /// Hostile acts per 30 days while active and undetected, ≥ 0.
     pub actions_per_month: f64,
+    /// The `Insider`-kind threat that is this insider's activity as investigators see it
+    /// (posts surfacing, a leak investigation). Tied, the threat is real only in runs where
+    /// the insider is active; resolving it (an arrest) removes the insider, and detecting
+    /// the insider resolves it. Default: none.
+    #[serde(default)]
+    pub threat: Option<String>,
 }
 
 /// Which way an objective's target is met.
@@ -1058,8 +1094,12 @@ pub enum MetricSpec {
     /// Hours from threat start to the first public warning.
     TimeToPublicWarning(String),
     /// Hours from an insider becoming active to their detection (takes an insider id). In a
-    /// run where the insider never turned (activation or vetting), the objective counts as met.
+    /// run where the insider never turned (activation or vetting), the objective is not
+    /// applicable: it is left out of P(met) and counted apart.
     InsiderDetectionTime(String),
+    /// Hours an agency had at least one function lost because a partner it depends on
+    /// (`depends_on`) was down or withdrawn (takes an agency id with `depends_on`).
+    FunctionLostHours(String),
 }
 
 /// Share of runs meeting the target that earns each HSEEP rating (P ≥ s ≥ m).

@@ -772,6 +772,21 @@ impl<'a> Checker<'a> {
                 "tipoff_advance",
                 false,
             );
+            match t.tipoff {
+                Some(TipOffSpec::Delay(d)) => {
+                    self.dur(format!("{p}.tipoff.0"), d, "the tip-off delay", false)
+                }
+                Some(TipOffSpec::Accelerate(d)) => {
+                    self.dur(format!("{p}.tipoff.0"), d, "the tip-off advance", false)
+                }
+                Some(TipOffSpec::Abort) | None => {}
+            }
+            if t.tipoff.is_some() && t.tipoff_advance.raw() != 0.0 {
+                self.error(
+                    format!("{p}.tipoff"),
+                    format!("threat \"{}\" sets both `tipoff` and `tipoff_advance`; keep `tipoff` (`tipoff_advance: d` is `tipoff: Some(Accelerate(d))`)", t.id),
+                );
+            }
             let r = &t.response;
             if r.corroboration == Some(0) {
                 self.error(
@@ -788,6 +803,14 @@ impl<'a> Checker<'a> {
                 format!("{p}.response.success_probability"),
                 r.success_probability,
             );
+            if let Some(d) = r.retry_after {
+                self.dur(
+                    format!("{p}.response.retry_after"),
+                    d,
+                    "the retry delay",
+                    true,
+                );
+            }
             if let Some(sg) = &t.surge {
                 self.positive(format!("{p}.surge.total"), sg.total, "the surge total");
                 self.dur(
@@ -803,6 +826,14 @@ impl<'a> Checker<'a> {
                     "the hand-off deadline",
                     true,
                 );
+                if self.finite(&format!("{p}.surge.group_size"), sg.group_size)
+                    && sg.group_size < 1.0
+                {
+                    self.error(
+                        format!("{p}.surge.group_size"),
+                        format!("the group size must be ≥ 1 person, found {}", sg.group_size),
+                    );
+                }
                 if t.kind != ThreatKind::Migration {
                     self.warn(
                         format!("{p}.surge"),
@@ -1137,6 +1168,29 @@ impl<'a> Checker<'a> {
                 }
                 InsiderActionSpec::Leak | InsiderActionSpec::Exfiltration => {}
             }
+            if let Some(t) = &x.threat
+                && self.threat(format!("{p}.threat"), t)
+            {
+                let kind = self.threats[t.as_str()].kind;
+                if kind != ThreatKind::Insider {
+                    self.error(
+                        format!("{p}.threat"),
+                        format!("insider \"{}\" is tied to threat \"{t}\" of kind {kind:?}; an insider's threat must be of kind Insider", x.id),
+                    );
+                }
+                if let Some((j, other)) = s
+                    .insiders
+                    .iter()
+                    .enumerate()
+                    .take(i)
+                    .find(|(_, o)| o.threat.as_deref() == Some(t.as_str()))
+                {
+                    self.error(
+                        format!("{p}.threat"),
+                        format!("threat \"{t}\" is already tied to insider \"{}\" (insiders[{j}]); one insider per threat", other.id),
+                    );
+                }
+            }
             self.prob(
                 format!("{p}.activation_probability"),
                 x.activation_probability,
@@ -1218,6 +1272,14 @@ impl<'a> Checker<'a> {
                 MetricSpec::InsiderDetectionTime(id) => {
                     references_something = true;
                     self.reference_set(format!("{mp}.0"), id, &insiders, "insider");
+                }
+                MetricSpec::FunctionLostHours(id) => {
+                    references_something = true;
+                    if self.agency(format!("{mp}.0"), id)
+                        && self.agencies[id.as_str()].depends_on.is_empty()
+                    {
+                        self.error(format!("{mp}.0"), format!("objective \"{}\": agency \"{id}\" has no `depends_on`, so it never loses a function to a partner", o.id));
+                    }
                 }
                 MetricSpec::Coverage { within, .. } => {
                     self.dur(format!("{mp}.within"), *within, "the coverage window", true)
@@ -1365,6 +1427,8 @@ pub struct InsiderRefs {
     pub agency: Option<AgencyIx>,
     /// The threat their action targets (`Disinformation`, `TipOff`).
     pub threat: Option<ThreatIx>,
+    /// The `Insider`-kind threat they are tied to (`threat`).
+    pub tied: Option<ThreatIx>,
 }
 
 /// An objective's references: what its metric measures.
@@ -1374,6 +1438,8 @@ pub struct ObjectiveRefs {
     pub threat: Option<ThreatIx>,
     /// The insider of `InsiderDetectionTime`.
     pub insider: Option<InsiderIx>,
+    /// The agency of `FunctionLostHours`.
+    pub agency: Option<AgencyIx>,
 }
 
 /// Positions of ids in one list; the first of duplicate ids wins (a valid scenario has none).
@@ -1490,6 +1556,7 @@ pub fn resolve(spec: &ScenarioSpec) -> Resolved {
                     | InsiderActionSpec::Exfiltration
                     | InsiderActionSpec::Sabotage { .. } => None,
                 },
+                tied: x.threat.as_deref().and_then(threat),
             })
             .collect(),
         objectives: spec
@@ -1507,10 +1574,17 @@ pub fn resolve(spec: &ScenarioSpec) -> Resolved {
                 | MetricSpec::TimeToPublicWarning(t) => ObjectiveRefs {
                     threat: threat(t),
                     insider: None,
+                    agency: None,
                 },
                 MetricSpec::InsiderDetectionTime(i) => ObjectiveRefs {
                     threat: None,
                     insider: insider(i),
+                    agency: None,
+                },
+                MetricSpec::FunctionLostHours(a) => ObjectiveRefs {
+                    threat: None,
+                    insider: None,
+                    agency: agency(a),
                 },
                 MetricSpec::LeakExposure
                 | MetricSpec::BlockedButNeeded

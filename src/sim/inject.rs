@@ -188,6 +188,9 @@ pub fn fire_injects(
                 inj.ending.push((t + d, i));
             }
             match s.effect {
+                // A scripted sighting of an insider's activity shows nothing when the insider
+                // is not active in this run.
+                Effect::Signal { threat, .. } if threats.0[threat.ix()].dormant => {}
                 Effect::Signal { threat, at } => {
                     let real = threats.0[threat.ix()].real;
                     create_item(&mut items, &mut flight, &mut threats, threat, real, at, t);

@@ -3,7 +3,7 @@
 //! disinformation, tip-off) as a second Poisson process. Vetting scales activation.
 
 use super::clock::Static;
-use super::compile::{Compiled, InsiderAct};
+use super::compile::{Compiled, InsiderAct, TipOff};
 use super::ids::{AgencyIx, LinkIx};
 use super::outcome::EventKind;
 use super::phase::Phase;
@@ -178,6 +178,19 @@ impl Acts<'_, '_> {
         if ins.act == InsiderAct::Exfiltration && acts > 0 {
             self.originators_lose_trust(ins.agency);
         }
+        // Removal stops the activity investigators were chasing: the tied threat is resolved
+        // if it is still open.
+        if let Some(th) = ins.threat {
+            let ts = &mut self.threats.0[th.ix()];
+            if ts.real
+                && ts.resolved_at.is_none()
+                && ts.harm_at.is_none()
+                && ts.deadline.is_none_or(|d| t <= d)
+            {
+                ts.resolved_at = Some(t);
+                ts.over = true;
+            }
+        }
     }
 
     fn act(&mut self, i: usize, t: f64) {
@@ -258,20 +271,42 @@ impl Acts<'_, '_> {
             }
             InsiderAct::TipOff(th) => {
                 let ts = &mut self.threats.0[th.ix()];
-                let adv = st.threats[th.ix()].tipoff_advance;
-                if let Some(d) = ts.deadline.as_mut()
-                    && ts.real
-                    && ts.resolved_at.is_none()
-                {
-                    *d = (*d - adv).max(t);
+                let effect = st.threats[th.ix()].tipoff;
+                let open = ts.real && ts.resolved_at.is_none() && ts.harm_at.is_none();
+                if open && ts.deadline.is_some() {
+                    match effect {
+                        TipOff::Accelerate(adv) => {
+                            if let Some(d) = ts.deadline.as_mut() {
+                                *d = (*d - adv).max(t);
+                            }
+                        }
+                        TipOff::Delay(by) => {
+                            if let Some(d) = ts.deadline.as_mut() {
+                                *d += by;
+                            }
+                        }
+                        TipOff::Abort => {
+                            ts.deadline = None;
+                            ts.aborted_at = Some(t);
+                        }
+                    }
                 }
                 self.rec.log(t, EventKind::InsiderAction, &ins.id, "", || {
-                    format!(
-                        "{} tips off the subject of {}: the timeline advances by {:.0} h",
-                        ag.name,
-                        st.threats[th.ix()].name,
-                        adv
-                    )
+                    let name = &st.threats[th.ix()].name;
+                    match effect {
+                        TipOff::Accelerate(adv) => format!(
+                            "{} tips off the subject of {name}: the timeline advances by {adv:.0} h",
+                            ag.name
+                        ),
+                        TipOff::Delay(by) => format!(
+                            "{} tips off the subject of {name}: the plotters lie low for {by:.0} h",
+                            ag.name
+                        ),
+                        TipOff::Abort => format!(
+                            "{} tips off the subject of {name}: the plotters abandon the plot",
+                            ag.name
+                        ),
+                    }
                 });
             }
         }

@@ -20,6 +20,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<Tally>();
     world.init_resource::<Watch>();
     world.init_resource::<SeriesBuf>();
+    world.init_resource::<FunctionLoss>();
     schedule.add_systems(
         (record_series, update_messages)
             .chain()
@@ -35,6 +36,9 @@ pub fn reset(world: &mut World, st: &Compiled) {
     watch.informed.resize(st.threats.len(), 0);
     watch.informed_any = 0;
     watch.backlog = 0;
+    let mut loss = world.resource_mut::<FunctionLoss>();
+    loss.0.clear();
+    loss.0.resize(st.agencies.len(), 0.0);
     // The series leave with each outcome, so each run starts fresh buffers of the right size.
     world.resource_mut::<SeriesBuf>().0 =
         vec![Vec::with_capacity(st.catalog.series_times.len()); st.catalog.series.len()];
@@ -54,6 +58,11 @@ fn update_messages(
 /// Series samples, `[series][sample]`.
 #[derive(Resource, Debug, Default, Clone)]
 pub struct SeriesBuf(pub Vec<Vec<f32>>);
+
+/// Hours each agency, while up, had at least one function lost through a dependency, by
+/// agency.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct FunctionLoss(pub Vec<f64>);
 
 /// What the series sample.
 #[derive(SystemParam)]
@@ -75,6 +84,7 @@ pub fn record_series(
     mut tally: ResMut<Tally>,
     mut watch: ResMut<Watch>,
     mut series: ResMut<SeriesBuf>,
+    mut loss: ResMut<FunctionLoss>,
 ) {
     let (clock, st) = (&run.clock, &run.st);
     let Sampled {
@@ -92,6 +102,11 @@ pub fn record_series(
             .map(|q| q.waiting.len() as u64)
             .sum::<u64>()
     );
+    for (h, m) in loss.0.iter_mut().zip(&agencies.mods) {
+        if m.up && m.lost != 0 {
+            *h += clock.dt;
+        }
+    }
     watch.backlog = backlog;
     tally.peak_backlog = tally.peak_backlog.max(backlog);
     if !clock.tick.is_multiple_of(st.series_stride) {
@@ -168,8 +183,13 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
     let insiders = world.resource::<Insiders>();
     let injs = world.resource::<InjectStates>();
     let channels = world.resource::<Channels>();
+    let loss = world.resource::<FunctionLoss>();
 
     let metric = |k: &MetricKind| -> Option<f64> {
+        // A threat tied to an insider who is not active never existed in this run.
+        if k.threat().is_some_and(|t| threats.0[t.ix()].dormant) {
+            return None;
+        }
         match *k {
             MetricKind::TimeToDetection(t) => threats.0[t.ix()]
                 .detected_at
@@ -250,6 +270,7 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
                 s.detected_at.map(|d| d - st.insiders[i.ix()].start)
             }
             MetricKind::Availability(a) => Some(1.0 - rows[a.ix()].down / end),
+            MetricKind::FunctionLostHours(a) => loss.0.get(a.ix()).map(|h| h.min(end)),
             MetricKind::LeakExposure => Some(tally.exposure),
             MetricKind::BlockedButNeeded => Some(tally.blocked.iter().sum::<u64>() as f64),
             MetricKind::BlockedBy(r) => Some(tally.blocked[r.index()] as f64),
@@ -277,11 +298,23 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
         .iter()
         .map(|o| {
             let value = metrics[o.metric.ix()];
-            // An insider who never turned has nothing to detect: the objective holds.
-            if let MetricKind::InsiderDetectionTime(i) = st.metric_kinds[o.metric.ix()]
-                && insiders.0.get(i.ix()).is_some_and(|s| !s.active)
-            {
-                return ObjectiveResult { value, met: true };
+            // An insider who never turned has nothing to detect, and a threat tied to them
+            // never surfaced: the objective does not apply to this run.
+            let kind = st.metric_kinds[o.metric.ix()];
+            let not_applicable = match kind {
+                MetricKind::InsiderDetectionTime(i) => {
+                    insiders.0.get(i.ix()).is_some_and(|s| !s.active)
+                }
+                _ => kind
+                    .threat()
+                    .is_some_and(|t| threats.0.get(t.ix()).is_some_and(|s| s.dormant)),
+            };
+            if not_applicable {
+                return ObjectiveResult {
+                    value,
+                    met: false,
+                    applicable: false,
+                };
             }
             let met = match (o.judge, value) {
                 (_, None) => false,
@@ -289,7 +322,11 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
                 (Judge::AtLeast(x), Some(v)) => v >= x - 1e-12,
                 (Judge::AtMost(x), Some(v)) => v <= x + 1e-12,
             };
-            ObjectiveResult { value, met }
+            ObjectiveResult {
+                value,
+                met,
+                applicable: true,
+            }
         })
         .collect();
     let drivers = st

@@ -54,7 +54,13 @@ pub(crate) fn outcome_table(cat: &Catalog, o: &RunOutcome) -> String {
         let _ = writeln!(
             s,
             "  [{}] {:<14} {} (target {}; value {})",
-            if r.met { "met" } else { "NOT met" },
+            if !r.applicable {
+                "n/a: no active insider"
+            } else if r.met {
+                "met"
+            } else {
+                "NOT met"
+            },
             d.id,
             d.description,
             d.target,

@@ -112,8 +112,17 @@ pub struct Catalog {
 pub struct ObjectiveResult {
     /// Metric value, in the metric's unit (None when the event never happened).
     pub value: Option<f64>,
-    /// Whether the target was met.
+    /// Whether the target was met (false when not applicable).
     pub met: bool,
+    /// Whether the objective applies to this run: false when it is about an insider who is
+    /// not active in the run (or a threat tied to one). Such runs are counted apart, not as
+    /// met or missed.
+    #[serde(default = "applies")]
+    pub applicable: bool,
+}
+
+fn applies() -> bool {
+    true
 }
 
 /// A directed link's result in one run.

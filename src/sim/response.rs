@@ -6,10 +6,11 @@ use super::compile::{Processing, Surge, function_bit};
 use super::ids::AgencyIx;
 use super::outcome::EventKind;
 use super::phase::Phase;
-use super::rng::chance;
-use super::state::{Agencies, Analysed, Items, Run, ThreatStates, retract_false};
+use super::rng::{Stream, chance};
+use super::state::{Agencies, Analysed, Insiders, Items, Run, ThreatStates, retract_false};
 use crate::scenario::schema::{ActionKind, Function, ThreatKind};
 use bevy_ecs::prelude::*;
+use rand_distr::{Distribution, Poisson};
 
 /// Add the response systems to the schedule.
 pub fn install(schedule: &mut Schedule) {
@@ -57,8 +58,14 @@ pub fn retract_false_items(
     }
 }
 
-/// Decide, complete actions, and bring harm at deadlines.
-pub fn take_actions(run: Run, mut agencies: ResMut<Agencies>, mut threats: ResMut<ThreatStates>) {
+/// Decide, complete actions (retrying failed ones), and bring harm at deadlines. Resolving a
+/// threat tied to an insider removes the insider.
+pub fn take_actions(
+    run: Run,
+    mut agencies: ResMut<Agencies>,
+    mut threats: ResMut<ThreatStates>,
+    mut insiders: ResMut<Insiders>,
+) {
     let Run { clock, st, mut rec } = run;
     let Agencies { holdings, mods, .. } = &mut *agencies;
     let no_action = function_bit(Function::Action);
@@ -101,14 +108,41 @@ pub fn take_actions(run: Run, mut agencies: ResMut<Agencies>, mut threats: ResMu
                 ts.public_warning_at.get_or_insert(t);
             }
             let in_time = ts.deadline.is_none_or(|d| t <= d) && ts.harm_at.is_none();
+            let mut arrest = None;
             if ok && ts.real && in_time && ts.resolved_at.is_none() {
                 ts.resolved_at = Some(t);
                 if th.surge.is_none() {
                     ts.over = true;
                 }
+                // Resolving an insider's threat is their arrest: no further acts.
+                if let Some(i) = th.insider
+                    && let Some(x) = insiders.0.get_mut(i.ix())
+                    && x.active
+                    && x.detected_at.is_none()
+                {
+                    x.detected_at = Some(t);
+                    arrest = Some(i);
+                }
             }
             if ok && !ts.real {
                 ts.false_alarm_acted = true;
+            }
+            // A failed action is tried again after the retry delay while there is still
+            // something to achieve.
+            let goal_open = if th.action == ActionKind::PublicWarning {
+                ts.public_warning_at.is_none()
+            } else {
+                ts.resolved_at.is_none() && ts.harm_at.is_none()
+            };
+            let retry = (!ok && !ts.over && goal_open)
+                .then_some(th.retry_after)
+                .flatten()
+                .map(|delay| (t + delay, r));
+            if let Some(again) = retry {
+                let pos = ts
+                    .pending
+                    .partition_point(|p| p.0.total_cmp(&again.0).then(p.1.cmp(&again.1)).is_le());
+                ts.pending.insert(pos, again);
             }
             rec.log(t, EventKind::Action, &ag.id, "", || {
                 let what = match th.action {
@@ -120,14 +154,29 @@ pub fn take_actions(run: Run, mut agencies: ResMut<Agencies>, mut threats: ResMu
                     ActionKind::Screen => "screening operation",
                 };
                 let result = if !ok {
-                    "fails"
+                    match retry {
+                        Some((at, _)) => format!("fails; it tries again at {at:.1} h"),
+                        None => "fails".to_string(),
+                    }
                 } else if !in_time {
-                    "comes too late"
+                    "comes too late".to_string()
+                } else if !ts.real {
+                    "is taken on a false alarm".to_string()
                 } else {
-                    "succeeds"
+                    "succeeds".to_string()
                 };
                 format!("{}'s {} on {} {}", ag.name, what, th.name, result)
             });
+            if let Some(i) = arrest {
+                let x = &st.insiders[i.ix()];
+                rec.log(t, EventKind::InsiderDetected, &x.id, "", || {
+                    format!(
+                        "Investigators arrest insider {} of {}: the insider acts no more",
+                        x.id,
+                        st.agencies[x.agency.ix()].name
+                    )
+                });
+            }
         }
         if ts.real
             && ts.resolved_at.is_none()
@@ -153,6 +202,21 @@ pub fn surge_share(x: f64, mid: f64, spread: f64) -> f64 {
     ((sig((x - mid) / spread) - s0) / (1.0 - s0)).clamp(0.0, 1.0)
 }
 
+/// People arriving in a window with `expected` arrivals: groups of `group_size` arrive as a
+/// Poisson process, so the count is `group_size × Poisson(expected / group_size)` (mean
+/// `expected`, variance `group_size × expected`).
+pub fn group_arrivals(rng: &mut Stream, expected: f64, group_size: f64) -> f64 {
+    let g = group_size.max(1.0);
+    let groups = expected / g;
+    if groups.is_nan() || groups <= 0.0 {
+        return 0.0;
+    }
+    match Poisson::new(groups) {
+        Ok(p) => g * p.sample(rng),
+        Err(_) => expected,
+    }
+}
+
 /// Surge arrivals meet the processing and shelter capacity of informed agencies.
 pub fn advance_surge(run: Run, agencies: Res<Agencies>, mut threats: ResMut<ThreatStates>) {
     let Run { clock, st, mut rec } = run;
@@ -166,6 +230,7 @@ pub fn advance_surge(run: Run, agencies: Res<Agencies>, mut threats: ResMut<Thre
             midpoint_h: mid,
             spread_h: spread,
             handoff_h: handoff,
+            group_size,
         }) = th.surge
         else {
             continue;
@@ -178,10 +243,10 @@ pub fn advance_surge(run: Run, agencies: Res<Agencies>, mut threats: ResMut<Thre
         if b <= 0.0 {
             continue;
         }
-        let mut arrivals =
+        let mut expected =
             total * (surge_share(b, mid, spread) - surge_share(a.max(0.0), mid, spread));
         if rumor_countered || ts.public_warning_at.is_some_and(|w| w < clock.end) {
-            arrivals *= 1.0 - st.params.counter_messaging;
+            expected *= 1.0 - st.params.counter_messaging;
         }
         let (mut capacity, mut shelter) = (0.0, 0.0);
         for (ix, a) in st.agencies.iter().enumerate() {
@@ -197,13 +262,18 @@ pub fn advance_surge(run: Run, agencies: Res<Agencies>, mut threats: ResMut<Thre
                 &agencies.status[ix],
                 &agencies.mods[ix],
             );
-            if h.informed_at[ti] <= clock.now && m.up {
+            // Capacity is committed by the agency's decision to act, not by being informed.
+            if h.decided[ti] && m.up {
                 capacity += (per_hour * s.factor + m.extra_processing) * clock.dt;
                 shelter += beds + m.extra_shelter;
             }
         }
         let Some(sg) = ts.surge.as_mut() else {
             continue;
+        };
+        let arrivals = match sg.rng.as_mut() {
+            Some(rng) => group_arrivals(rng, expected, group_size),
+            None => expected,
         };
         if arrivals > 0.0 {
             sg.cohorts.push_back((clock.now, arrivals));

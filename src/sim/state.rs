@@ -673,6 +673,8 @@ pub struct SurgeState {
     pub late: f64,
     /// Largest number without shelter at any tick [people].
     pub peak_unsheltered: f64,
+    /// Arrival draws (`threat/<id>/surge`).
+    pub rng: Option<Stream>,
 }
 
 impl SurgeState {
@@ -709,6 +711,10 @@ pub struct ThreatState {
     pub harm_at: Option<f64>,
     /// First public warning [h].
     pub public_warning_at: Option<f64>,
+    /// Tied to an insider who is not active in this run: nothing about it surfaces.
+    pub dormant: bool,
+    /// The adversary abandoned the plot after a tip-off at [h] (no harm at the deadline).
+    pub aborted_at: Option<f64>,
     /// No more signals (resolved, harm done, or false alarm put to rest).
     pub over: bool,
     /// Actions decided and not yet complete: (completion [h], agency).

@@ -27,11 +27,24 @@ pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
         .extend(st.threats.iter().enumerate().map(|(i, t)| {
             let mut rng = seed.keyed(st.keys.threat_signals[i]);
             let mut act_rng = seed.keyed(st.keys.threat_response[i]);
-            let real = chance(&mut rng, t.truth_p);
+            let mut real = chance(&mut rng, t.truth_p);
+            // A threat tied to an insider is real only when the insider is active: the
+            // activation is the first draw of the insider's own stream, repeated here.
+            let insider_active = t.insider.is_none_or(|i| {
+                chance(
+                    &mut seed.keyed(st.keys.insider[i.ix()]),
+                    st.insiders[i.ix()].activation_p,
+                )
+            });
+            real &= insider_active;
             let deadline = t.deadline.map(|d| t.start + d.sample(&mut act_rng));
             // The threat begins at `start`; its first observable signal comes one interval
             // later (the dwell before anything can be seen).
-            let first_signal = t.start + t.interval.sample(&mut rng);
+            let mut first_signal = t.start + t.interval.sample(&mut rng);
+            if !insider_active {
+                // No insider, no leak: nothing surfaces.
+                first_signal = f64::INFINITY;
+            }
             ThreatState {
                 real,
                 next_signal: first_signal,
@@ -45,11 +58,16 @@ pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
                 false_alarm_acted: false,
                 harm_at: None,
                 public_warning_at: None,
+                aborted_at: None,
+                dormant: !insider_active,
                 over: false,
                 pending: Vec::new(),
                 rng,
                 act_rng,
-                surge: t.surge.map(|_| SurgeState::default()),
+                surge: t.surge.map(|_| SurgeState {
+                    rng: Some(seed.keyed(st.keys.threat_surge[i])),
+                    ..SurgeState::default()
+                }),
             }
         }));
 }

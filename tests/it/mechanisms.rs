@@ -384,6 +384,7 @@ fn a_leaking_insider_exposes_documents_and_costs_trust() {
             precursors_per_month: 1.0,
             report_probability: 0.1,
             actions_per_month: 60.0,
+            threat: None,
         });
     };
     moves("leak_exposure", 0.0, leak, true);
@@ -424,6 +425,7 @@ fn a_tip_off_brings_harm_before_the_response() {
                 precursors_per_month: 0.0,
                 report_probability: 0.5,
                 actions_per_month: 30.0,
+                threat: None,
             });
         },
         false,
@@ -557,7 +559,7 @@ fn a_false_alarm_is_resolved_when_nobody_acts_and_retracted_when_recognised() {
 }
 
 #[test]
-fn surge_capacity_of_informed_agencies_processes_arrivals_and_augmentation_helps() {
+fn surge_capacity_starts_on_the_decision_to_act_and_augmentation_helps() {
     let surge = |extra: f64| {
         move |s: &mut ScenarioSpec| {
             s.threats[0].kind = ThreatKind::Migration;
@@ -567,6 +569,7 @@ fn surge_capacity_of_informed_agencies_processes_arrivals_and_augmentation_helps
                 midpoint: Duration::Hours(36.0),
                 spread: Duration::Hours(8.0),
                 handoff: Duration::Hours(24.0),
+                group_size: 1.0,
             });
             for a in &mut s.agencies {
                 for k in [&mut a.needs, &mut a.acts_on] {
@@ -582,6 +585,8 @@ fn surge_capacity_of_informed_agencies_processes_arrivals_and_augmentation_helps
                 per_hour: 60.0,
                 shelter: 500.0,
             });
+            agency(s, "eoc").acts_on = vec![ThreatKind::Migration];
+            s.threats[0].response.corroboration = Some(1);
             partnership(s, "fc_eoc").benefits = vec![BenefitSpec::ResourceAugmentation {
                 analysts: 0,
                 processing_per_hour: extra,
@@ -611,9 +616,234 @@ fn surge_capacity_of_informed_agencies_processes_arrivals_and_augmentation_helps
         d > 4.0 * se.max(1e-12),
         "informed agencies process arrivals: {d} ± {se}"
     );
+    // Informed but never deciding (the EOC holds the picture but does not act on migration):
+    // its capacity never starts, exactly as if it had never heard.
+    let undecided = column(
+        &with(|s| {
+            surge(0.0)(s);
+            agency(s, "eoc").acts_on.clear();
+        }),
+        "processed_within_handoff.rw",
+        0.0,
+    );
+    assert!(
+        undecided.iter().all(|&x| x == 0.0),
+        "an agency that never decided processed arrivals"
+    );
     let (d, se) = paired(&a, &b);
     assert!(
         d > 4.0 * se,
         "augmentation raises the share processed in time: {d} ± {se}"
     );
+}
+
+/// An insider at the fusion center who leaks, tied (or not) to an `Insider`-kind threat that
+/// the pipeline operator sees and the FBI acts on (an arrest).
+fn leaker(activation: f64, tied: bool) -> impl Fn(&mut ScenarioSpec) {
+    move |s: &mut ScenarioSpec| {
+        agency(s, "fc").vetting = Vetting::None;
+        s.threats.push(ThreatSpec {
+            id: "posts".into(),
+            name: "Documents surfacing online".into(),
+            kind: ThreatKind::Insider,
+            start: Duration::Hours(6.0),
+            ..s.threats[0].clone()
+        });
+        let t = s.threats.last_mut().expect("threat");
+        t.deadline = None;
+        t.response.corroboration = Some(1);
+        t.response.time_to_act = Dist::Fixed(Duration::Hours(4.0));
+        agency(s, "op").collection.insert(ThreatKind::Insider, 0.5);
+        agency(s, "op").needs.push(ThreatKind::Insider);
+        agency(s, "fbi").acts_on.push(ThreatKind::Insider);
+        s.insiders.push(InsiderSpec {
+            id: "x".into(),
+            agency: "fc".into(),
+            access: Access::Privileged,
+            action: InsiderActionSpec::Leak,
+            activation_probability: activation,
+            start: Duration::Hours(0.0),
+            precursors_per_month: 1.0,
+            report_probability: 0.1,
+            actions_per_month: 60.0,
+            threat: tied.then(|| "posts".to_string()),
+        });
+    }
+}
+
+/// Outcomes of every run of a scenario.
+fn outcomes(s: &ValidScenario) -> (tabletop::sim::Catalog, Vec<tabletop::sim::RunOutcome>) {
+    let m = Model::new(s);
+    let runs = (0..RUNS)
+        .map(|i| {
+            m.run(
+                RunSeed {
+                    master: 2024,
+                    run_index: i,
+                },
+                RunOptions::default(),
+            )
+        })
+        .collect();
+    (m.catalog().clone(), runs)
+}
+
+#[test]
+fn an_arrest_stops_the_leaker() {
+    // The same insider, the same act times (their own stream): tied to the threat, the
+    // FBI's arrest ends the acts, so exposure can only fall, run by run, and falls on average.
+    let free = column(&with(leaker(1.0, false)), "leak_exposure", 0.0);
+    let arrested = column(&with(leaker(1.0, true)), "leak_exposure", 0.0);
+    for (i, (a, b)) in free.iter().zip(&arrested).enumerate() {
+        assert!(b <= &(a + 1e-9), "run {i}: exposure rose from {a} to {b}");
+    }
+    let (d, se) = paired(&free, &arrested);
+    assert!(-d > 4.0 * se, "arrest cuts exposure: {d} ± {se}");
+}
+
+#[test]
+fn no_active_insider_means_no_leak_to_find_and_objectives_not_applicable() {
+    let scn = with(|s| {
+        leaker(0.5, true)(s);
+        s.objectives.push(ObjectiveSpec {
+            metric: MetricSpec::InsiderDetectionTime("x".into()),
+            target: TargetSpec::Within(Duration::Hours(48.0)),
+            ..s.objectives[0].clone()
+        });
+        s.objectives.push(ObjectiveSpec {
+            metric: MetricSpec::Resolved("posts".into()),
+            target: TargetSpec::AtLeast(1.0),
+            ..s.objectives[0].clone()
+        });
+    });
+    let (cat, runs) = outcomes(&scn);
+    let col = |id: &str| cat.metrics.iter().position(|m| m.id == id).expect(id);
+    let (ttd, detect) = (
+        col("time_to_detection.posts"),
+        col("insider_detection_time.x"),
+    );
+    let (o_detect, o_arrest) = (cat.objectives.len() - 2, cat.objectives.len() - 1);
+    let mut na = 0u64;
+    for (i, o) in runs.iter().enumerate() {
+        let applies = o.objectives[o_detect].applicable;
+        assert_eq!(applies, o.objectives[o_arrest].applicable, "run {i}");
+        if !applies {
+            na += 1;
+            // Nobody is arrested for a leak that never happened: nothing surfaced.
+            assert_eq!(
+                o.metrics[ttd], None,
+                "run {i}: a leak surfaced with no insider"
+            );
+            assert_eq!(o.metrics[detect], None, "run {i}");
+            assert_eq!(
+                o.metrics[col("resolved.posts")],
+                None,
+                "run {i}: a leak that never was"
+            );
+            assert!(!o.objectives[o_detect].met && !o.objectives[o_arrest].met);
+        }
+    }
+    // Activation 0.5 after vetting None (×1): N/A runs are Binomial(RUNS, 0.5).
+    let n = RUNS as f64;
+    let se = (0.25 / n).sqrt();
+    let share = na as f64 / n;
+    assert!(
+        (share - 0.5).abs() < 4.0 * se,
+        "not-applicable share {share} vs 0.5 ± {se}"
+    );
+}
+
+/// The ransomware plot with a tipper at the FBI whose tip-off does `effect`.
+fn tipped(effect: Option<TipOffSpec>) -> impl Fn(&mut ScenarioSpec) {
+    move |s: &mut ScenarioSpec| {
+        s.threats[0].tipoff = effect;
+        agency(s, "fbi").vetting = Vetting::None;
+        s.insiders.push(InsiderSpec {
+            id: "tipper".into(),
+            agency: "fbi".into(),
+            access: Access::Analyst,
+            action: InsiderActionSpec::TipOff("rw".into()),
+            activation_probability: 1.0,
+            start: Duration::Hours(0.0),
+            precursors_per_month: 0.0,
+            report_probability: 0.5,
+            actions_per_month: 30.0,
+            threat: None,
+        });
+    }
+}
+
+#[test]
+fn a_tip_off_that_aborts_the_plot_prevents_harm_one_that_accelerates_it_brings_it() {
+    let none = column(
+        &with(tipped(Some(TipOffSpec::Delay(Duration::Hours(0.0))))),
+        "resolved.rw",
+        0.0,
+    );
+    let abort = column(&with(tipped(Some(TipOffSpec::Abort))), "resolved.rw", 0.0);
+    let delay = column(
+        &with(tipped(Some(TipOffSpec::Delay(Duration::Hours(24.0))))),
+        "resolved.rw",
+        0.0,
+    );
+    let hurry = column(&with(tipped(None)), "resolved.rw", 0.0);
+    // The default (no `tipoff`) accelerates by `tipoff_advance`, here 0: same as no effect.
+    assert_eq!(
+        none, hurry,
+        "the default tip-off is Accelerate(tipoff_advance)"
+    );
+    let hurry = column(
+        &with(tipped(Some(TipOffSpec::Accelerate(Duration::Hours(20.0))))),
+        "resolved.rw",
+        0.0,
+    );
+    // Same draws everywhere: a later (or no) deadline can only help, an earlier one hurt.
+    for i in 0..none.len() {
+        assert!(
+            abort[i] >= none[i] && delay[i] >= none[i] && hurry[i] <= none[i],
+            "run {i}"
+        );
+    }
+    let (d, se) = paired(&none, &abort);
+    assert!(d > 4.0 * se, "abort: {d} ± {se}");
+    let (d, se) = paired(&none, &hurry);
+    assert!(-d > 4.0 * se, "accelerate: {d} ± {se}");
+}
+
+#[test]
+fn a_failed_action_is_retried_after_the_delay() {
+    let flaky = |retry: Option<Duration>| {
+        move |s: &mut ScenarioSpec| {
+            s.threats[0].response.success_probability = 0.3;
+            s.threats[0].response.retry_after = retry;
+        }
+    };
+    let once = column(&with(flaky(None)), "resolved.rw", 0.0);
+    let again = column(&with(flaky(Some(Duration::Hours(2.0)))), "resolved.rw", 0.0);
+    // The first attempt takes the same draws; retries only add chances.
+    for i in 0..once.len() {
+        assert!(again[i] >= once[i], "run {i}");
+    }
+    let (d, se) = paired(&once, &again);
+    assert!(d > 4.0 * se, "retries resolve more: {d} ± {se}");
+}
+
+#[test]
+fn a_dependant_loses_its_function_for_exactly_the_partners_outage() {
+    let scn = with(|s| {
+        agency(s, "eoc").depends_on = vec![DependencySpec {
+            partner: "fc".into(),
+            function: Function::Collection,
+        }];
+        s.injects.push(inject(
+            "I-fc",
+            TriggerSpec::At(Duration::Hours(1.0)),
+            "Fusion center outage",
+            EffectSpec::AgencyOutage("fc".into()),
+            Some(Duration::Hours(24.0)),
+        ));
+    });
+    // Ticks of 15 min align with the outage: 96 ticks × 0.25 h, in every run.
+    let lost = column(&scn, "function_lost_hours.eoc", -1.0);
+    assert!(lost.iter().all(|&h| h == 24.0), "{:?}", &lost[..5]);
 }

@@ -110,3 +110,52 @@ fn warnings_do_not_fail_and_are_kept_apart() {
     assert_eq!(s.warnings().len(), 1, "{:?}", s.warnings());
     assert!(s.warnings()[0].starts_with("warning: partnership \"fusion_eoc\" passes TLP:RED"));
 }
+
+broken_fixture!(
+    insider_tied_to_a_threat_not_of_kind_insider_is_refused,
+    "insider_threat_wrong_kind"
+);
+
+/// The report of `tests/fixtures/broken/insider_threat_wrong_kind.ron` edited by `edit`.
+fn edited(edit: impl Fn(String) -> String) -> String {
+    let rel = "tests/fixtures/broken/insider_threat_wrong_kind.ron";
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel))
+        .expect("fixture exists");
+    match tabletop::scenario::load_str(Path::new(rel), &edit(text)) {
+        Err(Error::Invalid(r)) => r.to_string(),
+        Err(other) => panic!("expected an invalid scenario, got {other:?}"),
+        Ok(_) => String::new(),
+    }
+}
+
+#[test]
+fn an_insider_tied_to_an_insider_kind_threat_validates() {
+    let report = edited(|t| t.replace("kind: Plot,", "kind: Insider,"));
+    assert_eq!(report, "", "{report}");
+}
+
+#[test]
+fn tip_off_effect_retry_group_size_and_function_loss_are_checked() {
+    let report = edited(|t| {
+        t.replace("kind: Plot,", "kind: Insider,")
+            .replace(
+                "response: (action: Interdict),",
+                "tipoff_advance: hours(6), tipoff: Some(Abort), \
+                 response: (action: Interdict, retry_after: Some(hours(0))),",
+            )
+            .replace(
+                "metric: InsiderDetectionTime(\"mole\"), target: Within(days(2))",
+                "metric: FunctionLostHours(\"jttf\"), target: AtMost(12.0)",
+            )
+    });
+    for expected in [
+        "sets both `tipoff` and `tipoff_advance`",
+        "the retry delay must be",
+        "agency \"jttf\" has no `depends_on`",
+    ] {
+        assert!(
+            report.contains(expected),
+            "{expected:?} missing from:\n{report}"
+        );
+    }
+}

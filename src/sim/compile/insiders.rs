@@ -45,6 +45,8 @@ pub struct InsiderStatic {
     pub detect_p: f64,
     /// Hostile acts per hour while active and undetected [1/h], ≥ 0.
     pub action_rate: f64,
+    /// The `Insider`-kind threat tied to them, if any.
+    pub threat: Option<ThreatIx>,
 }
 
 /// Exposure of one act relative to a clerk's.
@@ -86,6 +88,7 @@ pub(super) fn insiders(
                 precursor_rate: i.precursors_per_month / MONTH_H,
                 detect_p: i.report_probability * ag.monitoring,
                 action_rate: i.actions_per_month / MONTH_H,
+                threat: r.tied,
             })
         })
         .collect()

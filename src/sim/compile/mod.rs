@@ -24,7 +24,7 @@ pub use insiders::{InsiderAct, InsiderStatic};
 pub use objectives::{BlockReason, Judge, MetricKind, ObjectiveStatic};
 pub use partnerships::{Barrier, Benefit, LinkStatic};
 pub use streams::{LinkHot, StreamKeys};
-pub use threats::{Surge, ThreatStatic};
+pub use threats::{Surge, ThreatStatic, TipOff};
 
 use super::outcome::Catalog;
 use crate::ids::LinkIx;

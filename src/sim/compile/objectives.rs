@@ -42,6 +42,8 @@ pub enum MetricKind {
     InsiderDetectionTime(InsiderIx),
     /// Share of the run the agency was up, [0, 1].
     Availability(AgencyIx),
+    /// Hours the agency had at least one function lost through a dependency [h].
+    FunctionLostHours(AgencyIx),
     /// Σ sensitivity of items exposed.
     LeakExposure,
     /// Needed deliveries blocked, all reasons [deliveries].
@@ -66,6 +68,25 @@ pub enum MetricKind {
     ExpiredItems,
     /// Items delivered between partners [items].
     ItemsDelivered,
+}
+
+impl MetricKind {
+    /// The threat a per-threat metric measures.
+    pub fn threat(self) -> Option<ThreatIx> {
+        match self {
+            MetricKind::TimeToDetection(t)
+            | MetricKind::TimeToFirstShare(t)
+            | MetricKind::Coverage { threat: t, .. }
+            | MetricKind::FinalCoverage(t)
+            | MetricKind::TimeToAction(t)
+            | MetricKind::Resolved(t)
+            | MetricKind::ProcessedWithinHandoff(t)
+            | MetricKind::PeakUnsheltered(t)
+            | MetricKind::RetractionTime(t)
+            | MetricKind::TimeToPublicWarning(t) => Some(t),
+            _ => None,
+        }
+    }
 }
 
 /// Why a needed delivery was blocked.
@@ -315,6 +336,16 @@ pub(super) fn standard_metrics(
             );
         }
     }
+    for (ai, a) in agencies.iter().enumerate() {
+        if !a.depends.is_empty() {
+            cat.push(
+                format!("function_lost_hours.{}", a.id),
+                format!("Hours {} lost a function to a partner's loss", a.name),
+                "h",
+                MetricKind::FunctionLostHours(AgencyIx::new(ai)),
+            );
+        }
+    }
     cat
 }
 
@@ -490,6 +521,15 @@ pub(super) fn objectives(
                     MetricKind::InsiderDetectionTime(r.insider.unwrap_or(InsiderIx::new(0))),
                 ),
                 "insider detection time",
+            ),
+            MetricSpec::FunctionLostHours(a) => (
+                cat.push(
+                    format!("function_lost_hours.{a}"),
+                    String::new(),
+                    "h",
+                    MetricKind::FunctionLostHours(r.agency.unwrap_or(AgencyIx::new(0))),
+                ),
+                "hours with a function lost",
             ),
         };
         let (judge, target) = match o.target {

@@ -39,6 +39,8 @@ pub struct StreamKeys {
     pub threat_signals: Vec<u64>,
     /// `threat/<id>/response`, by threat.
     pub threat_response: Vec<u64>,
+    /// `threat/<id>/surge`, by threat.
+    pub threat_surge: Vec<u64>,
     /// `insider/<id>`, by insider.
     pub insider: Vec<u64>,
     /// `inject/<id>`, by inject.
@@ -81,6 +83,11 @@ impl StreamKeys {
                 .threats
                 .iter()
                 .map(|t| fnv1a(&format!("threat/{}/response", t.id)))
+                .collect(),
+            threat_surge: c
+                .threats
+                .iter()
+                .map(|t| fnv1a(&format!("threat/{}/surge", t.id)))
                 .collect(),
             insider: c
                 .insiders

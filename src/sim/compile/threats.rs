@@ -2,9 +2,10 @@
 
 use super::agencies::AgencyStatic;
 use super::kind_index;
-use crate::ids::{AgencyIx, ThreatIx};
+use crate::ids::{AgencyIx, InsiderIx, ThreatIx};
 use crate::scenario::schema::{
-    ActionKind, Classification, EffectSpec, InsiderActionSpec, ScenarioSpec, ThreatKind, Tlp,
+    ActionKind, Classification, EffectSpec, InsiderActionSpec, ScenarioSpec, ThreatKind,
+    TipOffSpec, Tlp,
 };
 use crate::scenario::validate::Resolved;
 use crate::sim::rng::Sampler;
@@ -39,8 +40,8 @@ pub struct ThreatStatic {
     pub perish: Option<f64>,
     /// Time from `start` to harm unless resolved first [h], if it has a deadline.
     pub deadline: Option<Sampler>,
-    /// How far a tip-off brings the deadline forward [h], ≥ 0.
-    pub tipoff_advance: f64,
+    /// What a tip-off does to the deadline.
+    pub tipoff: TipOff,
     /// The action its responders take.
     pub action: ActionKind,
     /// Distinct items a responder must hold before acting, ≥ 1.
@@ -49,6 +50,10 @@ pub struct ThreatStatic {
     pub time_to_act: Sampler,
     /// Probability an action taken before the deadline succeeds, [0, 1].
     pub success_p: f64,
+    /// A failed action is tried again this long after the failure [h], > 0; `None` never.
+    pub retry_after: Option<f64>,
+    /// The insider tied to it: the threat is real only when they are active.
+    pub insider: Option<InsiderIx>,
     /// Its arrival curve, for migration surges.
     pub surge: Option<Surge>,
     /// Agencies that need to know about it, ascending.
@@ -71,6 +76,19 @@ pub struct Surge {
     pub spread_h: f64,
     /// People should be processed within this time of arrival [h].
     pub handoff_h: f64,
+    /// Mean group size [people], ≥ 1: arrivals are `group_size` × Poisson(expected / size).
+    pub group_size: f64,
+}
+
+/// What a tip-off does to the adversary's deadline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TipOff {
+    /// No harm at the deadline any more (the plot is abandoned).
+    Abort,
+    /// The deadline moves later by this much [h], ≥ 0.
+    Delay(f64),
+    /// The deadline comes forward by this much [h], ≥ 0, never before the tip-off.
+    Accelerate(f64),
 }
 
 /// The threats, in scenario order.
@@ -128,7 +146,12 @@ pub(super) fn threats(
                 sensitivity: t.sensitivity,
                 perish: t.perishability.map(|d| d.hours()),
                 deadline: t.deadline.as_ref().map(Sampler::from_time),
-                tipoff_advance: t.tipoff_advance.hours(),
+                tipoff: match t.tipoff {
+                    None => TipOff::Accelerate(t.tipoff_advance.hours()),
+                    Some(TipOffSpec::Accelerate(d)) => TipOff::Accelerate(d.hours()),
+                    Some(TipOffSpec::Delay(d)) => TipOff::Delay(d.hours()),
+                    Some(TipOffSpec::Abort) => TipOff::Abort,
+                },
                 action: t.response.action,
                 corroboration: t
                     .response
@@ -137,11 +160,18 @@ pub(super) fn threats(
                     .max(1),
                 time_to_act: Sampler::from_time(&t.response.time_to_act),
                 success_p: t.response.success_probability,
+                retry_after: t.response.retry_after.map(|d| d.hours().max(1e-6)),
+                insider: refs
+                    .insiders
+                    .iter()
+                    .position(|r| r.tied == Some(ti))
+                    .map(InsiderIx::new),
                 surge: t.surge.map(|g| Surge {
                     total: g.total,
                     midpoint_h: g.midpoint.hours(),
                     spread_h: g.spread.hours().max(1e-6),
                     handoff_h: g.handoff.hours(),
+                    group_size: g.group_size.max(1.0),
                 }),
                 ntk: agencies_where(&|a| a.needs[k]),
                 responders: agencies_where(&|a| a.acts_on[k]),

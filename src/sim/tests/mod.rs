@@ -9,6 +9,7 @@
 mod gates;
 mod injects;
 mod queue;
+mod surge;
 mod trust;
 
 use super::clock::{Clock, Static};

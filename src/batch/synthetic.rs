@@ -162,7 +162,7 @@ impl Simulator for Synthetic {
             drivers: vec![outage],
             series: vec![informed, trust],
             links,
-            timeline,
+            timeline: timeline.into(),
         }
     }
 }

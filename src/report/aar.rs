@@ -570,10 +570,10 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
             let mut omitted = 0;
             for e in &ex.outcome.timeline {
                 let first_share = if e.kind == EventKind::Share {
-                    if seen_share.contains(&e.via.as_str()) {
+                    if seen_share.contains(&e.via) {
                         false
                     } else {
-                        seen_share.push(&e.via);
+                        seen_share.push(e.via);
                         true
                     }
                 } else {
@@ -590,7 +590,7 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
                 lines.push(NarrativeLine {
                     clock: clock(e.t, &start_label),
                     t: format!("{:.2}", e.t),
-                    text: e.text.clone(),
+                    text: e.text.to_string(),
                 });
             }
             let label = if role == "median" {

@@ -673,7 +673,7 @@ pub(super) fn timeline_data(ex: &Exemplar, scenario: Option<&ScenarioSpec>) -> T
                 .find(|n| !n.is_empty() && e.text.contains(*n))
                 .copied()
                 .unwrap_or("");
-            let first = informed.insert((e.who.as_str(), threat));
+            let first = informed.insert((e.who, threat));
             if !first {
                 repeat_shares += 1;
             }
@@ -681,7 +681,7 @@ pub(super) fn timeline_data(ex: &Exemplar, scenario: Option<&ScenarioSpec>) -> T
         })
         .map(|e| {
             (
-                lane_of(&e.who, e.kind, scenario),
+                lane_of(e.who, e.kind, scenario),
                 e.t,
                 EventClass::of(e.kind),
             )
@@ -891,7 +891,7 @@ mod tests {
             via: String::new(),
             text: format!("{who} receives an item on {threat}"),
         };
-        ex.outcome.timeline = vec![share(1.0, "fbi"), share(2.0, "fbi"), share(3.0, "cisa")];
+        ex.outcome.timeline = vec![share(1.0, "fbi"), share(2.0, "fbi"), share(3.0, "cisa")].into();
         let d = timeline_data(&ex, Some(&sc));
         assert_eq!(d.points.len(), 2);
         assert_eq!(d.repeat_shares, 1);

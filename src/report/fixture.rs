@@ -807,7 +807,7 @@ fn outcome(run_index: u64, worst: bool) -> RunOutcome {
                 compromised: false,
             })
             .collect(),
-        timeline: tl,
+        timeline: tl.into(),
     }
 }
 

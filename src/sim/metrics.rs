@@ -357,7 +357,7 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
         .collect();
     let series = std::mem::take(&mut world.resource_mut::<SeriesBuf>().0);
     let mut timeline = std::mem::take(&mut world.resource_mut::<Recorder>().events);
-    timeline.sort_by(|a, b| a.t.total_cmp(&b.t));
+    timeline.sort_by_time();
     RunOutcome {
         run_index,
         metrics,

@@ -88,9 +88,9 @@ pub(crate) fn timeline_csv(o: &RunOutcome) -> Result<Vec<u8>> {
             format!("{:.4}", e.t).as_str(),
             &fmt_time(e.t),
             &format!("{:?}", e.kind),
-            &csv_safe(&e.who),
-            &csv_safe(&e.via),
-            &csv_safe(&e.text),
+            &csv_safe(e.who),
+            &csv_safe(e.via),
+            &csv_safe(e.text),
         ])
         .map_err(err)?;
     }

@@ -206,6 +206,165 @@ pub struct Event {
     pub text: String,
 }
 
+/// One line of a timeline, borrowed from a [`Timeline`]; serialises exactly as an [`Event`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EventRef<'a> {
+    /// Scenario time \[h\].
+    pub t: f64,
+    /// What happened.
+    pub kind: EventKind,
+    /// Agency (or insider, threat) id most concerned.
+    pub who: &'a str,
+    /// Partnership or channel id involved, if any.
+    pub via: &'a str,
+    /// A readable sentence.
+    pub text: &'a str,
+}
+
+impl EventRef<'_> {
+    /// An owned copy.
+    pub fn to_event(&self) -> Event {
+        Event {
+            t: self.t,
+            kind: self.kind,
+            who: self.who.to_string(),
+            via: self.via.to_string(),
+            text: self.text.to_string(),
+        }
+    }
+}
+
+/// One entry of a [`Timeline`]: the event's time and kind, its ids as indices into the
+/// timeline's names and its text as a range of the text arena.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Entry {
+    t: f64,
+    text: (usize, usize),
+    who: u32,
+    via: u32,
+    kind: EventKind,
+}
+
+/// A run's events in time order, stored compactly: one small entry per event, the ids it
+/// names interned once and the texts in one arena (a large network's exemplar runs to
+/// hundreds of thousands of events). Serialises as a list of [`Event`]s.
+#[derive(Debug, Clone, Default)]
+pub struct Timeline {
+    entries: Vec<Entry>,
+    names: Vec<String>,
+    text: String,
+    /// Interned names while recording (not part of the value).
+    index: std::collections::HashMap<String, u32>,
+}
+
+impl Timeline {
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no events.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The events, in order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = EventRef<'_>> + ExactSizeIterator {
+        self.entries.iter().map(|e| EventRef {
+            t: e.t,
+            kind: e.kind,
+            who: &self.names[e.who as usize],
+            via: &self.names[e.via as usize],
+            text: &self.text[e.text.0..e.text.1],
+        })
+    }
+
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), i);
+        i
+    }
+
+    /// Append an event; `text` writes its sentence into the arena.
+    pub(crate) fn push_with(
+        &mut self,
+        t: f64,
+        kind: EventKind,
+        who: &str,
+        via: &str,
+        text: impl FnOnce(&mut String),
+    ) {
+        let (who, via) = (self.intern(who), self.intern(via));
+        let start = self.text.len();
+        text(&mut self.text);
+        self.entries.push(Entry {
+            t,
+            text: (start, self.text.len()),
+            who,
+            via,
+            kind,
+        });
+    }
+
+    /// Append an event.
+    pub fn push(&mut self, e: &Event) {
+        self.push_with(e.t, e.kind, &e.who, &e.via, |s| s.push_str(&e.text));
+    }
+
+    /// Order the events by time, keeping the recorded order of simultaneous ones.
+    pub(crate) fn sort_by_time(&mut self) {
+        self.entries.sort_by(|a, b| a.t.total_cmp(&b.t));
+    }
+
+    /// Empty it, keeping its buffers.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+        self.names.clear();
+        self.text.clear();
+        self.index.clear();
+    }
+}
+
+impl PartialEq for Timeline {
+    fn eq(&self, other: &Timeline) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl From<Vec<Event>> for Timeline {
+    fn from(events: Vec<Event>) -> Timeline {
+        let mut tl = Timeline::default();
+        for e in &events {
+            tl.push(e);
+        }
+        tl
+    }
+}
+
+impl<'a> IntoIterator for &'a Timeline {
+    type Item = EventRef<'a>;
+    type IntoIter = Box<dyn Iterator<Item = EventRef<'a>> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl Serialize for Timeline {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timeline {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Timeline, D::Error> {
+        Vec::<Event>::deserialize(d).map(Timeline::from)
+    }
+}
+
 /// The outcome of one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunOutcome {
@@ -224,5 +383,5 @@ pub struct RunOutcome {
     /// Link results aligned with `Catalog::links`.
     pub links: Vec<LinkResult>,
     /// Timeline (empty unless requested in [`super::RunOptions`]).
-    pub timeline: Vec<Event>,
+    pub timeline: Timeline,
 }

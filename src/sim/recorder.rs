@@ -1,6 +1,6 @@
 //! The run's timeline of events (recorded only when asked: formatting costs time).
 
-use super::outcome::{Event, EventKind};
+use super::outcome::{EventKind, Timeline};
 use bevy_ecs::prelude::*;
 
 /// Timeline recorder.
@@ -9,7 +9,7 @@ pub(super) struct Recorder {
     /// Whether events are recorded.
     pub on: bool,
     /// Recorded events, in the order they happened within each tick.
-    pub events: Vec<Event>,
+    pub events: Timeline,
 }
 
 impl Recorder {
@@ -23,13 +23,8 @@ impl Recorder {
         text: impl FnOnce() -> String,
     ) {
         if self.on {
-            self.events.push(Event {
-                t,
-                kind,
-                who: who.to_string(),
-                via: via.to_string(),
-                text: text(),
-            });
+            self.events
+                .push_with(t, kind, who, via, |s| s.push_str(&text()));
         }
     }
 }

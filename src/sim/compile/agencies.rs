@@ -102,7 +102,7 @@ fn is_hub(k: AgencyKind) -> bool {
 }
 
 /// The agencies, in scenario order; `out_links` and `depends_links` stay empty until the
-/// links are wired in ([`super::partnerships::wire`]).
+/// links are wired in later, by the partnership step of `compile`.
 pub(super) fn agencies(specs: &[AgencySpec], refs: &[AgencyRefs]) -> Vec<AgencyStatic> {
     specs
         .iter()

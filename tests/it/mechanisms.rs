@@ -256,6 +256,39 @@ fn lax_handling_turns_marking_blocks_into_violations() {
     );
 }
 
+/// A lax fusion center passing Amber items to the EOC without an agreement.
+fn lax(s: &mut ScenarioSpec) {
+    partnership(s, "fc_eoc").agreement = Agreement::None;
+    agency(s, "fc").handling_compliance = Some(0.6);
+}
+
+#[test]
+fn joint_training_rigorous_vetting_and_an_agreement_each_cut_violations_and_exposure() {
+    // Paired on common random numbers: the same u_violate draws, a lower p_violate.
+    moves_on(
+        lax,
+        "handling_violations",
+        0.0,
+        |s| partnership(s, "fc_eoc").joint_training = true,
+        false,
+    );
+    moves_on(
+        lax,
+        "leak_exposure",
+        0.0,
+        |s| agency(s, "fc").vetting = Vetting::Rigorous,
+        false,
+    );
+    // Under an MOU Amber passes without breaking a rule: no violation, no legal finding.
+    moves_on(
+        lax,
+        "legal_findings",
+        0.0,
+        |s| partnership(s, "fc_eoc").agreement = Agreement::Mou,
+        false,
+    );
+}
+
 #[test]
 fn a_legal_barrier_blocks_or_delays_items() {
     moves(

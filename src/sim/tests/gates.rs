@@ -663,3 +663,41 @@ fn a_delivery_over_a_link_adds_its_sensitivity_to_what_the_link_carried_once() {
     assert_eq!(sim.link_state("a", "b").received, 3.0);
     assert_eq!(sim.link_state("a", "b").items, 1);
 }
+
+#[test]
+fn an_insiders_act_exposes_each_inbound_link_in_proportion_to_what_it_carried() {
+    // `b` holds one item delivered by `a` and one of its own (sensitivity 3 each). An analyst
+    // (access × 5) leaks once: E = 5 × mean held sensitivity 3 = 15, and the link a → b carried
+    // half of what `b` holds, so it is charged 7.5; the other half is b's own collection.
+    let body = format!(
+        "{}\n  insiders: [(id: \"x\", agency: \"b\", access: Analyst, action: Leak,\n    precursors_per_month: 1.0, report_probability: 0.1, actions_per_month: 1.0)],",
+        net(
+            &needs("vetting: None"),
+            r#"agreement: Mou, channels: ["c"]"#,
+            "Unclassified, tlp: Green",
+            "sensitivity: 3.0",
+        )
+    );
+    let mut sim = Sim::new(&body);
+    let given = sim.item("t", "a", 0.0);
+    sim.observe("t", "b", 0.2);
+    sim.send(given, "a", "b", 0.5);
+    sim.at(0).refresh().run(deliver_items);
+    assert_eq!(sim.link_state("a", "b").received, 3.0);
+    {
+        let mut ins = sim.world.resource_mut::<crate::sim::state::Insiders>();
+        assert!(ins.0[0].active);
+        // No act or precursor of its own in this window: only the forced act below.
+        ins.0[0].next_action = f64::INFINITY;
+        ins.0[0].next_precursor = f64::INFINITY;
+    }
+    sim.world.write_message(crate::sim::state::ActNow {
+        insider: crate::ids::InsiderIx::new(0),
+        t: 0.8,
+    });
+    sim.run(crate::sim::insider::apply_insider_actions);
+    assert_eq!(sim.tally().exposure, 15.0);
+    assert_eq!(sim.link_state("a", "b").exposure, 7.5);
+    // The link that delivered nothing to `b` (o → a) is not charged.
+    assert_eq!(sim.link_state("o", "a").exposure, 0.0);
+}

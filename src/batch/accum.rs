@@ -112,6 +112,43 @@ pub struct LinkAcc {
     pub withdrawn: u64,
     /// Runs where it was compromised.
     pub compromised: u64,
+    /// Unique items delivered, weighted by sensitivity [SWD] × [`SWD_SCALE`], rounded, summed.
+    #[serde(default)]
+    pub received: u64,
+    /// Exposure attributed [SWD] × [`SWD_SCALE`], rounded, summed.
+    #[serde(default)]
+    pub exposure: u64,
+    /// Runs with exposure attributed to it.
+    #[serde(default)]
+    pub exposed: u64,
+    /// Handling violations by kind, summed.
+    #[serde(default)]
+    pub violations: [u64; 5],
+    /// Offers passed in violation, summed.
+    #[serde(default)]
+    pub violating_offers: u64,
+    /// Runs with at least one violation on it.
+    #[serde(default)]
+    pub violated: u64,
+    /// Legal findings, summed.
+    #[serde(default)]
+    pub legal_findings: u64,
+}
+
+/// Counters per link: 5 original ones and 14 for exposure and violations.
+const LINK_COUNTERS: usize = 19;
+
+/// Sensitivity-weighted documents are summed in thousandths, so that sums are exact and
+/// merges associative.
+pub const SWD_SCALE: f64 = 1000.0;
+
+/// A non-negative amount [SWD] in thousandths.
+fn swd(x: f64) -> u64 {
+    if x.is_finite() && x > 0.0 {
+        (x * SWD_SCALE).round() as u64
+    } else {
+        0
+    }
 }
 
 /// Accumulators of one variant.
@@ -185,6 +222,16 @@ impl Accumulators {
                 lacc.trust += (t * TRUST_SCALE).round() as u64;
                 lacc.withdrawn += u64::from(l.withdrawn);
                 lacc.compromised += u64::from(l.compromised);
+                lacc.received += swd(l.received);
+                let e = swd(l.exposure);
+                lacc.exposure += e;
+                lacc.exposed += u64::from(e > 0);
+                for (a, b) in lacc.violations.iter_mut().zip(l.violations) {
+                    *a += u64::from(b);
+                }
+                lacc.violating_offers += u64::from(l.violating_offers);
+                lacc.violated += u64::from(l.violating_offers > 0);
+                lacc.legal_findings += u64::from(l.legal_findings);
             }
         }
     }
@@ -214,6 +261,15 @@ impl Accumulators {
                 la.trust += lb.trust;
                 la.withdrawn += lb.withdrawn;
                 la.compromised += lb.compromised;
+                la.received += lb.received;
+                la.exposure += lb.exposure;
+                la.exposed += lb.exposed;
+                for (a, b) in la.violations.iter_mut().zip(lb.violations) {
+                    *a += b;
+                }
+                la.violating_offers += lb.violating_offers;
+                la.violated += lb.violated;
+                la.legal_findings += lb.legal_findings;
             }
         }
         Ok(())
@@ -229,7 +285,7 @@ impl Accumulators {
                     .iter()
                     .map(|s| s.samples.iter().map(|h| h.len()).sum::<usize>())
                     .sum::<usize>()
-                    + v.links.len() * 5
+                    + v.links.len() * LINK_COUNTERS
             })
             .sum()
     }
@@ -244,7 +300,7 @@ impl Accumulators {
                 Quantiser::Float => 1 << 15,
             })
             .sum();
-        variants * (per_sample * catalog.series_times.len() + catalog.links.len() * 5)
+        variants * (per_sample * catalog.series_times.len() + catalog.links.len() * LINK_COUNTERS)
     }
 }
 

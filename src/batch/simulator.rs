@@ -168,6 +168,7 @@ impl ColumnMap {
                         end_trust: 0.0,
                         withdrawn: false,
                         compromised: false,
+                        ..LinkResult::default()
                     })
                 })
                 .collect(),

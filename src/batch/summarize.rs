@@ -5,7 +5,7 @@
 //! runs.csv is re-read a group of columns at a time (as many metric columns as fit in a
 //! budget of [`CELL_BUDGET`] values), so the summary needs no per-run state from the runner.
 
-use super::accum::{Accumulators, Quantiser, TRUST_SCALE, hist_percentile};
+use super::accum::{Accumulators, Quantiser, SWD_SCALE, TRUST_SCALE, hist_percentile};
 use super::rows::{Layout, header, scan};
 use super::stats::{mean_ci, percentile_sorted, rating, welch_halfwidth, wilson};
 use super::summary::{
@@ -14,7 +14,7 @@ use super::summary::{
 };
 use crate::error::{Error, Result};
 use crate::output::csv_safe;
-use crate::sim::Catalog;
+use crate::sim::{Catalog, VIOLATION_KINDS};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::fmt::Write as _;
@@ -356,6 +356,17 @@ pub(super) fn summarize(
                     mean_end_trust: per(a.trust as f64 / TRUST_SCALE),
                     p_withdrawn: per(a.withdrawn as f64),
                     p_compromised: per(a.compromised as f64),
+                    mean_received: per(a.received as f64 / SWD_SCALE),
+                    mean_exposure: per(a.exposure as f64 / SWD_SCALE),
+                    p_exposed: per(a.exposed as f64),
+                    mean_violations: VIOLATION_KINDS
+                        .iter()
+                        .zip(a.violations)
+                        .map(|(k, n)| (k.to_string(), per(n as f64)))
+                        .collect(),
+                    mean_violating_offers: per(a.violating_offers as f64),
+                    p_violation: per(a.violated as f64),
+                    mean_legal_findings: per(a.legal_findings as f64),
                 }
             })
             .collect();

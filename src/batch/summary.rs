@@ -12,6 +12,7 @@
 
 use crate::sim::{DriverKind, RunOutcome};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What was run, by whom, on what.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,7 +165,7 @@ pub struct DriverEffect {
 }
 
 /// Mean results of a directed partnership link.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LinkSummary {
     /// Partnership id.
     pub partnership: String,
@@ -180,6 +181,28 @@ pub struct LinkSummary {
     pub p_withdrawn: f64,
     /// Share of runs where it was compromised or leaked from, in [0, 1].
     pub p_compromised: f64,
+    /// Mean unique items delivered per run, weighted by sensitivity [SWD].
+    #[serde(default)]
+    pub mean_received: f64,
+    /// Mean exposure attributed to it per run [SWD] (docs/model.md §5, §10).
+    #[serde(default)]
+    pub mean_exposure: f64,
+    /// Share of runs with exposure attributed to it, in [0, 1].
+    #[serde(default)]
+    pub p_exposed: f64,
+    /// Mean handling violations per run, by kind (`tlp`, `agreement`, `public`,
+    /// `criminal_intel`, `pii`).
+    #[serde(default)]
+    pub mean_violations: BTreeMap<String, f64>,
+    /// Mean offers passed in violation per run (each once, whatever its kinds).
+    #[serde(default)]
+    pub mean_violating_offers: f64,
+    /// Share of runs with at least one violation on it, in [0, 1].
+    #[serde(default)]
+    pub p_violation: f64,
+    /// Mean legal findings per run.
+    #[serde(default)]
+    pub mean_legal_findings: f64,
 }
 
 /// Everything summarised for one variant ("baseline" included).

@@ -117,6 +117,7 @@ impl Simulator for Synthetic {
                 end_trust: rng.random(),
                 withdrawn: rng.random_bool(0.1),
                 compromised: rng.random_bool(0.05),
+                ..LinkResult::default()
             });
         }
         let times = &self.catalog.series_times;

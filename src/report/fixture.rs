@@ -503,6 +503,7 @@ fn variant(
             mean_end_trust: (trust + shift * 0.04).min(1.0),
             p_withdrawn: w,
             p_compromised: c * (1.0 - shift.min(0.9)),
+            ..LinkSummary::default()
         })
         .collect();
     VariantSummary {
@@ -805,6 +806,7 @@ fn outcome(run_index: u64, worst: bool) -> RunOutcome {
                 end_trust: 0.6,
                 withdrawn: false,
                 compromised: false,
+                ..LinkResult::default()
             })
             .collect(),
         timeline: tl.into(),

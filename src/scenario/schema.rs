@@ -317,6 +317,16 @@ pub struct MarkingSpec {
     pub class: Classification,
     /// TLP label.
     pub tlp: Tlp,
+    /// Criminal intelligence under 28 CFR Part 23: passing it to a party that is neither law
+    /// enforcement nor bound by a `Cfr28Part23` or `TaskForce` agreement is a violation and a
+    /// legal finding. Default false.
+    #[serde(default)]
+    pub criminal_intel: bool,
+    /// Contains personally identifiable information: passing it without a formal agreement
+    /// (`DataSharingAgreement`, `Nda`, `Cfr28Part23`, `TaskForce` or `Contract`) is a violation
+    /// and a legal finding. Default false.
+    #[serde(default)]
+    pub pii: bool,
 }
 
 /// Partner vetting applied before access is granted (domain §9: rigorous partner vetting).
@@ -424,6 +434,12 @@ pub struct AgencySpec {
     /// Region or jurisdiction label (free text, e.g. `"VA"`).
     #[serde(default)]
     pub region: String,
+    /// Organisation (parent) it belongs to, free text, e.g. `"FBI"` for a field office and
+    /// the JTTF it leads. Agencies with the same organisation form one organisation for
+    /// TLP:AMBER+STRICT ("the recipient's organisation only"): relays among them are allowed.
+    /// Default none: the agency is an organisation of its own.
+    #[serde(default)]
+    pub organisation: Option<String>,
     /// Highest classification its people and facilities can hold. Default `Cui`.
     #[serde(default = "default_clearance")]
     pub clearance: Classification,
@@ -452,10 +468,12 @@ pub struct AgencySpec {
     #[serde(default = "one")]
     pub monitoring: f64,
     /// Probability it honours the marking and agreement when sharing (its own items or
-    /// others'), in [0, 1]. Below 1 it sometimes passes items beyond what they allow: each such
-    /// pass is a handling violation. Default 1.0.
-    #[serde(default = "one")]
-    pub handling_compliance: f64,
+    /// others'), in [0, 1], before its vetting, the partnership's agreement and joint training
+    /// scale its non-compliance (docs/model.md §5). Below 1 it sometimes passes items beyond
+    /// what they allow: each such pass is a handling violation. Default: by kind (e.g. 0.99
+    /// for an IC element, 0.90 for a private firm, 0.85 for an NGO; docs/model.md §5).
+    #[serde(default)]
+    pub handling_compliance: Option<f64>,
     /// Surge processing capacity (migration), if any.
     #[serde(default)]
     pub processing: Option<ProcessingSpec>,
@@ -632,6 +650,10 @@ pub struct PartnershipSpec {
     /// Benefits beyond the items carried; they accrue to `to` (and to `from` when mutual).
     #[serde(default)]
     pub benefits: Vec<BenefitSpec>,
+    /// The partners train and exercise together on handling rules: halves each sender's
+    /// chance of a handling violation on this partnership. Default false.
+    #[serde(default)]
+    pub joint_training: bool,
 }
 
 fn default_agreement() -> Agreement {

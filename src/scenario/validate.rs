@@ -528,7 +528,9 @@ impl<'a> Checker<'a> {
             }
             self.reliability(&format!("{p}.reliability"), &a.reliability);
             self.prob(format!("{p}.monitoring"), a.monitoring);
-            self.prob(format!("{p}.handling_compliance"), a.handling_compliance);
+            if let Some(c) = a.handling_compliance {
+                self.prob(format!("{p}.handling_compliance"), c);
+            }
             if let Some(pr) = &a.processing {
                 self.nonneg(format!("{p}.processing.per_hour"), pr.per_hour, "per_hour");
                 self.nonneg(format!("{p}.processing.shelter"), pr.shelter, "shelter");
@@ -635,8 +637,8 @@ impl<'a> Checker<'a> {
                         receivers.push(a);
                     }
                     for r in receivers {
-                        if r.handling_compliance < 1.0 {
-                            self.warn(format!("{p}.max_tlp"), format!("partnership \"{}\" passes TLP:RED to \"{}\", whose handling_compliance is {} (< 1): red items may be re-shared", pt.id, r.id, r.handling_compliance));
+                        if let Some(c) = r.handling_compliance.filter(|&c| c < 1.0) {
+                            self.warn(format!("{p}.max_tlp"), format!("partnership \"{}\" passes TLP:RED to \"{}\", whose handling_compliance is {} (< 1): red items may be re-shared", pt.id, r.id, c));
                         }
                     }
                 }

@@ -2,7 +2,10 @@
 //! partnership link with its gates (clearance, channel, marking, agreement, legal barriers,
 //! trust), blocked-but-needed counts and handling violations.
 
-use super::compile::{Barrier, BlockReason, Compiled, function_bit};
+use super::compile::{
+    AgencyStatic, Barrier, BlockReason, Compiled, LinkStatic, ThreatStatic, ViolationKind,
+    function_bit,
+};
 use super::ids::{AgencyIx, ChannelIx, LinkIx};
 use super::outcome::EventKind;
 use super::phase::Phase;
@@ -11,7 +14,7 @@ use super::state::{
     Agencies, Analysed, Channels, Delivery, InFlight, Items, Links, Run, Tally, ThreatStates,
     TrustSignal, Watch,
 };
-use crate::scenario::schema::{AgencyKind, Agreement, Function, Tlp};
+use crate::scenario::schema::{AgencyKind, Agreement, Classification, Function, Tlp};
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
@@ -121,6 +124,7 @@ pub fn deliver_items(
         if let Some(l) = d.link.get() {
             let ls = &st.links[l.ix()];
             links.0[l.ix()].items += 1;
+            links.0[l.ix()].received += th.sensitivity;
             tally.delivered += 1;
             if let Some(r) = ls.reverse {
                 signals.write(TrustSignal { link: r, x: 1.0 });
@@ -245,7 +249,10 @@ pub fn share_items(
                     );
                 }
             };
-            if th.class > st.agencies[w].clearance {
+            // Clearance governs classified items only: an unclassified or controlled item (CUI)
+            // is governed by its TLP and the agreement, checked below.
+            let to_ag = &st.agencies[w];
+            if th.class >= Classification::Confidential && th.class > to_ag.clearance {
                 block(&mut tally, &mut rec, BlockReason::Clearance);
                 continue;
             }
@@ -258,18 +265,12 @@ pub fn share_items(
                 block(&mut tally, &mut rec, BlockReason::Channel);
                 continue;
             };
-            let marking_ok = th.tlp <= ls.max_tlp
-                && (ls.agreement != Agreement::None || th.tlp <= Tlp::Green)
-                && !(resharing && th.tlp >= Tlp::AmberStrict);
-            let mut violation = false;
-            if !marking_ok {
-                if u_violate < 1.0 - sender.compliance {
-                    violation = true;
-                } else {
-                    block(&mut tally, &mut rec, BlockReason::Marking);
-                    continue;
-                }
+            let broken = broken_rules(th, sender, to_ag, ls, resharing);
+            if broken != 0 && u_violate >= violation_probability(sender, ls) {
+                block(&mut tally, &mut rec, BlockReason::Marking);
+                continue;
             }
+            let violation = broken != 0;
             let mut delay = 0.0;
             let mut legal_block = false;
             for &Barrier {
@@ -295,6 +296,7 @@ pub fn share_items(
             state.given += th.sensitivity;
             if channels.0[ch].compromised > 0 {
                 tally.exposure += th.sensitivity;
+                state.exposure += th.sensitivity;
                 state.compromised = true;
                 rec.log(
                     m.t,
@@ -310,10 +312,23 @@ pub fn share_items(
                 );
             }
             if violation {
+                // Every violation exposes the item to a party the rules exclude, is counted
+                // by kind on the link, may be a legal finding, and costs the sender the
+                // originator's trust.
                 tally.violations += 1;
-                if st.agencies[w].kind == AgencyKind::Public {
-                    tally.exposure += th.sensitivity;
+                state.violating_offers += 1;
+                for k in ViolationKind::ALL {
+                    if broken & k.bit() != 0 {
+                        tally.violation_kinds[k.index()] += 1;
+                        state.violations[k.index()] += 1;
+                    }
                 }
+                if is_legal_finding(broken, th.class) {
+                    tally.legal_findings += 1;
+                    state.legal_findings += 1;
+                }
+                tally.exposure += th.sensitivity;
+                state.exposure += th.sensitivity;
                 if let Some(&ol) = st.agencies[item.origin.ix()]
                     .out_links
                     .iter()
@@ -328,8 +343,14 @@ pub fn share_items(
                     &st.partnerships[ls.partnership.ix()],
                     || {
                         format!(
-                            "{} passes a {:?} item on {} to {} beyond what its marking or agreement allows",
-                            sender.name, th.tlp, th.name, st.agencies[w].name
+                            "{} passes a {:?} item on {} to {} beyond what its marking or agreement allows ({})",
+                            sender.name, th.tlp, th.name, st.agencies[w].name,
+                            ViolationKind::ALL
+                                .iter()
+                                .filter(|k| broken & k.bit() != 0)
+                                .map(|k| k.id())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         )
                     },
                 );
@@ -350,4 +371,79 @@ pub fn share_items(
             );
         }
     }
+}
+
+/// Kinds whose recipients may hold criminal intelligence under 28 CFR Part 23 without a
+/// `Cfr28Part23` or `TaskForce` agreement: law-enforcement and law-enforcement-intelligence
+/// bodies.
+fn is_law_enforcement(k: AgencyKind) -> bool {
+    matches!(
+        k,
+        AgencyKind::FederalLawEnforcement
+            | AgencyKind::Jttf
+            | AgencyKind::RissCenter
+            | AgencyKind::FusionCenter
+            | AgencyKind::SlttLawEnforcement
+    )
+}
+
+/// The rules an offer of an item of `th` from `sender` to `to` over `ls` would break, as a
+/// mask of [`ViolationKind::bit`]s (0: it breaks none). `resharing`: the sender is not the
+/// item's originating observer.
+pub fn broken_rules(
+    th: &ThreatStatic,
+    sender: &AgencyStatic,
+    to: &AgencyStatic,
+    ls: &LinkStatic,
+    resharing: bool,
+) -> u8 {
+    let mut m = 0;
+    // TLP:RED moves one hop only; TLP:AMBER+STRICT stays inside the recipient's organisation.
+    let reshare_breach =
+        resharing && (th.tlp == Tlp::Red || (th.tlp == Tlp::AmberStrict && sender.org != to.org));
+    if th.tlp > ls.max_tlp || reshare_breach {
+        m |= ViolationKind::Tlp.bit();
+    }
+    if ls.agreement == Agreement::None && th.tlp > Tlp::Green {
+        m |= ViolationKind::Agreement.bit();
+    }
+    if to.kind == AgencyKind::Public && th.tlp > Tlp::Clear {
+        m |= ViolationKind::Public.bit();
+    }
+    if th.criminal_intel
+        && !is_law_enforcement(to.kind)
+        && !matches!(ls.agreement, Agreement::Cfr28Part23 | Agreement::TaskForce)
+    {
+        m |= ViolationKind::CriminalIntel.bit();
+    }
+    if th.pii
+        && !matches!(
+            ls.agreement,
+            Agreement::DataSharingAgreement
+                | Agreement::Nda
+                | Agreement::Cfr28Part23
+                | Agreement::TaskForce
+                | Agreement::Contract
+        )
+    {
+        m |= ViolationKind::Pii.bit();
+    }
+    m
+}
+
+/// Probability that `sender` passes an offer breaking some rule over `ls` anyway, [0, 1]:
+/// (1 − compliance) × vetting multiplier × agreement and training multiplier, capped at 1.
+pub fn violation_probability(sender: &AgencyStatic, ls: &LinkStatic) -> f64 {
+    ((1.0 - sender.compliance) * sender.vetting_violation_mult * ls.violation_mult).clamp(0.0, 1.0)
+}
+
+/// Whether a violation breaking `broken` is a legal finding: it breaks an agreement, 28 CFR
+/// Part 23 or privacy law, or puts a controlled (CUI or classified) item before the public.
+/// A TLP breach alone is not: TLP is not a control marking.
+pub fn is_legal_finding(broken: u8, class: Classification) -> bool {
+    let legal = ViolationKind::Agreement.bit()
+        | ViolationKind::CriminalIntel.bit()
+        | ViolationKind::Pii.bit();
+    broken & legal != 0
+        || (broken & ViolationKind::Public.bit() != 0 && class >= Classification::Cui)
 }

@@ -218,6 +218,17 @@ impl Acts<'_, '_> {
             InsiderAct::Leak | InsiderAct::Exfiltration => {
                 let exposure = ins.access_mult * mean_sensitivity;
                 self.tally.exposure += exposure;
+                // The documents taken are drawn from the holdings: each link into the agency
+                // carries the share of held sensitivity it delivered (the rest is the agency's
+                // own collection).
+                if h.sensitivity_held > 0.0 {
+                    for (l, ls) in st.links.iter().enumerate() {
+                        if ls.to == ins.agency {
+                            let lk = &mut self.links.0[l];
+                            lk.exposure += exposure * lk.received / h.sensitivity_held;
+                        }
+                    }
+                }
                 let public = ins.act == InsiderAct::Leak;
                 self.rec.log(t, EventKind::Leak, &ins.id, "", || {
                     if public {

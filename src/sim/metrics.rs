@@ -275,6 +275,8 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
             MetricKind::BlockedButNeeded => Some(tally.blocked.iter().sum::<u64>() as f64),
             MetricKind::BlockedBy(r) => Some(tally.blocked[r.index()] as f64),
             MetricKind::HandlingViolations => Some(tally.violations as f64),
+            MetricKind::ViolationsOf(v) => Some(tally.violation_kinds[v.index()] as f64),
+            MetricKind::LegalFindings => Some(tally.legal_findings as f64),
             MetricKind::MinTrust => links.0.iter().map(|l| l.trust).reduce(f64::min),
             MetricKind::MeanTrust => (!links.0.is_empty())
                 .then(|| links.0.iter().map(|l| l.trust).sum::<f64>() / links.0.len() as f64),
@@ -353,6 +355,11 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
             end_trust: l.trust,
             withdrawn: l.ever_lost,
             compromised: l.compromised,
+            received: l.received,
+            exposure: l.exposure,
+            violations: l.violations,
+            violating_offers: l.violating_offers,
+            legal_findings: l.legal_findings,
         })
         .collect();
     let series = std::mem::take(&mut world.resource_mut::<SeriesBuf>().0);

@@ -125,8 +125,12 @@ fn applies() -> bool {
     true
 }
 
+/// Ids of the handling-violation kinds, in the order of per-kind arrays
+/// ([`LinkResult::violations`], the `violations.<kind>` columns).
+pub const VIOLATION_KINDS: [&str; 5] = ["tlp", "agreement", "public", "criminal_intel", "pii"];
+
 /// A directed link's result in one run.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct LinkResult {
     /// Items delivered over it.
     pub items: u32,
@@ -137,6 +141,21 @@ pub struct LinkResult {
     pub withdrawn: bool,
     /// Whether an item on it was leaked or it was compromised.
     pub compromised: bool,
+    /// Unique items it delivered into the receiver, weighted by sensitivity [SWD].
+    #[serde(default)]
+    pub received: f64,
+    /// Exposure attributed to it [SWD] (docs/model.md §5, §10).
+    #[serde(default)]
+    pub exposure: f64,
+    /// Handling violations on it by kind (tlp, agreement, public, criminal_intel, pii).
+    #[serde(default)]
+    pub violations: [u32; 5],
+    /// Offers on it passed in violation (each once, whatever its kinds).
+    #[serde(default)]
+    pub violating_offers: u32,
+    /// Legal findings on it.
+    #[serde(default)]
+    pub legal_findings: u32,
 }
 
 /// Kind of a timeline event (the legend of the timeline chart groups them).

@@ -42,6 +42,11 @@ pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
                 compromised: false,
                 items: 0,
                 given: 0.0,
+                received: 0.0,
+                exposure: 0.0,
+                violations: [0; 5],
+                violating_offers: 0,
+                legal_findings: 0,
                 rng: seed.keyed(key),
             }),
     );

@@ -563,6 +563,19 @@ pub struct LinkState {
     pub items: u32,
     /// Value given over it in the current equity window [sensitivity units].
     pub given: f64,
+    /// Unique items it delivered into the receiver, weighted by sensitivity [SWD] (the
+    /// receiver did not hold them before; echoes and duplicates are not counted).
+    pub received: f64,
+    /// Exposure attributed to it [SWD]: items exposed in violations on it or while crossing a
+    /// compromised channel on it, plus its share (`received` ÷ held) of the receiver's
+    /// insider leaks and exfiltrations.
+    pub exposure: f64,
+    /// Handling violations on it, by [`ViolationKind`](super::compile::ViolationKind).
+    pub violations: [u32; 5],
+    /// Offers on it passed in violation (each counted once, whatever its kinds).
+    pub violating_offers: u32,
+    /// Legal findings on it (violations of law or agreement).
+    pub legal_findings: u32,
     /// Sharing and latency draws.
     pub rng: Stream,
 }
@@ -787,12 +800,16 @@ use super::compile::BlockReason;
 /// Running counts.
 #[derive(Resource, Debug, Default, Clone)]
 pub struct Tally {
-    /// Leak exposure (Σ sensitivity × documents).
+    /// Leak exposure [SWD: sensitivity-weighted documents].
     pub exposure: f64,
     /// Needed deliveries blocked, by reason.
     pub blocked: [u64; 5],
     /// Handling violations.
     pub violations: u64,
+    /// Handling violations by [`ViolationKind`](super::compile::ViolationKind).
+    pub violation_kinds: [u64; 5],
+    /// Legal findings (violations of law or agreement).
+    pub legal_findings: u64,
     /// Links withdrawn.
     pub withdrawals: u64,
     /// Items expired or destroyed before use.

@@ -250,9 +250,42 @@ fn lax_handling_turns_marking_blocks_into_violations() {
         0.0,
         |s| {
             partnership(s, "fc_eoc").agreement = Agreement::None;
-            agency(s, "fc").handling_compliance = 0.2;
+            agency(s, "fc").handling_compliance = Some(0.2);
         },
         true,
+    );
+}
+
+/// A lax fusion center passing Amber items to the EOC without an agreement.
+fn lax(s: &mut ScenarioSpec) {
+    partnership(s, "fc_eoc").agreement = Agreement::None;
+    agency(s, "fc").handling_compliance = Some(0.6);
+}
+
+#[test]
+fn joint_training_rigorous_vetting_and_an_agreement_each_cut_violations_and_exposure() {
+    // Paired on common random numbers: the same u_violate draws, a lower p_violate.
+    moves_on(
+        lax,
+        "handling_violations",
+        0.0,
+        |s| partnership(s, "fc_eoc").joint_training = true,
+        false,
+    );
+    moves_on(
+        lax,
+        "leak_exposure",
+        0.0,
+        |s| agency(s, "fc").vetting = Vetting::Rigorous,
+        false,
+    );
+    // Under an MOU Amber passes without breaking a rule: no violation, no legal finding.
+    moves_on(
+        lax,
+        "legal_findings",
+        0.0,
+        |s| partnership(s, "fc_eoc").agreement = Agreement::Mou,
+        false,
     );
 }
 
@@ -389,6 +422,49 @@ fn a_leaking_insider_exposes_documents_and_costs_trust() {
     };
     moves("leak_exposure", 0.0, leak, true);
     moves("mean_trust", 0.0, leak, false);
+}
+
+#[test]
+fn an_insiders_exposure_is_attributed_in_full_to_the_links_that_delivered_the_holdings() {
+    // The fusion center collects nothing itself: everything it holds came over a partnership,
+    // so its insider's exposure is split over its inbound links and adds up exactly. No
+    // marking is broken in the base and no channel is compromised, so the leak is all the
+    // exposure there is.
+    let s = with(leaker(1.0, false));
+    let (cat, runs) = outcomes(&s);
+    let fc_in: Vec<usize> = cat
+        .links
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.to == "fc")
+        .map(|(i, _)| i)
+        .collect();
+    let col = cat
+        .metrics
+        .iter()
+        .position(|m| m.id == "leak_exposure")
+        .expect("column");
+    let mut exposed = 0;
+    for r in &runs {
+        let total = r.metrics[col].unwrap_or(0.0);
+        let on_links: f64 = r.links.iter().map(|l| l.exposure).sum();
+        let into_fc: f64 = fc_in.iter().map(|&i| r.links[i].exposure).sum();
+        assert!(
+            (on_links - into_fc).abs() < 1e-9,
+            "run {}: exposure on links not into fc",
+            r.run_index
+        );
+        // With holdings, every act is attributed; only acts before the first delivery are not.
+        assert!(into_fc <= total + 1e-9, "run {}", r.run_index);
+        if r.links.iter().any(|l| l.received > 0.0) && into_fc > 0.0 {
+            exposed += 1;
+        }
+        assert!(r.links.iter().all(|l| l.violating_offers == 0));
+    }
+    assert!(
+        exposed > runs.len() / 2,
+        "{exposed} runs with attributed exposure"
+    );
 }
 
 #[test]

@@ -17,6 +17,10 @@ pub struct AgencyStatic {
     pub kind: AgencyKind,
     /// Highest classification it may hold.
     pub clearance: Classification,
+    /// Its organisation for TLP:AMBER+STRICT: agencies with equal values are one
+    /// organisation. The index of the first agency naming the same organisation, or its own
+    /// index when it names none.
+    pub org: u32,
     /// Analysts working its queue, ≥ 1.
     pub analysts: u32,
     /// Time one analyst takes to process an item [h].
@@ -33,8 +37,12 @@ pub struct AgencyStatic {
     pub vetting_mult: f64,
     /// Insider monitoring, [0, 1]: scales the chance a reported precursor is detected.
     pub monitoring: f64,
-    /// Probability it respects an item's marking or agreement when passing it on, [0, 1].
+    /// Probability it respects an item's marking or agreement when passing it on, [0, 1],
+    /// before its vetting, an agreement or joint training move it (the scenario's value or
+    /// the default of its kind, [`default_compliance`]).
     pub compliance: f64,
+    /// Multiplier of its non-compliance from its vetting, > 0 ([`vetting_violation_mult`]).
+    pub vetting_violation_mult: f64,
     /// Surge processing capacity, if it has some.
     pub processing: Option<Processing>,
     /// What it depends on partners for.
@@ -86,6 +94,34 @@ fn vetting_mult(v: Vetting) -> f64 {
     }
 }
 
+/// Default handling compliance of an agency kind, [0, 1] [G] (docs/model.md §5): the
+/// probability it honours a marking or agreement an item carries when passing it on.
+pub fn default_compliance(k: AgencyKind) -> f64 {
+    match k {
+        AgencyKind::IntelligenceCommunity => 0.99,
+        AgencyKind::Jttf | AgencyKind::FederalLawEnforcement | AgencyKind::Military => 0.98,
+        AgencyKind::FederalComponent | AgencyKind::RissCenter => 0.97,
+        AgencyKind::FusionCenter | AgencyKind::Isac | AgencyKind::International => 0.95,
+        AgencyKind::Eoc | AgencyKind::SlttLawEnforcement | AgencyKind::CriticalInfrastructure => {
+            0.93
+        }
+        AgencyKind::SlttGovernment | AgencyKind::PrivateSector | AgencyKind::Academia => 0.90,
+        AgencyKind::Ngo => 0.85,
+        AgencyKind::Public => 0.5,
+    }
+}
+
+/// Multiplier of the non-compliance (1 − compliance) of an agency's people from its vetting
+/// [G]: vetted, continuously evaluated staff mishandle less.
+pub fn vetting_violation_mult(v: Vetting) -> f64 {
+    match v {
+        Vetting::None => 1.5,
+        Vetting::Basic => 1.2,
+        Vetting::Standard => 1.0,
+        Vetting::Rigorous => 0.6,
+    }
+}
+
 /// Kinds that relay items they do not themselves need.
 fn is_hub(k: AgencyKind) -> bool {
     matches!(
@@ -125,6 +161,7 @@ pub(super) fn agencies(specs: &[AgencySpec], refs: &[AgencyRefs]) -> Vec<AgencyS
                 name: a.name.clone(),
                 kind: a.kind,
                 clearance: a.clearance,
+                org: 0,
                 analysts: a.analysts.max(1),
                 service: Sampler::from_time(&a.service_time),
                 collection,
@@ -133,7 +170,10 @@ pub(super) fn agencies(specs: &[AgencySpec], refs: &[AgencyRefs]) -> Vec<AgencyS
                 reliability: a.reliability.as_ref().map(Reliability::of),
                 vetting_mult: vetting_mult(a.vetting),
                 monitoring: a.monitoring,
-                compliance: a.handling_compliance,
+                compliance: a
+                    .handling_compliance
+                    .unwrap_or_else(|| default_compliance(a.kind)),
+                vetting_violation_mult: vetting_violation_mult(a.vetting),
                 processing: a.processing.map(|p| Processing {
                     per_hour: p.per_hour,
                     shelter: p.shelter,
@@ -153,6 +193,20 @@ pub(super) fn agencies(specs: &[AgencySpec], refs: &[AgencyRefs]) -> Vec<AgencyS
                 out_links: vec![],
                 depends_links: vec![],
             }
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut ag)| {
+            let o = specs[i].organisation.as_ref();
+            ag.org = o
+                .and_then(|o| {
+                    specs
+                        .iter()
+                        .position(|x| x.organisation.as_ref() == Some(o))
+                })
+                .unwrap_or(i) as u32;
+            ag
         })
         .collect()
 }

@@ -21,7 +21,7 @@ pub use catalog::DriverSource;
 pub use channels::ChannelStatic;
 pub use injects::{Cond, Effect, InjectStatic, MetricWatch, Trigger};
 pub use insiders::{InsiderAct, InsiderStatic};
-pub use objectives::{BlockReason, Judge, MetricKind, ObjectiveStatic};
+pub use objectives::{BlockReason, Judge, MetricKind, ObjectiveStatic, ViolationKind};
 pub use partnerships::{Barrier, Benefit, LinkStatic};
 pub use streams::{LinkHot, StreamKeys};
 pub use threats::{Surge, ThreatStatic, TipOff};

@@ -52,6 +52,10 @@ pub enum MetricKind {
     BlockedBy(BlockReason),
     /// Items passed beyond their marking or agreement [items].
     HandlingViolations,
+    /// Handling violations of this kind [items] (one offer may break several rules).
+    ViolationsOf(ViolationKind),
+    /// Handling violations that break the law or an agreement [findings].
+    LegalFindings,
     /// Lowest directed trust at the end, [0, 1].
     MinTrust,
     /// Mean directed trust at the end, [0, 1].
@@ -128,6 +132,48 @@ impl BlockReason {
     /// Index in per-reason arrays.
     pub fn index(self) -> usize {
         self as usize
+    }
+}
+
+/// The rule a handling violation breaks (docs/model.md §5). One offer may break several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ViolationKind {
+    /// Beyond the TLP label: above the partnership's `max_tlp`, or a TLP:RED re-share, or a
+    /// TLP:AMBER+STRICT re-share outside the organisation.
+    Tlp,
+    /// Beyond the agreement: above TLP:GREEN without an agreement.
+    Agreement,
+    /// To the public: a non-CLEAR item to a `Public` recipient.
+    Public,
+    /// Criminal intelligence to a non-party (28 CFR Part 23).
+    CriminalIntel,
+    /// Personally identifiable information without a formal agreement.
+    Pii,
+}
+
+impl ViolationKind {
+    /// All kinds, in column order.
+    pub const ALL: [ViolationKind; 5] = [
+        ViolationKind::Tlp,
+        ViolationKind::Agreement,
+        ViolationKind::Public,
+        ViolationKind::CriminalIntel,
+        ViolationKind::Pii,
+    ];
+
+    /// Column id suffix (one of [`VIOLATION_KINDS`](crate::sim::VIOLATION_KINDS)).
+    pub fn id(self) -> &'static str {
+        crate::sim::VIOLATION_KINDS[self as usize]
+    }
+
+    /// Index in per-kind arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Bit in a kinds mask.
+    pub fn bit(self) -> u8 {
+        1 << (self as u8)
     }
 }
 
@@ -254,7 +300,7 @@ pub(super) fn standard_metrics(
     }
     cat.push(
         "leak_exposure".into(),
-        "Leak exposure (Σ sensitivity × documents)".into(),
+        "Leak exposure (sensitivity-weighted documents)".into(),
         "exposure",
         MetricKind::LeakExposure,
     );
@@ -277,6 +323,20 @@ pub(super) fn standard_metrics(
         "Items passed beyond their marking or agreement".into(),
         "items",
         MetricKind::HandlingViolations,
+    );
+    for k in ViolationKind::ALL {
+        cat.push(
+            format!("violations.{}", k.id()),
+            format!("Handling violations: {}", k.id().replace('_', " ")),
+            "items",
+            MetricKind::ViolationsOf(k),
+        );
+    }
+    cat.push(
+        "legal_findings".into(),
+        "Legal findings (violations of law or agreement)".into(),
+        "findings",
+        MetricKind::LegalFindings,
     );
     cat.push(
         "min_trust".into(),

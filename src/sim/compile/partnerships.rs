@@ -84,6 +84,23 @@ pub struct LinkStatic {
     pub benefits: Vec<Benefit>,
     /// It is one of the two links of a mutual partnership.
     pub mutual: bool,
+    /// Multiplier of the sender's non-compliance from the agreement and joint training
+    /// ([`agreement_violation_mult`], × 0.5 with joint training), > 0.
+    pub violation_mult: f64,
+}
+
+/// Multiplier of a sender's non-compliance (1 − compliance) under an agreement [G]
+/// (docs/model.md §5): a formal agreement settles handling rules, trains staff on them and
+/// carries sanctions, so mishandling is rarer than under none.
+pub fn agreement_violation_mult(a: Agreement) -> f64 {
+    match a {
+        Agreement::None => 1.0,
+        Agreement::Mou => 0.8,
+        Agreement::Cisa2015 => 0.7,
+        Agreement::Contract | Agreement::Nda => 0.6,
+        Agreement::DataSharingAgreement | Agreement::Cfr28Part23 => 0.5,
+        Agreement::TaskForce => 0.4,
+    }
 }
 
 /// What a partnership's benefits compile to.
@@ -151,6 +168,8 @@ pub(super) fn links(specs: &[PartnershipSpec], refs: &[PartnershipRefs]) -> Vec<
             withdraw_below: p.withdraw_below,
             benefits: benefits.clone(),
             mutual,
+            violation_mult: agreement_violation_mult(p.agreement)
+                * if p.joint_training { 0.5 } else { 1.0 },
         };
         let i = links.len();
         links.push(make(a, b));

@@ -34,6 +34,10 @@ pub struct ThreatStatic {
     pub class: Classification,
     /// TLP of its items.
     pub tlp: Tlp,
+    /// Its items are criminal intelligence (28 CFR Part 23).
+    pub criminal_intel: bool,
+    /// Its items hold personally identifiable information.
+    pub pii: bool,
     /// Sensitivity weight of its items (leak exposure = Σ sensitivity), > 0.
     pub sensitivity: f64,
     /// Its items expire this long after creation [h], if they perish.
@@ -143,6 +147,8 @@ pub(super) fn threats(
                 own_collection,
                 class: t.marking.class,
                 tlp: t.marking.tlp,
+                criminal_intel: t.marking.criminal_intel,
+                pii: t.marking.pii,
                 sensitivity: t.sensitivity,
                 perish: t.perishability.map(|d| d.hours()),
                 deadline: t.deadline.as_ref().map(Sampler::from_time),

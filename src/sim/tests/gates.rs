@@ -12,13 +12,14 @@ use rand::RngExt;
 /// (the recipient, with fields `b`); channels `c` (up to CUI, 2 h) and `s` (up to Secret,
 /// 30 min; the validator accepts it only when `b` is cleared to Secret); the
 /// partnership `p` from `a` to `b` (one-way, trust 1, p0 = 1, with fields `p`) and `q` from `o`
-/// to `a`; threat `t` with marking `marking` and fields `threat`.
+/// to `a`; threat `t` with marking `marking` and fields `threat`. `a` always complies with
+/// markings (`handling_compliance: 1.0`) unless a test replaces that text.
 fn net(b: &str, p: &str, marking: &str, threat: &str) -> String {
     format!(
         r#"
   agencies: [
     (id: "o", name: "Origin", kind: SlttLawEnforcement, needs: [Cyber]),
-    (id: "a", name: "Alpha", kind: FusionCenter, clearance: Secret, needs: [Cyber]),
+    (id: "a", name: "Alpha", kind: FusionCenter, clearance: Secret, needs: [Cyber], handling_compliance: 1.0),
     (id: "b", name: "Bravo", {b}),
   ],
   channels: [
@@ -244,18 +245,22 @@ fn a_sender_without_compliance_passes_a_marking_failure_as_a_violation() {
         "Unclassified, tlp: Amber",
         "sensitivity: 4.0",
     )
-    .replace(
-        r#"(id: "a", name: "Alpha","#,
-        r#"(id: "a", name: "Alpha", handling_compliance: 0.0,"#,
-    );
+    .replace("handling_compliance: 1.0", "handling_compliance: 0.0");
     assert!(body.contains("handling_compliance: 0.0"));
     let mut sim = Sim::new(&body);
     offer(&mut sim, "o");
     assert_eq!(sim.blocked(), [0; 5]);
     assert_eq!(sim.in_flight(), 1);
     assert_eq!(sim.tally().violations, 1);
-    // To the public: the item's sensitivity is exposed.
+    // Beyond TLP? No (max_tlp Amber). Beyond the agreement (none) and to the public: both.
+    assert_eq!(sim.tally().violation_kinds, [0, 1, 1, 0, 0]);
+    assert_eq!(sim.link_state("a", "b").violations, [0, 1, 1, 0, 0]);
+    assert_eq!(sim.link_state("a", "b").violating_offers, 1);
+    // Beyond the agreement is a legal finding.
+    assert_eq!(sim.tally().legal_findings, 1);
+    // The item's sensitivity is exposed, and attributed to the link it crossed.
     assert_eq!(sim.tally().exposure, 4.0);
+    assert_eq!(sim.link_state("a", "b").exposure, 4.0);
     // The originator's trust in the violating sender takes a −1 signal.
     assert_eq!(
         sim.trust_signals(),
@@ -476,4 +481,223 @@ fn a_delivery_arriving_after_the_item_perished_expires_and_informs_nobody() {
     assert!(!sim.holds("b", item));
     assert_eq!(sim.tally().expired, 1);
     assert_eq!(sim.tally().delivered, 0);
+}
+
+#[test]
+fn an_unclassified_or_cui_item_reaches_an_uncleared_partner_and_a_classified_one_does_not() {
+    // Clearance governs classified items only; CUI is governed by TLP and the agreement.
+    for class in ["Unclassified", "Cui"] {
+        let mut sim = Sim::new(&net(
+            &needs("clearance: Unclassified"),
+            r#"agreement: Mou, channels: ["c"]"#,
+            &format!("{class}, tlp: Green"),
+            "",
+        ));
+        offer(&mut sim, "a");
+        assert_eq!(sim.blocked(), [0; 5], "{class}");
+        assert_eq!(sim.in_flight(), 1, "{class}");
+    }
+    // A classified item is still held to the clearance (a recipient cleared to CUI).
+    let mut sim = Sim::new(&net(
+        &needs("clearance: Cui"),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Confidential, tlp: Green",
+        "",
+    ));
+    offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Clearance, 1));
+}
+
+#[test]
+fn amber_strict_is_relayed_inside_one_organisation_only() {
+    // The item originated at `o`: `a`'s offer to `b` is a re-share.
+    let body = |org_a: &str, org_b: &str| {
+        net(
+            &needs(&format!("organisation: {org_b}")),
+            r#"agreement: Mou, max_tlp: Red, channels: ["c"]"#,
+            "Unclassified, tlp: AmberStrict",
+            "",
+        )
+        .replace(
+            "handling_compliance: 1.0",
+            &format!("handling_compliance: 1.0, organisation: {org_a}"),
+        )
+    };
+    let mut sim = Sim::new(&body(r#"Some("FBI")"#, r#"Some("FBI")"#));
+    offer(&mut sim, "o");
+    assert_eq!(sim.blocked(), [0; 5]);
+    assert_eq!(sim.in_flight(), 1);
+    for (a, b) in [(r#"Some("FBI")"#, r#"Some("DHS")"#), ("None", "None")] {
+        let mut sim = Sim::new(&body(a, b));
+        offer(&mut sim, "o");
+        assert_eq!(sim.blocked(), Sim::only(BlockReason::Marking, 1), "{a} {b}");
+        assert_eq!(sim.in_flight(), 0);
+    }
+    // TLP:RED is not relayed even inside one organisation.
+    let red = body(r#"Some("FBI")"#, r#"Some("FBI")"#).replace("AmberStrict", "Red");
+    let mut sim = Sim::new(&red);
+    offer(&mut sim, "o");
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Marking, 1));
+}
+
+#[test]
+fn criminal_intelligence_and_pii_need_a_party_or_a_formal_agreement() {
+    let body = |agreement: &str| {
+        net(
+            r#"kind: Ngo, needs: [Cyber]"#,
+            &format!(r#"agreement: {agreement}, channels: ["c"]"#),
+            "Unclassified, tlp: Green, criminal_intel: true, pii: true",
+            "sensitivity: 2.5",
+        )
+        // p_violate = min(1, 1 × 1.5 × 0.8) = 1.
+        .replace(
+            "handling_compliance: 1.0",
+            "handling_compliance: 0.0, vetting: None",
+        )
+    };
+    // An NGO under an MOU: neither law enforcement nor a 28 CFR 23 party; no formal agreement.
+    let mut sim = Sim::new(&body("Mou"));
+    offer(&mut sim, "a");
+    assert_eq!(sim.in_flight(), 1);
+    assert_eq!(sim.tally().violations, 1);
+    assert_eq!(sim.tally().violation_kinds, [0, 0, 0, 1, 1]);
+    assert_eq!(sim.tally().legal_findings, 1);
+    assert_eq!(sim.link_state("a", "b").exposure, 2.5);
+    assert_eq!(sim.link_state("a", "b").legal_findings, 1);
+    // Under 28 CFR Part 23 (a formal agreement too): nothing broken, nothing exposed.
+    let mut sim = Sim::new(&body("Cfr28Part23"));
+    offer(&mut sim, "a");
+    assert_eq!(sim.in_flight(), 1);
+    assert_eq!(sim.tally().violations, 0);
+    assert_eq!(sim.tally().legal_findings, 0);
+    assert_eq!(sim.tally().exposure, 0.0);
+    // A TLP breach alone is a violation but no legal finding (TLP is not a control marking).
+    let mut sim = Sim::new(
+        &net(
+            &needs(""),
+            r#"agreement: Mou, max_tlp: Green, channels: ["c"]"#,
+            "Cui, tlp: Amber",
+            "",
+        )
+        .replace(
+            "handling_compliance: 1.0",
+            "handling_compliance: 0.0, vetting: None",
+        ),
+    );
+    offer(&mut sim, "a");
+    assert_eq!(sim.tally().violation_kinds, [1, 0, 0, 0, 0]);
+    assert_eq!(sim.tally().legal_findings, 0);
+}
+
+#[test]
+fn a_marking_failure_passes_exactly_when_u_violate_is_below_the_violation_probability() {
+    // Compliance 0.9, no vetting (× 1.5), an MOU (× 0.8), joint training (× 0.5):
+    // p = 0.1 × 1.5 × 0.8 × 0.5 = 0.06.
+    let body = net(
+        &needs(""),
+        r#"agreement: Mou, max_tlp: Green, joint_training: true, channels: ["c"]"#,
+        "Unclassified, tlp: Amber",
+        "",
+    )
+    .replace(
+        "handling_compliance: 1.0",
+        "handling_compliance: 0.9, vetting: None",
+    );
+    let sim = Sim::new(&body);
+    let st = sim.st();
+    let (a, l) = (sim.agency("a").ix(), sim.link("a", "b"));
+    let p = crate::sim::flow::violation_probability(&st.agencies[a], &st.links[l]);
+    assert!((p - 0.06).abs() < 1e-12, "p = {p}");
+    // Paired on each run's own stream: the second uniform decides, and the share of passes
+    // matches p within 4 standard errors.
+    let n = 600u64;
+    let mut passed = 0u64;
+    for run_index in 0..n {
+        let mut sim = Sim::seeded(
+            &body,
+            crate::sim::rng::RunSeed {
+                master: 7,
+                run_index,
+            },
+        );
+        let mut s = sim.link_stream("a", "b");
+        let _u_share: f64 = s.random();
+        let u_violate: f64 = s.random();
+        offer(&mut sim, "a");
+        let violated = sim.tally().violations == 1;
+        assert_eq!(violated, u_violate < p, "run {run_index}");
+        assert_eq!(sim.in_flight() == 1, violated);
+        passed += u64::from(violated);
+    }
+    let se = (p * (1.0 - p) / n as f64).sqrt();
+    let share = passed as f64 / n as f64;
+    assert!((share - p).abs() < 4.0 * se, "share {share} vs {p}");
+}
+
+#[test]
+fn an_agency_without_explicit_compliance_takes_its_kinds_default() {
+    let sim = Sim::new(&net(
+        r#"kind: Ngo, needs: [Cyber]"#,
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Unclassified, tlp: Green",
+        "",
+    ));
+    let st = sim.st();
+    assert_eq!(st.agencies[sim.agency("b").ix()].compliance, 0.85);
+    assert_eq!(st.agencies[sim.agency("o").ix()].compliance, 0.93);
+    assert_eq!(st.agencies[sim.agency("a").ix()].compliance, 1.0);
+}
+
+#[test]
+fn a_delivery_over_a_link_adds_its_sensitivity_to_what_the_link_carried_once() {
+    let mut sim = Sim::new(&net(
+        &needs(""),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Unclassified, tlp: Green",
+        "sensitivity: 3.0",
+    ));
+    let item = sim.item("t", "a", 0.0);
+    sim.send(item, "a", "b", 0.5).send(item, "a", "b", 0.6);
+    sim.at(0).refresh().run(deliver_items);
+    // The echo is a duplicate: only the first delivery counts.
+    assert_eq!(sim.link_state("a", "b").received, 3.0);
+    assert_eq!(sim.link_state("a", "b").items, 1);
+}
+
+#[test]
+fn an_insiders_act_exposes_each_inbound_link_in_proportion_to_what_it_carried() {
+    // `b` holds one item delivered by `a` and one of its own (sensitivity 3 each). An analyst
+    // (access × 5) leaks once: E = 5 × mean held sensitivity 3 = 15, and the link a → b carried
+    // half of what `b` holds, so it is charged 7.5; the other half is b's own collection.
+    let body = format!(
+        "{}\n  insiders: [(id: \"x\", agency: \"b\", access: Analyst, action: Leak,\n    precursors_per_month: 1.0, report_probability: 0.1, actions_per_month: 1.0)],",
+        net(
+            &needs("vetting: None"),
+            r#"agreement: Mou, channels: ["c"]"#,
+            "Unclassified, tlp: Green",
+            "sensitivity: 3.0",
+        )
+    );
+    let mut sim = Sim::new(&body);
+    let given = sim.item("t", "a", 0.0);
+    sim.observe("t", "b", 0.2);
+    sim.send(given, "a", "b", 0.5);
+    sim.at(0).refresh().run(deliver_items);
+    assert_eq!(sim.link_state("a", "b").received, 3.0);
+    {
+        let mut ins = sim.world.resource_mut::<crate::sim::state::Insiders>();
+        assert!(ins.0[0].active);
+        // No act or precursor of its own in this window: only the forced act below.
+        ins.0[0].next_action = f64::INFINITY;
+        ins.0[0].next_precursor = f64::INFINITY;
+    }
+    sim.world.write_message(crate::sim::state::ActNow {
+        insider: crate::ids::InsiderIx::new(0),
+        t: 0.8,
+    });
+    sim.run(crate::sim::insider::apply_insider_actions);
+    assert_eq!(sim.tally().exposure, 15.0);
+    assert_eq!(sim.link_state("a", "b").exposure, 7.5);
+    // The link that delivered nothing to `b` (o → a) is not charged.
+    assert_eq!(sim.link_state("o", "a").exposure, 0.0);
 }

@@ -158,7 +158,10 @@ section([
     "it holds enough corroborating analysed items [S roles §1.1, G values].",
 ])
 agency("cisa_hq", "CISA HQ and JCDC (joint cyber defense planning)", "FederalComponent", "National",
-       f"clearance: TopSecret, analysts: 8, {FED_SLOW},\n         needs: [Cyber], acts_on: [Cyber]")
+       f"clearance: TopSecret, analysts: 8, {FED_SLOW},\n         needs: [Cyber], acts_on: [Cyber],\n"
+       "         // Loss of operational control [G]: the joint advisory is co-authored with cloud\n"
+       "         // provider B, so while B's JCDC channel is paused (I-06) CISA cannot issue it.\n"
+       "         depends_on: [(partner: \"cloud_b\", function: Action)]")
 agency("cisa_central", "CISA Central (24/7 operations, NCCIC watch floor)", "FederalComponent", "National",
        "clearance: TopSecret, analysts: 10,\n         service_time: LogNormal(median: minutes(45), p95: hours(3)), needs: [Cyber]")
 agency("fbi_cywatch", "FBI CyWatch (24/7 cyber operations center)", "FederalLawEnforcement", "National",
@@ -724,7 +727,7 @@ w(f"""    objectives: [
             id: "O5-leak",
             description: "Leak exposure from insiders at partner organizations stays at or below {OBJ_LEAK:g}.",
             capability: AccessControlAndIdentityVerification,
-            metric: LeakExposure,
+            metric: InsiderExposure,
             target: AtMost({OBJ_LEAK}),
         ),
         (

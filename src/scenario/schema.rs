@@ -1096,6 +1096,8 @@ pub enum MetricSpec {
     Resolved(String),
     /// Σ sensitivity of items exposed to unauthorized recipients.
     LeakExposure,
+    /// The part of `LeakExposure` from insiders' leaks and exfiltration.
+    InsiderExposure,
     /// Deliveries needed but blocked (classification, channel, legal, marking).
     BlockedButNeeded,
     /// Items passed beyond what their marking or agreement allows.

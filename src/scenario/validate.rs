@@ -1589,6 +1589,7 @@ pub fn resolve(spec: &ScenarioSpec) -> Resolved {
                     agency: agency(a),
                 },
                 MetricSpec::LeakExposure
+                | MetricSpec::InsiderExposure
                 | MetricSpec::BlockedButNeeded
                 | MetricSpec::HandlingViolations
                 | MetricSpec::MinTrust

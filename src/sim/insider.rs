@@ -218,6 +218,7 @@ impl Acts<'_, '_> {
             InsiderAct::Leak | InsiderAct::Exfiltration => {
                 let exposure = ins.access_mult * mean_sensitivity;
                 self.tally.exposure += exposure;
+                self.tally.insider_exposure += exposure;
                 // The documents taken are drawn from the holdings: each link into the agency
                 // carries the share of held sensitivity it delivered (the rest is the agency's
                 // own collection).

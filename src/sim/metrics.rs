@@ -272,6 +272,7 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
             MetricKind::Availability(a) => Some(1.0 - rows[a.ix()].down / end),
             MetricKind::FunctionLostHours(a) => loss.0.get(a.ix()).map(|h| h.min(end)),
             MetricKind::LeakExposure => Some(tally.exposure),
+            MetricKind::InsiderExposure => Some(tally.insider_exposure),
             MetricKind::BlockedButNeeded => Some(tally.blocked.iter().sum::<u64>() as f64),
             MetricKind::BlockedBy(r) => Some(tally.blocked[r.index()] as f64),
             MetricKind::HandlingViolations => Some(tally.violations as f64),

@@ -802,6 +802,8 @@ use super::compile::BlockReason;
 pub struct Tally {
     /// Leak exposure [SWD: sensitivity-weighted documents].
     pub exposure: f64,
+    /// The part of `exposure` from insiders' leaks and exfiltration [SWD].
+    pub insider_exposure: f64,
     /// Needed deliveries blocked, by reason.
     pub blocked: [u64; 5],
     /// Handling violations.

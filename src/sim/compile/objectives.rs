@@ -44,8 +44,10 @@ pub enum MetricKind {
     Availability(AgencyIx),
     /// Hours the agency had at least one function lost through a dependency [h].
     FunctionLostHours(AgencyIx),
-    /// Σ sensitivity of items exposed.
+    /// Σ sensitivity of items exposed [SWD].
     LeakExposure,
+    /// The part of it from insiders' leaks and exfiltration [SWD].
+    InsiderExposure,
     /// Needed deliveries blocked, all reasons [deliveries].
     BlockedButNeeded,
     /// Needed deliveries blocked for this reason [deliveries].
@@ -305,6 +307,12 @@ pub(super) fn standard_metrics(
         MetricKind::LeakExposure,
     );
     cat.push(
+        "insider_exposure".into(),
+        "Exposure from insiders' leaks and exfiltration (sensitivity-weighted documents)".into(),
+        "exposure",
+        MetricKind::InsiderExposure,
+    );
+    cat.push(
         "blocked_but_needed".into(),
         "Needed deliveries blocked".into(),
         "deliveries",
@@ -493,6 +501,15 @@ pub(super) fn objectives(
                     MetricKind::LeakExposure,
                 ),
                 "leak exposure",
+            ),
+            MetricSpec::InsiderExposure => (
+                cat.push(
+                    "insider_exposure".into(),
+                    String::new(),
+                    "",
+                    MetricKind::InsiderExposure,
+                ),
+                "insider exposure",
             ),
             MetricSpec::BlockedButNeeded => (
                 cat.push(

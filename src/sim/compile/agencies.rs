@@ -35,6 +35,8 @@ pub struct AgencyStatic {
     pub monitoring: f64,
     /// Probability it respects an item's marking or agreement when passing it on, [0, 1].
     pub compliance: f64,
+    /// Discrimination d′ its analysts add to the model's base when judging items, [0, 10].
+    pub analysis_quality: f64,
     /// Surge processing capacity, if it has some.
     pub processing: Option<Processing>,
     /// What it depends on partners for.
@@ -134,6 +136,7 @@ pub(super) fn agencies(specs: &[AgencySpec], refs: &[AgencyRefs]) -> Vec<AgencyS
                 vetting_mult: vetting_mult(a.vetting),
                 monitoring: a.monitoring,
                 compliance: a.handling_compliance,
+                analysis_quality: a.analysis_quality,
                 processing: a.processing.map(|p| Processing {
                     per_hour: p.per_hour,
                     shelter: p.shelter,

@@ -933,3 +933,103 @@ fn false_alarms_acted_on_follow_the_signal_detection_closed_form_and_fall_with_s
         );
     }
 }
+
+/// Coverage counts only true information: in a run where the threat is not real, coverage is
+/// missing and a coverage objective does not apply; in a real run it is present and applies.
+/// `false_alarm_acted` is 0 in every real run and 1 exactly in the false runs where a
+/// successful action was taken (then `resolved` is 0).
+#[test]
+fn coverage_counts_true_information_and_false_alarms_are_an_outcome_of_their_own() {
+    let scn = with(|s| s.threats[0].truth_probability = 0.5);
+    let m = Model::new(&scn);
+    let cat = m.catalog();
+    let pos = |id: &str| {
+        cat.metrics
+            .iter()
+            .position(|x| x.id == id)
+            .unwrap_or_else(|| panic!("no metric {id}"))
+    };
+    let (cov, fa, res) = (
+        pos("coverage.rw"),
+        pos("false_alarm_acted.rw"),
+        pos("resolved.rw"),
+    );
+    let real = cat
+        .drivers
+        .iter()
+        .position(|d| d.id == "real.rw")
+        .expect("real driver");
+    let warn = cat
+        .objectives
+        .iter()
+        .position(|o| o.id == "warn")
+        .expect("coverage objective");
+    let (mut false_runs, mut acted) = (0, 0);
+    for i in 0..RUNS {
+        let o = m.run(
+            RunSeed {
+                master: 2024,
+                run_index: i,
+            },
+            RunOptions::default(),
+        );
+        let is_real = o.drivers[real];
+        assert_eq!(
+            o.metrics[cov].is_some(),
+            is_real,
+            "run {i}: coverage present"
+        );
+        assert_eq!(
+            o.objectives[warn].applicable, is_real,
+            "run {i}: applicable"
+        );
+        let f = o.metrics[fa].expect("false_alarm_acted always present");
+        if is_real {
+            assert_eq!(f, 0.0, "run {i}: no false alarm on a real threat");
+        } else {
+            false_runs += 1;
+            acted += u32::from(f == 1.0);
+            assert_eq!(
+                o.metrics[res],
+                Some(1.0 - f),
+                "run {i}: resolved = 1 − acted"
+            );
+        }
+    }
+    assert!(
+        false_runs > 0 && acted > 0,
+        "the test exercises false alarms"
+    );
+}
+
+/// A planted false report about a real threat informs its recipients but covers nobody:
+/// with no true signal ever observed, final coverage is 0 in every run although the false item
+/// spreads (it would count without the truth check).
+#[test]
+fn a_planted_false_report_on_a_real_threat_covers_nobody() {
+    let scn = with(|s| {
+        s.threats[0].truth_probability = 1.0;
+        s.threats[0].observed_by = vec!["op".into()];
+        agency(s, "op").collection.clear();
+        s.injects.push(inject(
+            "plant",
+            TriggerSpec::At(Duration::Hours(1.0)),
+            "A planted report",
+            EffectSpec::FalseReport {
+                threat: "rw".into(),
+                at: "op".into(),
+            },
+            None,
+        ));
+    });
+    let cov = column(&scn, "coverage.rw", -1.0);
+    assert!(
+        cov.iter().all(|&c| c == 0.0),
+        "only true information counts toward coverage"
+    );
+    let delivered = column(&scn, "items_delivered", 0.0);
+    assert!(
+        delivered.iter().any(|&d| d > 0.0),
+        "the false item does spread to partners"
+    );
+}

@@ -107,7 +107,7 @@ pub(crate) fn result_table(s: &Summary, dir: &Path) -> String {
         for o in &v.objectives {
             let na = if o.not_applicable > 0 {
                 format!(
-                    "  (over {} runs; {} N/A: no active insider)",
+                    "  (over {} runs; {} N/A: no active insider or threat not real)",
                     o.n, o.not_applicable
                 )
             } else {

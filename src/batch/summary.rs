@@ -89,7 +89,8 @@ pub struct ObjectiveSummary {
     pub n: u64,
     /// Runs meeting it.
     pub met: u64,
-    /// Runs it did not apply to (no active insider), counted apart from `n`.
+    /// Runs it did not apply to (no active insider, or for coverage and hand-off objectives a
+    /// threat that was not real), counted apart from `n`.
     #[serde(default)]
     pub not_applicable: u64,
     /// Share of the runs it applied to that met it, in [0, 1] (for an insider objective,

@@ -64,7 +64,8 @@ pub(super) struct CapabilityRow {
     pub p: String,
     /// 95% interval "0.59–0.65".
     pub ci: String,
-    /// Runs it applied to, with the not-applicable runs (no active insider) after them:
+    /// Runs it applied to, with the not-applicable runs (no active insider, threat not
+    /// real) after them:
     /// "170 (+130 N/A)".
     pub n: String,
 }

@@ -223,6 +223,10 @@ pub struct ModelSpec {
     /// Fraction by which a public warning (on the surge itself or on any rumor threat) cuts
     /// later surge arrivals (counter-messaging), [0, 1]. Default 0.3.
     pub counter_messaging: f64,
+    /// Base discrimination d′ of an analyst telling true items from false ones (signal
+    /// detection, docs/model.md §12), in [0, 10]. With `false_recognition` it fixes the
+    /// decision criterion: c = Φ⁻¹(false_recognition) − d′/2. Default 2.0.
+    pub discrimination: f64,
 }
 
 impl Default for ModelSpec {
@@ -236,6 +240,7 @@ impl Default for ModelSpec {
             default_corroboration: 1,
             false_recognition: 0.5,
             counter_messaging: 0.3,
+            discrimination: 2.0,
         }
     }
 }
@@ -480,8 +485,15 @@ pub struct AgencySpec {
     /// Functions it relies on partners for.
     #[serde(default)]
     pub depends_on: Vec<DependencySpec>,
+    /// Analysis quality: discrimination d′ its analysts add to `model.discrimination` when
+    /// telling true items from false ones, in [0, 10]. Default 0.
+    #[serde(default)]
+    pub analysis_quality: f64,
 }
 
+fn default_knowledge_discrimination() -> f64 {
+    0.5
+}
 fn default_clearance() -> Classification {
     Classification::Cui
 }
@@ -586,12 +598,17 @@ pub enum BenefitSpec {
         /// Fractional speed-up of analysis, [0, 0.95].
         speedup: f64,
     },
-    /// Regional and cultural knowledge: the receiver needs `corroboration_relief` fewer items
-    /// to act and screens with `screening_bonus` extra detection probability.
+    /// Regional and cultural knowledge: the receiver tells true items from false ones better
+    /// (`discrimination` added to its d′) and screens with `screening_bonus` extra detection
+    /// probability. `corroboration_relief` is an explicit waiver of corroboration items, a
+    /// planner's choice to act on less evidence (it raises false alarms acted on); default 0.
     RegionalKnowledge {
-        /// Items of corroboration waived, ≥ 0.
+        /// Items of corroboration waived, ≥ 0. Default 0.
         #[serde(default)]
         corroboration_relief: u32,
+        /// Discrimination d′ added to the receiver's judgement, in [0, 10]. Default 0.5.
+        #[serde(default = "default_knowledge_discrimination")]
+        discrimination: f64,
         /// Extra screening/detection probability, [0, 1].
         #[serde(default)]
         screening_bonus: f64,
@@ -1115,6 +1132,9 @@ pub enum MetricSpec {
     PeakUnsheltered(String),
     /// Hours from a false item's first share to its retraction.
     RetractionTime(String),
+    /// 1 when a successful action was taken on the threat while it was not real (a false
+    /// alarm acted on), else 0 (always 0 in runs where it is real).
+    FalseAlarmActed(String),
     /// Hours from threat start to the first public warning.
     TimeToPublicWarning(String),
     /// Hours from an insider becoming active to their detection (takes an insider id). In a

@@ -86,6 +86,7 @@ fn share_metric(m: &MetricSpec) -> bool {
         m,
         MetricSpec::Coverage { .. }
             | MetricSpec::Resolved(_)
+            | MetricSpec::FalseAlarmActed(_)
             | MetricSpec::ProcessedWithinHandoff(_)
             | MetricSpec::MinTrust
             | MetricSpec::MeanTrust
@@ -175,6 +176,16 @@ impl<'a> Checker<'a> {
     fn prob(&mut self, path: String, v: f64) {
         if self.finite(&path, v) && !(0.0..=1.0).contains(&v) {
             self.error(path, format!("probability {v} is outside [0, 1]"));
+        }
+    }
+
+    /// A discrimination d′ (signal detection), in [0, 10].
+    fn d_prime(&mut self, path: String, v: f64) {
+        if self.finite(&path, v) && !(0.0..=10.0).contains(&v) {
+            self.error(
+                path,
+                format!("a discrimination d′ must be in [0, 10], found {v}"),
+            );
         }
     }
 
@@ -489,6 +500,7 @@ impl<'a> Checker<'a> {
         self.prob("model.damage_rate".into(), m.damage_rate);
         self.prob("model.false_recognition".into(), m.false_recognition);
         self.prob("model.counter_messaging".into(), m.counter_messaging);
+        self.d_prime("model.discrimination".into(), m.discrimination);
         self.dur(
             "model.equity_window".into(),
             m.equity_window,
@@ -531,6 +543,7 @@ impl<'a> Checker<'a> {
             if let Some(c) = a.handling_compliance {
                 self.prob(format!("{p}.handling_compliance"), c);
             }
+            self.d_prime(format!("{p}.analysis_quality"), a.analysis_quality);
             if let Some(pr) = &a.processing {
                 self.nonneg(format!("{p}.processing.per_hour"), pr.per_hour, "per_hour");
                 self.nonneg(format!("{p}.processing.shelter"), pr.shelter, "shelter");
@@ -690,8 +703,13 @@ impl<'a> Checker<'a> {
                         }
                     }
                     BenefitSpec::RegionalKnowledge {
-                        screening_bonus, ..
-                    } => self.prob(format!("{bp}.screening_bonus"), *screening_bonus),
+                        screening_bonus,
+                        discrimination,
+                        ..
+                    } => {
+                        self.prob(format!("{bp}.screening_bonus"), *screening_bonus);
+                        self.d_prime(format!("{bp}.discrimination"), *discrimination);
+                    }
                     BenefitSpec::ResourceAugmentation {
                         processing_per_hour,
                         shelter,
@@ -1237,6 +1255,7 @@ impl<'a> Checker<'a> {
                     | MetricSpec::ProcessedWithinHandoff(t)
                     | MetricSpec::PeakUnsheltered(t)
                     | MetricSpec::RetractionTime(t)
+                    | MetricSpec::FalseAlarmActed(t)
                     | MetricSpec::TimeToPublicWarning(t) => Some(t.clone()),
                     MetricSpec::Coverage { threat, .. } => Some(threat.clone()),
                     _ => None,
@@ -1573,6 +1592,7 @@ pub fn resolve(spec: &ScenarioSpec) -> Resolved {
                 | MetricSpec::ProcessedWithinHandoff(t)
                 | MetricSpec::PeakUnsheltered(t)
                 | MetricSpec::RetractionTime(t)
+                | MetricSpec::FalseAlarmActed(t)
                 | MetricSpec::TimeToPublicWarning(t) => ObjectiveRefs {
                     threat: threat(t),
                     insider: None,

@@ -7,8 +7,8 @@ use super::outcome::*;
 use super::phase::Phase;
 use super::recorder::Recorder;
 use super::state::{
-    ActNow, Agencies, Analysed, Channels, InFlight, InjectStates, Insiders, Links, Run, Tally,
-    ThreatStates, TrustSignal, Watch,
+    ActNow, Agencies, Analysed, Channels, InFlight, InjectStates, Insiders, Items, Links, Run,
+    Tally, ThreatStates, TrustSignal, Watch,
 };
 use bevy_ecs::message::Messages;
 use bevy_ecs::prelude::*;
@@ -184,6 +184,15 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
     let injs = world.resource::<InjectStates>();
     let channels = world.resource::<Channels>();
     let loss = world.resource::<FunctionLoss>();
+    let items = world.resource::<Items>();
+    let holdings = &world.resource::<Agencies>().holdings;
+    // Threats with false items although real (planted reports, disinformation).
+    let mut planted = vec![false; st.threats.len()];
+    for it in &items.0 {
+        if !it.truth && threats.0[it.threat.ix()].real {
+            planted[it.threat.ix()] = true;
+        }
+    }
 
     let metric = |k: &MetricKind| -> Option<f64> {
         // A threat tied to an insider who is not active never existed in this run.
@@ -203,7 +212,7 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
                 within_h: w,
             } => {
                 let ntk = &st.threats[t.ix()].ntk;
-                if ntk.is_empty() {
+                if ntk.is_empty() || !threats.0[t.ix()].real {
                     return None;
                 }
                 let Some(d) = threats.0[t.ix()].detected_at else {
@@ -217,12 +226,28 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
             }
             MetricKind::FinalCoverage(t) => {
                 let ntk = &st.threats[t.ix()].ntk;
-                if ntk.is_empty() {
+                if ntk.is_empty() || !threats.0[t.ix()].real {
                     return None;
                 }
+                // Only true information counts: an agency holding nothing but planted false
+                // reports about a real threat is not covered.
+                let true_items: Vec<u32> = if planted[t.ix()] {
+                    (0..items.0.len() as u32)
+                        .filter(|&i| {
+                            let it = &items.0[i as usize];
+                            it.threat == t && it.truth
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 let n = ntk
                     .iter()
-                    .filter(|&&a| rows[a.ix()].informed_at[t.ix()].is_finite())
+                    .filter(|&&a| {
+                        rows[a.ix()].informed_at[t.ix()].is_finite()
+                            && (!planted[t.ix()]
+                                || true_items.iter().any(|&i| holdings[a.ix()].holds(i)))
+                    })
                     .count();
                 Some(n as f64 / ntk.len() as f64)
             }
@@ -254,6 +279,9 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
             }
             MetricKind::PeakUnsheltered(t) => {
                 threats.0[t.ix()].surge.as_ref().map(|s| s.peak_unsheltered)
+            }
+            MetricKind::FalseAlarmActed(t) => {
+                Some(f64::from(u8::from(threats.0[t.ix()].false_alarm_acted)))
             }
             MetricKind::RetractionTime(t) => {
                 let s = &threats.0[t.ix()];
@@ -307,6 +335,13 @@ pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
             let not_applicable = match kind {
                 MetricKind::InsiderDetectionTime(i) => {
                     insiders.0.get(i.ix()).is_some_and(|s| !s.active)
+                }
+                // Coverage of true information and hand-off processing have nothing to
+                // measure on a threat that is not real.
+                MetricKind::Coverage { threat: t, .. }
+                | MetricKind::FinalCoverage(t)
+                | MetricKind::ProcessedWithinHandoff(t) => {
+                    threats.0.get(t.ix()).is_some_and(|s| s.dormant || !s.real)
                 }
                 _ => kind
                     .threat()

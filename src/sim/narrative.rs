@@ -55,7 +55,7 @@ pub(crate) fn outcome_table(cat: &Catalog, o: &RunOutcome) -> String {
             s,
             "  [{}] {:<14} {} (target {}; value {})",
             if !r.applicable {
-                "n/a: no active insider"
+                "n/a: no active insider or threat not real"
             } else if r.met {
                 "met"
             } else {

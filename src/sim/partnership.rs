@@ -124,8 +124,13 @@ pub fn apply_benefits(
                     m.extra_collect[kind] = 1.0 - (1.0 - m.extra_collect[kind]) * (1.0 - p);
                 }
                 Benefit::Technology { speedup } => m.speedup = m.speedup.max(speedup),
-                Benefit::Regional { relief, screening } => {
+                Benefit::Regional {
+                    relief,
+                    screening,
+                    discrimination,
+                } => {
                     m.relief += relief;
+                    m.discrimination += discrimination;
                     m.screening = 1.0 - (1.0 - m.screening) * (1.0 - screening);
                 }
                 Benefit::Resources {

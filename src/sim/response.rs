@@ -7,48 +7,91 @@ use super::ids::AgencyIx;
 use super::outcome::EventKind;
 use super::phase::Phase;
 use super::rng::{Stream, chance};
-use super::state::{Agencies, Analysed, Insiders, Items, Run, ThreatStates, retract_false};
+use super::state::{
+    Agencies, Analysed, Insiders, Items, Run, ThreatStates, judged_true, retract_false,
+};
 use crate::scenario::schema::{ActionKind, Function, ThreatKind};
 use bevy_ecs::prelude::*;
 use rand_distr::{Distribution, Poisson};
+use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Add the response systems to the schedule.
 pub fn install(schedule: &mut Schedule) {
     schedule.add_systems(
-        (retract_false_items, take_actions, advance_surge)
+        (judge_items, take_actions, advance_surge)
             .chain()
             .in_set(Phase::Response),
     );
 }
 
-/// Recognise false items analysed by responsible agencies and retract them.
-pub fn retract_false_items(
+/// The decision criterion c of the signal-detection judgement (§12): chosen so that an
+/// analyst with the base discrimination `d0` recognises a false item with probability
+/// `false_recognition`, c = Φ⁻¹(false_recognition) − d0/2 (−∞ at 0: every item is taken as
+/// true; +∞ at 1: none is).
+pub fn criterion(false_recognition: f64, d0: f64) -> f64 {
+    if false_recognition <= 0.0 {
+        f64::NEG_INFINITY
+    } else if false_recognition >= 1.0 {
+        f64::INFINITY
+    } else {
+        Normal::standard().inverse_cdf(false_recognition) - d0 / 2.0
+    }
+}
+
+/// Judge the items analysed by agencies that act on their threat (signal detection, §12). A
+/// false item recognised as false retracts every false item of its threat; an item taken as
+/// true adds its signal as an independent source of corroboration, once per signal.
+pub fn judge_items(
     run: Run,
     mut analysed: MessageReader<Analysed>,
     mut items: ResMut<Items>,
+    mut agencies: ResMut<Agencies>,
     mut threats: ResMut<ThreatStates>,
 ) {
     let Run { st, mut rec, .. } = run;
+    let Agencies { holdings, mods, .. } = &mut *agencies;
+    let mut c = None;
     for m in analysed.read() {
         let it = &items.0[m.item as usize];
-        if it.truth || it.retracted {
+        if it.retracted {
             continue;
         }
-        let ti = it.threat;
+        let (ti, truth, signal, z) = (it.threat, it.truth, it.signal, it.evidence);
         let th = &st.threats[ti.ix()];
-        if !st.agencies[m.agency.ix()].acts_on[th.kind_ix] {
+        let ag = &st.agencies[m.agency.ix()];
+        if !ag.acts_on[th.kind_ix] {
             continue;
         }
-        let ts = &mut threats.0[ti.ix()];
-        if !chance(&mut ts.act_rng, st.params.false_recognition) {
+        let h = &mut holdings[m.agency.ix()];
+        if truth && h.decided[ti.ix()] {
+            // Nothing left to decide and nothing to retract.
+            continue;
+        }
+        let c = *c.get_or_insert_with(|| {
+            criterion(st.params.false_recognition, st.params.discrimination)
+        });
+        let d = st.params.discrimination + ag.analysis_quality + mods[m.agency.ix()].discrimination;
+        if judged_true(truth, z, d, c) {
+            if h.decided[ti.ix()] {
+                continue;
+            }
+            if let Err(pos) = h.sources.binary_search(&signal) {
+                h.sources.insert(pos, signal);
+                h.evidence[ti.ix()] += 1;
+                h.evidence_at[ti.ix()] = h.evidence_at[ti.ix()].max(m.t);
+            }
+            continue;
+        }
+        if truth {
+            // A true item dismissed as false: it corroborates nothing.
             continue;
         }
         retract_false(&mut items, ti);
+        let ts = &mut threats.0[ti.ix()];
         ts.retracted_at.get_or_insert(m.t);
         if !ts.real {
             ts.over = true;
         }
-        let ag = &st.agencies[m.agency.ix()];
         rec.log(m.t, EventKind::Retraction, &ag.id, "", || {
             format!(
                 "{} finds the reporting on {} false and retracts it",
@@ -78,19 +121,20 @@ pub fn take_actions(
                 if h.decided[ti] || !m.up || m.lost & no_action != 0 {
                     continue;
                 }
-                // At least one analysed item of its own; regional knowledge waives the rest.
-                if h.analysed[ti] == 0 || h.analysed[ti] + m.relief < th.corroboration {
+                // At least one independent source judged true; an explicit waiver
+                // (`corroboration_relief`) spares the rest.
+                if h.evidence[ti] == 0 || h.evidence[ti] + m.relief < th.corroboration {
                     continue;
                 }
                 h.decided[ti] = true;
-                let t = h.last_analysed[ti].max(clock.now);
+                let t = h.evidence_at[ti].max(clock.now);
                 let done = t + th.time_to_act.sample(&mut ts.act_rng);
                 ts.pending.push((done, AgencyIx::new(r)));
                 let ag = &st.agencies[r];
                 rec.log(t, EventKind::Decision, &ag.id, "", || {
                     format!(
-                        "{} decides to act on {} ({:?}) with {} corroborating item(s)",
-                        ag.name, th.name, th.action, h.analysed[ti]
+                        "{} decides to act on {} ({:?}) with {} independent source(s)",
+                        ag.name, th.name, th.action, h.evidence[ti]
                     )
                 });
             }

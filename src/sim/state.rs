@@ -123,6 +123,13 @@ pub struct Holdings {
     pub last_analysed: Vec<f64>,
     /// Whether it decided to act on each threat.
     pub decided: Vec<bool>,
+    /// Independent sources (signals) per threat whose items it analysed and judged true (only
+    /// counted at agencies that act on the threat, until they decide).
+    pub evidence: Vec<u32>,
+    /// Time of the latest item that added an independent source, per threat [h].
+    pub evidence_at: Vec<f64>,
+    /// Signals already counted in `evidence`, ascending (all threats; signal ids are unique).
+    pub sources: Vec<u32>,
     /// Σ sensitivity of items held.
     pub sensitivity_held: f64,
     /// Items held.
@@ -156,6 +163,11 @@ impl Holdings {
         self.last_analysed.resize(threats, f64::NEG_INFINITY);
         self.decided.clear();
         self.decided.resize(threats, false);
+        self.evidence.clear();
+        self.evidence.resize(threats, 0);
+        self.evidence_at.clear();
+        self.evidence_at.resize(threats, f64::NEG_INFINITY);
+        self.sources.clear();
         self.sensitivity_held = 0.0;
         self.count = 0;
         self.informed_threats = 0;
@@ -169,6 +181,9 @@ impl Holdings {
             analysed: Vec::new(),
             last_analysed: Vec::new(),
             decided: Vec::new(),
+            evidence: Vec::new(),
+            evidence_at: Vec::new(),
+            sources: Vec::new(),
             sensitivity_held: 0.0,
             count: 0,
             informed_threats: 0,
@@ -228,6 +243,8 @@ pub struct Mods {
     pub speedup: f64,
     /// Corroboration items waived.
     pub relief: u32,
+    /// Extra discrimination d′ from regional and cultural knowledge, ≥ 0.
+    pub discrimination: f64,
     /// Extra analysts lent.
     pub extra_analysts: u32,
     /// Extra processing lent [people/h].
@@ -302,6 +319,12 @@ pub struct Item {
     pub truth: bool,
     /// Retracted as false.
     pub retracted: bool,
+    /// Source: the index of the first item created from the same signal observation (its own
+    /// index for an item with a source of its own). Items sharing it corroborate once.
+    pub signal: u32,
+    /// The signal's own ambiguity z ~ N(0, 1), shared by every item of the signal (0 for
+    /// injected and insider items); see [`judged_true`].
+    pub evidence: f32,
 }
 
 /// All items of the run, by index.
@@ -519,6 +542,8 @@ pub fn create_item(
         created: t,
         origin: agency,
         retracted: false,
+        signal: ix,
+        evidence: 0.0,
     });
     let ts = &mut threats.0[threat.ix()];
     if ts.detected_at.is_none() {
@@ -526,6 +551,15 @@ pub fn create_item(
     }
     flight.push(t, ix, agency, LinkIx::NONE, ChannelIx::NONE);
     ix
+}
+
+/// Signal-detection judgement of an item (docs/model.md §12): the analyst perceives
+/// `x = ±d′/2 + z` (+ for a true item, − for a false one, `z` the signal's ambiguity) and takes
+/// the item as true when `x > criterion`. Hence P(accept true) = Φ(d′/2 − c) and
+/// P(recognise false) = Φ(d′/2 + c).
+pub fn judged_true(truth: bool, evidence: f32, d_prime: f64, criterion: f64) -> bool {
+    let mean = if truth { d_prime / 2.0 } else { -d_prime / 2.0 };
+    mean + f64::from(evidence) > criterion
 }
 
 /// Mark every false item about `threat` retracted.

@@ -11,6 +11,7 @@ use super::state::{
 };
 use crate::scenario::schema::Function;
 use bevy_ecs::prelude::*;
+use rand_distr::{Distribution, StandardNormal};
 
 /// Add the threats' state to the world and the signal system to the schedule.
 pub fn install(world: &mut World, schedule: &mut Schedule) {
@@ -93,7 +94,11 @@ pub fn emit_signals(
             let t = ts.next_signal;
             let real = ts.real;
             ts.next_signal = t + th.interval.sample(&mut ts.rng).max(1e-6);
+            // The signal's ambiguity, shared by every observation of it (§12 judgement).
+            let z: f64 = StandardNormal.sample(&mut ts.rng);
             let first = ts.detected_at.is_none();
+            // Items observed from this signal share one source: the first one's index.
+            let mut source = None;
             for (a, &own) in th.own_collection.iter().enumerate() {
                 let m = &mods[a];
                 let screening = if own > 0.0 { m.screening } else { 0.0 };
@@ -103,7 +108,7 @@ pub fn emit_signals(
                 }
                 let u: f64 = rand::RngExt::random(&mut streams[a].collect);
                 if u < p && m.up && m.lost & lost_collection == 0 {
-                    create_item(
+                    let ix = create_item(
                         &mut items,
                         &mut flight,
                         &mut threats,
@@ -112,6 +117,9 @@ pub fn emit_signals(
                         AgencyIx::new(a),
                         t,
                     );
+                    let it = &mut items.0[ix as usize];
+                    it.signal = *source.get_or_insert(ix);
+                    it.evidence = z as f32;
                 }
             }
             if first && threats.0[ti].detected_at.is_some() {

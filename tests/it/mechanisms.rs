@@ -923,3 +923,189 @@ fn a_dependant_loses_its_function_for_exactly_the_partners_outage() {
     let lost = column(&scn, "function_lost_hours.eoc", -1.0);
     assert!(lost.iter().all(|&h| h == 24.0), "{:?}", &lost[..5]);
 }
+
+/// One responder observing every signal of a threat that is never real; the first signal
+/// comes at 10 h, is analysed in 6 minutes and, if taken for true, acted on within the 12 h
+/// exercise. No second signal arrives.
+fn lone_false_alarm(quality: f64, knowledge: bool) -> ValidScenario {
+    let benefit = if knowledge {
+        "RegionalKnowledge(discrimination: 1.0)"
+    } else {
+        ""
+    };
+    let ron = format!(
+        r#"(
+  exercise: (name: "False alarm", duration: hours(12), tick: minutes(15)),
+  agencies: [
+    (id: "a", name: "Alpha", kind: FusionCenter, collection: {{Cyber: 1.0}}, acts_on: [Cyber],
+     analysts: 1, service_time: Fixed(minutes(6)), analysis_quality: {quality}),
+    (id: "b", name: "Bravo", kind: Ngo),
+  ],
+  channels: [(id: "c", name: "Wire", max_class: Cui, latency: Fixed(hours(1)))],
+  partnerships: [(id: "p", from: "b", to: "a", direction: OneWay, channels: ["c"], benefits: [{benefit}])],
+  threats: [(id: "t", name: "Hoax", kind: Cyber, truth_probability: 0.0, signal_interval: Fixed(hours(10)),
+             marking: (class: Unclassified, tlp: Green),
+             response: (action: Warn, corroboration: Some(1), time_to_act: Fixed(hours(1))))],
+  objectives: [(id: "o", description: "No false alarm acted on", capability: IntelligenceAndInformationSharing,
+                metric: FalseAlarmActed("t"), target: AtMost(0.0))],
+)"#
+    );
+    load_str(Path::new("false-alarm.ron"), &ron).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// P(false alarm acted on) = P(a false item is taken as true) = 1 − Φ(Φ⁻¹(f) + q/2) with the
+/// default false_recognition f = 0.5 (docs/model.md §12), within 4 Monte Carlo standard errors;
+/// and on common random numbers, more skill never turns a run into a false alarm.
+#[test]
+fn false_alarms_acted_on_follow_the_signal_detection_closed_form_and_fall_with_skill() {
+    const N: u64 = 2000;
+    let acted = |s: &ValidScenario| -> Vec<f64> {
+        let m = Model::new(s);
+        let col = m
+            .catalog()
+            .metrics
+            .iter()
+            .position(|x| x.id == "false_alarm_acted.t")
+            .expect("false_alarm_acted metric");
+        (0..N)
+            .map(|i| {
+                m.run(
+                    RunSeed {
+                        master: 7,
+                        run_index: i,
+                    },
+                    RunOptions::default(),
+                )
+                .metrics[col]
+                    .expect("always present")
+            })
+            .collect()
+    };
+    let normal = statrs::distribution::Normal::standard();
+    let phi = |x: f64| statrs::distribution::ContinuousCDF::cdf(&normal, x);
+    let n = N as f64;
+    let base = acted(&lone_false_alarm(0.0, false));
+    for (q, knowledge, what) in [
+        (0.0, false, "base skill"),
+        (1.0, false, "analysis quality 1"),
+        (0.0, true, "regional knowledge 1"),
+    ] {
+        let xs = if q == 0.0 && !knowledge {
+            base.clone()
+        } else {
+            acted(&lone_false_alarm(q, knowledge))
+        };
+        let p = xs.iter().sum::<f64>() / n;
+        let d = if knowledge { 1.0 } else { q };
+        let expect = 1.0 - phi(d / 2.0);
+        let se = (expect * (1.0 - expect) / n).sqrt();
+        assert!(
+            (p - expect).abs() < 4.0 * se,
+            "{what}: P(false alarm acted) {p}, closed form {expect} ± {se}"
+        );
+        assert!(
+            base.iter().zip(&xs).all(|(b, x)| x <= b),
+            "{what}: more skill never adds a false alarm on the same signal"
+        );
+    }
+}
+
+/// Coverage counts only true information: in a run where the threat is not real, coverage is
+/// missing and a coverage objective does not apply; in a real run it is present and applies.
+/// `false_alarm_acted` is 0 in every real run and 1 exactly in the false runs where a
+/// successful action was taken (then `resolved` is 0).
+#[test]
+fn coverage_counts_true_information_and_false_alarms_are_an_outcome_of_their_own() {
+    let scn = with(|s| s.threats[0].truth_probability = 0.5);
+    let m = Model::new(&scn);
+    let cat = m.catalog();
+    let pos = |id: &str| {
+        cat.metrics
+            .iter()
+            .position(|x| x.id == id)
+            .unwrap_or_else(|| panic!("no metric {id}"))
+    };
+    let (cov, fa, res) = (
+        pos("coverage.rw"),
+        pos("false_alarm_acted.rw"),
+        pos("resolved.rw"),
+    );
+    let real = cat
+        .drivers
+        .iter()
+        .position(|d| d.id == "real.rw")
+        .expect("real driver");
+    let warn = cat
+        .objectives
+        .iter()
+        .position(|o| o.id == "warn")
+        .expect("coverage objective");
+    let (mut false_runs, mut acted) = (0, 0);
+    for i in 0..RUNS {
+        let o = m.run(
+            RunSeed {
+                master: 2024,
+                run_index: i,
+            },
+            RunOptions::default(),
+        );
+        let is_real = o.drivers[real];
+        assert_eq!(
+            o.metrics[cov].is_some(),
+            is_real,
+            "run {i}: coverage present"
+        );
+        assert_eq!(
+            o.objectives[warn].applicable, is_real,
+            "run {i}: applicable"
+        );
+        let f = o.metrics[fa].expect("false_alarm_acted always present");
+        if is_real {
+            assert_eq!(f, 0.0, "run {i}: no false alarm on a real threat");
+        } else {
+            false_runs += 1;
+            acted += u32::from(f == 1.0);
+            assert_eq!(
+                o.metrics[res],
+                Some(1.0 - f),
+                "run {i}: resolved = 1 − acted"
+            );
+        }
+    }
+    assert!(
+        false_runs > 0 && acted > 0,
+        "the test exercises false alarms"
+    );
+}
+
+/// A planted false report about a real threat informs its recipients but covers nobody:
+/// with no true signal ever observed, final coverage is 0 in every run although the false item
+/// spreads (it would count without the truth check).
+#[test]
+fn a_planted_false_report_on_a_real_threat_covers_nobody() {
+    let scn = with(|s| {
+        s.threats[0].truth_probability = 1.0;
+        s.threats[0].observed_by = vec!["op".into()];
+        agency(s, "op").collection.clear();
+        s.injects.push(inject(
+            "plant",
+            TriggerSpec::At(Duration::Hours(1.0)),
+            "A planted report",
+            EffectSpec::FalseReport {
+                threat: "rw".into(),
+                at: "op".into(),
+            },
+            None,
+        ));
+    });
+    let cov = column(&scn, "coverage.rw", -1.0);
+    assert!(
+        cov.iter().all(|&c| c == 0.0),
+        "only true information counts toward coverage"
+    );
+    let delivered = column(&scn, "items_delivered", 0.0);
+    assert!(
+        delivered.iter().any(|&d| d > 0.0),
+        "the false item does spread to partners"
+    );
+}

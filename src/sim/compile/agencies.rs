@@ -43,6 +43,8 @@ pub struct AgencyStatic {
     pub compliance: f64,
     /// Multiplier of its non-compliance from its vetting, > 0 ([`vetting_violation_mult`]).
     pub vetting_violation_mult: f64,
+    /// Discrimination d′ its analysts add to the model's base when judging items, [0, 10].
+    pub analysis_quality: f64,
     /// Surge processing capacity, if it has some.
     pub processing: Option<Processing>,
     /// What it depends on partners for.
@@ -174,6 +176,7 @@ pub(super) fn agencies(specs: &[AgencySpec], refs: &[AgencyRefs]) -> Vec<AgencyS
                     .handling_compliance
                     .unwrap_or_else(|| default_compliance(a.kind)),
                 vetting_violation_mult: vetting_violation_mult(a.vetting),
+                analysis_quality: a.analysis_quality,
                 processing: a.processing.map(|p| Processing {
                     per_hour: p.per_hour,
                     shelter: p.shelter,

@@ -36,6 +36,8 @@ pub enum MetricKind {
     PeakUnsheltered(ThreatIx),
     /// From a false item's first share to its retraction [h].
     RetractionTime(ThreatIx),
+    /// 1 when a successful action was taken on the threat while it was not real, else 0.
+    FalseAlarmActed(ThreatIx),
     /// From the threat's start to the first public warning [h].
     TimeToPublicWarning(ThreatIx),
     /// From the insider's activation to their detection [h].
@@ -89,6 +91,7 @@ impl MetricKind {
             | MetricKind::ProcessedWithinHandoff(t)
             | MetricKind::PeakUnsheltered(t)
             | MetricKind::RetractionTime(t)
+            | MetricKind::FalseAlarmActed(t)
             | MetricKind::TimeToPublicWarning(t) => Some(t),
             _ => None,
         }
@@ -288,6 +291,12 @@ pub(super) fn standard_metrics(
                 format!("Time from first false share to retraction: {name}"),
                 "h",
                 MetricKind::RetractionTime(ti),
+            );
+            cat.push(
+                format!("false_alarm_acted.{id}"),
+                format!("False alarm acted on: {name}"),
+                "0/1",
+                MetricKind::FalseAlarmActed(ti),
             );
         }
     }
@@ -568,6 +577,15 @@ pub(super) fn objectives(
                     MetricKind::PeakUnsheltered(th),
                 ),
                 "peak unsheltered",
+            ),
+            MetricSpec::FalseAlarmActed(t) => (
+                cat.push(
+                    format!("false_alarm_acted.{t}"),
+                    String::new(),
+                    "0/1",
+                    MetricKind::FalseAlarmActed(th),
+                ),
+                "false alarm acted on",
             ),
             MetricSpec::RetractionTime(t) => (
                 cat.push(

@@ -28,6 +28,8 @@ pub enum Benefit {
     Regional {
         /// Items of corroboration the receiver is spared before acting.
         relief: u32,
+        /// Discrimination d′ added to the receiver's judgement of items.
+        discrimination: f64,
         /// Extra screening/detection probability, [0, 1].
         screening: f64,
     },
@@ -119,8 +121,10 @@ fn benefit(b: &BenefitSpec) -> Benefit {
         BenefitSpec::RegionalKnowledge {
             corroboration_relief,
             screening_bonus,
+            discrimination,
         } => Benefit::Regional {
             relief: *corroboration_relief,
+            discrimination: *discrimination,
             screening: *screening_bonus,
         },
         BenefitSpec::ResourceAugmentation {

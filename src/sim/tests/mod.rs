@@ -6,6 +6,7 @@
 //! `reset`). The helpers that know the engine's internal layout all live in this file, so a
 //! rename in the engine is fixed here once.
 
+mod evidence;
 mod gates;
 mod injects;
 mod queue;
@@ -207,12 +208,15 @@ impl Sim {
     pub fn item(&mut self, threat: &str, origin: &str, t: f64) -> u32 {
         let (th, o) = (self.threat(threat), self.agency(origin));
         let mut items = self.world.resource_mut::<Items>();
+        let ix = items.0.len() as u32;
         items.0.push(Item {
             threat: th,
             origin: o,
             created: t,
             truth: true,
             retracted: false,
+            signal: ix,
+            evidence: 0.0,
         });
         (items.0.len() - 1) as u32
     }

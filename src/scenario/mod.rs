@@ -7,9 +7,6 @@ pub(crate) mod diagnostics;
 mod patch;
 pub mod schema;
 mod span;
-// Its `pub` items are crate-internal (`unreachable_pub` allowed until it says `pub(crate)`),
-// and `Checked::has_errors` is unused now that it is (`dead_code` allowed until it goes).
-#[allow(unreachable_pub, dead_code)]
 pub(crate) mod validate;
 
 pub use diagnostics::{Diagnostics, FileDiagnostics, Located, Location, Severity};

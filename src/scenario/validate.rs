@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 /// Problems kept per check; beyond this they are only counted.
-pub const MAX_PROBLEMS: usize = 500;
+pub(crate) const MAX_PROBLEMS: usize = 500;
 
 /// Largest list sizes a scenario may have.
-pub const LIMITS: [(&str, usize); 8] = [
+pub(crate) const LIMITS: [(&str, usize); 8] = [
     ("agencies", 2_000),
     ("channels", 2_000),
     ("partnerships", 20_000),
@@ -23,30 +23,23 @@ pub const LIMITS: [(&str, usize); 8] = [
 ];
 
 /// Most ticks a run may have.
-pub const MAX_TICKS: f64 = 100_000.0;
+pub(crate) const MAX_TICKS: f64 = 100_000.0;
 /// Longest exercise, in hours (365 days).
-pub const MAX_DURATION_H: f64 = 365.0 * 24.0;
+pub(crate) const MAX_DURATION_H: f64 = 365.0 * 24.0;
 /// Most signals one threat may be expected to emit in a run.
-pub const MAX_SIGNALS: f64 = 1_000_000.0;
+pub(crate) const MAX_SIGNALS: f64 = 1_000_000.0;
 
 /// Result of checking a scenario.
 #[derive(Debug, Default)]
-pub struct Checked {
+pub(crate) struct Checked {
     /// Problems kept, in the order found.
-    pub problems: Vec<Problem>,
+    pub(crate) problems: Vec<Problem>,
     /// Problems found beyond [`MAX_PROBLEMS`].
-    pub suppressed: usize,
-}
-
-impl Checked {
-    /// True when some problem is an error.
-    pub fn has_errors(&self) -> bool {
-        self.suppressed > 0 || self.problems.iter().any(|p| p.severity == Severity::Error)
-    }
+    pub(crate) suppressed: usize,
 }
 
 /// Run every semantic check on `spec`.
-pub fn check(spec: &ScenarioSpec) -> Checked {
+pub(crate) fn check(spec: &ScenarioSpec) -> Checked {
     let mut c = Checker::new(spec);
     c.run();
     Checked {
@@ -1379,88 +1372,88 @@ fn quoted(ids: &[&str]) -> String {
 /// names nothing is `None`: impossible after validation, possible only in a specification
 /// edited through the `test-support` hook, which compilation then skips as it always has.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Resolved {
+pub(crate) struct Resolved {
     /// References of each agency, parallel to `agencies`.
-    pub agencies: Vec<AgencyRefs>,
+    pub(crate) agencies: Vec<AgencyRefs>,
     /// References of each partnership, parallel to `partnerships`.
-    pub partnerships: Vec<PartnershipRefs>,
+    pub(crate) partnerships: Vec<PartnershipRefs>,
     /// References of each threat, parallel to `threats`.
-    pub threats: Vec<ThreatRefs>,
+    pub(crate) threats: Vec<ThreatRefs>,
     /// References of each inject, parallel to `injects`.
-    pub injects: Vec<InjectRefs>,
+    pub(crate) injects: Vec<InjectRefs>,
     /// References of each insider, parallel to `insiders`.
-    pub insiders: Vec<InsiderRefs>,
+    pub(crate) insiders: Vec<InsiderRefs>,
     /// References of each objective, parallel to `objectives`.
-    pub objectives: Vec<ObjectiveRefs>,
+    pub(crate) objectives: Vec<ObjectiveRefs>,
 }
 
 /// An agency's references.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct AgencyRefs {
+pub(crate) struct AgencyRefs {
     /// The partner of each dependency, parallel to `depends_on`.
-    pub depends_on: Vec<Option<AgencyIx>>,
+    pub(crate) depends_on: Vec<Option<AgencyIx>>,
 }
 
 /// A partnership's references.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct PartnershipRefs {
+pub(crate) struct PartnershipRefs {
     /// The agency named by `from`.
-    pub from: Option<AgencyIx>,
+    pub(crate) from: Option<AgencyIx>,
     /// The agency named by `to`.
-    pub to: Option<AgencyIx>,
+    pub(crate) to: Option<AgencyIx>,
     /// Each channel, parallel to `channels` (preference order).
-    pub channels: Vec<Option<ChannelIx>>,
+    pub(crate) channels: Vec<Option<ChannelIx>>,
 }
 
 /// A threat's references.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ThreatRefs {
+pub(crate) struct ThreatRefs {
     /// Each agency of `observed_by`, in order.
-    pub observed_by: Vec<Option<AgencyIx>>,
+    pub(crate) observed_by: Vec<Option<AgencyIx>>,
 }
 
 /// An inject's references: the target of its trigger and of its effect. A field the trigger
 /// or effect kind has no use for is `None`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct InjectRefs {
+pub(crate) struct InjectRefs {
     /// The inject the trigger waits for (`AfterInject`, `Contingency` on `InjectFired`).
-    pub trigger_inject: Option<InjectIx>,
+    pub(crate) trigger_inject: Option<InjectIx>,
     /// The threat the trigger watches (`WhenMetric` on a threat's metric, `Contingency` on
     /// `Detected`, `Shared` or `Acted`).
-    pub trigger_threat: Option<ThreatIx>,
+    pub(crate) trigger_threat: Option<ThreatIx>,
     /// The effect's threat (`Signal`, `FalseReport`, `PublicWarning`, `AdvanceDeadline`).
-    pub threat: Option<ThreatIx>,
+    pub(crate) threat: Option<ThreatIx>,
     /// The effect's agency (`Signal`/`FalseReport` `at`, `PublicWarning` `by`,
     /// `AgencyOutage`, `DegradedCapacity`).
-    pub agency: Option<AgencyIx>,
+    pub(crate) agency: Option<AgencyIx>,
     /// The effect's channel (`ChannelOutage`, `ChannelCompromise`).
-    pub channel: Option<ChannelIx>,
+    pub(crate) channel: Option<ChannelIx>,
     /// The effect's partnership (`Withdrawal`, `LegalHold`).
-    pub partnership: Option<PartnershipIx>,
+    pub(crate) partnership: Option<PartnershipIx>,
     /// The effect's insider (`InsiderAction`).
-    pub insider: Option<InsiderIx>,
+    pub(crate) insider: Option<InsiderIx>,
 }
 
 /// An insider's references.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct InsiderRefs {
+pub(crate) struct InsiderRefs {
     /// The agency they work in.
-    pub agency: Option<AgencyIx>,
+    pub(crate) agency: Option<AgencyIx>,
     /// The threat their action targets (`Disinformation`, `TipOff`).
-    pub threat: Option<ThreatIx>,
+    pub(crate) threat: Option<ThreatIx>,
     /// The `Insider`-kind threat they are tied to (`threat`).
-    pub tied: Option<ThreatIx>,
+    pub(crate) tied: Option<ThreatIx>,
 }
 
 /// An objective's references: what its metric measures.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObjectiveRefs {
+pub(crate) struct ObjectiveRefs {
     /// The threat of a per-threat metric.
-    pub threat: Option<ThreatIx>,
+    pub(crate) threat: Option<ThreatIx>,
     /// The insider of `InsiderDetectionTime`.
-    pub insider: Option<InsiderIx>,
+    pub(crate) insider: Option<InsiderIx>,
     /// The agency of `FunctionLostHours`.
-    pub agency: Option<AgencyIx>,
+    pub(crate) agency: Option<AgencyIx>,
 }
 
 /// Positions of ids in one list; the first of duplicate ids wins (a valid scenario has none).
@@ -1481,7 +1474,7 @@ impl<'a> Positions<'a> {
 }
 
 /// Resolve every id reference of `spec` (see [`Resolved`]).
-pub fn resolve(spec: &ScenarioSpec) -> Resolved {
+pub(crate) fn resolve(spec: &ScenarioSpec) -> Resolved {
     let agencies = Positions::of(spec.agencies.iter().map(|a| a.id.as_str()));
     let channels = Positions::of(spec.channels.iter().map(|c| c.id.as_str()));
     let partnerships = Positions::of(spec.partnerships.iter().map(|p| p.id.as_str()));

@@ -13,13 +13,13 @@ use crate::scenario::schema::Function;
 use bevy_ecs::prelude::*;
 
 /// Add the agencies' state to the world and the analysis systems to the schedule.
-pub fn install(world: &mut World, schedule: &mut Schedule) {
+pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<Agencies>();
     schedule.add_systems(analyse_items.in_set(Phase::Analysis));
 }
 
 /// Set every agency's state to the start of run `seed`, reusing the buffers of the last run.
-pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
+pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     let mut res = world.resource_mut::<Agencies>();
     let ag = &mut *res;
     let (n, threats) = (st.agencies.len(), st.threats.len());
@@ -49,7 +49,7 @@ pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
 }
 
 /// Effective number of analysts of an agency now.
-pub fn servers(base: u32, factor: f64, extra: u32) -> usize {
+pub(crate) fn servers(base: u32, factor: f64, extra: u32) -> usize {
     // At full capacity (nearly always) the rounding is the identity: skip the libm call.
     let c = if factor == 1.0 {
         base.max(1) as usize
@@ -63,7 +63,7 @@ pub fn servers(base: u32, factor: f64, extra: u32) -> usize {
 /// inputs may have changed (an epoch of [`ModsDue`] moved: availability, lost functions,
 /// stalls, capacity factors, lent analysts), and a buffer for the window's completions.
 #[derive(Debug, Default)]
-pub struct Staffing {
+pub(crate) struct Staffing {
     /// Completions of this window: (time [h], agency, item).
     done: Vec<(f64, AgencyIx, u32)>,
     /// The [`ModsDue::epoch`] it was computed at.
@@ -118,7 +118,7 @@ impl Staffing {
 /// at max(server free, item arrival); service times are drawn from the agency's stream; items
 /// finishing inside the window are counted in the agency's holdings (corroboration) and
 /// announced as [`Analysed`].
-pub fn analyse_items(
+pub(crate) fn analyse_items(
     run: Run,
     items: Res<Items>,
     mut agencies: ResMut<Agencies>,

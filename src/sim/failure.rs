@@ -10,13 +10,13 @@ use super::state::{Agencies, ChannelState, Channels, ModsDue, Run, TrustSignal, 
 use bevy_ecs::prelude::*;
 
 /// Add the channels' state to the world and the reliability system to the schedule.
-pub fn install(world: &mut World, schedule: &mut Schedule) {
+pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<Channels>();
     schedule.add_systems(advance_reliability.in_set(Phase::Failures));
 }
 
 /// Set every channel to the start of run `seed`.
-pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
+pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     let mut channels = world.resource_mut::<Channels>();
     channels.0.clear();
     channels
@@ -39,7 +39,7 @@ pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
 }
 
 /// Advance every reliability process through the window [now, end).
-pub fn advance_reliability(
+pub(crate) fn advance_reliability(
     run: Run,
     mut agencies: ResMut<Agencies>,
     mut channels: ResMut<Channels>,

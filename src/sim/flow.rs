@@ -20,7 +20,7 @@ use bevy_ecs::system::SystemParam;
 
 /// Add the items and deliveries in flight to the world and the delivery and sharing systems
 /// to the schedule.
-pub fn install(world: &mut World, schedule: &mut Schedule) {
+pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<Items>();
     world.init_resource::<InFlight>();
     schedule.add_systems((
@@ -30,27 +30,27 @@ pub fn install(world: &mut World, schedule: &mut Schedule) {
 }
 
 /// Empty the items and the deliveries in flight for a new run, keeping their buffers.
-pub fn reset(world: &mut World, st: &Compiled) {
+pub(crate) fn reset(world: &mut World, st: &Compiled) {
     world.resource_mut::<Items>().0.clear();
     world.resource_mut::<InFlight>().reset(st.ticks, st.dt);
 }
 
 /// The network's mutable state that delivery and sharing touch.
 #[derive(SystemParam)]
-pub struct Network<'w> {
+pub(crate) struct Network<'w> {
     /// Items of the run.
-    pub items: Res<'w, Items>,
+    pub(crate) items: Res<'w, Items>,
     /// Deliveries in flight.
-    pub flight: ResMut<'w, InFlight>,
+    pub(crate) flight: ResMut<'w, InFlight>,
     /// Link states.
-    pub links: ResMut<'w, Links>,
+    pub(crate) links: ResMut<'w, Links>,
     /// Running counts.
-    pub tally: ResMut<'w, Tally>,
+    pub(crate) tally: ResMut<'w, Tally>,
 }
 
 /// Deliver everything due in this window: dedupe, perishability, recipients down (retried next
 /// tick), then into the recipient's queue and holdings.
-pub fn deliver_items(
+pub(crate) fn deliver_items(
     run: Run,
     net: Network,
     mut agencies: ResMut<Agencies>,
@@ -170,7 +170,7 @@ pub fn deliver_items(
 }
 
 /// Offer each item analysed this tick to the analysing agency's partners, through the gates.
-pub fn share_items(
+pub(crate) fn share_items(
     run: Run,
     net: Network,
     agencies: Res<Agencies>,
@@ -390,7 +390,7 @@ fn is_law_enforcement(k: AgencyKind) -> bool {
 /// The rules an offer of an item of `th` from `sender` to `to` over `ls` would break, as a
 /// mask of [`ViolationKind::bit`]s (0: it breaks none). `resharing`: the sender is not the
 /// item's originating observer.
-pub fn broken_rules(
+pub(crate) fn broken_rules(
     th: &ThreatStatic,
     sender: &AgencyStatic,
     to: &AgencyStatic,
@@ -433,14 +433,14 @@ pub fn broken_rules(
 
 /// Probability that `sender` passes an offer breaking some rule over `ls` anyway, [0, 1]:
 /// (1 − compliance) × vetting multiplier × agreement and training multiplier, capped at 1.
-pub fn violation_probability(sender: &AgencyStatic, ls: &LinkStatic) -> f64 {
+pub(crate) fn violation_probability(sender: &AgencyStatic, ls: &LinkStatic) -> f64 {
     ((1.0 - sender.compliance) * sender.vetting_violation_mult * ls.violation_mult).clamp(0.0, 1.0)
 }
 
 /// Whether a violation breaking `broken` is a legal finding: it breaks an agreement, 28 CFR
 /// Part 23 or privacy law, or puts a controlled (CUI or classified) item before the public.
 /// A TLP breach alone is not: TLP is not a control marking.
-pub fn is_legal_finding(broken: u8, class: Classification) -> bool {
+pub(crate) fn is_legal_finding(broken: u8, class: Classification) -> bool {
     let legal = ViolationKind::Agreement.bit()
         | ViolationKind::CriminalIntel.bit()
         | ViolationKind::Pii.bit();

@@ -17,13 +17,13 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
 /// Add the MSEL's state to the world and its system to the schedule.
-pub fn install(world: &mut World, schedule: &mut Schedule) {
+pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<InjectStates>();
     schedule.add_systems(fire_injects.in_set(Phase::Injects));
 }
 
 /// Put the MSEL back to its start for run `seed`.
-pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
+pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     let n = st.injects.len();
     let mut inj = world.resource_mut::<InjectStates>();
     inj.fired_at.clear();
@@ -38,31 +38,31 @@ pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
 
 /// What inject effects read and change.
 #[derive(SystemParam)]
-pub struct Msel<'w> {
+pub(crate) struct Msel<'w> {
     /// Watched values for metric triggers.
-    pub watch: Res<'w, Watch>,
+    pub(crate) watch: Res<'w, Watch>,
     /// Running counts for metric triggers.
-    pub tally: Res<'w, Tally>,
+    pub(crate) tally: Res<'w, Tally>,
     /// The MSEL's own state.
-    pub inj: ResMut<'w, InjectStates>,
+    pub(crate) inj: ResMut<'w, InjectStates>,
     /// Threat milestones.
-    pub threats: ResMut<'w, ThreatStates>,
+    pub(crate) threats: ResMut<'w, ThreatStates>,
     /// Items of the run.
-    pub items: ResMut<'w, Items>,
+    pub(crate) items: ResMut<'w, Items>,
     /// Deliveries in flight.
-    pub flight: ResMut<'w, InFlight>,
+    pub(crate) flight: ResMut<'w, InFlight>,
     /// Link states.
-    pub links: ResMut<'w, Links>,
+    pub(crate) links: ResMut<'w, Links>,
     /// Channel states.
-    pub channels: ResMut<'w, Channels>,
+    pub(crate) channels: ResMut<'w, Channels>,
     /// Agency states.
-    pub agencies: ResMut<'w, Agencies>,
+    pub(crate) agencies: ResMut<'w, Agencies>,
     /// Set when an effect changes what agencies' modifiers derive from.
-    pub due: ResMut<'w, ModsDue>,
+    pub(crate) due: ResMut<'w, ModsDue>,
 }
 
 /// Fire the injects whose trigger falls in this window and end effects whose duration is over.
-pub fn fire_injects(
+pub(crate) fn fire_injects(
     run: Run,
     msel: Msel,
     mut signals: MessageWriter<TrustSignal>,

@@ -17,13 +17,13 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
 /// Add the insiders' state to the world and the insider system to the schedule.
-pub fn install(world: &mut World, schedule: &mut Schedule) {
+pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<Insiders>();
     schedule.add_systems(apply_insider_actions.in_set(Phase::Insiders));
 }
 
 /// Draw every insider's activation and first events for run `seed`.
-pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
+pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     let mut insiders = world.resource_mut::<Insiders>();
     insiders.0.clear();
     insiders
@@ -47,25 +47,25 @@ pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
 
 /// What an insider's acts touch.
 #[derive(SystemParam)]
-pub struct Targets<'w> {
+pub(crate) struct Targets<'w> {
     /// Items of the run (disinformation plants one).
-    pub items: ResMut<'w, Items>,
+    pub(crate) items: ResMut<'w, Items>,
     /// Deliveries in flight.
-    pub flight: ResMut<'w, InFlight>,
+    pub(crate) flight: ResMut<'w, InFlight>,
     /// Threat timelines (tip-offs move deadlines).
-    pub threats: ResMut<'w, ThreatStates>,
+    pub(crate) threats: ResMut<'w, ThreatStates>,
     /// Links (leaks compromise partnerships into the insider's agency).
-    pub links: ResMut<'w, Links>,
+    pub(crate) links: ResMut<'w, Links>,
     /// Running counts.
-    pub tally: ResMut<'w, Tally>,
+    pub(crate) tally: ResMut<'w, Tally>,
     /// Agency states (holdings, queues, stalls).
-    pub agencies: ResMut<'w, Agencies>,
+    pub(crate) agencies: ResMut<'w, Agencies>,
     /// Set when sabotage stalls an agency.
-    pub due: ResMut<'w, ModsDue>,
+    pub(crate) due: ResMut<'w, ModsDue>,
 }
 
 /// Advance every insider through the window, then apply forced acts from injects.
-pub fn apply_insider_actions(
+pub(crate) fn apply_insider_actions(
     run: Run,
     targets: Targets,
     mut insiders: ResMut<Insiders>,

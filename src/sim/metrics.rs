@@ -16,7 +16,7 @@ use bevy_ecs::system::SystemParam;
 
 /// Add the tallies, watch values and series buffers to the world, and the series system and
 /// the message-buffer swap to the schedule.
-pub fn install(world: &mut World, schedule: &mut Schedule) {
+pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<Tally>();
     world.init_resource::<Watch>();
     world.init_resource::<SeriesBuf>();
@@ -29,7 +29,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule) {
 }
 
 /// Zero the tallies, watch values and series for a new run.
-pub fn reset(world: &mut World, st: &Compiled) {
+pub(crate) fn reset(world: &mut World, st: &Compiled) {
     *world.resource_mut::<Tally>() = Tally::default();
     let mut watch = world.resource_mut::<Watch>();
     watch.informed.clear();
@@ -57,28 +57,28 @@ fn update_messages(
 
 /// Series samples, `[series][sample]`.
 #[derive(Resource, Debug, Default, Clone)]
-pub struct SeriesBuf(pub Vec<Vec<f32>>);
+pub(crate) struct SeriesBuf(pub(crate) Vec<Vec<f32>>);
 
 /// Hours each agency, while up, had at least one function lost through a dependency, by
 /// agency.
 #[derive(Resource, Debug, Default, Clone)]
-pub struct FunctionLoss(pub Vec<f64>);
+pub(crate) struct FunctionLoss(pub(crate) Vec<f64>);
 
 /// What the series sample.
 #[derive(SystemParam)]
-pub struct Sampled<'w> {
+pub(crate) struct Sampled<'w> {
     /// Deliveries in flight.
-    pub flight: Res<'w, InFlight>,
+    pub(crate) flight: Res<'w, InFlight>,
     /// Link states (trust).
-    pub links: Res<'w, Links>,
+    pub(crate) links: Res<'w, Links>,
     /// Threat states (surges).
-    pub threats: Res<'w, ThreatStates>,
+    pub(crate) threats: Res<'w, ThreatStates>,
     /// Agency states (up, backlog).
-    pub agencies: Res<'w, Agencies>,
+    pub(crate) agencies: Res<'w, Agencies>,
 }
 
 /// Update watch values and, every stride, sample the series.
-pub fn record_series(
+pub(crate) fn record_series(
     run: Run,
     sampled: Sampled,
     mut tally: ResMut<Tally>,
@@ -151,7 +151,7 @@ struct AgencyEnd<'a> {
 }
 
 /// Compute the run's outcome from the final world.
-pub fn finish(world: &mut World, run_index: u64) -> RunOutcome {
+pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
     let st = world.resource::<Static>().clone();
     let end = st.duration;
     let agencies = world.resource::<Agencies>();

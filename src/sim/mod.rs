@@ -4,43 +4,26 @@
 //! [`RunSeed`] and is cheap enough to call tens of thousands of times.
 
 // Engine internals: only the types re-exported below (`Model`, `RunOptions`, `RunSeed`, the
-// outcome types) leave the crate; `narrative` is for the app layer. The concept modules and
-// `compile` still mark crate-internal items `pub`, so `unreachable_pub` is allowed on them
-// until they say `pub(crate)` themselves; `dead_code` is allowed where that leaves an item
-// unused (`compile`: fields `mutual`, `to`; `schedule`: `Runner::initialize`, used by the
-// ambiguity test only; `state`: `holds`, `is_empty`). Remove each allow with its last item.
-#[allow(unreachable_pub)]
+// outcome types) leave the crate; `narrative` is for the app layer.
 mod agency;
 mod clock;
-#[allow(unreachable_pub, dead_code)]
 mod compile;
-#[allow(unreachable_pub)]
 mod failure;
-#[allow(unreachable_pub)]
 mod flow;
-#[allow(unreachable_pub)]
 mod inject;
-#[allow(unreachable_pub)]
 mod insider;
-#[allow(unreachable_pub)]
 mod metrics;
 pub(crate) mod narrative;
 mod outcome;
-#[allow(unreachable_pub)]
 mod partnership;
 mod phase;
 mod recorder;
-#[allow(unreachable_pub)]
 mod response;
 mod rng;
-#[allow(unreachable_pub, dead_code)]
 mod schedule;
-#[allow(unreachable_pub, dead_code)]
 mod state;
 #[cfg(test)]
-#[allow(unreachable_pub)]
 mod tests;
-#[allow(unreachable_pub)]
 mod threat;
 
 pub(crate) use crate::ids;

@@ -14,7 +14,7 @@ use super::state::{Agencies, LinkState, Links, Mods, ModsDue, Run, Tally, TrustS
 use bevy_ecs::prelude::*;
 
 /// Add the links' state to the world and the benefit and trust systems to the schedule.
-pub fn install(world: &mut World, schedule: &mut Schedule) {
+pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<Links>();
     world.init_resource::<ModsDue>();
     schedule.add_systems((
@@ -24,7 +24,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule) {
 }
 
 /// Set every link to the start of run `seed`.
-pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
+pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     *world.resource_mut::<ModsDue>() = ModsDue::default();
     let mut links = world.resource_mut::<Links>();
     links.0.clear();
@@ -54,19 +54,19 @@ pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
 
 /// Trust model constants.
 #[derive(Debug, Clone, Copy)]
-pub struct TrustParams {
+pub(crate) struct TrustParams {
     /// λ⁺, gain per unit signal, [0, 1].
-    pub gain: f64,
+    pub(crate) gain: f64,
     /// λ⁻ / λ⁺, the negativity bias, ≥ 1.
-    pub bias: f64,
+    pub(crate) bias: f64,
     /// κ, signal sensitivity, > 0.
-    pub kappa: f64,
+    pub(crate) kappa: f64,
     /// Damage rate d, [0, 1].
-    pub damage_rate: f64,
+    pub(crate) damage_rate: f64,
 }
 
 /// Apply one experience to (trust, damage); returns the new pair.
-pub fn update_trust_value(t: f64, r: f64, x: f64, p: TrustParams) -> (f64, f64) {
+pub(crate) fn update_trust_value(t: f64, r: f64, x: f64, p: TrustParams) -> (f64, f64) {
     let s = (p.kappa * x).tanh();
     if s > 0.0 {
         let ceiling = 1.0 - r;
@@ -80,7 +80,7 @@ pub fn update_trust_value(t: f64, r: f64, x: f64, p: TrustParams) -> (f64, f64) 
 
 /// Recompute availability, lost functions and the benefits of working partnerships, when
 /// something they derive from changed (see [`ModsDue`]).
-pub fn apply_benefits(
+pub(crate) fn apply_benefits(
     run: Run,
     links: Res<Links>,
     mut agencies: ResMut<Agencies>,
@@ -160,7 +160,7 @@ pub fn apply_benefits(
 
 /// Apply trust signals, evaluate the equity of exchange every window, and withdraw links whose
 /// trust fell below their threshold.
-pub fn update_trust(
+pub(crate) fn update_trust(
     run: Run,
     mut links: ResMut<Links>,
     mut tally: ResMut<Tally>,

@@ -16,7 +16,7 @@ use rand_distr::{Distribution, Poisson};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Add the response systems to the schedule.
-pub fn install(schedule: &mut Schedule) {
+pub(crate) fn install(schedule: &mut Schedule) {
     schedule.add_systems(
         (judge_items, take_actions, advance_surge)
             .chain()
@@ -28,7 +28,7 @@ pub fn install(schedule: &mut Schedule) {
 /// analyst with the base discrimination `d0` recognises a false item with probability
 /// `false_recognition`, c = Φ⁻¹(false_recognition) − d0/2 (−∞ at 0: every item is taken as
 /// true; +∞ at 1: none is).
-pub fn criterion(false_recognition: f64, d0: f64) -> f64 {
+pub(crate) fn criterion(false_recognition: f64, d0: f64) -> f64 {
     if false_recognition <= 0.0 {
         f64::NEG_INFINITY
     } else if false_recognition >= 1.0 {
@@ -41,7 +41,7 @@ pub fn criterion(false_recognition: f64, d0: f64) -> f64 {
 /// Judge the items analysed by agencies that act on their threat (signal detection, §12). A
 /// false item recognised as false retracts every false item of its threat; an item taken as
 /// true adds its signal as an independent source of corroboration, once per signal.
-pub fn judge_items(
+pub(crate) fn judge_items(
     run: Run,
     mut analysed: MessageReader<Analysed>,
     mut items: ResMut<Items>,
@@ -103,7 +103,7 @@ pub fn judge_items(
 
 /// Decide, complete actions (retrying failed ones), and bring harm at deadlines. Resolving a
 /// threat tied to an insider removes the insider.
-pub fn take_actions(
+pub(crate) fn take_actions(
     run: Run,
     mut agencies: ResMut<Agencies>,
     mut threats: ResMut<ThreatStates>,
@@ -240,7 +240,7 @@ pub fn take_actions(
 }
 
 /// Logistic share of a surge arrived by hour `x` after its start (0 at x = 0, → 1).
-pub fn surge_share(x: f64, mid: f64, spread: f64) -> f64 {
+pub(crate) fn surge_share(x: f64, mid: f64, spread: f64) -> f64 {
     let sig = |z: f64| 1.0 / (1.0 + (-z).exp());
     let s0 = sig(-mid / spread);
     ((sig((x - mid) / spread) - s0) / (1.0 - s0)).clamp(0.0, 1.0)
@@ -249,7 +249,7 @@ pub fn surge_share(x: f64, mid: f64, spread: f64) -> f64 {
 /// People arriving in a window with `expected` arrivals: groups of `group_size` arrive as a
 /// Poisson process, so the count is `group_size × Poisson(expected / group_size)` (mean
 /// `expected`, variance `group_size × expected`).
-pub fn group_arrivals(rng: &mut Stream, expected: f64, group_size: f64) -> f64 {
+pub(crate) fn group_arrivals(rng: &mut Stream, expected: f64, group_size: f64) -> f64 {
     let g = group_size.max(1.0);
     let groups = expected / g;
     if groups.is_nan() || groups <= 0.0 {
@@ -262,7 +262,7 @@ pub fn group_arrivals(rng: &mut Stream, expected: f64, group_size: f64) -> f64 {
 }
 
 /// Surge arrivals meet the processing and shelter capacity of informed agencies.
-pub fn advance_surge(run: Run, agencies: Res<Agencies>, mut threats: ResMut<ThreatStates>) {
+pub(crate) fn advance_surge(run: Run, agencies: Res<Agencies>, mut threats: ResMut<ThreatStates>) {
     let Run { clock, st, mut rec } = run;
     // A public warning against a rumor counters the word of mouth that drives every surge.
     let rumor_countered = st.threats.iter().zip(&threats.0).any(|(t, s)| {

@@ -46,7 +46,7 @@ fn phases(ambiguity_is_error: bool) -> Schedule {
 }
 
 /// A World and Schedule for one compiled model, reused run after run.
-pub struct Runner {
+pub(crate) struct Runner {
     compiled: Arc<Compiled>,
     world: World,
     schedule: Schedule,
@@ -55,7 +55,7 @@ pub struct Runner {
 impl Runner {
     /// Install every concept's state and systems. With `ambiguity_is_error`, the schedule
     /// fails to initialise on any pair of systems whose order is not fixed (used by a test).
-    pub fn new(st: &Arc<Compiled>, ambiguity_is_error: bool) -> Runner {
+    pub(crate) fn new(st: &Arc<Compiled>, ambiguity_is_error: bool) -> Runner {
         let mut w = World::new();
         let mut s = phases(ambiguity_is_error);
         w.insert_resource(Static(st.clone()));
@@ -80,8 +80,9 @@ impl Runner {
         }
     }
 
+    #[cfg(test)]
     /// Initialise the schedule (checks ambiguities when asked at construction).
-    pub fn initialize(&mut self) -> Result<(), String> {
+    pub(crate) fn initialize(&mut self) -> Result<(), String> {
         self.schedule
             .initialize(&mut self.world)
             .map(|_| ())
@@ -110,7 +111,7 @@ impl Runner {
     }
 
     /// Simulate run `seed` from its start to the end of the exercise.
-    pub fn run(&mut self, seed: RunSeed, timeline: bool) -> RunOutcome {
+    pub(crate) fn run(&mut self, seed: RunSeed, timeline: bool) -> RunOutcome {
         self.reset(seed, timeline);
         let (ticks, dt) = (self.compiled.ticks, self.compiled.dt);
         for k in 0..ticks {

@@ -19,13 +19,13 @@ use std::collections::VecDeque;
 
 /// What nearly every system needs: the tick window, the compiled model and the timeline.
 #[derive(SystemParam)]
-pub struct Run<'w> {
+pub(crate) struct Run<'w> {
     /// The current tick's window.
-    pub clock: Res<'w, Clock>,
+    pub(crate) clock: Res<'w, Clock>,
     /// The compiled scenario.
-    pub st: Res<'w, Static>,
+    pub(crate) st: Res<'w, Static>,
     /// The event timeline (records only when asked).
-    pub rec: ResMut<'w, Recorder>,
+    pub(crate) rec: ResMut<'w, Recorder>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -33,28 +33,28 @@ pub struct Run<'w> {
 
 /// Up/down state and capacity of an agency.
 #[derive(Debug, Clone)]
-pub struct Status {
+pub(crate) struct Status {
     /// Up according to its own reliability process.
-    pub stoch_up: bool,
+    pub(crate) stoch_up: bool,
     /// Next reliability transition [h] (∞ without reliability).
-    pub next_transition: f64,
+    pub(crate) next_transition: f64,
     /// Scripted outages in force.
-    pub scripted_down: u32,
+    pub(crate) scripted_down: u32,
     /// Capacity factor from degraded-capacity injects, (0, 1].
-    pub factor: f64,
+    pub(crate) factor: f64,
     /// Sabotage stalls its work until this time [h].
-    pub stalled_until: f64,
+    pub(crate) stalled_until: f64,
     /// Start of the current down period [h].
-    pub down_since: Option<f64>,
+    pub(crate) down_since: Option<f64>,
     /// Accumulated down time [h].
-    pub down_time: f64,
+    pub(crate) down_time: f64,
     /// Whether it was ever down or degraded.
-    pub ever_down: bool,
+    pub(crate) ever_down: bool,
 }
 
 impl Status {
     /// A new, up status whose first reliability transition is at `next_transition` [h].
-    pub fn new(next_transition: f64) -> Status {
+    pub(crate) fn new(next_transition: f64) -> Status {
         Status {
             stoch_up: true,
             next_transition,
@@ -68,13 +68,13 @@ impl Status {
     }
 
     /// Whether the agency works right now.
-    pub fn up(&self) -> bool {
+    pub(crate) fn up(&self) -> bool {
         self.stoch_up && self.scripted_down == 0
     }
 
     /// Account for a possible change of `up()` at time `t` [h]; returns `Some(up)` when it
     /// changed.
-    pub fn refresh(&mut self, t: f64) -> Option<bool> {
+    pub(crate) fn refresh(&mut self, t: f64) -> Option<bool> {
         match (self.up(), self.down_since) {
             (false, None) => {
                 self.down_since = Some(t);
@@ -93,54 +93,54 @@ impl Status {
 
 /// The analyst queue: FIFO, `c` servers, exact event times inside each tick.
 #[derive(Debug, Clone, Default)]
-pub struct Queue {
+pub(crate) struct Queue {
     /// When each server is next free [h].
-    pub free_at: Vec<f64>,
+    pub(crate) free_at: Vec<f64>,
     /// Waiting items: (arrival time [h], item).
-    pub waiting: VecDeque<(f64, u32)>,
+    pub(crate) waiting: VecDeque<(f64, u32)>,
     /// Items in service finishing after the current window: (completion [h], item).
-    pub in_service: Vec<(f64, u32)>,
+    pub(crate) in_service: Vec<(f64, u32)>,
     /// Total service time given [h].
-    pub busy: f64,
+    pub(crate) busy: f64,
     /// Σ waiting time of items that started service [h].
-    pub wait_sum: f64,
+    pub(crate) wait_sum: f64,
     /// Items that started service.
-    pub served: u64,
+    pub(crate) served: u64,
     /// Server-hours available over the run (c × time) [h], for utilisation.
-    pub capacity_hours: f64,
+    pub(crate) capacity_hours: f64,
 }
 
 /// What an agency holds.
 #[derive(Debug, Clone)]
-pub struct Holdings {
+pub(crate) struct Holdings {
     /// Bitset of items held (by item index).
-    pub held: Vec<u64>,
+    pub(crate) held: Vec<u64>,
     /// First time it was informed about each threat [h] (∞ if never).
-    pub informed_at: Vec<f64>,
+    pub(crate) informed_at: Vec<f64>,
     /// Distinct items analysed per threat.
-    pub analysed: Vec<u32>,
+    pub(crate) analysed: Vec<u32>,
     /// Time of the latest analysis per threat [h].
-    pub last_analysed: Vec<f64>,
+    pub(crate) last_analysed: Vec<f64>,
     /// Whether it decided to act on each threat.
-    pub decided: Vec<bool>,
+    pub(crate) decided: Vec<bool>,
     /// Independent sources (signals) per threat whose items it analysed and judged true (only
     /// counted at agencies that act on the threat, until they decide).
-    pub evidence: Vec<u32>,
+    pub(crate) evidence: Vec<u32>,
     /// Time of the latest item that added an independent source, per threat [h].
-    pub evidence_at: Vec<f64>,
+    pub(crate) evidence_at: Vec<f64>,
     /// Signals already counted in `evidence`, ascending (all threats; signal ids are unique).
-    pub sources: Vec<u32>,
+    pub(crate) sources: Vec<u32>,
     /// Σ sensitivity of items held.
-    pub sensitivity_held: f64,
+    pub(crate) sensitivity_held: f64,
     /// Items held.
-    pub count: u32,
+    pub(crate) count: u32,
     /// Threats it has been informed about.
-    pub informed_threats: u32,
+    pub(crate) informed_threats: u32,
 }
 
 impl Queue {
     /// Empty the queue for a new run, keeping its buffers.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.free_at.clear();
         self.waiting.clear();
         self.in_service.clear();
@@ -153,7 +153,7 @@ impl Queue {
 
 impl Holdings {
     /// Empty the holdings for a new run with `threats` threats, keeping the bitset's buffer.
-    pub fn reset(&mut self, threats: usize) {
+    pub(crate) fn reset(&mut self, threats: usize) {
         self.held.clear();
         self.informed_at.clear();
         self.informed_at.resize(threats, f64::INFINITY);
@@ -174,7 +174,7 @@ impl Holdings {
     }
 
     /// Empty holdings for `threats` threats.
-    pub fn new(threats: usize) -> Holdings {
+    pub(crate) fn new(threats: usize) -> Holdings {
         let mut h = Holdings {
             held: Vec::new(),
             informed_at: Vec::new(),
@@ -193,13 +193,13 @@ impl Holdings {
     }
 
     /// Whether item `i` is held.
-    pub fn holds(&self, i: u32) -> bool {
+    pub(crate) fn holds(&self, i: u32) -> bool {
         let (w, b) = ((i / 64) as usize, i % 64);
         self.held.get(w).is_some_and(|x| x & (1 << b) != 0)
     }
 
     /// Mark item `i` held; returns false if it already was.
-    pub fn insert(&mut self, i: u32) -> bool {
+    pub(crate) fn insert(&mut self, i: u32) -> bool {
         let (w, b) = ((i / 64) as usize, i % 64);
         if self.held.len() <= w {
             self.held.resize(w + 1, 0);
@@ -210,61 +210,61 @@ impl Holdings {
     }
 
     /// Whether it knows anything about any threat.
-    pub fn informed_any(&self) -> bool {
+    pub(crate) fn informed_any(&self) -> bool {
         self.informed_threats > 0
     }
 }
 
 /// An agency's own random streams.
 #[derive(Debug, Clone)]
-pub struct AgencyStreams {
+pub(crate) struct AgencyStreams {
     /// Observation draws.
-    pub collect: Stream,
+    pub(crate) collect: Stream,
     /// Service-time draws.
-    pub service: Stream,
+    pub(crate) service: Stream,
     /// Reliability draws.
-    pub failure: Stream,
+    pub(crate) failure: Stream,
 }
 
 /// Per-agency modifiers for the current tick: availability, lost functions and benefits.
 #[derive(Debug, Clone, Default)]
-pub struct Mods {
+pub(crate) struct Mods {
     /// The agency works.
-    pub up: bool,
+    pub(crate) up: bool,
     /// Sabotage stall in force.
-    pub stalled: bool,
+    pub(crate) stalled: bool,
     /// Functions lost through dependencies (bits of `function_bit`).
-    pub lost: u8,
+    pub(crate) lost: u8,
     /// Extra observation probability per kind from partners' sensors, [0, 1].
-    pub extra_collect: [f64; KINDS],
+    pub(crate) extra_collect: [f64; KINDS],
     /// Extra screening/detection probability (regional knowledge), [0, 1].
-    pub screening: f64,
+    pub(crate) screening: f64,
     /// Analysis speed-up (technology), [0, 0.95].
-    pub speedup: f64,
+    pub(crate) speedup: f64,
     /// Corroboration items waived.
-    pub relief: u32,
+    pub(crate) relief: u32,
     /// Extra discrimination d′ from regional and cultural knowledge, ≥ 0.
-    pub discrimination: f64,
+    pub(crate) discrimination: f64,
     /// Extra analysts lent.
-    pub extra_analysts: u32,
+    pub(crate) extra_analysts: u32,
     /// Extra processing lent [people/h].
-    pub extra_processing: f64,
+    pub(crate) extra_processing: f64,
     /// Extra shelter lent [people].
-    pub extra_shelter: f64,
+    pub(crate) extra_shelter: f64,
 }
 
 /// When the per-agency [`Mods`] must be recomputed: they derive from availability, sabotage
 /// stalls, withdrawals and legal holds, which change rarely, so the Benefits phase recomputes
 /// them only when one of those changed or a stall ends, not every tick.
 #[derive(Resource, Debug, Clone, Copy)]
-pub struct ModsDue {
+pub(crate) struct ModsDue {
     /// Something the modifiers derive from changed since they were last computed.
-    pub changed: bool,
+    pub(crate) changed: bool,
     /// Earliest end of a sabotage stall in force [h] (∞ if none).
-    pub stall_ends: f64,
+    pub(crate) stall_ends: f64,
     /// Bumped on every change and every recomputation: what is derived from the modifiers,
     /// an agency's capacity or a stall (the analysts at work), is stale when it moved.
-    pub epoch: u64,
+    pub(crate) epoch: u64,
 }
 
 impl Default for ModsDue {
@@ -279,7 +279,7 @@ impl Default for ModsDue {
 
 impl ModsDue {
     /// Note a change to availability, capacity, a stall, a withdrawal or a hold.
-    pub fn mark(&mut self) {
+    pub(crate) fn mark(&mut self) {
         self.changed = true;
         self.epoch += 1;
     }
@@ -287,20 +287,20 @@ impl ModsDue {
 
 /// Every agency's run state, by [`AgencyIx`] (structure of arrays).
 #[derive(Resource, Debug, Default)]
-pub struct Agencies {
+pub(crate) struct Agencies {
     /// Up/down state and capacity.
-    pub status: Vec<Status>,
+    pub(crate) status: Vec<Status>,
     /// Analyst queues.
-    pub queue: Vec<Queue>,
+    pub(crate) queue: Vec<Queue>,
     /// Holdings.
-    pub holdings: Vec<Holdings>,
+    pub(crate) holdings: Vec<Holdings>,
     /// Random streams.
-    pub streams: Vec<AgencyStreams>,
+    pub(crate) streams: Vec<AgencyStreams>,
     /// This tick's modifiers (recomputed in the Benefits phase).
-    pub mods: Vec<Mods>,
+    pub(crate) mods: Vec<Mods>,
     /// Items waiting in all queues [items] (Σ of the queues' `waiting` lengths, kept up to
     /// date wherever an item joins or leaves a queue).
-    pub backlog: u64,
+    pub(crate) backlog: u64,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -308,55 +308,55 @@ pub struct Agencies {
 
 /// An information item: one observation of a threat (or a false report), with its marking.
 #[derive(Debug, Clone)]
-pub struct Item {
+pub(crate) struct Item {
     /// Threat it is about.
-    pub threat: ThreatIx,
+    pub(crate) threat: ThreatIx,
     /// Originating agency.
-    pub origin: AgencyIx,
+    pub(crate) origin: AgencyIx,
     /// Creation time [h].
-    pub created: f64,
+    pub(crate) created: f64,
     /// Ground truth (hidden from players).
-    pub truth: bool,
+    pub(crate) truth: bool,
     /// Retracted as false.
-    pub retracted: bool,
+    pub(crate) retracted: bool,
     /// Source: the index of the first item created from the same signal observation (its own
     /// index for an item with a source of its own). Items sharing it corroborate once.
-    pub signal: u32,
+    pub(crate) signal: u32,
     /// The signal's own ambiguity z ~ N(0, 1), shared by every item of the signal (0 for
     /// injected and insider items); see [`judged_true`].
-    pub evidence: f32,
+    pub(crate) evidence: f32,
 }
 
 /// All items of the run, by index.
 #[derive(Resource, Debug, Default)]
-pub struct Items(pub Vec<Item>);
+pub(crate) struct Items(pub(crate) Vec<Item>);
 
 /// An item analysed by an agency at time `t`.
 #[derive(Message, Debug, Clone, Copy)]
-pub struct Analysed {
+pub(crate) struct Analysed {
     /// Completion time [h].
-    pub t: f64,
+    pub(crate) t: f64,
     /// Analysing agency.
-    pub agency: AgencyIx,
+    pub(crate) agency: AgencyIx,
     /// Item index.
-    pub item: u32,
+    pub(crate) item: u32,
 }
 
 /// A delivery in flight (32 bytes).
 #[derive(Debug, Clone, Copy)]
-pub struct Delivery {
+pub(crate) struct Delivery {
     /// Arrival time [h].
-    pub t: f64,
+    pub(crate) t: f64,
     /// Insertion sequence (tie-break, keeps order deterministic).
-    pub seq: u64,
+    pub(crate) seq: u64,
     /// Item index.
-    pub item: u32,
+    pub(crate) item: u32,
     /// Receiving agency.
-    pub to: AgencyIx,
+    pub(crate) to: AgencyIx,
     /// Link it travelled on ([`LinkIx::NONE`]: observed or injected directly).
-    pub link: LinkIx,
+    pub(crate) link: LinkIx,
     /// Channel it travelled on ([`ChannelIx::NONE`] when none).
-    pub channel: ChannelIx,
+    pub(crate) channel: ChannelIx,
 }
 
 /// Deliveries in flight, kept in one bucket per tick (a calendar queue): a delivery waits in
@@ -373,7 +373,7 @@ pub struct Delivery {
 /// next tick would give (after the deliveries due before that instant or scheduled before the
 /// previous Delivery phase ended), without pushing and sorting it again every tick.
 #[derive(Resource, Debug, Default)]
-pub struct InFlight {
+pub(crate) struct InFlight {
     /// First slot of tick k's bucket ([`NIL`] when empty); the last bucket holds deliveries
     /// due after the run ends.
     heads: Vec<u32>,
@@ -405,7 +405,7 @@ const NIL: u32 = u32::MAX;
 
 impl InFlight {
     /// Empty the calendar for a run of `ticks` ticks of `dt` hours, keeping its buffers.
-    pub fn reset(&mut self, ticks: u64, dt: f64) {
+    pub(crate) fn reset(&mut self, ticks: u64, dt: f64) {
         self.heads.clear();
         self.heads.resize(ticks as usize + 1, NIL);
         self.slots.clear();
@@ -446,7 +446,14 @@ impl InFlight {
     }
 
     /// Schedule a delivery of `item` to `to` at time `t` [h].
-    pub fn push(&mut self, t: f64, item: u32, to: AgencyIx, link: LinkIx, channel: ChannelIx) {
+    pub(crate) fn push(
+        &mut self,
+        t: f64,
+        item: u32,
+        to: AgencyIx,
+        link: LinkIx,
+        channel: ChannelIx,
+    ) {
         self.seq += 1;
         let last = self.heads.len() - 1;
         let k = (self.tick_of(t).max(self.next_tick) as usize).min(last);
@@ -474,7 +481,7 @@ impl InFlight {
 
     /// Take the deliveries handed over in tick `k`, in (time, sequence) order. Give the
     /// buffer back with [`InFlight::recycle`].
-    pub fn take_due(&mut self, k: u64) -> Vec<Delivery> {
+    pub(crate) fn take_due(&mut self, k: u64) -> Vec<Delivery> {
         self.next_tick = k + 1;
         let mut due = std::mem::take(&mut self.due);
         due.clear();
@@ -496,37 +503,32 @@ impl InFlight {
     }
 
     /// Return the buffer from [`InFlight::take_due`] for reuse.
-    pub fn recycle(&mut self, buf: Vec<Delivery>) {
+    pub(crate) fn recycle(&mut self, buf: Vec<Delivery>) {
         self.due = buf;
     }
 
     /// Take the parked deliveries (see [`InFlight`]) and the sequence mark that places them:
     /// at the start of this tick they come after the due deliveries that arrive earlier or at
     /// the same instant with a sequence number up to the mark.
-    pub fn take_parked(&mut self) -> (Vec<Delivery>, u64) {
+    pub(crate) fn take_parked(&mut self) -> (Vec<Delivery>, u64) {
         (std::mem::take(&mut self.parked), self.parked_mark)
     }
 
     /// Park the deliveries whose recipient was down in this Delivery phase, in the order they
     /// were offered, and mark the end of the phase.
-    pub fn park(&mut self, parked: Vec<Delivery>) {
+    pub(crate) fn park(&mut self, parked: Vec<Delivery>) {
         self.parked_mark = self.seq;
         self.parked = parked;
     }
 
     /// Deliveries in flight, parked ones included.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len + self.parked.len()
-    }
-
-    /// Whether nothing is in flight.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
 /// Items, deliveries in flight and threat milestones: what creating an item touches.
-pub fn create_item(
+pub(crate) fn create_item(
     items: &mut Items,
     flight: &mut InFlight,
     threats: &mut ThreatStates,
@@ -557,13 +559,13 @@ pub fn create_item(
 /// `x = ±d′/2 + z` (+ for a true item, − for a false one, `z` the signal's ambiguity) and takes
 /// the item as true when `x > criterion`. Hence P(accept true) = Φ(d′/2 − c) and
 /// P(recognise false) = Φ(d′/2 + c).
-pub fn judged_true(truth: bool, evidence: f32, d_prime: f64, criterion: f64) -> bool {
+pub(crate) fn judged_true(truth: bool, evidence: f32, d_prime: f64, criterion: f64) -> bool {
     let mean = if truth { d_prime / 2.0 } else { -d_prime / 2.0 };
     mean + f64::from(evidence) > criterion
 }
 
 /// Mark every false item about `threat` retracted.
-pub fn retract_false(items: &mut Items, threat: ThreatIx) {
+pub(crate) fn retract_false(items: &mut Items, threat: ThreatIx) {
     for it in items
         .0
         .iter_mut()
@@ -578,92 +580,92 @@ pub fn retract_false(items: &mut Items, threat: ThreatIx) {
 
 /// Run state of a directed link.
 #[derive(Debug, Clone)]
-pub struct LinkState {
+pub(crate) struct LinkState {
     /// Sender's trust in the receiver, [0, 1].
-    pub trust: f64,
+    pub(crate) trust: f64,
     /// Reputation damage R, [0, 1]: caps how far trust can recover.
-    pub damage: f64,
+    pub(crate) damage: f64,
     /// Withdrawn by the sender (trust fell below its threshold).
-    pub withdrawn: bool,
+    pub(crate) withdrawn: bool,
     /// Withdrawal injects in force on its partnership.
-    pub inject_withdrawn: u32,
+    pub(crate) inject_withdrawn: u32,
     /// Legal holds in force on its partnership.
-    pub held: u32,
+    pub(crate) held: u32,
     /// Ever withdrawn or held.
-    pub ever_lost: bool,
+    pub(crate) ever_lost: bool,
     /// An item on it leaked or crossed a compromised channel.
-    pub compromised: bool,
+    pub(crate) compromised: bool,
     /// Items delivered over it.
-    pub items: u32,
+    pub(crate) items: u32,
     /// Value given over it in the current equity window [sensitivity units].
-    pub given: f64,
+    pub(crate) given: f64,
     /// Unique items it delivered into the receiver, weighted by sensitivity [SWD] (the
     /// receiver did not hold them before; echoes and duplicates are not counted).
-    pub received: f64,
+    pub(crate) received: f64,
     /// Exposure attributed to it [SWD]: items exposed in violations on it or while crossing a
     /// compromised channel on it, plus its share (`received` ÷ held) of the receiver's
     /// insider leaks and exfiltrations.
-    pub exposure: f64,
+    pub(crate) exposure: f64,
     /// Handling violations on it, by [`ViolationKind`](super::compile::ViolationKind).
-    pub violations: [u32; 5],
+    pub(crate) violations: [u32; 5],
     /// Offers on it passed in violation (each counted once, whatever its kinds).
-    pub violating_offers: u32,
+    pub(crate) violating_offers: u32,
     /// Legal findings on it (violations of law or agreement).
-    pub legal_findings: u32,
+    pub(crate) legal_findings: u32,
     /// Sharing and latency draws.
-    pub rng: Stream,
+    pub(crate) rng: Stream,
 }
 
 impl LinkState {
     /// Whether the partnership is withdrawn (by trust or by an inject).
-    pub fn is_withdrawn(&self) -> bool {
+    pub(crate) fn is_withdrawn(&self) -> bool {
         self.withdrawn || self.inject_withdrawn > 0
     }
 }
 
 /// All links, by [`LinkIx`].
 #[derive(Resource, Debug, Default)]
-pub struct Links(pub Vec<LinkState>);
+pub(crate) struct Links(pub(crate) Vec<LinkState>);
 
 /// An experience that moves the sender's trust on a link: x > 0 good, x < 0 bad.
 #[derive(Message, Debug, Clone, Copy)]
-pub struct TrustSignal {
+pub(crate) struct TrustSignal {
     /// Link whose trust moves.
-    pub link: LinkIx,
+    pub(crate) link: LinkIx,
     /// Signed size of the experience (±1 a typical event).
-    pub x: f64,
+    pub(crate) x: f64,
 }
 
 /// Run state of a channel.
 #[derive(Debug, Clone)]
-pub struct ChannelState {
+pub(crate) struct ChannelState {
     /// Up according to its reliability process.
-    pub stoch_up: bool,
+    pub(crate) stoch_up: bool,
     /// Next reliability transition [h].
-    pub next_transition: f64,
+    pub(crate) next_transition: f64,
     /// Scripted outages in force.
-    pub scripted_down: u32,
+    pub(crate) scripted_down: u32,
     /// Compromises in force.
-    pub compromised: u32,
+    pub(crate) compromised: u32,
     /// Ever down or compromised.
-    pub ever_down: bool,
+    pub(crate) ever_down: bool,
     /// Reliability draws.
-    pub rng: Stream,
+    pub(crate) rng: Stream,
 }
 
 impl ChannelState {
     /// Whether the channel carries traffic now.
-    pub fn up(&self) -> bool {
+    pub(crate) fn up(&self) -> bool {
         self.stoch_up && self.scripted_down == 0
     }
 }
 
 /// All channels, by [`ChannelIx`].
 #[derive(Resource, Debug, Default)]
-pub struct Channels(pub Vec<ChannelState>);
+pub(crate) struct Channels(pub(crate) Vec<ChannelState>);
 
 /// Log an agency going down or coming back, and let partners that depend on it lose trust.
-pub fn agency_changed(
+pub(crate) fn agency_changed(
     st: &Compiled,
     a: AgencyIx,
     up: bool,
@@ -709,121 +711,121 @@ pub fn agency_changed(
 
 /// Surge bookkeeping of a migration threat.
 #[derive(Debug, Clone, Default)]
-pub struct SurgeState {
+pub(crate) struct SurgeState {
     /// Waiting cohorts: (arrival time [h], people).
-    pub cohorts: VecDeque<(f64, f64)>,
+    pub(crate) cohorts: VecDeque<(f64, f64)>,
     /// People arrived so far.
-    pub arrived: f64,
+    pub(crate) arrived: f64,
     /// People processed within the hand-off deadline.
-    pub within: f64,
+    pub(crate) within: f64,
     /// People processed late.
-    pub late: f64,
+    pub(crate) late: f64,
     /// Largest number without shelter at any tick [people].
-    pub peak_unsheltered: f64,
+    pub(crate) peak_unsheltered: f64,
     /// Arrival draws (`threat/<id>/surge`).
-    pub rng: Option<Stream>,
+    pub(crate) rng: Option<Stream>,
 }
 
 impl SurgeState {
     /// People waiting now.
-    pub fn waiting(&self) -> f64 {
+    pub(crate) fn waiting(&self) -> f64 {
         self.cohorts.iter().map(|c| c.1).sum()
     }
 }
 
 /// Run state of a threat.
 #[derive(Debug, Clone)]
-pub struct ThreatState {
+pub(crate) struct ThreatState {
     /// Ground truth in this run.
-    pub real: bool,
+    pub(crate) real: bool,
     /// Next signal time [h].
-    pub next_signal: f64,
+    pub(crate) next_signal: f64,
     /// Time harm occurs [h] (None: no deadline).
-    pub deadline: Option<f64>,
+    pub(crate) deadline: Option<f64>,
     /// First observation by any agency [h].
-    pub detected_at: Option<f64>,
+    pub(crate) detected_at: Option<f64>,
     /// First item shared with a partner [h].
-    pub first_share_at: Option<f64>,
+    pub(crate) first_share_at: Option<f64>,
     /// First false item shared [h].
-    pub first_false_share_at: Option<f64>,
+    pub(crate) first_false_share_at: Option<f64>,
     /// False items retracted at [h].
-    pub retracted_at: Option<f64>,
+    pub(crate) retracted_at: Option<f64>,
     /// First completed action [h].
-    pub first_action_at: Option<f64>,
+    pub(crate) first_action_at: Option<f64>,
     /// Resolved (real threat acted on successfully before harm) at [h].
-    pub resolved_at: Option<f64>,
+    pub(crate) resolved_at: Option<f64>,
     /// A false alarm was acted on.
-    pub false_alarm_acted: bool,
+    pub(crate) false_alarm_acted: bool,
     /// Harm occurred at [h].
-    pub harm_at: Option<f64>,
+    pub(crate) harm_at: Option<f64>,
     /// First public warning [h].
-    pub public_warning_at: Option<f64>,
+    pub(crate) public_warning_at: Option<f64>,
     /// Tied to an insider who is not active in this run: nothing about it surfaces.
-    pub dormant: bool,
+    pub(crate) dormant: bool,
     /// The adversary abandoned the plot after a tip-off at [h] (no harm at the deadline).
-    pub aborted_at: Option<f64>,
+    pub(crate) aborted_at: Option<f64>,
     /// No more signals (resolved, harm done, or false alarm put to rest).
-    pub over: bool,
+    pub(crate) over: bool,
     /// Actions decided and not yet complete: (completion [h], agency).
-    pub pending: Vec<(f64, AgencyIx)>,
+    pub(crate) pending: Vec<(f64, AgencyIx)>,
     /// Signal and truth draws.
-    pub rng: Stream,
+    pub(crate) rng: Stream,
     /// Decision, action and retraction draws.
-    pub act_rng: Stream,
+    pub(crate) act_rng: Stream,
     /// Surge state, for migration threats.
-    pub surge: Option<SurgeState>,
+    pub(crate) surge: Option<SurgeState>,
 }
 
 /// All threats, by [`ThreatIx`].
 #[derive(Resource, Debug, Default)]
-pub struct ThreatStates(pub Vec<ThreatState>);
+pub(crate) struct ThreatStates(pub(crate) Vec<ThreatState>);
 
 // ---------------------------------------------------------------------------------------------
 // Insiders and injects
 
 /// Run state of an insider.
 #[derive(Debug, Clone)]
-pub struct InsiderState {
+pub(crate) struct InsiderState {
     /// Active (malicious) in this run.
-    pub active: bool,
+    pub(crate) active: bool,
     /// Detected at [h].
-    pub detected_at: Option<f64>,
+    pub(crate) detected_at: Option<f64>,
     /// Next precursor [h].
-    pub next_precursor: f64,
+    pub(crate) next_precursor: f64,
     /// Next hostile act [h].
-    pub next_action: f64,
+    pub(crate) next_action: f64,
     /// Hostile acts so far.
-    pub acts: u32,
+    pub(crate) acts: u32,
     /// Precursors observed but not reported.
-    pub unreported: u32,
+    pub(crate) unreported: u32,
     /// Draws.
-    pub rng: Stream,
+    pub(crate) rng: Stream,
 }
 
 /// All insiders, by [`InsiderIx`].
 #[derive(Resource, Debug, Default)]
-pub struct Insiders(pub Vec<InsiderState>);
+pub(crate) struct Insiders(pub(crate) Vec<InsiderState>);
 
 /// An inject forcing an insider to act now.
 #[derive(Message, Debug, Clone, Copy)]
-pub struct ActNow {
+pub(crate) struct ActNow {
     /// The insider.
-    pub insider: InsiderIx,
+    pub(crate) insider: InsiderIx,
     /// Time [h].
-    pub t: f64,
+    pub(crate) t: f64,
 }
 
 /// Run state of the MSEL.
 #[derive(Resource, Debug, Default)]
-pub struct InjectStates {
+pub(crate) struct InjectStates {
     /// When each inject fired [h].
-    pub fired_at: Vec<Option<f64>>,
+    pub(crate) fired_at: Vec<Option<f64>>,
     /// Whether its trigger has been evaluated (each inject is considered once).
-    pub done: Vec<bool>,
+    pub(crate) done: Vec<bool>,
     /// Effects in force with an end: (end [h], inject index).
-    pub ending: Vec<(f64, usize)>,
+    pub(crate) ending: Vec<(f64, usize)>,
     /// Probability draws, one stream per inject.
-    pub rng: Vec<Stream>,
+    pub(crate) rng: Vec<Stream>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -833,43 +835,43 @@ use super::compile::BlockReason;
 
 /// Running counts.
 #[derive(Resource, Debug, Default, Clone)]
-pub struct Tally {
+pub(crate) struct Tally {
     /// Leak exposure [SWD: sensitivity-weighted documents].
-    pub exposure: f64,
+    pub(crate) exposure: f64,
     /// The part of `exposure` from insiders' leaks and exfiltration [SWD].
-    pub insider_exposure: f64,
+    pub(crate) insider_exposure: f64,
     /// Needed deliveries blocked, by reason.
-    pub blocked: [u64; 5],
+    pub(crate) blocked: [u64; 5],
     /// Handling violations.
-    pub violations: u64,
+    pub(crate) violations: u64,
     /// Handling violations by [`ViolationKind`](super::compile::ViolationKind).
-    pub violation_kinds: [u64; 5],
+    pub(crate) violation_kinds: [u64; 5],
     /// Legal findings (violations of law or agreement).
-    pub legal_findings: u64,
+    pub(crate) legal_findings: u64,
     /// Links withdrawn.
-    pub withdrawals: u64,
+    pub(crate) withdrawals: u64,
     /// Items expired or destroyed before use.
-    pub expired: u64,
+    pub(crate) expired: u64,
     /// Items delivered between partners.
-    pub delivered: u64,
+    pub(crate) delivered: u64,
     /// Peak backlog [items].
-    pub peak_backlog: u64,
+    pub(crate) peak_backlog: u64,
 }
 
 impl Tally {
     /// Count a needed delivery blocked for `r`.
-    pub fn block(&mut self, r: BlockReason) {
+    pub(crate) fn block(&mut self, r: BlockReason) {
         self.blocked[r.index()] += 1;
     }
 }
 
 /// Values of the current tick that metric triggers watch.
 #[derive(Resource, Debug, Default, Clone)]
-pub struct Watch {
+pub(crate) struct Watch {
     /// Agencies informed per threat (kept up to date on delivery).
-    pub informed: Vec<u32>,
+    pub(crate) informed: Vec<u32>,
     /// Agencies informed about any threat.
-    pub informed_any: u32,
+    pub(crate) informed_any: u32,
     /// Items waiting in all queues.
-    pub backlog: u64,
+    pub(crate) backlog: u64,
 }

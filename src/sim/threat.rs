@@ -14,13 +14,13 @@ use bevy_ecs::prelude::*;
 use rand_distr::{Distribution, StandardNormal};
 
 /// Add the threats' state to the world and the signal system to the schedule.
-pub fn install(world: &mut World, schedule: &mut Schedule) {
+pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<ThreatStates>();
     schedule.add_systems(emit_signals.in_set(Phase::Collection));
 }
 
 /// Draw every threat's truth, deadline and first signal for run `seed`.
-pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
+pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     let mut threats = world.resource_mut::<ThreatStates>();
     threats.0.clear();
     threats
@@ -74,7 +74,7 @@ pub fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
 }
 
 /// Emit each threat's signals falling in this window and let agencies observe them.
-pub fn emit_signals(
+pub(crate) fn emit_signals(
     run: Run,
     mut agencies: ResMut<Agencies>,
     mut threats: ResMut<ThreatStates>,

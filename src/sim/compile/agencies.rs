@@ -8,82 +8,82 @@ use crate::sim::rng::Sampler;
 
 /// Static agency data.
 #[derive(Debug, Clone)]
-pub struct AgencyStatic {
+pub(crate) struct AgencyStatic {
     /// Scenario id.
-    pub id: String,
+    pub(crate) id: String,
     /// Display name.
-    pub name: String,
+    pub(crate) name: String,
     /// Kind of organisation.
-    pub kind: AgencyKind,
+    pub(crate) kind: AgencyKind,
     /// Highest classification it may hold.
-    pub clearance: Classification,
+    pub(crate) clearance: Classification,
     /// Its organisation for TLP:AMBER+STRICT: agencies with equal values are one
     /// organisation. The index of the first agency naming the same organisation, or its own
     /// index when it names none.
-    pub org: u32,
+    pub(crate) org: u32,
     /// Analysts working its queue, ≥ 1.
-    pub analysts: u32,
+    pub(crate) analysts: u32,
     /// Time one analyst takes to process an item [h].
-    pub service: Sampler,
+    pub(crate) service: Sampler,
     /// Probability of observing a signal directly, per threat kind, [0, 1].
-    pub collection: [f64; KINDS],
+    pub(crate) collection: [f64; KINDS],
     /// Needs to know about each threat kind.
-    pub needs: [bool; KINDS],
+    pub(crate) needs: [bool; KINDS],
     /// Acts on each threat kind.
-    pub acts_on: [bool; KINDS],
+    pub(crate) acts_on: [bool; KINDS],
     /// Its own failure process, if it has one.
-    pub reliability: Option<Reliability>,
+    pub(crate) reliability: Option<Reliability>,
     /// Insider activation multiplier from its vetting, (0, 1].
-    pub vetting_mult: f64,
+    pub(crate) vetting_mult: f64,
     /// Insider monitoring, [0, 1]: scales the chance a reported precursor is detected.
-    pub monitoring: f64,
+    pub(crate) monitoring: f64,
     /// Probability it respects an item's marking or agreement when passing it on, [0, 1],
     /// before its vetting, an agreement or joint training move it (the scenario's value or
     /// the default of its kind, [`default_compliance`]).
-    pub compliance: f64,
+    pub(crate) compliance: f64,
     /// Multiplier of its non-compliance from its vetting, > 0 ([`vetting_violation_mult`]).
-    pub vetting_violation_mult: f64,
+    pub(crate) vetting_violation_mult: f64,
     /// Discrimination d′ its analysts add to the model's base when judging items, [0, 10].
-    pub analysis_quality: f64,
+    pub(crate) analysis_quality: f64,
     /// Surge processing capacity, if it has some.
-    pub processing: Option<Processing>,
+    pub(crate) processing: Option<Processing>,
     /// What it depends on partners for.
-    pub depends: Vec<Dependency>,
+    pub(crate) depends: Vec<Dependency>,
     /// Relays items it does not itself need (fusion centers, JTTFs, federal hubs, ISACs, EOCs).
-    pub is_hub: bool,
+    pub(crate) is_hub: bool,
     /// Outgoing directed links, ascending.
-    pub out_links: Vec<LinkIx>,
+    pub(crate) out_links: Vec<LinkIx>,
     /// Its dependencies with the links from each partner to it, parallel to `depends`.
-    pub depends_links: Vec<DependencyLinks>,
+    pub(crate) depends_links: Vec<DependencyLinks>,
 }
 
 /// Surge-processing capacity of an agency.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Processing {
+pub(crate) struct Processing {
     /// People processed per hour once activated [people/h], ≥ 0.
-    pub per_hour: f64,
+    pub(crate) per_hour: f64,
     /// Shelter or holding places [people], ≥ 0.
-    pub shelter: f64,
+    pub(crate) shelter: f64,
 }
 
 /// A function an agency loses while a partner is down or withdrawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Dependency {
+pub(crate) struct Dependency {
     /// The partner depended upon.
-    pub partner: AgencyIx,
+    pub(crate) partner: AgencyIx,
     /// The function lost, as a bit of a lost-functions mask (see [`function_bit`]).
-    pub function: u8,
+    pub(crate) function: u8,
 }
 
 /// A [`Dependency`] with the links that carry it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DependencyLinks {
+pub(crate) struct DependencyLinks {
     /// The partner depended upon.
-    pub partner: AgencyIx,
+    pub(crate) partner: AgencyIx,
     /// The function lost, as a bit of a lost-functions mask (see [`function_bit`]).
-    pub function: u8,
+    pub(crate) function: u8,
     /// The links from the partner to the dependent agency, ascending.
-    pub links: Vec<LinkIx>,
+    pub(crate) links: Vec<LinkIx>,
 }
 
 /// Insider activation multiplier of a vetting level.
@@ -98,7 +98,7 @@ fn vetting_mult(v: Vetting) -> f64 {
 
 /// Default handling compliance of an agency kind, [0, 1] [G] (docs/model.md §5): the
 /// probability it honours a marking or agreement an item carries when passing it on.
-pub fn default_compliance(k: AgencyKind) -> f64 {
+pub(crate) fn default_compliance(k: AgencyKind) -> f64 {
     match k {
         AgencyKind::IntelligenceCommunity => 0.99,
         AgencyKind::Jttf | AgencyKind::FederalLawEnforcement | AgencyKind::Military => 0.98,
@@ -115,7 +115,7 @@ pub fn default_compliance(k: AgencyKind) -> f64 {
 
 /// Multiplier of the non-compliance (1 − compliance) of an agency's people from its vetting
 /// [G]: vetted, continuously evaluated staff mishandle less.
-pub fn vetting_violation_mult(v: Vetting) -> f64 {
+pub(crate) fn vetting_violation_mult(v: Vetting) -> f64 {
     match v {
         Vetting::None => 1.5,
         Vetting::Basic => 1.2,

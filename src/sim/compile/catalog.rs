@@ -17,7 +17,7 @@ const MAX_SAMPLES: u64 = 240;
 
 /// What a driver flag records: whether this happened in the run.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum DriverSource {
+pub(crate) enum DriverSource {
     /// The agency was down or degraded at some time.
     AgencyDown(AgencyIx),
     /// The channel was down or compromised at some time.

@@ -6,17 +6,17 @@ use crate::sim::rng::Sampler;
 
 /// Static channel data.
 #[derive(Debug, Clone)]
-pub struct ChannelStatic {
+pub(crate) struct ChannelStatic {
     /// Scenario id.
-    pub id: String,
+    pub(crate) id: String,
     /// Display name.
-    pub name: String,
+    pub(crate) name: String,
     /// Highest classification it may carry.
-    pub max_class: Classification,
+    pub(crate) max_class: Classification,
     /// Time an item takes to cross it [h].
-    pub latency: Sampler,
+    pub(crate) latency: Sampler,
     /// Its failure process, if it has one.
-    pub reliability: Option<Reliability>,
+    pub(crate) reliability: Option<Reliability>,
 }
 
 /// The channels, in scenario order.

@@ -7,7 +7,7 @@ use crate::scenario::validate::InjectRefs;
 
 /// When an inject fires.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Trigger {
+pub(crate) enum Trigger {
     /// At this scenario time [h].
     At(f64),
     /// After another inject has fired.
@@ -36,7 +36,7 @@ pub enum Trigger {
 /// A per-tick metric a trigger watches. A threat that resolves to nothing is
 /// [`ThreatIx::NONE`], which never fires.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum MetricWatch {
+pub(crate) enum MetricWatch {
     /// Agencies holding at least one item about the threat [agencies].
     AgenciesInformed(ThreatIx),
     /// Items waiting in all analyst queues [items].
@@ -51,7 +51,7 @@ pub enum MetricWatch {
 
 /// An expected player action a contingency inject checks.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Cond {
+pub(crate) enum Cond {
     /// Some agency detected the threat.
     Detected(ThreatIx),
     /// Some agency shared an item about the threat.
@@ -64,7 +64,7 @@ pub enum Cond {
 
 /// What an inject does. A target that resolves to nothing is its type's `NONE`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
+pub(crate) enum Effect {
     /// A signal of the threat appears at an agency.
     Signal {
         /// The threat signalled.
@@ -118,23 +118,23 @@ pub enum Effect {
 
 /// Static inject data.
 #[derive(Debug, Clone)]
-pub struct InjectStatic {
+pub(crate) struct InjectStatic {
     /// Scenario id.
-    pub id: String,
+    pub(crate) id: String,
     /// MSEL number.
-    pub number: u32,
+    pub(crate) number: u32,
     /// One-line synopsis.
-    pub synopsis: String,
+    pub(crate) synopsis: String,
     /// When it fires.
-    pub trigger: Trigger,
+    pub(crate) trigger: Trigger,
     /// What it does.
-    pub effect: Effect,
+    pub(crate) effect: Effect,
     /// Probability it fires when triggered, [0, 1].
-    pub p: f64,
+    pub(crate) p: f64,
     /// How long a reversible effect lasts [h]; `None` for the rest of the run.
-    pub duration: Option<f64>,
+    pub(crate) duration: Option<f64>,
     /// It takes part in runs.
-    pub enabled: bool,
+    pub(crate) enabled: bool,
 }
 
 /// The injects, in scenario order.

@@ -6,11 +6,11 @@ use crate::scenario::schema::{Access, InsiderActionSpec, InsiderSpec};
 use crate::scenario::validate::InsiderRefs;
 
 /// Hours in a month of 30 days.
-pub const MONTH_H: f64 = 720.0;
+pub(crate) const MONTH_H: f64 = 720.0;
 
 /// What an insider does.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum InsiderAct {
+pub(crate) enum InsiderAct {
     /// Posts held items to the press or public.
     Leak,
     /// Passes held items to a foreign service.
@@ -25,28 +25,28 @@ pub enum InsiderAct {
 
 /// Static insider data.
 #[derive(Debug, Clone)]
-pub struct InsiderStatic {
+pub(crate) struct InsiderStatic {
     /// Scenario id.
-    pub id: String,
+    pub(crate) id: String,
     /// The agency they work in.
-    pub agency: AgencyIx,
+    pub(crate) agency: AgencyIx,
     /// Exposure of one act relative to a clerk's, by access level (×1 clerk … ×100 system
     /// administrator).
-    pub access_mult: f64,
+    pub(crate) access_mult: f64,
     /// What they do.
-    pub act: InsiderAct,
+    pub(crate) act: InsiderAct,
     /// Probability they are active in a run, after vetting, [0, 1].
-    pub activation_p: f64,
+    pub(crate) activation_p: f64,
     /// When they become active [h].
-    pub start: f64,
+    pub(crate) start: f64,
     /// Precursors per hour [1/h], ≥ 0.
-    pub precursor_rate: f64,
+    pub(crate) precursor_rate: f64,
     /// Probability a precursor is detected (report × monitoring), [0, 1].
-    pub detect_p: f64,
+    pub(crate) detect_p: f64,
     /// Hostile acts per hour while active and undetected [1/h], ≥ 0.
-    pub action_rate: f64,
+    pub(crate) action_rate: f64,
     /// The `Insider`-kind threat tied to them, if any.
-    pub threat: Option<ThreatIx>,
+    pub(crate) threat: Option<ThreatIx>,
 }
 
 /// Exposure of one act relative to a clerk's.

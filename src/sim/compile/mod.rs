@@ -16,15 +16,15 @@ mod partnerships;
 mod streams;
 mod threats;
 
-pub use agencies::{AgencyStatic, Processing};
-pub use catalog::DriverSource;
-pub use channels::ChannelStatic;
-pub use injects::{Cond, Effect, InjectStatic, MetricWatch, Trigger};
-pub use insiders::{InsiderAct, InsiderStatic};
-pub use objectives::{BlockReason, Judge, MetricKind, ObjectiveStatic, ViolationKind};
-pub use partnerships::{Barrier, Benefit, LinkStatic};
-pub use streams::{LinkHot, StreamKeys};
-pub use threats::{Surge, ThreatStatic, TipOff};
+pub(crate) use agencies::{AgencyStatic, Processing};
+pub(crate) use catalog::DriverSource;
+pub(crate) use channels::ChannelStatic;
+pub(crate) use injects::{Cond, Effect, InjectStatic, MetricWatch, Trigger};
+pub(crate) use insiders::{InsiderAct, InsiderStatic};
+pub(crate) use objectives::{BlockReason, Judge, MetricKind, ObjectiveStatic, ViolationKind};
+pub(crate) use partnerships::{Barrier, Benefit, LinkStatic};
+pub(crate) use streams::{LinkHot, StreamKeys};
+pub(crate) use threats::{Surge, ThreatStatic, TipOff};
 
 use super::outcome::Catalog;
 use crate::ids::LinkIx;
@@ -32,10 +32,10 @@ use crate::scenario::ValidScenario;
 use crate::scenario::schema::{Function, ModelSpec, ReliabilitySpec, ThreatKind};
 
 /// Number of threat kinds (size of per-kind arrays).
-pub const KINDS: usize = 6;
+pub(crate) const KINDS: usize = 6;
 
 /// Index of a threat kind in per-kind arrays, `0..KINDS`.
-pub fn kind_index(k: ThreatKind) -> usize {
+pub(crate) fn kind_index(k: ThreatKind) -> usize {
     match k {
         ThreatKind::Cyber => 0,
         ThreatKind::Plot => 1,
@@ -47,7 +47,7 @@ pub fn kind_index(k: ThreatKind) -> usize {
 }
 
 /// Bit of a function in a lost-functions mask.
-pub fn function_bit(f: Function) -> u8 {
+pub(crate) fn function_bit(f: Function) -> u8 {
     match f {
         Function::Collection => 1,
         Function::Analysis => 2,
@@ -59,11 +59,11 @@ pub fn function_bit(f: Function) -> u8 {
 /// An alternating up/down failure process (an agency's or a channel's), both phases
 /// exponentially distributed.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Reliability {
+pub(crate) struct Reliability {
     /// Mean time between failures (mean up time) [h], > 0.
-    pub mtbf_h: f64,
+    pub(crate) mtbf_h: f64,
     /// Mean time to repair (mean down time) [h], > 0.
-    pub mttr_h: f64,
+    pub(crate) mttr_h: f64,
 }
 
 impl Reliability {
@@ -77,55 +77,55 @@ impl Reliability {
 
 /// The compiled model: everything a run reads and never changes.
 #[derive(Debug, Clone)]
-pub struct Compiled {
+pub(crate) struct Compiled {
     /// Tick length [h], > 0.
-    pub dt: f64,
+    pub(crate) dt: f64,
     /// Ticks per run (the duration divided by the tick, rounded up).
-    pub ticks: u64,
+    pub(crate) ticks: u64,
     /// Exercise duration [h], ≥ `dt`.
-    pub duration: f64,
+    pub(crate) duration: f64,
     /// The scenario's model parameters, as written.
-    pub params: ModelSpec,
+    pub(crate) params: ModelSpec,
     /// Window over which partners judge the equity of an exchange [h], ≥ `dt`.
-    pub equity_window: f64,
+    pub(crate) equity_window: f64,
     /// Agencies, in scenario order (indexed by [`crate::ids::AgencyIx`]).
-    pub agencies: Vec<AgencyStatic>,
+    pub(crate) agencies: Vec<AgencyStatic>,
     /// Channels, in scenario order (indexed by [`crate::ids::ChannelIx`]).
-    pub channels: Vec<ChannelStatic>,
+    pub(crate) channels: Vec<ChannelStatic>,
     /// Directed links, in partnership order; a mutual partnership gives two adjacent links
     /// (indexed by [`LinkIx`]).
-    pub links: Vec<LinkStatic>,
+    pub(crate) links: Vec<LinkStatic>,
     /// Links that carry benefits, ascending.
-    pub benefit_links: Vec<LinkIx>,
+    pub(crate) benefit_links: Vec<LinkIx>,
     /// Partnership ids, by [`crate::ids::PartnershipIx`].
-    pub partnerships: Vec<String>,
+    pub(crate) partnerships: Vec<String>,
     /// Threats and hazards, in scenario order (indexed by [`crate::ids::ThreatIx`]).
-    pub threats: Vec<ThreatStatic>,
+    pub(crate) threats: Vec<ThreatStatic>,
     /// Injects, in scenario order (indexed by [`crate::ids::InjectIx`]).
-    pub injects: Vec<InjectStatic>,
+    pub(crate) injects: Vec<InjectStatic>,
     /// Insiders, in scenario order (indexed by [`crate::ids::InsiderIx`]).
-    pub insiders: Vec<InsiderStatic>,
+    pub(crate) insiders: Vec<InsiderStatic>,
     /// Objectives, in scenario order.
-    pub objectives: Vec<ObjectiveStatic>,
+    pub(crate) objectives: Vec<ObjectiveStatic>,
     /// What each metric column measures, parallel to `catalog.metrics` (indexed by
     /// [`crate::ids::MetricIx`]).
-    pub metric_kinds: Vec<MetricKind>,
+    pub(crate) metric_kinds: Vec<MetricKind>,
     /// What each driver flag means, parallel to `catalog.drivers`.
-    pub drivers: Vec<DriverSource>,
+    pub(crate) drivers: Vec<DriverSource>,
     /// Record a series sample every this many ticks, ≥ 1.
-    pub series_stride: u64,
+    pub(crate) series_stride: u64,
     /// What every outcome of this model contains.
-    pub catalog: Catalog,
+    pub(crate) catalog: Catalog,
     /// What the sharing loop reads per link, packed small (same order as `links`).
-    pub hot_links: Vec<LinkHot>,
+    pub(crate) hot_links: Vec<LinkHot>,
     /// The stream key of every random process (see [`StreamKeys`]).
-    pub keys: StreamKeys,
+    pub(crate) keys: StreamKeys,
 }
 
 /// Compile a validated scenario. Every reference comes resolved from validation
 /// (`ValidScenario::refs`); one that names nothing (impossible after validation) is dropped
 /// rather than panicking.
-pub fn compile(scn: &ValidScenario) -> Compiled {
+pub(crate) fn compile(scn: &ValidScenario) -> Compiled {
     let s = &scn.spec;
     let refs = &scn.refs;
     let dt = s.exercise.tick.hours().max(1e-6);
@@ -194,7 +194,7 @@ pub fn compile(scn: &ValidScenario) -> Compiled {
 }
 
 /// A number as short text: `12`, `0.5`, `1.25`.
-pub fn fmt_num(v: f64) -> String {
+pub(crate) fn fmt_num(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
         format!("{}", v.round() as i64)
     } else {

@@ -12,7 +12,7 @@ use crate::sim::outcome::{MetricDef, ObjectiveDef};
 
 /// What a metric column measures.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum MetricKind {
+pub(crate) enum MetricKind {
     /// From the threat's start to its first detection [h].
     TimeToDetection(ThreatIx),
     /// From the threat's first detection to its first share [h].
@@ -80,7 +80,7 @@ pub enum MetricKind {
 
 impl MetricKind {
     /// The threat a per-threat metric measures.
-    pub fn threat(self) -> Option<ThreatIx> {
+    pub(crate) fn threat(self) -> Option<ThreatIx> {
         match self {
             MetricKind::TimeToDetection(t)
             | MetricKind::TimeToFirstShare(t)
@@ -100,7 +100,7 @@ impl MetricKind {
 
 /// Why a needed delivery was blocked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum BlockReason {
+pub(crate) enum BlockReason {
     /// Recipient's clearance below the item's classification.
     Clearance,
     /// No available channel on the partnership can carry the item.
@@ -115,7 +115,7 @@ pub enum BlockReason {
 
 impl BlockReason {
     /// All reasons, in column order.
-    pub const ALL: [BlockReason; 5] = [
+    pub(crate) const ALL: [BlockReason; 5] = [
         BlockReason::Clearance,
         BlockReason::Channel,
         BlockReason::Marking,
@@ -124,7 +124,7 @@ impl BlockReason {
     ];
 
     /// Column id suffix.
-    pub fn id(self) -> &'static str {
+    pub(crate) fn id(self) -> &'static str {
         match self {
             BlockReason::Clearance => "clearance",
             BlockReason::Channel => "channel",
@@ -135,14 +135,14 @@ impl BlockReason {
     }
 
     /// Index in per-reason arrays.
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 }
 
 /// The rule a handling violation breaks (docs/model.md §5). One offer may break several.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ViolationKind {
+pub(crate) enum ViolationKind {
     /// Beyond the TLP label: above the partnership's `max_tlp`, or a TLP:RED re-share, or a
     /// TLP:AMBER+STRICT re-share outside the organisation.
     Tlp,
@@ -158,7 +158,7 @@ pub enum ViolationKind {
 
 impl ViolationKind {
     /// All kinds, in column order.
-    pub const ALL: [ViolationKind; 5] = [
+    pub(crate) const ALL: [ViolationKind; 5] = [
         ViolationKind::Tlp,
         ViolationKind::Agreement,
         ViolationKind::Public,
@@ -167,24 +167,24 @@ impl ViolationKind {
     ];
 
     /// Column id suffix (one of [`VIOLATION_KINDS`](crate::sim::VIOLATION_KINDS)).
-    pub fn id(self) -> &'static str {
+    pub(crate) fn id(self) -> &'static str {
         crate::sim::VIOLATION_KINDS[self as usize]
     }
 
     /// Index in per-kind arrays.
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 
     /// Bit in a kinds mask.
-    pub fn bit(self) -> u8 {
+    pub(crate) fn bit(self) -> u8 {
         1 << (self as u8)
     }
 }
 
 /// How an objective's metric is judged.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Judge {
+pub(crate) enum Judge {
     /// Met when the time metric happened within this time [h] (never happening misses it).
     Within(f64),
     /// Met when the metric is ≥ the value (in the metric's unit).
@@ -195,11 +195,11 @@ pub enum Judge {
 
 /// Static objective data.
 #[derive(Debug, Clone)]
-pub struct ObjectiveStatic {
+pub(crate) struct ObjectiveStatic {
     /// The metric column it is judged on.
-    pub metric: MetricIx,
+    pub(crate) metric: MetricIx,
     /// How that metric is judged.
-    pub judge: Judge,
+    pub(crate) judge: Judge,
 }
 
 /// Metric columns being collected, with what each measures.

@@ -11,7 +11,7 @@ use crate::scenario::validate::PartnershipRefs;
 
 /// A benefit flowing over a directed link to its receiver while the link works.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Benefit {
+pub(crate) enum Benefit {
     /// The sender's sensors cover a threat kind for the receiver.
     Collection {
         /// Threat kind covered, `0..KINDS` (see [`super::kind_index`]).
@@ -46,55 +46,53 @@ pub enum Benefit {
 
 /// A legal or contractual barrier on a link.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Barrier {
+pub(crate) struct Barrier {
     /// Probability an item it applies to is blocked outright, [0, 1].
-    pub block_p: f64,
+    pub(crate) block_p: f64,
     /// Extra delay for an item it applies to that passes [h], ≥ 0.
-    pub delay_h: f64,
+    pub(crate) delay_h: f64,
     /// It applies to items at or above this classification.
-    pub min_class: Classification,
+    pub(crate) min_class: Classification,
 }
 
 /// Static data of a directed link (a mutual partnership compiles to two).
 #[derive(Debug, Clone)]
-pub struct LinkStatic {
+pub(crate) struct LinkStatic {
     /// The partnership it belongs to.
-    pub partnership: PartnershipIx,
+    pub(crate) partnership: PartnershipIx,
     /// Sending agency.
-    pub from: AgencyIx,
+    pub(crate) from: AgencyIx,
     /// Receiving agency.
-    pub to: AgencyIx,
+    pub(crate) to: AgencyIx,
     /// The opposite link of a mutual partnership.
-    pub reverse: Option<LinkIx>,
+    pub(crate) reverse: Option<LinkIx>,
     /// Legal basis.
-    pub agreement: Agreement,
+    pub(crate) agreement: Agreement,
     /// Channels it may use, in preference order.
-    pub channels: Vec<ChannelIx>,
+    pub(crate) channels: Vec<ChannelIx>,
     /// Initial trust, [0, 1].
-    pub trust0: f64,
+    pub(crate) trust0: f64,
     /// Base probability of offering an analysed, relevant item, [0, 1].
-    pub p0: f64,
+    pub(crate) p0: f64,
     /// Most restrictive TLP it will pass.
-    pub max_tlp: Tlp,
+    pub(crate) max_tlp: Tlp,
     /// Legal or contractual barriers, in scenario order.
-    pub barriers: Vec<Barrier>,
+    pub(crate) barriers: Vec<Barrier>,
     /// Equity of exchange (value received ÷ value given) the sender accepts, > 0.
-    pub expected_equity: f64,
+    pub(crate) expected_equity: f64,
     /// Trust below which the sender withdraws, [0, 1).
-    pub withdraw_below: f64,
+    pub(crate) withdraw_below: f64,
     /// Benefits `from` gives `to` while this link works.
-    pub benefits: Vec<Benefit>,
-    /// It is one of the two links of a mutual partnership.
-    pub mutual: bool,
+    pub(crate) benefits: Vec<Benefit>,
     /// Multiplier of the sender's non-compliance from the agreement and joint training
     /// ([`agreement_violation_mult`], × 0.5 with joint training), > 0.
-    pub violation_mult: f64,
+    pub(crate) violation_mult: f64,
 }
 
 /// Multiplier of a sender's non-compliance (1 − compliance) under an agreement [G]
 /// (docs/model.md §5): a formal agreement settles handling rules, trains staff on them and
 /// carries sanctions, so mishandling is rarer than under none.
-pub fn agreement_violation_mult(a: Agreement) -> f64 {
+pub(crate) fn agreement_violation_mult(a: Agreement) -> f64 {
     match a {
         Agreement::None => 1.0,
         Agreement::Mou => 0.8,
@@ -171,7 +169,6 @@ pub(super) fn links(specs: &[PartnershipSpec], refs: &[PartnershipRefs]) -> Vec<
             expected_equity: p.expected_equity.max(1e-6),
             withdraw_below: p.withdraw_below,
             benefits: benefits.clone(),
-            mutual,
             violation_mult: agreement_violation_mult(p.agreement)
                 * if p.joint_training { 0.5 } else { 1.0 },
         };

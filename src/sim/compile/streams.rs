@@ -4,47 +4,44 @@
 use super::agencies::AgencyStatic;
 use super::partnerships::LinkStatic;
 use super::{Compiled, KINDS};
-use crate::ids::AgencyIx;
 use crate::sim::rng::fnv1a;
 
 /// The part of a link the sharing loop reads for every offer, packed into 16 bytes so that
 /// offers the receiver does not want cost one cache line, not two structs.
 #[derive(Debug, Clone, Copy)]
-pub struct LinkHot {
+pub(crate) struct LinkHot {
     /// Base probability of offering an item, [0, 1].
-    pub p0: f64,
-    /// Receiving agency.
-    pub to: AgencyIx,
+    pub(crate) p0: f64,
     /// Threat kinds the receiver wants (needs, acts on, or relays as a hub), one bit per kind.
-    pub relevant: u8,
+    pub(crate) relevant: u8,
     /// Threat kinds the receiver needs or acts on, one bit per kind.
-    pub needed: u8,
+    pub(crate) needed: u8,
 }
 
 /// FNV-1a keys of every random process's label (`"agency/<id>/collect"`, `"link/<p>/<a>/<b>"`,
 /// …), computed once per scenario so a run seeds its streams without formatting labels.
 #[derive(Debug, Clone, Default)]
-pub struct StreamKeys {
+pub(crate) struct StreamKeys {
     /// `agency/<id>/collect`, by agency.
-    pub agency_collect: Vec<u64>,
+    pub(crate) agency_collect: Vec<u64>,
     /// `agency/<id>/service`, by agency.
-    pub agency_service: Vec<u64>,
+    pub(crate) agency_service: Vec<u64>,
     /// `agency/<id>/failure`, by agency.
-    pub agency_failure: Vec<u64>,
+    pub(crate) agency_failure: Vec<u64>,
     /// `channel/<id>`, by channel.
-    pub channel: Vec<u64>,
+    pub(crate) channel: Vec<u64>,
     /// `link/<partnership>/<from>/<to>`, by link.
-    pub link: Vec<u64>,
+    pub(crate) link: Vec<u64>,
     /// `threat/<id>/signals`, by threat.
-    pub threat_signals: Vec<u64>,
+    pub(crate) threat_signals: Vec<u64>,
     /// `threat/<id>/response`, by threat.
-    pub threat_response: Vec<u64>,
+    pub(crate) threat_response: Vec<u64>,
     /// `threat/<id>/surge`, by threat.
-    pub threat_surge: Vec<u64>,
+    pub(crate) threat_surge: Vec<u64>,
     /// `insider/<id>`, by insider.
-    pub insider: Vec<u64>,
+    pub(crate) insider: Vec<u64>,
     /// `inject/<id>`, by inject.
-    pub inject: Vec<u64>,
+    pub(crate) inject: Vec<u64>,
 }
 
 impl StreamKeys {
@@ -120,7 +117,6 @@ pub(super) fn hot_links(agencies: &[AgencyStatic], links: &[LinkStatic]) -> Vec<
             }
             LinkHot {
                 p0: l.p0,
-                to: l.to,
                 relevant,
                 needed,
             }

@@ -12,81 +12,81 @@ use crate::sim::rng::Sampler;
 
 /// Static threat data.
 #[derive(Debug, Clone)]
-pub struct ThreatStatic {
+pub(crate) struct ThreatStatic {
     /// Scenario id.
-    pub id: String,
+    pub(crate) id: String,
     /// Display name.
-    pub name: String,
+    pub(crate) name: String,
     /// Kind (decides who collects on it, needs it and acts on it).
-    pub kind: ThreatKind,
+    pub(crate) kind: ThreatKind,
     /// Index of `kind` in per-kind arrays, `0..KINDS`.
-    pub kind_ix: usize,
+    pub(crate) kind_ix: usize,
     /// Probability it is real in a run, [0, 1].
-    pub truth_p: f64,
+    pub(crate) truth_p: f64,
     /// When it begins emitting signals [h].
-    pub start: f64,
+    pub(crate) start: f64,
     /// Time between signals [h].
-    pub interval: Sampler,
+    pub(crate) interval: Sampler,
     /// Per agency, its own probability of observing each signal directly, [0, 1] (its
     /// collection on the kind if it may observe the threat, else 0).
-    pub own_collection: Vec<f64>,
+    pub(crate) own_collection: Vec<f64>,
     /// Classification of its items.
-    pub class: Classification,
+    pub(crate) class: Classification,
     /// TLP of its items.
-    pub tlp: Tlp,
+    pub(crate) tlp: Tlp,
     /// Its items are criminal intelligence (28 CFR Part 23).
-    pub criminal_intel: bool,
+    pub(crate) criminal_intel: bool,
     /// Its items hold personally identifiable information.
-    pub pii: bool,
+    pub(crate) pii: bool,
     /// Sensitivity weight of its items (leak exposure = Σ sensitivity), > 0.
-    pub sensitivity: f64,
+    pub(crate) sensitivity: f64,
     /// Its items expire this long after creation [h], if they perish.
-    pub perish: Option<f64>,
+    pub(crate) perish: Option<f64>,
     /// Time from `start` to harm unless resolved first [h], if it has a deadline.
-    pub deadline: Option<Sampler>,
+    pub(crate) deadline: Option<Sampler>,
     /// What a tip-off does to the deadline.
-    pub tipoff: TipOff,
+    pub(crate) tipoff: TipOff,
     /// The action its responders take.
-    pub action: ActionKind,
+    pub(crate) action: ActionKind,
     /// Distinct items a responder must hold before acting, ≥ 1.
-    pub corroboration: u32,
+    pub(crate) corroboration: u32,
     /// Time from decision to effect [h].
-    pub time_to_act: Sampler,
+    pub(crate) time_to_act: Sampler,
     /// Probability an action taken before the deadline succeeds, [0, 1].
-    pub success_p: f64,
+    pub(crate) success_p: f64,
     /// A failed action is tried again this long after the failure [h], > 0; `None` never.
-    pub retry_after: Option<f64>,
+    pub(crate) retry_after: Option<f64>,
     /// The insider tied to it: the threat is real only when they are active.
-    pub insider: Option<InsiderIx>,
+    pub(crate) insider: Option<InsiderIx>,
     /// Its arrival curve, for migration surges.
-    pub surge: Option<Surge>,
+    pub(crate) surge: Option<Surge>,
     /// Agencies that need to know about it, ascending.
-    pub ntk: Vec<AgencyIx>,
+    pub(crate) ntk: Vec<AgencyIx>,
     /// Agencies responsible for acting on it, ascending.
-    pub responders: Vec<AgencyIx>,
+    pub(crate) responders: Vec<AgencyIx>,
     /// A false item about it can exist (truth < 1, false reports or disinformation).
-    pub can_be_false: bool,
+    pub(crate) can_be_false: bool,
 }
 
 /// A logistic arrival curve: N(t) = total / (1 + e^{−(t − midpoint)/spread}), t from the
 /// threat's start.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Surge {
+pub(crate) struct Surge {
     /// Total arrivals over the surge [people], > 0.
-    pub total: f64,
+    pub(crate) total: f64,
     /// Time from the threat's start at which half have arrived [h].
-    pub midpoint_h: f64,
+    pub(crate) midpoint_h: f64,
     /// Logistic spread [h], > 0.
-    pub spread_h: f64,
+    pub(crate) spread_h: f64,
     /// People should be processed within this time of arrival [h].
-    pub handoff_h: f64,
+    pub(crate) handoff_h: f64,
     /// Mean group size [people], ≥ 1: arrivals are `group_size` × Poisson(expected / size).
-    pub group_size: f64,
+    pub(crate) group_size: f64,
 }
 
 /// What a tip-off does to the adversary's deadline.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum TipOff {
+pub(crate) enum TipOff {
     /// No harm at the deadline any more (the plot is abandoned).
     Abort,
     /// The deadline moves later by this much [h], ≥ 0.

@@ -69,12 +69,12 @@ pub(super) fn threat_t(class_tlp: &str, extra: &str) -> String {
 
 /// A run's World, built and reset the way `schedule::Runner` builds and resets it.
 pub(super) struct Sim {
-    pub world: World,
+    pub(crate) world: World,
 }
 
 impl Sim {
     /// Compile the scenario with sections `body` and reset it to the start of run 0 of seed 1.
-    pub fn new(body: &str) -> Sim {
+    pub(crate) fn new(body: &str) -> Sim {
         Sim::seeded(
             body,
             RunSeed {
@@ -85,7 +85,7 @@ impl Sim {
     }
 
     /// Like [`Sim::new`] with a chosen seed.
-    pub fn seeded(body: &str, seed: RunSeed) -> Sim {
+    pub(crate) fn seeded(body: &str, seed: RunSeed) -> Sim {
         let st = Arc::new(compile(&scenario(body)));
         let mut w = World::new();
         // The schedule is only a sink for the installers: tests run one system at a time.
@@ -118,19 +118,19 @@ impl Sim {
     }
 
     /// The compiled model.
-    pub fn st(&self) -> Arc<Compiled> {
+    pub(crate) fn st(&self) -> Arc<Compiled> {
         self.world.resource::<Static>().0.clone()
     }
 
     /// Move the clock to tick `k`.
-    pub fn at(&mut self, k: u64) -> &mut Sim {
+    pub(crate) fn at(&mut self, k: u64) -> &mut Sim {
         let dt = self.st().dt;
         *self.world.resource_mut::<Clock>() = Clock::at(k, dt);
         self
     }
 
     /// Run one system once on the world.
-    pub fn run<M>(&mut self, system: impl IntoSystem<(), (), M>) -> &mut Sim {
+    pub(crate) fn run<M>(&mut self, system: impl IntoSystem<(), (), M>) -> &mut Sim {
         if let Err(e) = self.world.run_system_once(system) {
             panic!("system failed: {e}");
         }
@@ -139,12 +139,12 @@ impl Sim {
 
     /// Recompute this tick's availability, lost functions and benefits (the Benefits phase),
     /// which the sharing and analysis systems read.
-    pub fn refresh(&mut self) -> &mut Sim {
+    pub(crate) fn refresh(&mut self) -> &mut Sim {
         self.run(apply_benefits)
     }
 
     /// Index of agency `id`.
-    pub fn agency(&self, id: &str) -> AgencyIx {
+    pub(crate) fn agency(&self, id: &str) -> AgencyIx {
         let st = self.st();
         AgencyIx::new(
             st.agencies
@@ -155,7 +155,7 @@ impl Sim {
     }
 
     /// Index of channel `id`.
-    pub fn channel(&self, id: &str) -> usize {
+    pub(crate) fn channel(&self, id: &str) -> usize {
         self.st()
             .channels
             .iter()
@@ -164,7 +164,7 @@ impl Sim {
     }
 
     /// Index of threat `id`.
-    pub fn threat(&self, id: &str) -> ThreatIx {
+    pub(crate) fn threat(&self, id: &str) -> ThreatIx {
         ThreatIx::new(
             self.st()
                 .threats
@@ -175,7 +175,7 @@ impl Sim {
     }
 
     /// Index of the directed link `from → to`.
-    pub fn link(&self, from: &str, to: &str) -> usize {
+    pub(crate) fn link(&self, from: &str, to: &str) -> usize {
         let (f, t) = (self.agency(from), self.agency(to));
         self.st()
             .links
@@ -185,12 +185,12 @@ impl Sim {
     }
 
     /// The run state of link `from → to`.
-    pub fn link_state(&self, from: &str, to: &str) -> &LinkState {
+    pub(crate) fn link_state(&self, from: &str, to: &str) -> &LinkState {
         &self.world.resource::<Links>().0[self.link(from, to)]
     }
 
     /// The run state of link `from → to`, to change.
-    pub fn link_state_mut(&mut self, from: &str, to: &str) -> Mut<'_, LinkState> {
+    pub(crate) fn link_state_mut(&mut self, from: &str, to: &str) -> Mut<'_, LinkState> {
         let l = self.link(from, to);
         self.world.resource_mut::<ModsDue>().mark();
         self.world
@@ -199,13 +199,13 @@ impl Sim {
     }
 
     /// A copy of link `from → to`'s random stream as it stands.
-    pub fn link_stream(&self, from: &str, to: &str) -> Stream {
+    pub(crate) fn link_stream(&self, from: &str, to: &str) -> Stream {
         self.link_state(from, to).rng.clone()
     }
 
     /// Add an item about `threat` originated by `origin` at time `t` [h], and nothing else (no
     /// delivery, no milestone): the state an item is in once its holder has analysed it.
-    pub fn item(&mut self, threat: &str, origin: &str, t: f64) -> u32 {
+    pub(crate) fn item(&mut self, threat: &str, origin: &str, t: f64) -> u32 {
         let (th, o) = (self.threat(threat), self.agency(origin));
         let mut items = self.world.resource_mut::<Items>();
         let ix = items.0.len() as u32;
@@ -223,7 +223,7 @@ impl Sim {
 
     /// Create an item the way an observation does (`state::create_item`): it is on its way into
     /// `origin`'s own queue, arriving at `t` [h].
-    pub fn observe(&mut self, threat: &str, origin: &str, t: f64) -> u32 {
+    pub(crate) fn observe(&mut self, threat: &str, origin: &str, t: f64) -> u32 {
         let (th, o) = (self.threat(threat), self.agency(origin));
         self.world.resource_scope(|w, mut items: Mut<Items>| {
             w.resource_scope(|w, mut flight: Mut<InFlight>| {
@@ -235,7 +235,7 @@ impl Sim {
 
     /// Put `item` in flight from `from` to `to` over their link's first channel, arriving at
     /// `t` [h] (what a passed offer does).
-    pub fn send(&mut self, item: u32, from: &str, to: &str, t: f64) -> &mut Sim {
+    pub(crate) fn send(&mut self, item: u32, from: &str, to: &str, t: f64) -> &mut Sim {
         let l = self.link(from, to);
         let ch = self.st().links[l].channels[0];
         let to = self.agency(to);
@@ -246,7 +246,7 @@ impl Sim {
     }
 
     /// Write a trust signal of size `x` on link `from → to`.
-    pub fn signal(&mut self, from: &str, to: &str, x: f64) -> &mut Sim {
+    pub(crate) fn signal(&mut self, from: &str, to: &str, x: f64) -> &mut Sim {
         let link = LinkIx::new(self.link(from, to));
         self.world.write_message(TrustSignal { link, x });
         self
@@ -254,7 +254,7 @@ impl Sim {
 
     /// Announce that `agency` finished analysing `item` at `t` [h] (the `Analysed` message the
     /// Analysis phase writes and the Sharing phase reads).
-    pub fn analysed(&mut self, agency: &str, item: u32, t: f64) -> &mut Sim {
+    pub(crate) fn analysed(&mut self, agency: &str, item: u32, t: f64) -> &mut Sim {
         let agency = self.agency(agency);
         self.world.write_message(Analysed { t, agency, item });
         self
@@ -262,20 +262,20 @@ impl Sim {
 
     /// Empty the buffers of message type `M` (as the end of a tick does), so that a system
     /// run next reads only what is written after.
-    pub fn clear<M: Message>(&mut self) -> &mut Sim {
+    pub(crate) fn clear<M: Message>(&mut self) -> &mut Sim {
         self.world.resource_mut::<Messages<M>>().clear();
         self
     }
 
     /// Every message of type `M` in the buffers, oldest first.
-    pub fn messages<M: Message + Clone>(&mut self) -> Vec<M> {
+    pub(crate) fn messages<M: Message + Clone>(&mut self) -> Vec<M> {
         self.world
             .run_system_once(|mut r: MessageReader<M>| r.read().cloned().collect::<Vec<M>>())
             .unwrap_or_else(|e| panic!("reading messages failed: {e}"))
     }
 
     /// Trust signals written so far: (link from, link to, x).
-    pub fn trust_signals(&mut self) -> Vec<(String, String, f64)> {
+    pub(crate) fn trust_signals(&mut self) -> Vec<(String, String, f64)> {
         let st = self.st();
         self.messages::<TrustSignal>()
             .into_iter()
@@ -292,7 +292,7 @@ impl Sim {
 
     /// Take the analysis completions written so far: (time, agency id, item), and empty the
     /// buffer (as the end of a tick does).
-    pub fn completions(&mut self) -> Vec<(f64, String, u32)> {
+    pub(crate) fn completions(&mut self) -> Vec<(f64, String, u32)> {
         let st = self.st();
         let out = self
             .messages::<Analysed>()
@@ -304,30 +304,30 @@ impl Sim {
     }
 
     /// The running counts.
-    pub fn tally(&self) -> &Tally {
+    pub(crate) fn tally(&self) -> &Tally {
         self.world.resource::<Tally>()
     }
 
     /// Blocked needed offers for each reason, in `BlockReason::ALL` order.
-    pub fn blocked(&self) -> [u64; 5] {
+    pub(crate) fn blocked(&self) -> [u64; 5] {
         let t = self.tally();
         BlockReason::ALL.map(|r| t.blocked[r.index()])
     }
 
     /// Blocked counts with `n` offers under `reason` and none under any other.
-    pub fn only(reason: BlockReason, n: u64) -> [u64; 5] {
+    pub(crate) fn only(reason: BlockReason, n: u64) -> [u64; 5] {
         BlockReason::ALL.map(|r| if r == reason { n } else { 0 })
     }
 
     /// Deliveries in flight.
-    pub fn in_flight(&self) -> usize {
+    pub(crate) fn in_flight(&self) -> usize {
         self.world.resource::<InFlight>().len()
     }
 
     /// Take the deliveries due in tick `k` (as the Delivery phase does), as (arrival time,
     /// recipient id, item, link `Some((from, to))`, channel id).
     #[allow(clippy::type_complexity)]
-    pub fn take_due(
+    pub(crate) fn take_due(
         &mut self,
         k: u64,
     ) -> Vec<(f64, String, u32, Option<(String, String)>, Option<String>)> {
@@ -353,24 +353,24 @@ impl Sim {
     }
 
     /// The agencies' run state.
-    pub fn agencies(&self) -> &Agencies {
+    pub(crate) fn agencies(&self) -> &Agencies {
         self.world.resource::<Agencies>()
     }
 
     /// The agencies' run state, to change (the Benefits phase recomputes the modifiers next,
     /// as after any change the engine makes).
-    pub fn agencies_mut(&mut self) -> Mut<'_, Agencies> {
+    pub(crate) fn agencies_mut(&mut self) -> Mut<'_, Agencies> {
         self.world.resource_mut::<ModsDue>().mark();
         self.world.resource_mut::<Agencies>()
     }
 
     /// The channels' run state.
-    pub fn channels(&self) -> &Channels {
+    pub(crate) fn channels(&self) -> &Channels {
         self.world.resource::<Channels>()
     }
 
     /// Whether agency `id` holds item `item`.
-    pub fn holds(&self, id: &str, item: u32) -> bool {
+    pub(crate) fn holds(&self, id: &str, item: u32) -> bool {
         self.agencies().holdings[self.agency(id).ix()].holds(item)
     }
 }

@@ -89,6 +89,14 @@ impl Runner {
             .map_err(|e| format!("{e:?}"))
     }
 
+    /// Test hook: the World at the start of run `seed` (timeline off), for engine unit tests
+    /// that run one system at a time.
+    #[cfg(test)]
+    pub(crate) fn into_world_at(mut self, seed: RunSeed) -> World {
+        self.reset(seed, false);
+        self.world
+    }
+
     /// Put every resource to the start of run `seed`.
     fn reset(&mut self, seed: RunSeed, timeline: bool) {
         let st = self.compiled.clone();

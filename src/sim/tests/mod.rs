@@ -17,13 +17,12 @@ use super::clock::{Clock, Static};
 use super::compile::{BlockReason, Compiled, compile};
 use super::ids::{AgencyIx, LinkIx, ThreatIx};
 use super::partnership::apply_benefits;
-use super::recorder::Recorder;
 use super::rng::{RunSeed, Stream};
+use super::schedule;
 use super::state::{
-    ActNow, Agencies, Analysed, Channels, Delivery, InFlight, Item, Items, LinkState, Links,
-    ModsDue, Tally, ThreatStates, TrustSignal, create_item,
+    Agencies, Analysed, Channels, Delivery, InFlight, Item, Items, LinkState, Links, ModsDue,
+    Tally, ThreatStates, TrustSignal, create_item,
 };
-use super::{agency, failure, flow, inject, insider, metrics, partnership, threat};
 use crate::scenario::{ValidScenario, load_str};
 use bevy_ecs::message::Messages;
 use bevy_ecs::prelude::*;
@@ -67,7 +66,7 @@ pub(super) fn threat_t(class_tlp: &str, extra: &str) -> String {
     )
 }
 
-/// A run's World, built and reset the way `schedule::Runner` builds and resets it.
+/// A run's World, built and reset by `schedule::Runner`.
 pub(super) struct Sim {
     pub(crate) world: World,
 }
@@ -87,34 +86,11 @@ impl Sim {
     /// Like [`Sim::new`] with a chosen seed.
     pub(crate) fn seeded(body: &str, seed: RunSeed) -> Sim {
         let st = Arc::new(compile(&scenario(body)));
-        let mut w = World::new();
-        // The schedule is only a sink for the installers: tests run one system at a time.
-        let mut s = Schedule::default();
-        // As in `schedule::Runner::new`.
-        w.insert_resource(Static(st.clone()));
-        w.insert_resource(Clock::at(0, st.dt));
-        w.init_resource::<Recorder>();
-        w.init_resource::<Messages<Analysed>>();
-        w.init_resource::<Messages<TrustSignal>>();
-        w.init_resource::<Messages<ActNow>>();
-        inject::install(&mut w, &mut s);
-        failure::install(&mut w, &mut s);
-        partnership::install(&mut w, &mut s);
-        threat::install(&mut w, &mut s);
-        insider::install(&mut w, &mut s);
-        flow::install(&mut w, &mut s);
-        agency::install(&mut w, &mut s);
-        metrics::install(&mut w, &mut s);
-        // As in `schedule::Runner::reset`.
-        metrics::reset(&mut w, &st);
-        inject::reset(&mut w, &st, seed);
-        failure::reset(&mut w, &st, seed);
-        partnership::reset(&mut w, &st, seed);
-        threat::reset(&mut w, &st, seed);
-        insider::reset(&mut w, &st, seed);
-        flow::reset(&mut w, &st);
-        agency::reset(&mut w, &st, seed);
-        Sim { world: w }
+        // The engine's own World, installed and reset by the runner; tests then run one
+        // system at a time on it.
+        Sim {
+            world: schedule::Runner::new(&st, false).into_world_at(seed),
+        }
     }
 
     /// The compiled model.

@@ -20,6 +20,9 @@ use std::sync::Arc;
 fn phases(ambiguity_is_error: bool) -> Schedule {
     let mut s = Schedule::default();
     s.set_executor(SingleThreadedExecutor::new());
+    // No system defers work (no Commands; messages are written in place), so there is
+    // nothing to apply after each run of the schedule.
+    s.set_apply_final_deferred(false);
     if ambiguity_is_error {
         s.set_build_settings(ScheduleBuildSettings {
             ambiguity_detection: bevy_ecs::schedule::LogLevel::Error,

@@ -87,7 +87,7 @@ pub(crate) fn apply_benefits(
     mut due: ResMut<ModsDue>,
 ) {
     let (clock, st) = (&run.clock, &run.st);
-    if !due.changed && clock.now < due.stall_ends {
+    if !due.stale(clock.now) {
         return;
     }
     let Agencies { status, mods, .. } = &mut *agencies;
@@ -103,11 +103,7 @@ pub(crate) fn apply_benefits(
             ..Mods::default()
         };
     }
-    *due = ModsDue {
-        changed: false,
-        stall_ends,
-        epoch: due.epoch + 1,
-    };
+    due.recomputed(stall_ends);
     for &li in &st.benefit_links {
         let li = li.ix();
         let l = &st.links[li];

@@ -258,21 +258,21 @@ pub(crate) struct Mods {
 /// them only when one of those changed or a stall ends, not every tick.
 #[derive(Resource, Debug, Clone, Copy)]
 pub(crate) struct ModsDue {
-    /// Something the modifiers derive from changed since they were last computed.
-    pub(crate) changed: bool,
-    /// Earliest end of a sabotage stall in force [h] (∞ if none).
-    pub(crate) stall_ends: f64,
     /// Bumped on every change and every recomputation: what is derived from the modifiers,
     /// an agency's capacity or a stall (the analysts at work), is stale when it moved.
     pub(crate) epoch: u64,
+    /// The epoch the modifiers were last computed at: they are stale when `epoch` moved on.
+    pub(crate) computed: u64,
+    /// Earliest end of a sabotage stall in force [h] (∞ if none).
+    pub(crate) stall_ends: f64,
 }
 
 impl Default for ModsDue {
     fn default() -> ModsDue {
         ModsDue {
-            changed: true,
+            epoch: 1,
+            computed: 0,
             stall_ends: f64::INFINITY,
-            epoch: 0,
         }
     }
 }
@@ -280,8 +280,19 @@ impl Default for ModsDue {
 impl ModsDue {
     /// Note a change to availability, capacity, a stall, a withdrawal or a hold.
     pub(crate) fn mark(&mut self) {
-        self.changed = true;
         self.epoch += 1;
+    }
+
+    /// Whether the modifiers must be recomputed at time `now` [h].
+    pub(crate) fn stale(&self, now: f64) -> bool {
+        self.computed != self.epoch || now >= self.stall_ends
+    }
+
+    /// Note that the modifiers were recomputed, with the earliest stall end now in force.
+    pub(crate) fn recomputed(&mut self, stall_ends: f64) {
+        self.epoch += 1;
+        self.computed = self.epoch;
+        self.stall_ends = stall_ends;
     }
 }
 

@@ -22,6 +22,7 @@ pub mod batch;
 pub mod cli;
 pub mod error;
 pub(crate) mod ids;
+pub mod ledger;
 pub mod output;
 pub mod report;
 pub mod scenario;

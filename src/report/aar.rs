@@ -200,6 +200,8 @@ pub(super) struct Context {
     pub has_variants: bool,
     /// Problems met while reading the batch.
     pub warnings: Vec<String>,
+    /// The partnership-ledger section, when the directory holds a ledger.
+    pub ledger: Option<super::ledger_aar::LedgerSection>,
 }
 
 fn rec_label(r: &str) -> String {
@@ -661,6 +663,10 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
         variants: s.variants.iter().map(|v| v.name.clone()).collect(),
         has_variants: s.variants.len() > 1,
         warnings: b.warnings.clone(),
+        ledger: b
+            .ledger
+            .as_ref()
+            .map(|l| super::ledger_aar::section(l, sc, charts)),
     }
 }
 

@@ -90,7 +90,7 @@ pub(super) fn trust_colour(t: f64) -> RGBColor {
 }
 
 /// `c` blended towards white by `f` in [0, 1] (an opaque tint, same in PNG and SVG).
-fn lighten(c: RGBColor, f: f64) -> RGBColor {
+pub(super) fn lighten(c: RGBColor, f: f64) -> RGBColor {
     let m = |v: u8| (v as f64 + (255.0 - v as f64) * f.clamp(0.0, 1.0)).round() as u8;
     RGBColor(m(c.0), m(c.1), m(c.2))
 }
@@ -146,18 +146,18 @@ pub(super) struct RenderedChart {
     pub svg: String,
 }
 
-type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
-type Areas<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>);
+pub(super) type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
+pub(super) type Areas<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>);
 
-fn font(size: u32) -> TextStyle<'static> {
+pub(super) fn font(size: u32) -> TextStyle<'static> {
     (FONT, size).into_font().color(&pal::INK)
 }
 
-fn bold(size: u32) -> TextStyle<'static> {
+pub(super) fn bold(size: u32) -> TextStyle<'static> {
     (FONT, size, FontStyle::Bold).into_font().color(&pal::INK)
 }
 
-fn text<DB: DrawingBackend>(
+pub(super) fn text<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     s: &str,
     (x, y): (i32, i32),
@@ -208,7 +208,7 @@ where
 }
 
 /// Draw a mark with half-size `r` [px] (10 in legends).
-fn draw_mark_sized<DB: DrawingBackend>(
+pub(super) fn draw_mark_sized<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     m: Mark,
     (x, y): (i32, i32),
@@ -260,7 +260,7 @@ where
 }
 
 /// Draw a legend (title, then entries) in the legend column.
-fn legend<DB: DrawingBackend>(
+pub(super) fn legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     items: &[(String, Mark)],
@@ -283,7 +283,7 @@ where
 }
 
 /// A small grey note under a legend ending at `y`, wrapped to the legend column.
-fn legend_note<DB: DrawingBackend>(
+pub(super) fn legend_note<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     y: i32,
     note: &str,
@@ -329,7 +329,7 @@ pub(super) fn wrap(s: &str, width: usize, max_lines: usize) -> Vec<String> {
 }
 
 /// Split the root into (chart, legend column) after filling it and drawing title and footer.
-fn frame<DB: DrawingBackend>(
+pub(super) fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     footer: &str,
@@ -380,8 +380,9 @@ macro_rules! render_chart {
         RenderedChart { name, title: $title, png, svg }
     }};
 }
+pub(super) use render_chart;
 
-fn chart_error(name: &str, e: &dyn std::fmt::Display) -> Error {
+pub(super) fn chart_error(name: &str, e: &dyn std::fmt::Display) -> Error {
     Error::Runtime(format!("chart {name}: {e}"))
 }
 
@@ -508,6 +509,9 @@ pub(super) fn render_all(b: &Batch) -> Result<Vec<RenderedChart>> {
                 draw_timeline(&d, &title, &subtitle, &start_label, &footer)
             ));
         }
+    }
+    if let Some(l) = &b.ledger {
+        out.extend(super::ledger_charts::render(b, l)?);
     }
     Ok(out)
 }
@@ -786,7 +790,7 @@ where
 }
 
 /// A tick label with as many decimals as the axis span needs.
-fn tick(v: f64, span: f64) -> String {
+pub(super) fn tick(v: f64, span: f64) -> String {
     let s = if span >= 10.0 {
         format!("{v:.0}")
     } else if span >= 1.0 {
@@ -800,7 +804,7 @@ fn tick(v: f64, span: f64) -> String {
     }
 }
 
-fn unit_desc(unit: &str) -> String {
+pub(super) fn unit_desc(unit: &str) -> String {
     match unit {
         "" => "value".into(),
         "h" => "hours [h]".into(),
@@ -809,7 +813,7 @@ fn unit_desc(unit: &str) -> String {
     }
 }
 
-fn padded(lo: f64, hi: f64) -> (f64, f64) {
+pub(super) fn padded(lo: f64, hi: f64) -> (f64, f64) {
     let (lo, hi) = if lo.is_finite() && hi.is_finite() {
         (lo, hi)
     } else {
@@ -1209,7 +1213,7 @@ fn sector_mark(sector: usize) -> Mark {
 }
 
 /// Width [px] of `s` in `style`, estimated with the chart font.
-fn text_width<DB: DrawingBackend>(
+pub(super) fn text_width<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     s: &str,
     style: &TextStyle<'static>,
@@ -1222,7 +1226,7 @@ fn text_width<DB: DrawingBackend>(
 /// `name` shortened to fit `budget` pixels: in full if it fits, else without its
 /// parenthetical ("Pipeline operator (Colonial-like)" → "Pipeline operator") when that fits,
 /// else cut with an ellipsis.
-fn fit_label<DB: DrawingBackend>(
+pub(super) fn fit_label<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     name: &str,
     style: &TextStyle<'static>,
@@ -1248,6 +1252,153 @@ fn fit_label<DB: DrawingBackend>(
     ellipsize(name, 4)
 }
 
+/// Where a network's nodes sit in its drawing area: an oval whose sides leave room for the
+/// labels, node size and label font from the number of rows per side.
+pub(super) struct NetGeometry {
+    /// Centre [px].
+    cx: f64,
+    /// Centre [px].
+    cy: f64,
+    /// Horizontal radius [px].
+    rx: f64,
+    /// Vertical radius [px].
+    ry: f64,
+    /// Node radius [px].
+    pub(super) r: f64,
+    /// Label style.
+    label_style: TextStyle<'static>,
+    /// Area width [px].
+    w: f64,
+}
+
+impl NetGeometry {
+    /// Geometry of `n` nodes in an area of `(w, h)` pixels.
+    pub(super) fn new((w, h): (u32, u32), n: usize) -> NetGeometry {
+        let (w, h) = (w as f64, h as f64);
+        let (cx, cy) = (w / 2.0, h / 2.0 - 4.0);
+        let ry = h / 2.0 - 36.0;
+        let per_side = n.div_ceil(2).max(1) as f64;
+        let row = 2.0 * 0.96 * ry / per_side;
+        let font_px = (row * 0.68).clamp(12.0, 19.0).round() as u32;
+        let label_style = if n <= 16 {
+            bold(font_px)
+        } else {
+            font(font_px)
+        };
+        // leave each side ~ 24 characters of label at the widest point of the oval
+        let label_room = (font_px as f64 * 0.6 * 24.0).clamp(200.0, 320.0);
+        let rx = (w / 2.0 - label_room - 24.0).max(ry * 0.6);
+        let r = (row * 0.33).clamp(6.0, 18.0);
+        NetGeometry {
+            cx,
+            cy,
+            rx,
+            ry,
+            r,
+            label_style,
+            w,
+        }
+    }
+
+    /// Pixel position of a node.
+    pub(super) fn at(&self, n: &NetNode) -> (f64, f64) {
+        (self.cx + n.x * self.rx, self.cy - n.y * self.ry)
+    }
+}
+
+/// Draw the nodes (mark by sector) and their labels, level with the node outside the oval.
+pub(super) fn draw_net_nodes<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    nodes: &[NetNode],
+    g: &NetGeometry,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let r = g.r;
+    let ri = r.round() as i32;
+    for n in nodes {
+        let (x, y) = g.at(n);
+        let (x, y) = (x.round() as i32, y.round() as i32);
+        match sector_mark(n.sector) {
+            Mark::Dot(c) => area.draw(&Circle::new((x, y), ri, c.filled()))?,
+            Mark::Square(c) => {
+                let q = (r * 0.9).round() as i32;
+                area.draw(&Rectangle::new(
+                    [(x - q, y - q), (x + q, y + q)],
+                    c.filled(),
+                ))?
+            }
+            Mark::Triangle(c) => {
+                area.draw(&TriangleMarker::new((x, y), (r * 1.25) as u32, c.filled()))?
+            }
+            Mark::Diamond(c) => {
+                let q = (r * 1.2).round() as i32;
+                area.draw(&Polygon::new(
+                    vec![(x, y - q), (x + q, y), (x, y + q), (x - q, y)],
+                    c.filled(),
+                ))?
+            }
+            _ => {}
+        }
+        let gap = ri + 10;
+        let (lx, hpos, budget) = if n.x >= 0.0 {
+            (x + gap, HPos::Left, g.w as i32 - (x + gap) - 6)
+        } else {
+            (x - gap, HPos::Right, x - gap - 6)
+        };
+        let label = fit_label(area, &n.name, &g.label_style, budget);
+        text(area, &label, (lx, y), g.label_style.clone(), hpos)?;
+    }
+    Ok(())
+}
+
+/// Legend entries of the sectors present among `nodes`, in sector order.
+pub(super) fn sector_legend(nodes: &[NetNode]) -> Vec<(String, Mark)> {
+    let mut present: Vec<usize> = nodes.iter().map(|n| n.sector).collect();
+    present.sort();
+    present.dedup();
+    present
+        .iter()
+        .map(|&s| (SECTORS[s].to_string(), sector_mark(s)))
+        .collect()
+}
+
+/// A horizontal colour scale in the legend column at height `y0`: a bold title, the ramp
+/// `colour(f)` for f in [0, 1], and three tick labels (left, middle, right).
+pub(super) fn colour_scale<DB: DrawingBackend>(
+    side: &DrawingArea<DB, Shift>,
+    y0: i32,
+    title: &str,
+    colour: impl Fn(f64) -> RGBColor,
+    ticks: [&str; 3],
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    text(side, title, (16, y0), bold(20), HPos::Left)?;
+    let (x0, bw, bh) = (24, 300, 26);
+    for i in 0..bw {
+        let c = colour(i as f64 / (bw - 1) as f64);
+        side.draw(&Rectangle::new(
+            [(x0 + i, y0 + 24), (x0 + i + 1, y0 + 24 + bh)],
+            c.filled(),
+        ))?;
+    }
+    for (v, label) in [0.0, 0.5, 1.0].into_iter().zip(ticks) {
+        let x = x0 + (v * (bw - 1) as f64) as i32;
+        let hpos = if v == 0.0 {
+            HPos::Left
+        } else if v == 1.0 {
+            HPos::Right
+        } else {
+            HPos::Center
+        };
+        text(side, label, (x, y0 + 24 + bh + 18), font(18), hpos)?;
+    }
+    Ok(())
+}
+
 /// Partnership network: agencies by sector (colour and shape) on the two sides of an oval,
 /// labels level with their node outside it; directed links weighted (width and opacity) by
 /// mean items and coloured by mean end-of-run trust, drawn light first so the heavy flows
@@ -1266,23 +1417,8 @@ where
         "Partnership network: information flow and trust (baseline)",
         footer,
     )?;
-    let (w, h) = area.dim_in_pixel();
-    let (w, h) = (w as f64, h as f64);
-    let (cx, cy) = (w / 2.0, h / 2.0 - 4.0);
-    let ry = h / 2.0 - 36.0;
-    let per_side = nodes.len().div_ceil(2).max(1) as f64;
-    let row = 2.0 * 0.96 * ry / per_side;
-    let font_px = (row * 0.68).clamp(12.0, 19.0).round() as u32;
-    let label_style = if nodes.len() <= 16 {
-        bold(font_px)
-    } else {
-        font(font_px)
-    };
-    // leave each side ~ 24 characters of label at the widest point of the oval
-    let label_room = (font_px as f64 * 0.6 * 24.0).clamp(200.0, 320.0);
-    let rx = (w / 2.0 - label_room - 24.0).max(ry * 0.6);
-    let r = (row * 0.33).clamp(6.0, 18.0);
-    let at = |n: &NetNode| (cx + n.x * rx, cy - n.y * ry);
+    let g = NetGeometry::new(area.dim_in_pixel(), nodes.len());
+    let r = g.r;
     let max_items = edges.iter().map(|e| e.items).fold(0.0, f64::max).max(1e-9);
     // light flows first, heavy ones on top (ties in input order: deterministic)
     let mut order: Vec<usize> = (0..edges.len()).collect();
@@ -1293,8 +1429,8 @@ where
         let (Some(a), Some(b)) = (nodes.get(e.from), nodes.get(e.to)) else {
             continue;
         };
-        let (ax, ay) = at(a);
-        let (bx, by) = at(b);
+        let (ax, ay) = g.at(a);
+        let (bx, by) = g.at(b);
         let (dx, dy) = (bx - ax, by - ay);
         let len = (dx * dx + dy * dy).sqrt();
         if len < 2.0 * r + 4.0 {
@@ -1341,48 +1477,9 @@ where
     for c in &crosses {
         area.draw(&Cross::new(*c, 10, pal::VERMILLION.stroke_width(4)))?;
     }
-    let ri = r.round() as i32;
-    for n in nodes {
-        let (x, y) = at(n);
-        let (x, y) = (x.round() as i32, y.round() as i32);
-        match sector_mark(n.sector) {
-            Mark::Dot(c) => area.draw(&Circle::new((x, y), ri, c.filled()))?,
-            Mark::Square(c) => {
-                let q = (r * 0.9).round() as i32;
-                area.draw(&Rectangle::new(
-                    [(x - q, y - q), (x + q, y + q)],
-                    c.filled(),
-                ))?
-            }
-            Mark::Triangle(c) => {
-                area.draw(&TriangleMarker::new((x, y), (r * 1.25) as u32, c.filled()))?
-            }
-            Mark::Diamond(c) => {
-                let q = (r * 1.2).round() as i32;
-                area.draw(&Polygon::new(
-                    vec![(x, y - q), (x + q, y), (x, y + q), (x - q, y)],
-                    c.filled(),
-                ))?
-            }
-            _ => {}
-        }
-        let gap = ri + 10;
-        let (lx, hpos, budget) = if n.x >= 0.0 {
-            (x + gap, HPos::Left, w as i32 - (x + gap) - 6)
-        } else {
-            (x - gap, HPos::Right, x - gap - 6)
-        };
-        let label = fit_label(&area, &n.name, &label_style, budget);
-        text(&area, &label, (lx, y), label_style.clone(), hpos)?;
-    }
+    draw_net_nodes(&area, nodes, &g)?;
     // legend: sectors, then trust scale, then marks
-    let mut present: Vec<usize> = nodes.iter().map(|n| n.sector).collect();
-    present.sort();
-    present.dedup();
-    let mut items: Vec<(String, Mark)> = present
-        .iter()
-        .map(|&s| (SECTORS[s].to_string(), sector_mark(s)))
-        .collect();
+    let mut items = sector_legend(nodes);
     items.push((
         format!(
             "Withdrawn in ≥ {:.0}% of runs",
@@ -1402,26 +1499,13 @@ where
         Mark::Line(pal::GREY, 8, false),
     ));
     let y0 = legend(&side, "Agencies and links", &items)? + 10;
-    text(&side, "End-of-run trust", (16, y0), bold(20), HPos::Left)?;
-    let (x0, bw, bh) = (24, 300, 26);
-    for i in 0..bw {
-        let c = trust_colour(i as f64 / (bw - 1) as f64);
-        side.draw(&Rectangle::new(
-            [(x0 + i, y0 + 24), (x0 + i + 1, y0 + 24 + bh)],
-            c.filled(),
-        ))?;
-    }
-    for (v, label) in [(0.0, "0 low"), (0.5, "0.5"), (1.0, "1 high")] {
-        let x = x0 + (v * (bw - 1) as f64) as i32;
-        let hpos = if v == 0.0 {
-            HPos::Left
-        } else if v == 1.0 {
-            HPos::Right
-        } else {
-            HPos::Center
-        };
-        text(&side, label, (x, y0 + 24 + bh + 18), font(18), hpos)?;
-    }
+    colour_scale(
+        &side,
+        y0,
+        "End-of-run trust",
+        trust_colour,
+        ["0 low", "0.5", "1 high"],
+    )?;
     root.present()?;
     Ok(())
 }

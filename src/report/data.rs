@@ -67,7 +67,7 @@ pub(super) fn objectives_data(s: &Summary) -> Vec<ObjectiveGroup> {
     groups
 }
 
-fn clamp01(v: f64) -> f64 {
+pub(super) fn clamp01(v: f64) -> f64 {
     if v.is_finite() {
         v.clamp(0.0, 1.0)
     } else {
@@ -470,17 +470,13 @@ pub(super) fn side_layout(i: usize, n: usize) -> (f64, f64) {
     (sign * (1.0 - y * y).sqrt(), y)
 }
 
-/// Partnership network of the baseline: nodes on a circle grouped by sector then kind then
-/// id (deterministic; see [`side_layout`]), edges from the baseline link summaries.
-pub(super) fn network_data(
-    s: &Summary,
+/// Nodes of the partnership network: the scenario's agencies, then any other id in `ids`
+/// (sector "Unknown", named by its id), on a circle grouped by sector then kind then id
+/// (deterministic; see [`side_layout`]). Shared by the network and the ledger network.
+pub(super) fn network_nodes<'a>(
     scenario: Option<&ScenarioSpec>,
-) -> (Vec<NetNode>, Vec<NetEdge>) {
-    let links = s
-        .variants
-        .first()
-        .map(|v| v.links.as_slice())
-        .unwrap_or(&[]);
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Vec<NetNode> {
     let mut nodes: Vec<NetNode> = Vec::new();
     if let Some(sc) = scenario {
         for a in &sc.agencies {
@@ -494,18 +490,16 @@ pub(super) fn network_data(
             });
         }
     }
-    for l in links {
-        for id in [&l.from, &l.to] {
-            if !nodes.iter().any(|n| &n.id == id) {
-                nodes.push(NetNode {
-                    id: id.clone(),
-                    name: id.clone(),
-                    sector: SECTORS.len() - 1,
-                    kind: String::new(),
-                    x: 0.0,
-                    y: 0.0,
-                });
-            }
+    for id in ids {
+        if !nodes.iter().any(|n| n.id == id) {
+            nodes.push(NetNode {
+                id: id.to_string(),
+                name: id.to_string(),
+                sector: SECTORS.len() - 1,
+                kind: String::new(),
+                x: 0.0,
+                y: 0.0,
+            });
         }
     }
     nodes.sort_by(|a, b| (a.sector, &a.kind, &a.id).cmp(&(b.sector, &b.kind, &b.id)));
@@ -513,11 +507,34 @@ pub(super) fn network_data(
     for (i, node) in nodes.iter_mut().enumerate() {
         (node.x, node.y) = side_layout(i, n);
     }
-    let index: BTreeMap<&str, usize> = nodes
+    nodes
+}
+
+/// Index of each node id in `nodes`.
+pub(super) fn node_index(nodes: &[NetNode]) -> BTreeMap<&str, usize> {
+    nodes
         .iter()
         .enumerate()
         .map(|(i, n)| (n.id.as_str(), i))
-        .collect();
+        .collect()
+}
+
+/// Partnership network of the baseline: nodes from [`network_nodes`], edges from the
+/// baseline link summaries.
+pub(super) fn network_data(
+    s: &Summary,
+    scenario: Option<&ScenarioSpec>,
+) -> (Vec<NetNode>, Vec<NetEdge>) {
+    let links = s
+        .variants
+        .first()
+        .map(|v| v.links.as_slice())
+        .unwrap_or(&[]);
+    let nodes = network_nodes(
+        scenario,
+        links.iter().flat_map(|l| [l.from.as_str(), l.to.as_str()]),
+    );
+    let index = node_index(&nodes);
     let edges = links
         .iter()
         .filter_map(|l| {

@@ -832,3 +832,577 @@ pub(crate) fn exemplars() -> Vec<Exemplar> {
     }
     v
 }
+
+/// A hostile display name: markup, a spreadsheet formula, quotes and non-ASCII text.
+pub const HOSTILE_NAME: &str = "<script>alert(1)</script> \"=cmd|' /C calc'!A0\" Ünïcødé ☢ & co";
+
+/// A hand-made ledger of the fixture scenario's five partnerships plus one with a hostile
+/// name (see the numbers in the `report::ledger_data` tests): values are the mean knock-out
+/// loss of P(met) over the four objectives of its rows.
+pub fn ledger() -> crate::ledger::data::Ledger {
+    use crate::ledger::data::{
+        BaselineValue, Better, GapPart, Ledger, LedgerManifest, LedgerOf, Measure, PlanItem,
+        Player, RiskColumns, Row, Shapley, ShapleyTarget, Target, Verdict,
+    };
+    let objectives = ["detect", "warn", "act", "leak"];
+    let cat = catalog();
+    let mut targets: Vec<Target> = cat
+        .objectives
+        .iter()
+        .map(|o| Target {
+            id: o.id.clone(),
+            kind: "objective".into(),
+            name: if o.id == "leak" {
+                "No leak of <b>AMBER</b> & \"=cmd\"".into()
+            } else {
+                o.description.clone()
+            },
+            unit: "P(met)".into(),
+            better: Better::Higher,
+        })
+        .collect();
+    targets.push(Target {
+        id: "time_to_detection.ransomware".into(),
+        kind: "metric".into(),
+        name: "Time to detection: Ransomware at Colonial".into(),
+        unit: "h".into(),
+        better: Better::Lower,
+    });
+    // (id, name, from, to, knock-out diffs per objective, half-width of the value interval,
+    //  exposure, betweenness, betweenness rank, value rank, disagreement)
+    type P = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        [f64; 4],
+        f64,
+        f64,
+        f64,
+        usize,
+        usize,
+        &'static str,
+    );
+    let players: [P; 6] = [
+        (
+            "col_fbi",
+            "Colonial ↔ FBI Atlanta",
+            "colonial",
+            "fbi",
+            [-0.10, -0.30, -0.12, 0.04],
+            0.06,
+            0.4,
+            0.5,
+            3,
+            2,
+            "",
+        ),
+        (
+            "fbi_cisa",
+            "FBI Atlanta ↔ CISA Region 4",
+            "fbi",
+            "cisa",
+            [0.0, -0.20, -0.12, 0.0],
+            0.03,
+            0.1,
+            0.1,
+            6,
+            3,
+            "quiet_carrier",
+        ),
+        (
+            "cisa_fc",
+            "CISA Region 4 ↔ Virginia Fusion Center",
+            "cisa",
+            "fc_va",
+            [0.0, -0.60, -0.24, 0.0],
+            0.06,
+            0.0,
+            0.6,
+            2,
+            1,
+            "",
+        ),
+        (
+            "fc_eoc",
+            "Virginia Fusion Center ↔ Virginia EOC",
+            "fc_va",
+            "eoc_va",
+            [0.0, -0.012, 0.0, 0.0],
+            0.008,
+            0.05,
+            0.8,
+            1,
+            5,
+            "central_but_little",
+        ),
+        (
+            "isac_col",
+            "ONG-ISAC ↔ Colonial",
+            "ong_isac",
+            "colonial",
+            [-0.02, -0.02, 0.0, 0.0],
+            0.03,
+            2.5,
+            0.2,
+            5,
+            4,
+            "",
+        ),
+        (
+            "hostile",
+            HOSTILE_NAME,
+            "fbi",
+            "eoc_va",
+            [0.0, 0.0, 0.0, 0.0],
+            0.01,
+            0.8,
+            0.3,
+            4,
+            6,
+            "",
+        ),
+    ];
+    // aligned rows: (player, objective, diff, half-width, verdict, recommendation)
+    let aligned: [(&str, &str, f64, f64, Verdict, &str); 6] = [
+        (
+            "isac_col",
+            "leak",
+            0.30,
+            0.08,
+            Verdict::Material,
+            "partner_vetting",
+        ),
+        (
+            "cisa_fc",
+            "warn",
+            0.18,
+            0.08,
+            Verdict::Material,
+            "technology_investment",
+        ),
+        (
+            "col_fbi",
+            "detect",
+            0.09,
+            0.06,
+            Verdict::Material,
+            "sharing_agreements",
+        ),
+        (
+            "fbi_cisa",
+            "warn",
+            0.04,
+            0.04,
+            Verdict::Undecided,
+            "joint_training",
+        ),
+        ("fc_eoc", "warn", 0.0, 0.008, Verdict::Negligible, ""),
+        (
+            "hostile",
+            "act",
+            0.02,
+            0.015,
+            Verdict::Material,
+            "shared_benefits",
+        ),
+    ];
+    let verdict = |d: f64, h: f64| {
+        if (d - h).abs() > 0.01 && d.abs() > h {
+            Verdict::Material
+        } else if d.abs() + h < 0.01 {
+            Verdict::Negligible
+        } else {
+            Verdict::Undecided
+        }
+    };
+    let mut rows = Vec::new();
+    let mut out_players = Vec::new();
+    for (id, name, from, to, ko, half, exposure, btw, brank, vrank, dis) in players {
+        let value = -ko.iter().sum::<f64>() / ko.len() as f64;
+        out_players.push(Player {
+            id: id.into(),
+            name: name.into(),
+            from: from.into(),
+            to: to.into(),
+            betweenness: btw,
+            betweenness_rank: brank,
+            value,
+            value_low: value - half,
+            value_high: value + half,
+            value_rank: vrank,
+            risk: RiskColumns {
+                exposure,
+                violations: vec![
+                    ("tlp".into(), exposure * 0.1),
+                    ("agreement".into(), 0.0),
+                    ("public".into(), 0.0),
+                    ("criminal_intel".into(), 0.0),
+                    ("pii".into(), 0.0),
+                ],
+                legal_findings: exposure * 0.01,
+                equity_ratio: Some(0.8),
+                p_withdrawal: 0.02,
+                dependants_lost_hours: 1.5,
+            },
+            runs: vec![
+                (Measure::Knockout, 400),
+                (Measure::Failure, 200),
+                (Measure::Aligned, 400),
+            ],
+            disagreement: dis.into(),
+        });
+        for (t, d) in objectives.iter().zip(ko) {
+            rows.push(Row {
+                player: id.into(),
+                measure: Measure::Knockout,
+                target: (*t).into(),
+                diff: Some(d),
+                ci_low: Some(d - 0.04),
+                ci_high: Some(d + 0.04),
+                n: 400,
+                verdict: verdict(d, 0.04),
+                recommendation: String::new(),
+            });
+            rows.push(Row {
+                player: id.into(),
+                measure: Measure::Failure,
+                target: (*t).into(),
+                diff: Some(d / 2.0),
+                ci_low: Some(d / 2.0 - 0.05),
+                ci_high: Some(d / 2.0 + 0.05),
+                n: 200,
+                verdict: verdict(d / 2.0, 0.05),
+                recommendation: String::new(),
+            });
+        }
+        let (_, t, d, h, v, rec) = aligned.iter().find(|a| a.0 == id).copied().unwrap_or((
+            id,
+            "warn",
+            0.0,
+            0.01,
+            Verdict::Negligible,
+            "",
+        ));
+        for o in objectives {
+            let (d, h, v, rec) = if o == t {
+                (d, h, v, rec)
+            } else {
+                (0.0, 0.01, Verdict::Negligible, "")
+            };
+            rows.push(Row {
+                player: id.into(),
+                measure: Measure::Aligned,
+                target: o.into(),
+                diff: Some(d),
+                ci_low: Some(d - h),
+                ci_high: Some(d + h),
+                n: 400,
+                verdict: v,
+                recommendation: rec.into(),
+            });
+        }
+        rows.push(Row {
+            player: id.into(),
+            measure: Measure::Knockout,
+            target: "time_to_detection.ransomware".into(),
+            diff: None,
+            ci_low: None,
+            ci_high: None,
+            n: 0,
+            verdict: Verdict::Undecided,
+            recommendation: String::new(),
+        });
+    }
+    let part = |player: &str, rec: &str, change: &str, target: &str, diff: f64| GapPart {
+        player: player.into(),
+        recommendation: rec.into(),
+        change: change.into(),
+        target: target.into(),
+        diff,
+        ci_low: diff - 0.05,
+        ci_high: diff + 0.05,
+    };
+    let plan = |rec: &str, player: &str, target: &str, diff: f64, h: f64| PlanItem {
+        recommendation: rec.into(),
+        player: player.into(),
+        target: target.into(),
+        diff,
+        ci_low: diff - h,
+        ci_high: diff + h,
+    };
+    Ledger {
+        manifest: LedgerManifest {
+            tabletop_version: "0.1.0".into(),
+            scenario: SCENARIO_NAME.into(),
+            scenario_hash: HASH.into(),
+            seed: SEED,
+            of: LedgerOf::Partnerships,
+            main_threat: "ransomware".into(),
+            max_runs: 400,
+            block: 50,
+            negligible: 0.01,
+            alpha: 0.05,
+            shard: String::new(),
+            total_runs: 12_400,
+        },
+        targets,
+        baseline: objectives
+            .iter()
+            .zip([0.55, 0.62, 0.71, 0.9])
+            .map(|(t, p)| BaselineValue {
+                target: (*t).into(),
+                mean: Some(p),
+                ci_low: Some(p - 0.03),
+                ci_high: Some(p + 0.03),
+                n: 400,
+            })
+            .collect(),
+        players: out_players,
+        rows,
+        gap_parts: vec![
+            part(
+                "isac_col",
+                "partner_vetting",
+                "Continuous vetting on both sides",
+                "leak",
+                0.22,
+            ),
+            part(
+                "isac_col",
+                "sharing_agreements",
+                "A formal data-sharing agreement",
+                "leak",
+                0.05,
+            ),
+            part(
+                "cisa_fc",
+                "technology_investment",
+                "Channels that carry <b>AMBER</b>",
+                "warn",
+                0.14,
+            ),
+            part(
+                "col_fbi",
+                "sharing_agreements",
+                "A formal data-sharing agreement",
+                "detect",
+                0.07,
+            ),
+        ],
+        shapley: Some(Shapley {
+            players: vec!["col_fbi".into(), "cisa_fc".into(), "hostile".into()],
+            exact: false,
+            permutations: 40,
+            runs_per_coalition: 200,
+            precision_target: 0.03,
+            precision_reached: 0.024,
+            targets: vec![
+                ShapleyTarget {
+                    target: "warn".into(),
+                    total: 0.52,
+                    values: vec![0.2, 0.35, -0.03],
+                    se: vec![0.02, 0.024, 0.01],
+                },
+                ShapleyTarget {
+                    target: "leak".into(),
+                    total: 0.16,
+                    values: vec![0.1, 0.15, -0.09],
+                    se: vec![0.015, 0.02, 0.012],
+                },
+            ],
+        }),
+        plan: vec![
+            plan("partner_vetting", "isac_col", "leak", 0.30, 0.08),
+            plan("technology_investment", "cisa_fc", "warn", 0.18, 0.08),
+            plan("sharing_agreements", "col_fbi", "detect", 0.09, 0.06),
+            plan("shared_benefits", "hostile", "act", 0.02, 0.015),
+        ],
+    }
+}
+
+/// Write the fixture ledger ([`ledger`]) as `ledger.json` into a batch directory.
+pub fn write_fixture_ledger(dir: &Path) -> Result<()> {
+    write(dir, "ledger.json", &json(&ledger())?)
+}
+
+/// A deterministic ledger for looking at the charts of a large network: one player per
+/// partnership of the batch's baseline links (`summary.json` of a real batch), with values,
+/// risks and alignment gaps spread by a fixed hash of the player's index (no simulation,
+/// no random generator; the numbers mean nothing).
+pub fn synthetic_ledger(summary: &Summary, catalog: &Catalog) -> crate::ledger::data::Ledger {
+    use crate::ledger::data::{Measure, Player, Row, Verdict};
+    let mut l = ledger();
+    let u = |i: u64, k: u64| {
+        // splitmix64 of (i, k), mapped to [0, 1)
+        let mut z = i
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(k.wrapping_mul(0xBF58_476D_1CE4_E5B9));
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let links: Vec<_> = summary
+        .variants
+        .first()
+        .map(|v| v.links.iter().collect())
+        .unwrap_or_default();
+    l.targets.retain(|t| t.kind != "objective");
+    for o in &catalog.objectives {
+        l.targets.insert(
+            l.targets.len() - 1,
+            crate::ledger::data::Target {
+                id: o.id.clone(),
+                kind: "objective".into(),
+                name: o.description.clone(),
+                unit: "P(met)".into(),
+                better: crate::ledger::data::Better::Higher,
+            },
+        );
+    }
+    let objectives: Vec<String> = catalog.objectives.iter().map(|o| o.id.clone()).collect();
+    l.players.clear();
+    l.rows.clear();
+    l.gap_parts.clear();
+    l.plan.clear();
+    for link in links {
+        if seen.contains(&link.partnership.as_str()) {
+            continue;
+        }
+        seen.push(&link.partnership);
+        let i = l.players.len() as u64;
+        let value = 0.15 * u(i, 1).powi(4) - 0.01 + 0.02 * u(i, 2);
+        let half = 0.01 + 0.02 * u(i, 3);
+        let exposure = link.mean_exposure.max(0.0) + 3.0 * u(i, 4).powi(6);
+        l.players.push(Player {
+            id: link.partnership.clone(),
+            name: link.partnership.clone(),
+            from: link.from.clone(),
+            to: link.to.clone(),
+            betweenness: u(i, 5),
+            betweenness_rank: 0,
+            value,
+            value_low: value - half,
+            value_high: value + half,
+            value_rank: 0,
+            risk: crate::ledger::data::RiskColumns {
+                exposure,
+                ..Default::default()
+            },
+            runs: vec![(Measure::Knockout, 200)],
+            disagreement: String::new(),
+        });
+        let k = (u(i, 6) * objectives.len() as f64) as usize;
+        for (j, o) in objectives.iter().enumerate() {
+            let gap = if j == k { 0.12 * u(i, 7).powi(3) } else { 0.0 };
+            let rec = [
+                "partner_vetting",
+                "sharing_agreements",
+                "shared_benefits",
+                "joint_training",
+                "metrics_and_evaluation",
+                "technology_investment",
+            ][(u(i, 8) * 6.0) as usize % 6];
+            rows_push(
+                &mut l.rows,
+                &link.partnership,
+                Measure::Knockout,
+                o,
+                -value,
+                half,
+                "",
+            );
+            rows_push(
+                &mut l.rows,
+                &link.partnership,
+                Measure::Aligned,
+                o,
+                gap,
+                half,
+                if gap > 0.0 { rec } else { "" },
+            );
+        }
+    }
+    fn rows_push(rows: &mut Vec<Row>, p: &str, m: Measure, t: &str, d: f64, h: f64, rec: &str) {
+        rows.push(Row {
+            player: p.into(),
+            measure: m,
+            target: t.into(),
+            diff: Some(d),
+            ci_low: Some(d - h),
+            ci_high: Some(d + h),
+            n: 200,
+            verdict: Verdict::Undecided,
+            recommendation: rec.into(),
+        });
+    }
+    let rank = |key: &dyn Fn(&Player) -> f64, players: &[Player]| -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..players.len()).collect();
+        idx.sort_by(|&a, &b| {
+            key(&players[b])
+                .total_cmp(&key(&players[a]))
+                .then(a.cmp(&b))
+        });
+        let mut r = vec![0; players.len()];
+        for (pos, i) in idx.into_iter().enumerate() {
+            r[i] = pos + 1;
+        }
+        r
+    };
+    let vr = rank(&|p| p.value, &l.players);
+    let br = rank(&|p| p.betweenness, &l.players);
+    let n = l.players.len();
+    for (i, p) in l.players.iter_mut().enumerate() {
+        p.value_rank = vr[i];
+        p.betweenness_rank = br[i];
+        if br[i] <= n / 10 && vr[i] > n / 2 {
+            p.disagreement = "central_but_little".into();
+        } else if br[i] > n / 2 && vr[i] <= n / 10 {
+            p.disagreement = "quiet_carrier".into();
+        }
+    }
+    let mut gaps: Vec<&Row> = l
+        .rows
+        .iter()
+        .filter(|r| r.measure == Measure::Aligned && r.diff.unwrap_or(0.0) > 0.05)
+        .collect();
+    gaps.sort_by(|a, b| b.diff.unwrap_or(0.0).total_cmp(&a.diff.unwrap_or(0.0)));
+    l.plan = gaps
+        .iter()
+        .take(6)
+        .map(|r| crate::ledger::data::PlanItem {
+            recommendation: r.recommendation.clone(),
+            player: r.player.clone(),
+            target: r.target.clone(),
+            diff: r.diff.unwrap_or(0.0),
+            ci_low: r.ci_low.unwrap_or(0.0),
+            ci_high: r.ci_high.unwrap_or(0.0),
+        })
+        .collect();
+    if let Some(sh) = l.shapley.as_mut() {
+        let mut top: Vec<usize> = (0..n).collect();
+        top.sort_by_key(|&i| vr[i]);
+        top.truncate(8);
+        sh.players = top.iter().map(|&i| l.players[i].id.clone()).collect();
+        sh.targets = objectives
+            .iter()
+            .take(3)
+            .enumerate()
+            .map(|(k, o)| crate::ledger::data::ShapleyTarget {
+                target: o.clone(),
+                total: 0.5,
+                values: top
+                    .iter()
+                    .map(|&i| l.players[i].value * (0.5 + u(i as u64, 10 + k as u64)))
+                    .collect(),
+                se: top
+                    .iter()
+                    .map(|&i| 0.005 + 0.01 * u(i as u64, 20))
+                    .collect(),
+            })
+            .collect();
+    }
+    l
+}

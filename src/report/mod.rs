@@ -3,7 +3,9 @@
 //!
 //! Pipeline: `Batch::load` reads the directory; pure functions in `data` prepare what each
 //! chart shows; `charts` draws it; `aar` builds the report context and renders the
-//! templates; `msel` writes `msel.csv`. Every file is a pure function of the directory's
+//! templates; `msel` writes `msel.csv`. When the directory also holds a partnership ledger
+//! (`ledger.json`, written by `tabletop ledger`), `ledger_data` and `ledger_charts` add its
+//! five charts and `aar` its report section. Every file is a pure function of the directory's
 //! inputs, so `tabletop report DIR` reproduces the same bytes.
 
 mod aar;
@@ -11,11 +13,15 @@ mod charts;
 mod data;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
+mod ledger_aar;
+mod ledger_charts;
+mod ledger_data;
 mod msel;
 mod text;
 
 use crate::batch::summary::{Exemplar, Manifest, Summary};
 use crate::error::{Error, Result};
+use crate::ledger::data::Ledger;
 use crate::output::read_json;
 use crate::scenario::schema::ScenarioSpec;
 use crate::sim::Catalog;
@@ -32,13 +38,16 @@ pub(crate) struct Batch {
     pub scenario: Option<ScenarioSpec>,
     /// Exemplars found under `exemplars/`, in summary variant order, median before worst.
     pub exemplars: Vec<Exemplar>,
+    /// `ledger.json`, when the directory holds a partnership ledger.
+    pub ledger: Option<Ledger>,
     /// Problems that degraded the report without stopping it.
     pub warnings: Vec<String>,
 }
 
 impl Batch {
     /// Read a batch directory: `manifest.json`, `summary.json` and `catalog.json` are required;
-    /// `scenario.ron` and `exemplars/` are optional (their absence is noted in `warnings`).
+    /// `scenario.ron` and `exemplars/` are optional (their absence is noted in `warnings`);
+    /// `ledger.json` is optional and silent when absent, an error when malformed.
     pub(crate) fn load(dir: &Path) -> Result<Batch> {
         if !dir.is_dir() {
             return Err(Error::usage(
@@ -66,6 +75,12 @@ impl Batch {
                 None
             }
         };
+        let ledger_path = dir.join("ledger.json");
+        let ledger = if ledger_path.is_file() {
+            Some(read_json::<Ledger>(&ledger_path)?)
+        } else {
+            None
+        };
         let mut exemplars = Vec::new();
         for v in &summary.variants {
             for role in ["median", "worst"] {
@@ -86,6 +101,7 @@ impl Batch {
             catalog,
             scenario,
             exemplars,
+            ledger,
             warnings,
         })
     }
@@ -98,7 +114,8 @@ impl Batch {
     }
 }
 
-/// Write charts, `report.html`, `report.md` and `msel.csv` into batch directory `dir`.
+/// Write charts, `report.html`, `report.md` and `msel.csv` into batch directory `dir` (with
+/// the partnership-ledger charts and section when it holds a `ledger.json`).
 /// Called by the app layer after `tabletop batch` and `tabletop merge`, and by
 /// `tabletop report`.
 pub fn write_report(dir: &Path) -> Result<()> {

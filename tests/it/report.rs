@@ -67,7 +67,7 @@ fn assert_well_formed_xml(xml: &str, what: &str) {
 
 fn check_text(text: &str, what: &str) {
     for (i, _) in text.match_indices('&') {
-        let ent = &text[i..text.len().min(i + 10)];
+        let ent: String = text[i..].chars().take(10).collect();
         assert!(
             ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#"]
                 .iter()
@@ -299,4 +299,219 @@ fn render_fixture_report_for_inspection() {
     let dir = std::path::PathBuf::from(out);
     fixture::write_fixture_batch(&dir, fixture::SCENARIO_NAME).unwrap();
     report::write_report(&dir).unwrap();
+}
+
+const LEDGER_CHARTS: [&str; 5] = [
+    "ledger-quadrant",
+    "ledger-top",
+    "ledger-shapley",
+    "ledger-alignment",
+    "ledger-network",
+];
+
+fn built_with_ledger(name: &str) -> tempfile::TempDir {
+    let dir = batch(name);
+    fixture::write_fixture_ledger(dir.path()).unwrap();
+    report::write_report(dir.path()).unwrap();
+    dir
+}
+
+#[test]
+fn a_ledger_adds_five_charts_that_render_and_carry_no_markup() {
+    let dir = built_with_ledger("Fuel Line Mini");
+    for name in LEDGER_CHARTS {
+        let (pixels, w, h) = decode_png(&dir.path().join(format!("charts/{name}.png")));
+        assert_eq!((w, h), (1600, 900), "{name}");
+        let first = &pixels[..3];
+        let differing = pixels.chunks(3).filter(|p| p != &first).count();
+        assert!(
+            differing > (w * h / 50) as usize,
+            "{name}: only {differing} non-background pixels"
+        );
+        let svg = std::fs::read_to_string(dir.path().join(format!("charts/{name}.svg"))).unwrap();
+        assert!(svg.contains("<svg"), "{name}");
+        assert_well_formed_xml(&svg, name);
+        assert!(!svg.contains("<script"), "{name}: raw script tag in SVG");
+        assert!(!svg.contains("<b>"), "{name}: raw markup in SVG");
+    }
+    // the player with the hostile name is among the top players (last, value 0)
+    let top = std::fs::read_to_string(dir.path().join("charts/ledger-top.svg")).unwrap();
+    assert!(top.contains("&lt;script&gt;"), "hostile name drawn as text");
+    // the existing charts are all still there
+    for name in EXPECTED_CHARTS {
+        assert!(
+            dir.path().join(format!("charts/{name}.png")).is_file(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn the_ledger_section_is_in_the_html_report_with_every_string_escaped() {
+    let dir = built_with_ledger("Fuel Line Mini");
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), 13 + 5);
+    let body = html.trim_start_matches("<!DOCTYPE html>");
+    let body = body
+        .replace("<meta charset=\"utf-8\">", "")
+        .replace(
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+            "",
+        )
+        .replace("<br>", "");
+    assert_well_formed_xml(&body, "report.html");
+    for s in [
+        "5. Partnership ledger",
+        "The most valuable partnerships",
+        "The costliest misalignments",
+        "Looks central but adds little",
+        "Quiet but carries an objective",
+        "Improvement-plan items from the ledger",
+        "How to read this, and how it was computed",
+        "6. Exemplar runs",
+        "7. Method appendix",
+        "+21.0 pp",
+        "Partner vetting",
+        "Ünïcødé ☢",
+    ] {
+        assert!(html.contains(s), "missing {s}");
+    }
+    for name in LEDGER_CHARTS {
+        assert!(html.contains(&format!("id=\"chart-{name}\"")), "{name}");
+    }
+    assert!(!html.contains("<script>"), "raw script tag in HTML");
+    assert!(!html.contains("<b>AMBER"), "raw markup from a target name");
+    assert!(
+        html.contains("&lt;b&gt;AMBER&lt;"),
+        "target name shown as text"
+    );
+    assert!(html.contains("&quot;=cmd"), "quotes escaped");
+}
+
+#[test]
+fn the_ledger_section_is_in_the_markdown_report_escaped() {
+    let dir = built_with_ledger("Fuel Line Mini");
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    let start = md.find("## 5. Partnership ledger").expect("ledger section");
+    let end = md
+        .find("## 6. Exemplar runs")
+        .expect("exemplars renumbered");
+    assert!(md.contains("## 7. Method appendix"));
+    let section = &md[start..end];
+    assert!(!section.contains("<script>"));
+    assert!(section.contains("\\<script\\>alert(1)\\</script\\>"));
+    assert!(section.contains("No leak of \\<b\\>AMBER\\</b\\> \\& \"=cmd\""));
+    for name in LEDGER_CHARTS {
+        assert!(section.contains(&format!("(charts/{name}.png)")), "{name}");
+    }
+    insta::assert_snapshot!("report_md_ledger_section", section);
+}
+
+#[test]
+fn a_ledger_without_shapley_values_has_no_shapley_chart() {
+    let dir = batch("Fuel Line Mini");
+    let mut l = fixture::ledger();
+    l.shapley = None;
+    std::fs::write(
+        dir.path().join("ledger.json"),
+        serde_json::to_vec(&l).unwrap(),
+    )
+    .unwrap();
+    report::write_report(dir.path()).unwrap();
+    assert!(!dir.path().join("charts/ledger-shapley.png").exists());
+    assert!(dir.path().join("charts/ledger-quadrant.png").is_file());
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(!md.contains("ledger-shapley"));
+    assert!(!md.contains("Shapley values ("));
+}
+
+#[test]
+fn a_malformed_ledger_is_an_error_that_names_the_file() {
+    let dir = batch("Fuel Line Mini");
+    std::fs::write(dir.path().join("ledger.json"), b"{\"players\": 3}").unwrap();
+    let err = report::write_report(dir.path()).unwrap_err();
+    assert!(err.to_string().contains("ledger.json"), "{err}");
+    assert_eq!(err.exit_code(), 2);
+}
+
+#[test]
+fn the_report_command_rebuilds_the_ledger_charts_and_section_byte_for_byte() {
+    let dir = built_with_ledger("Fuel Line Mini");
+    let first = all_files(dir.path());
+    assert_cmd::Command::cargo_bin("tabletop")
+        .unwrap()
+        .arg("report")
+        .arg(dir.path())
+        .assert()
+        .success();
+    let second = all_files(dir.path());
+    assert_eq!(names(&first), names(&second));
+    assert_eq!(
+        first.len(),
+        3 + 2 * (EXPECTED_CHARTS.len() + LEDGER_CHARTS.len())
+    );
+    for ((n1, b1), (_, b2)) in first.iter().zip(&second) {
+        assert!(b1 == b2, "{n1} changed between renders");
+    }
+}
+
+/// Not a check: writes the fixture batch with its ledger, or with `$LEDGER_FROM` a real batch
+/// directory with a synthetic ledger of its partnerships (`fixture::synthetic_ledger`), and
+/// its report, to `$REPORT_FIXTURE_OUT` so the ledger charts can be looked at.
+#[test]
+#[ignore]
+fn render_ledger_report_for_inspection() {
+    let out = std::env::var("REPORT_FIXTURE_OUT").expect("set REPORT_FIXTURE_OUT");
+    let dir = std::path::PathBuf::from(out);
+    match std::env::var("LEDGER_FROM") {
+        Ok(from) => {
+            let from = std::path::PathBuf::from(from);
+            std::fs::create_dir_all(&dir).unwrap();
+            for f in [
+                "summary.json",
+                "catalog.json",
+                "manifest.json",
+                "scenario.ron",
+            ] {
+                std::fs::copy(from.join(f), dir.join(f)).unwrap();
+            }
+            let s: tabletop::batch::summary::Summary =
+                serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+            let c: tabletop::sim::Catalog =
+                serde_json::from_slice(&std::fs::read(dir.join("catalog.json")).unwrap()).unwrap();
+            let l = fixture::synthetic_ledger(&s, &c);
+            std::fs::write(
+                dir.join("ledger.json"),
+                serde_json::to_vec_pretty(&l).unwrap(),
+            )
+            .unwrap();
+        }
+        Err(_) => {
+            fixture::write_fixture_batch(&dir, fixture::SCENARIO_NAME).unwrap();
+            fixture::write_fixture_ledger(&dir).unwrap();
+        }
+    }
+    report::write_report(&dir).unwrap();
+}
+
+/// `report.html` with each inline chart cut down to `<svg …/>`, for a readable snapshot.
+fn html_without_svgs(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("<svg") {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find("</svg>").map_or(rest.len(), |j| i + j + 6);
+        out.push_str("<svg …/>");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn report_html_without_a_ledger_matches_its_snapshot() {
+    let dir = built("Fuel Line Mini");
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(!html.contains("Partnership ledger"));
+    insta::assert_snapshot!("report_html_text", html_without_svgs(&html));
 }

@@ -671,6 +671,11 @@ pub struct PartnershipSpec {
     /// chance of a handling violation on this partnership. Default false.
     #[serde(default)]
     pub joint_training: bool,
+    /// The partnership exists in runs. `false` removes it (no links, no benefits) while
+    /// keeping references to it valid: how a variant or the ledger knocks a partnership out.
+    /// Default true.
+    #[serde(default = "yes")]
+    pub enabled: bool,
 }
 
 fn default_agreement() -> Agreement {
@@ -825,6 +830,16 @@ pub enum TriggerSpec {
         metric: TriggerMetric,
         /// Fires when the metric is ≥ this value.
         at_least: f64,
+    },
+    /// The first time a partner is about to pass an item about `threat` over `partnership`
+    /// (either direction; the sender has chosen to share, the gates are not yet checked).
+    /// A `Withdrawal` or `LegalHold` of that same partnership stops that very item: the
+    /// partnership fails just as it matters. Other effects start at the next tick.
+    FirstOffer {
+        /// Partnership id watched.
+        partnership: String,
+        /// Threat id whose items are watched.
+        threat: String,
     },
     /// A contingency inject: fires at `by` only if `unless` has not happened yet.
     Contingency {

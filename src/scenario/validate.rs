@@ -906,6 +906,9 @@ impl<'a> Checker<'a> {
                     can.insert(&x.id);
                 }
                 TriggerSpec::AfterInject { .. } => {}
+                TriggerSpec::FirstOffer { .. } => {
+                    can.insert(&x.id);
+                }
                 _ => {
                     why.insert(&x.id, format!("inject \"{}\" can never fire", x.id));
                 }
@@ -1049,6 +1052,18 @@ impl<'a> Checker<'a> {
                             format!("inject \"{}\" can never fire: {why}", x.id),
                         );
                     }
+                }
+                TriggerSpec::FirstOffer {
+                    partnership,
+                    threat,
+                } => {
+                    self.reference_set(
+                        format!("{tp}.partnership"),
+                        partnership,
+                        &partnerships,
+                        "partnership",
+                    );
+                    self.threat(format!("{tp}.threat"), threat);
                 }
                 TriggerSpec::Contingency { unless, by } => {
                     self.dur(format!("{tp}.by"), *by, "the contingency time", false);
@@ -1418,8 +1433,10 @@ pub(crate) struct ThreatRefs {
 pub(crate) struct InjectRefs {
     /// The inject the trigger waits for (`AfterInject`, `Contingency` on `InjectFired`).
     pub(crate) trigger_inject: Option<InjectIx>,
+    /// The partnership the trigger watches (`FirstOffer`).
+    pub(crate) trigger_partnership: Option<PartnershipIx>,
     /// The threat the trigger watches (`WhenMetric` on a threat's metric, `Contingency` on
-    /// `Detected`, `Shared` or `Acted`).
+    /// `Detected`, `Shared` or `Acted`, `FirstOffer`).
     pub(crate) trigger_threat: Option<ThreatIx>,
     /// The effect's threat (`Signal`, `FalseReport`, `PublicWarning`, `AdvanceDeadline`).
     pub(crate) threat: Option<ThreatIx>,
@@ -1521,6 +1538,13 @@ pub(crate) fn resolve(spec: &ScenarioSpec) -> Resolved {
                 match &x.trigger {
                     TriggerSpec::At(_) => {}
                     TriggerSpec::AfterInject { inject: i, .. } => r.trigger_inject = inject(i),
+                    TriggerSpec::FirstOffer {
+                        partnership: p,
+                        threat: t,
+                    } => {
+                        r.trigger_partnership = partnerships.get(p, PartnershipIx::new);
+                        r.trigger_threat = threat(t);
+                    }
                     TriggerSpec::WhenMetric { metric, .. } => match metric {
                         TriggerMetric::AgenciesInformed(t)
                         | TriggerMetric::HoursSinceDetection(t) => r.trigger_threat = threat(t),

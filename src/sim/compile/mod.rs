@@ -120,6 +120,8 @@ pub(crate) struct Compiled {
     pub(crate) hot_links: Vec<LinkHot>,
     /// The stream key of every random process (see [`StreamKeys`]).
     pub(crate) keys: StreamKeys,
+    /// Enabled injects with a `FirstOffer` trigger, ascending (the sharing loop trips them).
+    pub(crate) offer_trips: Vec<crate::ids::InjectIx>,
 }
 
 /// Compile a validated scenario. Every reference comes resolved from validation
@@ -167,7 +169,14 @@ pub(crate) fn compile(scn: &ValidScenario) -> Compiled {
         series_stride,
     });
 
+    let offer_trips = injects
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.enabled && matches!(x.trigger, Trigger::FirstOffer { .. }))
+        .map(|(i, _)| crate::ids::InjectIx::new(i))
+        .collect();
     let mut compiled = Compiled {
+        offer_trips,
         hot_links: streams::hot_links(&agencies, &links),
         keys: StreamKeys::default(),
         dt,

@@ -350,10 +350,25 @@ impl<'a> Checker<'a> {
 
     // ---- the checks -----------------------------------------------------------------------
 
+    /// The `ledger` section: its main threat exists, its aligned level is in range.
+    fn ledger(&mut self) {
+        let l = &self.spec.ledger;
+        if let Some(t) = &l.main_threat {
+            self.threat("ledger.main_threat".into(), t);
+        }
+        let a = &l.aligned;
+        if let Some(c) = a.handling_compliance {
+            self.prob("ledger.aligned.handling_compliance".into(), c);
+        }
+        self.prob("ledger.aligned.trust".into(), a.trust);
+        self.prob("ledger.aligned.share_probability".into(), a.share_probability);
+    }
+
     fn run(&mut self) {
         self.limits();
         self.exercise();
         self.model();
+        self.ledger();
         let s = self.spec;
         self.duplicates(
             "agencies",

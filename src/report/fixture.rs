@@ -1145,6 +1145,9 @@ pub fn ledger() -> crate::ledger::data::Ledger {
             alpha: 0.05,
             shard: String::new(),
             total_runs: 12_400,
+            shapley_k: 3,
+            shapley_runs: 200,
+            shapley_precision: 0.03,
         },
         targets,
         baseline: objectives

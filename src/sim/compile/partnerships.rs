@@ -138,13 +138,16 @@ fn benefit(b: &BenefitSpec) -> Benefit {
 }
 
 /// The directed links, in partnership order; a mutual partnership gives `from → to` then
-/// `to → from`. A partnership whose ends do not resolve gives none.
+/// `to → from`. A disabled partnership, or one whose ends do not resolve, gives none.
 pub(super) fn links(specs: &[PartnershipSpec], refs: &[PartnershipRefs]) -> Vec<LinkStatic> {
     let mut links: Vec<LinkStatic> = Vec::new();
     for (pi, (p, r)) in specs.iter().zip(refs).enumerate() {
         let (Some(a), Some(b)) = (r.from, r.to) else {
             continue;
         };
+        if !p.enabled {
+            continue;
+        }
         let benefits: Vec<Benefit> = p.benefits.iter().map(benefit).collect();
         let mutual = p.direction == Direction::Mutual;
         let make = |from: AgencyIx, to: AgencyIx| LinkStatic {

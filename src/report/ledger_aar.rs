@@ -11,6 +11,8 @@ use serde::Serialize;
 
 /// Rows in each of the "most valuable" and "costliest misalignments" tables.
 pub(super) const TOP_ROWS: usize = 5;
+/// Most rows of each disagreement list (most central first, or most valuable first).
+pub(super) const DISAGREEMENT_ROWS: usize = 8;
 
 /// A P(met) difference in signed percentage points, one decimal ("+21.0 pp", "−3.5 pp").
 pub(super) fn pp(v: f64) -> String {
@@ -105,10 +107,16 @@ pub(super) struct LedgerSection {
     pub valuable: Vec<ValueLine>,
     /// The costliest misalignments.
     pub misaligned: Vec<GapLine>,
-    /// Central in the graph, little value.
+    /// Central in the graph, little value (most central first, at most
+    /// [`DISAGREEMENT_ROWS`]).
     pub central_but_little: Vec<RankLine>,
-    /// Quiet in the graph, carry an objective.
+    /// Flagged central-but-little players left out of the list.
+    pub central_more: usize,
+    /// Quiet in the graph, carry an objective (most valuable first, at most
+    /// [`DISAGREEMENT_ROWS`]).
     pub quiet_carriers: Vec<RankLine>,
+    /// Flagged quiet carriers left out of the list.
+    pub quiet_more: usize,
     /// Improvement-plan items.
     pub plan: Vec<PlanLine>,
     /// How to read the ledger (one paragraph).
@@ -242,11 +250,24 @@ pub(super) fn section(
             })
         })
         .collect();
-    let by = |tag: &str| -> Vec<RankLine> {
+    let by = |tag: &str, central: bool| -> (Vec<RankLine>, usize) {
         let mut v: Vec<&Player> = l.players.iter().filter(|p| p.disagreement == tag).collect();
-        v.sort_by_key(|p| (p.betweenness_rank, p.value_rank));
-        v.into_iter().map(rank_line).collect()
+        if central {
+            v.sort_by_key(|p| (p.betweenness_rank, p.value_rank));
+        } else {
+            v.sort_by_key(|p| (p.value_rank, p.betweenness_rank));
+        }
+        let more = v.len().saturating_sub(DISAGREEMENT_ROWS);
+        (
+            v.into_iter()
+                .take(DISAGREEMENT_ROWS)
+                .map(rank_line)
+                .collect(),
+            more,
+        )
     };
+    let (central_but_little, central_more) = by("central_but_little", true);
+    let (quiet_carriers, quiet_more) = by("quiet_carrier", false);
     let plan = l
         .plan
         .iter()
@@ -327,8 +348,10 @@ pub(super) fn section(
         players: l.players.len(),
         valuable,
         misaligned,
-        central_but_little: by("central_but_little"),
-        quiet_carriers: by("quiet_carrier"),
+        central_but_little,
+        central_more,
+        quiet_carriers,
+        quiet_more,
         plan,
         how_to_read,
         method,
@@ -385,6 +408,23 @@ mod tests {
         assert_eq!(s.central_but_little[0].betweenness_rank, 1);
         assert_eq!(s.central_but_little[0].value_rank, 5);
         assert_eq!(s.quiet_carriers.len(), 1);
+        assert_eq!((s.central_more, s.quiet_more), (0, 0));
+        // long lists are cut, most central first
+        let mut many = l.clone();
+        for (i, p) in many.players.iter_mut().enumerate() {
+            p.disagreement = "central_but_little".into();
+            p.betweenness_rank = 10 - i;
+        }
+        let mut more = many.players.clone();
+        for (k, p) in more.iter_mut().enumerate() {
+            p.id = format!("x{k}");
+            p.betweenness_rank = 20 + k;
+        }
+        many.players.extend(more);
+        let s = section(&many, Some(&sc), &[]);
+        assert_eq!(s.central_but_little.len(), DISAGREEMENT_ROWS);
+        assert_eq!(s.central_more, 12 - DISAGREEMENT_ROWS);
+        assert_eq!(s.central_but_little[0].betweenness_rank, 5);
         assert_eq!(s.plan.len(), 4);
         assert_eq!(s.plan[0].objective, "No leak of <b>AMBER</b> & \"=cmd\"");
         assert!(

@@ -839,12 +839,29 @@ where
         let c = risk_colour(risk_f(e.risk)).mix(0.3 + 0.7 * f);
         area.draw(&PathElement::new(vec![px(a), px(b)], c.stroke_width(width)))?;
     }
+    for &(a, b) in &net.context {
+        let (Some(a), Some(b)) = (net.nodes.get(a), net.nodes.get(b)) else {
+            continue;
+        };
+        area.draw(&PathElement::new(
+            vec![px(g.at(a)), px(g.at(b))],
+            pal::LIGHT.stroke_width(1),
+        ))?;
+    }
     for h in &net.halos {
         let Some(n) = net.nodes.get(h.node) else {
             continue;
         };
+        // a ring whose width is the value, inside the gap before the label
         let f = (h.value.max(0.0) / net.max_value).clamp(0.0, 1.0);
-        let rr = (g.r + 4.0 + 18.0 * f).round() as u32;
+        let width = 2.0 + 5.0 * f;
+        let rr = (g.r + 3.0 + width / 2.0).round() as u32;
+        // a white gap keeps the ring apart from a node of the same colour
+        area.draw(&Circle::new(
+            px(g.at(n)),
+            (g.r + 1.5).round() as u32,
+            WHITE.stroke_width(3),
+        ))?;
         let c = if h.material {
             risk_colour(risk_f(h.risk))
         } else {
@@ -853,23 +870,38 @@ where
         area.draw(&Circle::new(
             px(g.at(n)),
             rr,
-            c.stroke_width(if h.material { 6 } else { 2 }),
+            c.stroke_width(width.round() as u32),
         ))?;
     }
     draw_net_nodes(&area, &net.nodes, &g)?;
     let mut items = sector_legend(&net.nodes);
-    items.push((
-        format!("Width, opacity: value (max {} pp)", num_pp(net.max_value)),
-        Mark::Line(pal::GREY, 10, false),
-    ));
-    items.push((
-        "Thin grey: not clearly above the negligible band".into(),
-        Mark::Line(pal::LIGHT, 2, false),
-    ));
-    items.push((
-        "Dashed: does better without it".into(),
-        Mark::Line(pal::GREY, 2, true),
-    ));
+    if net.halos.is_empty() {
+        items.push((
+            format!("Width, opacity: value (max {} pp)", num_pp(net.max_value)),
+            Mark::Line(pal::GREY, 10, false),
+        ));
+        items.push((
+            "Thin grey: not clearly above the negligible band".into(),
+            Mark::Line(pal::LIGHT, 2, false),
+        ));
+        items.push((
+            "Dashed: does better without it".into(),
+            Mark::Line(pal::GREY, 2, true),
+        ));
+    } else {
+        items.push((
+            format!("Ring width: value (max {} pp)", num_pp(net.max_value)),
+            Mark::Ring(pal::GREY),
+        ));
+        items.push((
+            "Grey ring: not clearly above the negligible band".into(),
+            Mark::Ring(pal::LIGHT),
+        ));
+        items.push((
+            "Thin grey line: a partnership".into(),
+            Mark::Line(pal::LIGHT, 2, false),
+        ));
+    }
     let y0 = legend(&side, "Agencies and players", &items)? + 10;
     let max = net.max_risk;
     colour_scale(

@@ -448,6 +448,8 @@ pub(super) struct LedgerNet {
     pub links: Vec<LedgerLink>,
     /// Agency players.
     pub halos: Vec<LedgerHalo>,
+    /// The scenario's partnerships as context when the players are agencies (node pairs).
+    pub context: Vec<(usize, usize)>,
     /// Largest |value| (scale of widths), > 0.
     pub max_value: f64,
     /// Largest exposure (scale of colours), ≥ 0.
@@ -498,10 +500,26 @@ pub(super) fn network(l: &Ledger, scenario: Option<&ScenarioSpec>) -> LedgerNet 
         .iter()
         .map(|p| finite(p.risk.exposure))
         .fold(0.0, f64::max);
+    let context = if halos.is_empty() {
+        Vec::new()
+    } else {
+        scenario
+            .map(|sc| {
+                sc.partnerships
+                    .iter()
+                    .filter_map(|p| {
+                        let (a, b) = (*index.get(p.from.as_str())?, *index.get(p.to.as_str())?);
+                        (a != b).then_some((a, b))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
     LedgerNet {
         nodes,
         links,
         halos,
+        context,
         max_value,
         max_risk,
     }
@@ -634,6 +652,7 @@ mod tests {
         // the hostile player joins two agencies of the scenario too
         assert_eq!(n.links.len(), l.players.len());
         assert!(n.halos.is_empty());
+        assert!(n.context.is_empty());
         assert!((n.max_value - 0.21).abs() < 1e-12);
         assert!((n.max_risk - 2.5).abs() < 1e-12);
         let cisa = &n.nodes[n.links[2].from];
@@ -646,5 +665,7 @@ mod tests {
         let n = network(&l, Some(&sc));
         assert!(n.links.is_empty());
         assert_eq!(n.halos.len(), l.players.len());
+        // the scenario's five partnerships drawn as context
+        assert_eq!(n.context.len(), 5);
     }
 }

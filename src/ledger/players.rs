@@ -6,7 +6,7 @@ use super::data::{LedgerOf, Measure};
 use crate::error::{Error, Result};
 use crate::scenario::ValidScenario;
 use crate::scenario::schema::{
-    Agreement, Classification, EffectSpec, InjectSpec, ScenarioSpec, TriggerSpec,
+    Agreement, AlignedSpec, Classification, EffectSpec, InjectSpec, ScenarioSpec, TriggerSpec,
 };
 use crate::scenario::schema::{Dist, Duration};
 use crate::sim::{agreement_violation_mult, default_compliance};
@@ -145,6 +145,28 @@ impl Part {
     }
 }
 
+/// What a part of the alignment changes, in a planner's words.
+pub(crate) fn part_description(part: Part, a: &AlignedSpec) -> String {
+    match part {
+        Part::PartnerVetting => format!("both partners vetted {:?}", a.vetting),
+        Part::SharingAgreements => format!(
+            "{:?} and handling compliance {}",
+            a.agreement,
+            a.handling_compliance
+                .map_or_else(|| "as the best partner's".to_string(), |c| c.to_string())
+        ),
+        Part::SharedBenefits => format!(
+            "balanced exchange: share probability ≥ {}, expected equity 1",
+            a.share_probability
+        ),
+        Part::JointTraining => "joint training on handling rules".into(),
+        Part::MetricsAndEvaluation => format!("trust at the expected level ({})", a.trust),
+        Part::TechnologyInvestment => {
+            "channels, clearances and TLP that carry the main threat's marking".into()
+        }
+    }
+}
+
 /// The best effective handling compliance of any agency in the scenario.
 fn best_compliance(spec: &ScenarioSpec) -> f64 {
     spec.agencies
@@ -158,7 +180,12 @@ fn best_compliance(spec: &ScenarioSpec) -> f64 {
 
 /// Apply one part of the alignment to partnership `pi` of `spec`. Returns a planner's
 /// description of what it changed, or None when the partnership already meets that part.
-pub(crate) fn align_part(spec: &mut ScenarioSpec, pi: usize, part: Part, threat: usize) -> Option<String> {
+pub(crate) fn align_part(
+    spec: &mut ScenarioSpec,
+    pi: usize,
+    part: Part,
+    threat: usize,
+) -> Option<String> {
     let aligned = spec.ledger.aligned.clone();
     let (from, to) = {
         let p = &spec.partnerships[pi];
@@ -187,7 +214,10 @@ pub(crate) fn align_part(spec: &mut ScenarioSpec, pi: usize, part: Part, threat:
             if agreement_violation_mult(p.agreement) > agreement_violation_mult(aligned.agreement)
                 || p.agreement == Agreement::None
             {
-                what.push(format!("agreement {:?} → {:?}", p.agreement, aligned.agreement));
+                what.push(format!(
+                    "agreement {:?} → {:?}",
+                    p.agreement, aligned.agreement
+                ));
                 p.agreement = aligned.agreement;
             }
             let best = aligned
@@ -264,7 +294,8 @@ pub(crate) fn align_part(spec: &mut ScenarioSpec, pi: usize, part: Part, threat:
                             })
                             .cloned();
                         let mut ch = fastest?;
-                        ch.id = unique_id(spec.channels.iter().map(|c| c.id.as_str()), "ledger-secure");
+                        ch.id =
+                            unique_id(spec.channels.iter().map(|c| c.id.as_str()), "ledger-secure");
                         ch.name = format!("Channel cleared to {class:?} (ledger)");
                         ch.max_class = class;
                         ch.reliability = None;
@@ -348,9 +379,8 @@ pub(crate) fn changed(
         }
         Change::Measure(Measure::Failure) => {
             let threat_id = spec.threats[threat].id.clone();
-            let mut number = spec.injects.iter().map(|x| x.number).max().unwrap_or(0);
-            for &pi in &player.partnerships {
-                number += 1;
+            let last = spec.injects.iter().map(|x| x.number).max().unwrap_or(0);
+            for (number, &pi) in (last + 1..).zip(&player.partnerships) {
                 let p = spec.partnerships[pi].id.clone();
                 let id = unique_id(
                     spec.injects.iter().map(|x| x.id.as_str()),
@@ -367,7 +397,10 @@ pub(crate) fn changed(
                         partnership: p.clone(),
                         threat: threat_id.clone(),
                     },
-                    synopsis: format!("{} fails as the first item on {threat_id} would cross it", player.id),
+                    synopsis: format!(
+                        "{} fails as the first item on {threat_id} would cross it",
+                        player.id
+                    ),
                     effect,
                     probability: 1.0,
                     duration: None,

@@ -1148,6 +1148,7 @@ pub fn ledger() -> crate::ledger::data::Ledger {
             shapley_k: 3,
             shapley_runs: 200,
             shapley_precision: 0.03,
+            shapley_max_pairs: 100,
         },
         targets,
         baseline: objectives

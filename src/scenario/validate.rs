@@ -361,7 +361,10 @@ impl<'a> Checker<'a> {
             self.prob("ledger.aligned.handling_compliance".into(), c);
         }
         self.prob("ledger.aligned.trust".into(), a.trust);
-        self.prob("ledger.aligned.share_probability".into(), a.share_probability);
+        self.prob(
+            "ledger.aligned.share_probability".into(),
+            a.share_probability,
+        );
     }
 
     fn run(&mut self) {

@@ -11,6 +11,8 @@ use serde::Serialize;
 
 /// Rows in each of the "most valuable" and "costliest misalignments" tables.
 pub(super) const TOP_ROWS: usize = 5;
+/// Most alignment parts listed per misalignment.
+pub(super) const MAX_PARTS: usize = 3;
 /// Most rows of each disagreement list (most central first, or most valuable first).
 pub(super) const DISAGREEMENT_ROWS: usize = 8;
 
@@ -222,14 +224,16 @@ pub(super) fn section(
         .into_iter()
         .filter_map(|b| {
             let r = alignment_gap(l, &b.id)?;
+            // the parts that move the objective at all, largest first, at most three
             let mut parts: Vec<_> = l
                 .gap_parts
                 .iter()
-                .filter(|g| g.player == b.id && g.target == r.target)
+                .filter(|g| g.player == b.id && g.target == r.target && g.diff.abs() >= 0.0005)
                 .collect();
             parts.sort_by(|a, b| b.diff.total_cmp(&a.diff));
+            parts.truncate(MAX_PARTS);
             Some(GapLine {
-                name: b.name.clone(),
+                name: player_name(l, &b.id).to_string(),
                 objective: b.objective.clone(),
                 gap: pp(b.value),
                 ci: pp_ci(b.lo, b.hi),

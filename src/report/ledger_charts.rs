@@ -223,6 +223,8 @@ where
                 root,
                 &if v == 0.0 {
                     "0".to_string()
+                } else if v < 0.01 {
+                    format!("{v}")
                 } else {
                     super::text::num(v)
                 },

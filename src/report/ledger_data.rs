@@ -70,6 +70,28 @@ pub(super) fn player_name<'a>(l: &'a Ledger, id: &'a str) -> &'a str {
         .map_or(id, |p| p.name.as_str())
 }
 
+/// A player's name without its parenthetical asides, for chart labels:
+/// "Pipeline operator (Colonial-like) – FBI Atlanta (cyber squad)" → "Pipeline operator – FBI
+/// Atlanta". Names that are only an aside stay as they are.
+pub(super) fn short_name(name: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in name.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    if out.is_empty() {
+        name.to_string()
+    } else {
+        out
+    }
+}
+
 fn finite(v: f64) -> f64 {
     if v.is_finite() { v } else { 0.0 }
 }
@@ -213,7 +235,7 @@ pub(super) fn quadrant_data(l: &Ledger) -> QuadrantData {
         .zip(&risks)
         .enumerate()
         .map(|(i, (p, &risk))| QuadPoint {
-            name: p.name.clone(),
+            name: short_name(&p.name),
             risk,
             value: finite(p.value),
             lo: finite(p.value_low),
@@ -258,7 +280,7 @@ pub(super) fn top_value(l: &Ledger, n: usize) -> Vec<IntervalBar> {
             let p = &l.players[i];
             IntervalBar {
                 id: p.id.clone(),
-                name: p.name.clone(),
+                name: short_name(&p.name),
                 value: finite(p.value),
                 lo: finite(p.value_low),
                 hi: finite(p.value_high),
@@ -325,7 +347,7 @@ pub(super) fn alignment_bars(l: &Ledger, n: usize) -> Vec<IntervalBar> {
                 i,
                 IntervalBar {
                     id: p.id.clone(),
-                    name: p.name.clone(),
+                    name: short_name(&p.name),
                     value: d,
                     lo: r.ci_low.map_or(d, finite),
                     hi: r.ci_high.map_or(d, finite),
@@ -393,7 +415,7 @@ pub(super) fn shapley_data(l: &Ledger) -> Option<ShapleyData> {
                 total,
                 i,
                 ShapleyRow {
-                    name: player_name(l, id).to_string(),
+                    name: short_name(player_name(l, id)),
                     values,
                 },
             )
@@ -538,6 +560,16 @@ mod tests {
         assert_eq!(Quadrant::of(0.005, 0.01, 0.5, 1.0), Quadrant::Background);
         // no exposure is never risky, even when the median is zero
         assert_eq!(Quadrant::of(0.05, 0.01, 0.0, 0.0), Quadrant::Keep);
+    }
+
+    #[test]
+    fn chart_names_drop_their_asides() {
+        assert_eq!(
+            short_name("Pipeline operator (Colonial-like) – FBI Atlanta (cyber squad)"),
+            "Pipeline operator – FBI Atlanta"
+        );
+        assert_eq!(short_name("(only an aside)"), "(only an aside)");
+        assert_eq!(short_name("unbalanced) (x"), "unbalanced)");
     }
 
     #[test]

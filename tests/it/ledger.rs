@@ -378,3 +378,106 @@ fn a_ledger_of_agencies_prices_each_partner_with_all_its_partnerships() {
     assert!((mid.betweenness - 1.0 / 3.0).abs() < 1e-12);
     assert_eq!(mid.betweenness_rank, 1);
 }
+
+mod cli {
+    //! `tabletop ledger` and the ledger shards through `tabletop merge`, on the tiny fixture.
+
+    use assert_cmd::Command;
+    use predicates::str::contains;
+
+    const TINY: &str = "tests/fixtures/batch-tiny.ron";
+
+    fn tabletop() -> Command {
+        Command::cargo_bin("tabletop").unwrap()
+    }
+
+    fn ledger(out: &std::path::Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+        tabletop()
+            .args([
+                "ledger", TINY, "--runs", "40", "--block", "20", "--jobs", "2",
+            ])
+            .args(extra)
+            .arg("--out")
+            .arg(out)
+            .assert()
+    }
+
+    #[test]
+    fn the_ledger_command_writes_its_files_beside_a_batch_of_the_scenario_as_written() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("l");
+        ledger(&out, &["--no-report"])
+            .success()
+            .stdout(contains("Partnership ledger of"))
+            .stdout(contains("Most valuable"));
+        for f in [
+            "ledger.json",
+            "ledger.csv",
+            "runs.csv",
+            "summary.json",
+            "manifest.json",
+        ] {
+            assert!(out.join(f).is_file(), "{f} missing");
+        }
+        let csv = std::fs::read_to_string(out.join("ledger.csv")).unwrap();
+        assert!(csv.starts_with("\u{feff}partnership,from,to,measure,target,diff,ci_low,ci_high"));
+        let l: tabletop::ledger::data::Ledger =
+            serde_json::from_str(&std::fs::read_to_string(out.join("ledger.json")).unwrap())
+                .unwrap();
+        // One row per player, measure and target.
+        assert_eq!(csv.lines().count() - 1, l.rows.len());
+        assert_eq!(l.rows.len(), l.players.len() * 3 * l.targets.len());
+    }
+
+    #[test]
+    fn ledger_shards_merge_into_the_ledger_one_machine_writes() {
+        let t = tempfile::tempdir().unwrap();
+        let one = t.path().join("one");
+        ledger(&one, &["--no-report"]).success();
+        let shards: Vec<_> = (1..=2).map(|k| t.path().join(format!("s{k}"))).collect();
+        for (k, d) in shards.iter().enumerate() {
+            ledger(d, &["--no-report", "--shard", &format!("{}/2", k + 1)])
+                .success()
+                .stdout(contains("ledger part"));
+        }
+        let merged = t.path().join("merged");
+        tabletop()
+            .args(["merge", "--no-report", "--jobs", "2", "--out"])
+            .arg(&merged)
+            .args(&shards)
+            .assert()
+            .success()
+            .stdout(contains("Partnership ledger of"));
+        for f in ["ledger.json", "ledger.csv"] {
+            assert_eq!(
+                std::fs::read(merged.join(f)).unwrap(),
+                std::fs::read(one.join(f)).unwrap(),
+                "{f} differs"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_ledger_option_or_main_threat_is_a_usage_error_with_exit_code_2() {
+        let t = tempfile::tempdir().unwrap();
+        tabletop()
+            .args(["ledger", TINY, "--runs", "1", "--out"])
+            .arg(t.path().join("a"))
+            .assert()
+            .code(2)
+            .stderr(contains("--runs"));
+        let bad = t.path().join("bad.ron");
+        let src = std::fs::read_to_string(TINY).unwrap();
+        let src = src.trim_end().trim_end_matches(')').to_string()
+            + "\n  ledger: (main_threat: Some(\"nope\")),\n)\n";
+        std::fs::write(&bad, src).unwrap();
+        tabletop()
+            .args(["ledger"])
+            .arg(&bad)
+            .args(["--runs", "10", "--out"])
+            .arg(t.path().join("b"))
+            .assert()
+            .code(2)
+            .stderr(contains("nope"));
+    }
+}

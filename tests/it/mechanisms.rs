@@ -312,6 +312,7 @@ fn a_partner_extended_collection_speeds_detection_only_while_the_partner_is_up()
         partnership(s, "isac_cisa").benefits = vec![BenefitSpec::ExtendedCollection {
             threat: ThreatKind::Cyber,
             probability: 0.6,
+            to: None,
         }];
     };
     moves("time_to_detection.rw", 72.0, benefit, false);
@@ -348,16 +349,23 @@ fn technology_and_resource_augmentation_shorten_analysis() {
         }
     };
     let slow = column(
-        &with(give(BenefitSpec::Technology { speedup: 0.0 })),
+        &with(give(BenefitSpec::Technology {
+            speedup: 0.0,
+            to: None,
+        })),
         "mean_queue_wait",
         0.0,
     );
     for b in [
-        BenefitSpec::Technology { speedup: 0.8 },
+        BenefitSpec::Technology {
+            speedup: 0.8,
+            to: None,
+        },
         BenefitSpec::ResourceAugmentation {
             analysts: 4,
             processing_per_hour: 0.0,
             shelter: 0.0,
+            to: None,
         },
     ] {
         let fast = column(&with(give(b.clone())), "mean_queue_wait", 0.0);
@@ -667,6 +675,7 @@ fn surge_capacity_starts_on_the_decision_to_act_and_augmentation_helps() {
                 analysts: 0,
                 processing_per_hour: extra,
                 shelter: extra * 10.0,
+                to: None,
             }];
         }
     };

@@ -215,6 +215,9 @@ pub struct ModelSpec {
     /// Review window: the equity of exchange and the usefulness of what a partner sent are
     /// assessed at the end of each, > 0. Default `hours(24)`.
     pub equity_window: Duration,
+    /// Equity gain η: how strongly an assessment of log ratio x moves trust (T·e^{η·x} when
+    /// x < 0), in [0, 1]. Default 0.05.
+    pub equity_gain: f64,
     /// Share of the gap to the usefulness target T* = Θ·u that trust closes at each window
     /// end (docs/model.md §7), in [0, 1]. Default 0.3.
     pub trust_adaptation: f64,
@@ -247,6 +250,7 @@ impl Default for ModelSpec {
             signal_sensitivity: 1.0,
             damage_rate: 0.1,
             equity_window: Duration::Hours(24.0),
+            equity_gain: 0.05,
             trust_adaptation: 0.3,
             timely_within: Duration::Hours(24.0),
             benefit_value: 1.0,

@@ -501,6 +501,7 @@ impl<'a> Checker<'a> {
             true,
         );
         self.prob("model.trust_adaptation".into(), m.trust_adaptation);
+        self.prob("model.equity_gain".into(), m.equity_gain);
         self.dur(
             "model.timely_within".into(),
             m.timely_within,

@@ -8,10 +8,10 @@
 //!   T ← T + λ⁺·s·max(0, Θ − T) with the ceiling Θ = 1 − R; otherwise T ← T + λ⁻·s·T and
 //!   R ← R + d·|s|·(1 − R), with λ⁻ = bias·λ⁺;
 //! * **usefulness**, at each review window's end: T ← T + α·(Θ·u − T) with
-//!   u = good ÷ (good + useless + bias·bad), so trust converges to T* = Θ·u, set by the ratio of
-//!   good to bad experiences, not by the volume of traffic;
+//!   u = good ÷ (good + bias·bad), so trust converges to T* = Θ·u, set by the ratio of good to
+//!   bad experiences, not by the volume of traffic;
 //! * **equity**, at each window's end on mutual partnerships: x = ln((V + 1) ÷ (G + 1)) −
-//!   ln(E), fed without saturation: T ← T·e^{λ⁻·x} when x < 0, T ← T + (Θ − T)·(1 − e^{−λ⁺·x})
+//!   ln(E), fed without saturation: T ← T·e^{η·x} when x < 0, T ← T + (Θ − T)·(1 − e^{−η·x})
 //!   when x > 0.
 
 use super::compile::{Benefit, Compiled};
@@ -96,30 +96,30 @@ pub(crate) fn update_trust_value(t: f64, r: f64, x: f64, p: TrustParams) -> (f64
 }
 
 /// Apply one equity assessment of log ratio `x` (docs/model.md §7) to (trust, damage),
-/// without saturation: x < 0 scales trust by e^{λ⁻·x} and adds 1 − e^{d·x} of the headroom
-/// to the damage; x > 0 closes 1 − e^{−λ⁺·x} of the gap to the ceiling Θ = 1 − R.
-pub(crate) fn equity_trust_value(t: f64, r: f64, x: f64, p: TrustParams) -> (f64, f64) {
+/// without saturation: x < 0 scales trust by e^{η·x} and adds 1 − e^{d·x} of the headroom
+/// to the damage; x > 0 closes 1 − e^{−η·x} of the gap to the ceiling Θ = 1 − R.
+pub(crate) fn equity_trust_value(t: f64, r: f64, x: f64, eta: f64, d: f64) -> (f64, f64) {
     if x < 0.0 {
-        let t2 = t * (p.gain * p.bias * x).exp();
-        let r2 = r + (1.0 - r) * (1.0 - (p.damage_rate * x).exp());
+        let t2 = t * (eta * x).exp();
+        let r2 = r + (1.0 - r) * (1.0 - (d * x).exp());
         (t2.clamp(0.0, 1.0), r2.clamp(0.0, 1.0))
     } else {
         let gap = (1.0 - r - t).max(0.0);
-        ((t + gap * (1.0 - (-p.gain * x).exp())).clamp(0.0, 1.0), r)
+        ((t + gap * (1.0 - (-eta * x).exp())).clamp(0.0, 1.0), r)
     }
 }
 
-/// Move trust toward the usefulness target Θ·u at a window's end: `good`, `useless` and
-/// `bad` experiences in the window, u = good ÷ (good + useless + bias·bad), T ← T + α·(Θ·u −
-/// T). No experience, no change.
+/// Move trust toward the usefulness target Θ·u at a window's end: `good` and `bad`
+/// experiences in the window, u = good ÷ (good + bias·bad), T ← T + α·(Θ·u − T). Items of no
+/// use (echoes, duplicates, stale items) count neither way. No experience, no change.
 pub(crate) fn usefulness_trust_value(
     t: f64,
     r: f64,
-    (good, useless, bad): (f64, f64, f64),
+    (good, bad): (f64, f64),
     alpha: f64,
     bias: f64,
 ) -> f64 {
-    let n = good + useless + bias * bad;
+    let n = good + bias * bad;
     if n <= 0.0 {
         return t;
     }
@@ -290,14 +290,8 @@ pub(crate) fn update_trust(
     if (clock.tick + 1).is_multiple_of(window_ticks) {
         let alpha = st.params.trust_adaptation;
         for (li, l) in links.0.iter_mut().enumerate() {
-            if l.good + l.useless + l.bad > 0.0 {
-                l.trust = usefulness_trust_value(
-                    l.trust,
-                    l.damage,
-                    (l.good, l.useless, l.bad),
-                    alpha,
-                    p.bias,
-                );
+            if l.good + l.bad > 0.0 {
+                l.trust = usefulness_trust_value(l.trust, l.damage, (l.good, l.bad), alpha, p.bias);
                 touched.push(li);
             }
         }
@@ -309,7 +303,8 @@ pub(crate) fn update_trust(
             }
             let x = equity_log_ratio(recv, g, ls.expected_equity);
             let l = &mut links.0[li];
-            let (t, d) = equity_trust_value(l.trust, l.damage, x, p);
+            let (t, d) =
+                equity_trust_value(l.trust, l.damage, x, st.params.equity_gain, p.damage_rate);
             l.trust = t;
             l.damage = d;
             touched.push(li);

@@ -346,6 +346,9 @@ fn technology_and_resource_augmentation_shorten_analysis() {
             busy(s);
             partnership(s, "cisa_fc").benefits = vec![b];
             agency(s, "fc").analysts = 1;
+            // The lender works without what it lends (docs/model.md §8): give CISA enough
+            // analysts that lending four does not make its own queue the bottleneck.
+            agency(s, "cisa").analysts = 12;
         }
     };
     let slow = column(

@@ -4,7 +4,7 @@
 //! formulas ([`doc_trust`], [`doc_usefulness`], [`doc_equity`]), not from the engine's
 //! functions.
 
-use super::{BIAS, DAMAGE, GAIN, Sim, assert_close, doc_trust, threat_t};
+use super::{BIAS, DAMAGE, Sim, assert_close, doc_trust, threat_t};
 use crate::sim::flow::deliver_items;
 use crate::sim::partnership::update_trust;
 use crate::sim::state::{Items, ThreatStates};
@@ -44,22 +44,25 @@ fn assert_td(sim: &Sim, from: &str, to: &str, want: (f64, f64)) {
 }
 
 /// One window's usefulness step (docs/model.md §7): T ← T + α·(Θ·u − T),
-/// u = good ÷ (good + useless + β·bad), Θ = 1 − R.
-fn doc_usefulness(t: f64, r: f64, good: f64, useless: f64, bad: f64, alpha: f64) -> f64 {
-    let u = good / (good + useless + BIAS * bad);
+/// u = good ÷ (good + β·bad), Θ = 1 − R; items of no use count neither way.
+fn doc_usefulness(t: f64, r: f64, good: f64, bad: f64, alpha: f64) -> f64 {
+    let u = good / (good + BIAS * bad);
     t + alpha * ((1.0 - r) * u - t)
 }
 
-/// One equity assessment of log ratio `x` (docs/model.md §7): T·e^{λ⁺·β·x} and
-/// R + (1 − R)(1 − e^{d·x}) when x < 0; T + (Θ − T)(1 − e^{−λ⁺·x}) when x > 0.
+/// Default equity gain η (docs/model.md §7).
+const ETA: f64 = 0.05;
+
+/// One equity assessment of log ratio `x` (docs/model.md §7): T·e^{η·x} and
+/// R + (1 − R)(1 − e^{d·x}) when x < 0; T + (Θ − T)(1 − e^{−η·x}) when x > 0.
 fn doc_equity(t: f64, r: f64, x: f64) -> (f64, f64) {
     if x < 0.0 {
         (
-            t * (GAIN * BIAS * x).exp(),
+            t * (ETA * x).exp(),
             r + (1.0 - r) * (1.0 - (DAMAGE * x).exp()),
         )
     } else {
-        (t + (1.0 - r - t).max(0.0) * (1.0 - (-GAIN * x).exp()), r)
+        (t + (1.0 - r - t).max(0.0) * (1.0 - (-ETA * x).exp()), r)
     }
 }
 
@@ -170,22 +173,23 @@ fn at_a_window_end_trust_moves_toward_the_usefulness_target() {
     sim.at(0).run(update_trust);
     assert_td(&sim, "b", "a", (0.6, 0.0));
     sim.at(1).run(update_trust);
-    // u = 4 / (4 + 2 + 3·1) = 4/9; T ← 0.6 + 0.3·(4/9 − 0.6).
+    // u = 4 / (4 + 3·1) = 4/7 (the 2 useless items count neither way);
+    // T ← 0.6 + 0.3·(4/7 − 0.6).
     assert_close(
         sim.link_state("b", "a").trust,
-        doc_usefulness(0.6, 0.0, 4.0, 2.0, 1.0, 0.3),
+        doc_usefulness(0.6, 0.0, 4.0, 1.0, 0.3),
     );
     assert_eq!(counts(&sim, "b", "a"), (0.0, 0.0, 0.0, 0.0));
 }
 
-/// Equilibrium (docs/model.md §7): with g good, n useless and b bad experiences in every
-/// window, T_k = T* + (T0 − T*)(1 − α)^k with T* = Θ·g ÷ (g + n + β·b), whatever the traffic:
-/// a link ten times as busy with the same mix ends at the same trust.
+/// Equilibrium (docs/model.md §7): with g good and b bad experiences (and n of no use) in
+/// every window, T_k = T* + (T0 − T*)(1 − α)^k with T* = Θ·g ÷ (g + β·b), whatever the
+/// traffic: a link ten or a hundred times as busy with the same mix ends at the same trust.
 #[test]
 fn trust_converges_to_the_usefulness_equilibrium_whatever_the_volume() {
     for (scale, ticks) in [(1.0, 40u64), (10.0, 40), (100.0, 40)] {
         let mut sim = Sim::new(&pair("", "equity_window: hours(1), trust_adaptation: 0.3"));
-        let (g, n, b) = (8.0 * scale, 1.0 * scale, 1.0 * scale);
+        let (g, n, b) = (6.0 * scale, 5.0 * scale, 1.0 * scale);
         for k in 0..ticks {
             {
                 let mut l = sim.link_state_mut("b", "a");
@@ -195,7 +199,7 @@ fn trust_converges_to_the_usefulness_equilibrium_whatever_the_volume() {
             }
             sim.at(k).run(update_trust);
         }
-        let t_star = g / (g + n + BIAS * b);
+        let t_star = g / (g + BIAS * b);
         assert_close(t_star, 2.0 / 3.0);
         let want = t_star + (0.6 - t_star) * 0.7f64.powi(ticks as i32);
         assert!((sim.link_state("b", "a").trust - want).abs() < 1e-12);
@@ -314,12 +318,12 @@ fn the_equity_of_exchange_moves_trust_at_each_window_end_and_resets_the_ledgers(
     assert_td(&sim, "a", "b", (0.6, 0.0));
     assert_eq!(sim.link_state("a", "b").value, 10.0);
     sim.at(2).run(update_trust);
-    // The giver: x = ln((0 + 1)/(10 + 1)) − ln(1), fed in proportion: T·e^{λ⁺βx}.
+    // The giver: x = ln((0 + 1)/(10 + 1)) − ln(1), fed in proportion: T·e^{ηx}.
     let x = (1.0f64 / 11.0).ln();
     let giver = doc_equity(0.6, 0.0, x);
     assert_td(&sim, "a", "b", giver);
-    // docs/model.md: "giving 10 and receiving 0 … cuts the giver's trust by 30.2 % per window".
-    assert_eq!(format!("{:.3}", 1.0 - giver.0 / 0.6), "0.302");
+    // Giving 10 and receiving 0 cuts the giver's trust by 1 − 11^{−η} = 11.3 % per window.
+    assert_eq!(format!("{:.3}", 1.0 - giver.0 / 0.6), "0.113");
     // The receiver: x = ln((10 + 1)/(0 + 1)).
     assert_td(&sim, "b", "a", doc_equity(0.6, 0.0, 11f64.ln()));
     // One-way partnerships are never evaluated.
@@ -340,9 +344,11 @@ fn the_equity_response_does_not_saturate() {
         sim.link_state("a", "b").trust
     };
     let (ten, thousand) = (cut(9.0), cut(999.0));
-    assert_close(ten, 0.6 * (GAIN * BIAS * 0.1f64.ln()).exp());
-    assert_close(thousand, 0.6 * (GAIN * BIAS * 0.001f64.ln()).exp());
-    assert!(thousand < ten * 0.75, "{thousand} vs {ten}");
+    // docs/model.md: 10:1 multiplies trust by 10^{−η} = 0.891, 1,000:1 by 0.708.
+    assert_close(ten, 0.6 * (ETA * 0.1f64.ln()).exp());
+    assert_close(thousand, 0.6 * (ETA * 0.001f64.ln()).exp());
+    assert_eq!(format!("{:.3}", ten / 0.6), "0.891");
+    assert_eq!(format!("{:.3}", thousand / 0.6), "0.708");
 }
 
 #[test]
@@ -367,17 +373,17 @@ fn a_mutual_partnership_without_traffic_is_not_evaluated() {
 
 /// A one-sided exchange: `a` lends `b` two analysts (value 2 × 0.5 = 1 SWD/h given by `a`)
 /// and gets nothing back. Each 8 h window, x = ln(1/(8 + 1)) and a's trust is multiplied by
-/// e^{λ⁺βx} = 9^{−0.15}; from T0 = 0.6 it falls below 0.2 after
-/// k* = ⌈ln(0.2/0.6) ÷ (λ⁺β·x)⌉ = ⌈3.33⌉ = 4 windows: withdrawn at the end of tick 31 (32 h).
+/// e^{η·x} = 9^{−0.05}; from T0 = 0.6 it falls below 0.25 after
+/// k* = ⌈ln(0.25/0.6) ÷ (η·x)⌉ = ⌈7.97⌉ = 8 windows: withdrawn at the end of tick 63 (64 h).
 #[test]
 fn a_one_sided_exchange_is_withdrawn_at_the_predicted_window() {
     let mut sim = Sim::new(&pair(
-        "benefits: [ResourceAugmentation(analysts: 2)]",
+        "withdraw_below: 0.25, benefits: [ResourceAugmentation(analysts: 2)]",
         "equity_window: hours(8)",
     ));
     let x = (1.0f64 / 9.0).ln();
-    let k_star = ((0.2f64 / 0.6).ln() / (GAIN * BIAS * x)).ceil() as u64;
-    assert_eq!(k_star, 4);
+    let k_star = ((0.25f64 / 0.6).ln() / (ETA * x)).ceil() as u64;
+    assert_eq!(k_star, 8);
     let withdraw_tick = k_star * 8 - 1;
     for k in 0..=withdraw_tick {
         assert!(
@@ -388,7 +394,8 @@ fn a_one_sided_exchange_is_withdrawn_at_the_predicted_window() {
     }
     let l = sim.link_state("a", "b");
     assert!(l.withdrawn, "trust {} at tick {withdraw_tick}", l.trust);
-    assert_close(l.trust, 0.6 * (GAIN * BIAS * x * k_star as f64).exp());
+    let want = 0.6 * (ETA * x * k_star as f64).exp();
+    assert!((l.trust - want).abs() < 1e-12, "{} vs {want}", l.trust);
     assert_eq!(sim.tally().withdrawals, 1);
     // The receiver, who gets everything, trusts more, and never withdraws.
     assert!(sim.link_state("b", "a").trust > 0.6);

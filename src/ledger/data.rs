@@ -262,6 +262,15 @@ pub struct LedgerManifest {
     pub shard: String,
     /// Total paired runs made (all measures, Shapley included).
     pub total_runs: u64,
+    /// Shapley values asked for on the top this many players (0: none).
+    #[serde(default)]
+    pub shapley_k: usize,
+    /// Runs per coalition of the Shapley estimate.
+    #[serde(default)]
+    pub shapley_runs: u64,
+    /// Standard error the Shapley estimate stops at.
+    #[serde(default)]
+    pub shapley_precision: f64,
 }
 
 /// Everything a ledger holds (`ledger.json`).

@@ -3,3 +3,4 @@
 //! written.
 
 pub mod data;
+mod players;

@@ -33,6 +33,10 @@ fn trigger_text(t: &TriggerSpec) -> String {
             format!("{} h after {inject}", super::text::num(delay.hours()))
         }
         TriggerSpec::WhenMetric { metric, at_least } => format!("when {metric:?} ≥ {at_least}"),
+        TriggerSpec::FirstOffer {
+            partnership,
+            threat,
+        } => format!("first item on {threat} offered over {partnership}"),
         TriggerSpec::Contingency { unless, by } => {
             format!(
                 "contingency at {} h unless {unless:?}",

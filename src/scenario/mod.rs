@@ -196,6 +196,14 @@ impl ValidScenario {
             }
             Error::usage(format!("--param {}", change_label(&changes[i])), msg)
         })?;
+        let label: Vec<String> = changes.iter().map(change_label).collect();
+        self.with_spec(spec, label.join(", "))
+    }
+
+    /// The scenario replaced by `spec` (built by the caller from this one's), validated
+    /// again; `label` says what changed and extends `variant`. Errors the original did not
+    /// have make it invalid.
+    pub(crate) fn with_spec(&self, spec: ScenarioSpec, label: String) -> Result<ValidScenario> {
         let base: Vec<(String, String)> = validate::check(&self.spec)
             .problems
             .into_iter()
@@ -208,8 +216,6 @@ impl ValidScenario {
             .filter(|p| p.severity == Severity::Error)
             .filter(|p| !base.contains(&(p.path.clone(), p.message.clone())))
             .collect();
-        let label: Vec<String> = changes.iter().map(change_label).collect();
-        let label = label.join(", ");
         if !new_errors.is_empty() {
             let file = FileDiagnostics {
                 file: self.path.display().to_string(),

@@ -120,6 +120,76 @@ pub struct ScenarioSpec {
     /// Named what-if overrides compared against the baseline.
     #[serde(default)]
     pub variants: Vec<VariantSpec>,
+    /// Settings of `tabletop ledger` (the main threat, the aligned level). Default: the
+    /// first threat that can be real, and the aligned level of docs/model.md §13.
+    #[serde(default)]
+    pub ledger: LedgerSpec,
+}
+
+/// Settings of the partnership ledger (`tabletop ledger`, docs/model.md §13).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerSpec {
+    /// Threat id whose first item the failure measure waits for, and whose marking the
+    /// aligned channels and clearances must carry. Default: the first threat in scenario
+    /// order with `truth_probability` > 0.
+    #[serde(default)]
+    pub main_threat: Option<String>,
+    /// What "aligned" means for a partnership in this scenario.
+    #[serde(default)]
+    pub aligned: AlignedSpec,
+}
+
+/// The aligned level of a partnership: what the ledger raises a partnership to when it
+/// prices its alignment gap. Each part names the study recommendation that closes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlignedSpec {
+    /// Agreement of an aligned partnership (sharing agreements); a stronger one in place
+    /// (lower violation multiplier) is kept. Default `DataSharingAgreement`.
+    #[serde(default = "aligned_agreement")]
+    pub agreement: Agreement,
+    /// Vetting of both partners (partner vetting). Default `Rigorous` (continuous
+    /// evaluation).
+    #[serde(default = "aligned_vetting")]
+    pub vetting: Vetting,
+    /// Handling compliance of both partners (sharing agreements), in [0, 1]. Default: the
+    /// highest effective compliance of any agency in the scenario (its best partner's).
+    #[serde(default)]
+    pub handling_compliance: Option<f64>,
+    /// Initial trust (metrics and evaluation: partners who see the value of what they get
+    /// trust at the expected level), in [0, 1]. Default 0.8.
+    #[serde(default = "aligned_trust")]
+    pub trust: f64,
+    /// Share probability (shared benefits: a balanced exchange where both sides pass what
+    /// they analyse), in [0, 1]. Default 0.9.
+    #[serde(default = "aligned_share")]
+    pub share_probability: f64,
+}
+
+impl Default for AlignedSpec {
+    fn default() -> AlignedSpec {
+        AlignedSpec {
+            agreement: aligned_agreement(),
+            vetting: aligned_vetting(),
+            handling_compliance: None,
+            trust: aligned_trust(),
+            share_probability: aligned_share(),
+        }
+    }
+}
+
+fn aligned_agreement() -> Agreement {
+    Agreement::DataSharingAgreement
+}
+fn aligned_vetting() -> Vetting {
+    Vetting::Rigorous
+}
+fn aligned_trust() -> f64 {
+    0.8
+}
+fn aligned_share() -> f64 {
+    0.9
 }
 
 /// HSEEP exercise type. `tabletop` supports discussion-based play (a Game or TTX support).
@@ -717,6 +787,11 @@ pub struct PartnershipSpec {
     /// chance of a handling violation on this partnership. Default false.
     #[serde(default)]
     pub joint_training: bool,
+    /// The partnership exists in runs. `false` removes it (no links, no benefits) while
+    /// keeping references to it valid: how a variant or the ledger knocks a partnership out.
+    /// Default true.
+    #[serde(default = "yes")]
+    pub enabled: bool,
 }
 
 fn default_agreement() -> Agreement {
@@ -871,6 +946,16 @@ pub enum TriggerSpec {
         metric: TriggerMetric,
         /// Fires when the metric is ≥ this value.
         at_least: f64,
+    },
+    /// The first time a partner is about to pass an item about `threat` over `partnership`
+    /// (either direction; the sender has chosen to share, the gates are not yet checked).
+    /// A `Withdrawal` or `LegalHold` of that same partnership stops that very item: the
+    /// partnership fails just as it matters. Other effects start at the next tick.
+    FirstOffer {
+        /// Partnership id watched.
+        partnership: String,
+        /// Threat id whose items are watched.
+        threat: String,
     },
     /// A contingency inject: fires at `by` only if `unless` has not happened yet.
     Contingency {

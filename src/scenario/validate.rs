@@ -350,10 +350,28 @@ impl<'a> Checker<'a> {
 
     // ---- the checks -----------------------------------------------------------------------
 
+    /// The `ledger` section: its main threat exists, its aligned level is in range.
+    fn ledger(&mut self) {
+        let l = &self.spec.ledger;
+        if let Some(t) = &l.main_threat {
+            self.threat("ledger.main_threat".into(), t);
+        }
+        let a = &l.aligned;
+        if let Some(c) = a.handling_compliance {
+            self.prob("ledger.aligned.handling_compliance".into(), c);
+        }
+        self.prob("ledger.aligned.trust".into(), a.trust);
+        self.prob(
+            "ledger.aligned.share_probability".into(),
+            a.share_probability,
+        );
+    }
+
     fn run(&mut self) {
         self.limits();
         self.exercise();
         self.model();
+        self.ledger();
         let s = self.spec;
         self.duplicates(
             "agencies",
@@ -935,6 +953,9 @@ impl<'a> Checker<'a> {
                     can.insert(&x.id);
                 }
                 TriggerSpec::AfterInject { .. } => {}
+                TriggerSpec::FirstOffer { .. } => {
+                    can.insert(&x.id);
+                }
                 _ => {
                     why.insert(&x.id, format!("inject \"{}\" can never fire", x.id));
                 }
@@ -1078,6 +1099,18 @@ impl<'a> Checker<'a> {
                             format!("inject \"{}\" can never fire: {why}", x.id),
                         );
                     }
+                }
+                TriggerSpec::FirstOffer {
+                    partnership,
+                    threat,
+                } => {
+                    self.reference_set(
+                        format!("{tp}.partnership"),
+                        partnership,
+                        &partnerships,
+                        "partnership",
+                    );
+                    self.threat(format!("{tp}.threat"), threat);
                 }
                 TriggerSpec::Contingency { unless, by } => {
                     self.dur(format!("{tp}.by"), *by, "the contingency time", false);
@@ -1447,8 +1480,10 @@ pub(crate) struct ThreatRefs {
 pub(crate) struct InjectRefs {
     /// The inject the trigger waits for (`AfterInject`, `Contingency` on `InjectFired`).
     pub(crate) trigger_inject: Option<InjectIx>,
+    /// The partnership the trigger watches (`FirstOffer`).
+    pub(crate) trigger_partnership: Option<PartnershipIx>,
     /// The threat the trigger watches (`WhenMetric` on a threat's metric, `Contingency` on
-    /// `Detected`, `Shared` or `Acted`).
+    /// `Detected`, `Shared` or `Acted`, `FirstOffer`).
     pub(crate) trigger_threat: Option<ThreatIx>,
     /// The effect's threat (`Signal`, `FalseReport`, `PublicWarning`, `AdvanceDeadline`).
     pub(crate) threat: Option<ThreatIx>,
@@ -1550,6 +1585,13 @@ pub(crate) fn resolve(spec: &ScenarioSpec) -> Resolved {
                 match &x.trigger {
                     TriggerSpec::At(_) => {}
                     TriggerSpec::AfterInject { inject: i, .. } => r.trigger_inject = inject(i),
+                    TriggerSpec::FirstOffer {
+                        partnership: p,
+                        threat: t,
+                    } => {
+                        r.trigger_partnership = partnerships.get(p, PartnershipIx::new);
+                        r.trigger_threat = threat(t);
+                    }
                     TriggerSpec::WhenMetric { metric, .. } => match metric {
                         TriggerMetric::AgenciesInformed(t)
                         | TriggerMetric::HoursSinceDetection(t) => r.trigger_threat = threat(t),

@@ -6,13 +6,15 @@ use super::compile::{
     AgencyStatic, Barrier, BlockReason, Compiled, LinkStatic, ThreatStatic, ViolationKind,
     function_bit,
 };
-use super::ids::{AgencyIx, ChannelIx, LinkIx};
+use super::compile::{Effect, Trigger};
+use super::ids::{AgencyIx, ChannelIx, LinkIx, PartnershipIx, ThreatIx};
 use super::outcome::EventKind;
 use super::phase::Phase;
 use super::recorder::Recorder;
+use super::rng::chance;
 use super::state::{
-    Agencies, Analysed, Channels, Delivery, InFlight, Items, Links, Run, Tally, ThreatStates,
-    TrustSignal, Watch,
+    Agencies, Analysed, Channels, Delivery, InFlight, InjectStates, Items, LinkState, Links,
+    ModsDue, Run, Tally, ThreatStates, TrustSignal, Watch,
 };
 use crate::scenario::schema::{AgencyKind, Agreement, Classification, Function, Tlp};
 use bevy_ecs::prelude::*;
@@ -46,6 +48,74 @@ pub(crate) struct Network<'w> {
     pub(crate) links: ResMut<'w, Links>,
     /// Running counts.
     pub(crate) tally: ResMut<'w, Tally>,
+}
+
+/// What the sharing loop touches to trip `FirstOffer` injects.
+#[derive(SystemParam)]
+pub(crate) struct Trips<'w> {
+    /// The MSEL's state.
+    pub(crate) inj: ResMut<'w, InjectStates>,
+    /// Set when a tripped withdrawal or hold changes what modifiers derive from.
+    pub(crate) due: ResMut<'w, ModsDue>,
+}
+
+/// Trip the `FirstOffer` injects that watch partnership `p` and `threat`, each once, when a
+/// sender at time `t` is about to pass an item over it. A withdrawal or legal hold of `p`
+/// itself takes effect at once (before the item's gates are checked), so the item that
+/// tripped it does not cross; any other effect is left to the MSEL at the next tick.
+fn trip_first_offers(
+    st: &Compiled,
+    trips: &mut Trips,
+    links: &mut [LinkState],
+    rec: &mut Recorder,
+    (p, threat, t): (PartnershipIx, ThreatIx, f64),
+) {
+    let inj = &mut *trips.inj;
+    for &i in &st.offer_trips {
+        let i = i.ix();
+        let s = &st.injects[i];
+        let Trigger::FirstOffer {
+            partnership: q,
+            threat: th,
+        } = s.trigger
+        else {
+            continue;
+        };
+        if q != p || th != threat || inj.done[i] || inj.tripped.iter().any(|e| e.1 == i) {
+            continue;
+        }
+        let (Effect::Withdrawal(e) | Effect::LegalHold(e)) = s.effect else {
+            inj.tripped.push((t, i));
+            continue;
+        };
+        if e != p {
+            inj.tripped.push((t, i));
+            continue;
+        }
+        inj.done[i] = true;
+        if !chance(&mut inj.rng[i], s.p) {
+            continue;
+        }
+        inj.fired_at[i] = Some(t);
+        if let Some(d) = s.duration {
+            inj.ending.push((t + d, i));
+        }
+        rec.log(t, EventKind::Inject, &s.id, "", || {
+            format!("Inject {}: {}", s.number, s.synopsis)
+        });
+        let hold = matches!(s.effect, Effect::LegalHold(_));
+        for (ls, state) in st.links.iter().zip(links.iter_mut()) {
+            if ls.partnership == p {
+                if hold {
+                    state.held += 1;
+                } else {
+                    state.inject_withdrawn += 1;
+                }
+                state.ever_lost = true;
+            }
+        }
+        trips.due.mark();
+    }
 }
 
 /// Deliver everything due in this window: dedupe, perishability, recipients down (retried next
@@ -197,7 +267,7 @@ pub(crate) fn share_items(
     agencies: Res<Agencies>,
     channels: Res<Channels>,
     mut threats: ResMut<ThreatStates>,
-    mut analysed: MessageReader<Analysed>,
+    (mut analysed, mut trips): (MessageReader<Analysed>, Trips),
     mut signals: MessageWriter<TrustSignal>,
 ) {
     let Run { st, mut rec, .. } = run;
@@ -237,6 +307,11 @@ pub(crate) fn share_items(
                 continue;
             }
             let ls = &st.links[l];
+            if !st.offer_trips.is_empty() {
+                let at = (ls.partnership, item.threat, m.t);
+                trip_first_offers(&st, &mut trips, &mut links.0, &mut rec, at);
+            }
+            let state = &mut links.0[l];
             let w = ls.to.ix();
             if state.is_withdrawn() {
                 if need {

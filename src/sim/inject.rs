@@ -31,6 +31,7 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     inj.done.clear();
     inj.done.resize(n, false);
     inj.ending.clear();
+    inj.tripped.clear();
     inj.rng.clear();
     inj.rng
         .extend(st.keys.inject.iter().map(|&k| seed.keyed(k)));
@@ -141,6 +142,8 @@ pub(crate) fn fire_injects(
                     };
                     (x >= *v).then_some(clock.now)
                 }
+                // Tripped by the sharing loop in an earlier tick (effects it could not apply).
+                Trigger::FirstOffer { .. } => inj.tripped.iter().find(|e| e.1 == i).map(|e| e.0),
                 Trigger::Contingency {
                     unless: c,
                     by_h: by,

@@ -27,6 +27,8 @@ mod tests;
 mod threat;
 
 pub(crate) use crate::ids;
+/// Handling defaults the ledger's aligned level compares against.
+pub(crate) use compile::{agreement_violation_mult, default_compliance};
 pub use outcome::*;
 pub use rng::RunSeed;
 

@@ -862,6 +862,9 @@ pub(crate) struct InjectStates {
     pub(crate) ending: Vec<(f64, usize)>,
     /// Probability draws, one stream per inject.
     pub(crate) rng: Vec<Stream>,
+    /// `FirstOffer` injects tripped by the sharing loop, waiting to fire at the next tick
+    /// (those whose effect the loop could not apply itself): (trip time [h], inject index).
+    pub(crate) tripped: Vec<(f64, usize)>,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,6 +24,14 @@ pub(crate) enum Trigger {
         /// Fires when the metric is ≥ this value (in the metric's unit).
         at_least: f64,
     },
+    /// The first time a partner is about to pass an item about `threat` over a link of
+    /// `partnership` (the sharing loop trips it; see `flow::trip_first_offers`).
+    FirstOffer {
+        /// The partnership watched ([`PartnershipIx::NONE`] if it names none).
+        partnership: PartnershipIx,
+        /// The threat whose items are watched.
+        threat: ThreatIx,
+    },
     /// At `by_h`, unless `unless` has happened by then.
     Contingency {
         /// The expected player action.
@@ -164,6 +172,10 @@ pub(super) fn injects(specs: &[InjectSpec], refs: &[InjectRefs]) -> Vec<InjectSt
                         TriggerMetric::LeakExposure => MetricWatch::LeakExposure,
                     },
                     at_least: *at_least,
+                },
+                TriggerSpec::FirstOffer { .. } => Trigger::FirstOffer {
+                    partnership: r.trigger_partnership.unwrap_or(PartnershipIx::NONE),
+                    threat: trigger_threat,
                 },
                 TriggerSpec::Contingency { unless, by } => Trigger::Contingency {
                     unless: match unless {

@@ -16,13 +16,13 @@ mod partnerships;
 mod streams;
 mod threats;
 
-pub(crate) use agencies::{AgencyStatic, Processing};
+pub(crate) use agencies::{AgencyStatic, Processing, default_compliance};
 pub(crate) use catalog::DriverSource;
 pub(crate) use channels::ChannelStatic;
 pub(crate) use injects::{Cond, Effect, InjectStatic, MetricWatch, Trigger};
 pub(crate) use insiders::{InsiderAct, InsiderStatic};
 pub(crate) use objectives::{BlockReason, Judge, MetricKind, ObjectiveStatic, ViolationKind};
-pub(crate) use partnerships::{Barrier, Benefit, LinkStatic};
+pub(crate) use partnerships::{Barrier, Benefit, LinkStatic, agreement_violation_mult};
 pub(crate) use streams::{LinkHot, StreamKeys};
 pub(crate) use threats::{Surge, ThreatStatic, TipOff};
 
@@ -123,6 +123,8 @@ pub(crate) struct Compiled {
     pub(crate) hot_links: Vec<LinkHot>,
     /// The stream key of every random process (see [`StreamKeys`]).
     pub(crate) keys: StreamKeys,
+    /// Enabled injects with a `FirstOffer` trigger, ascending (the sharing loop trips them).
+    pub(crate) offer_trips: Vec<crate::ids::InjectIx>,
 }
 
 /// Compile a validated scenario. Every reference comes resolved from validation
@@ -170,7 +172,14 @@ pub(crate) fn compile(scn: &ValidScenario) -> Compiled {
         series_stride,
     });
 
+    let offer_trips = injects
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.enabled && matches!(x.trigger, Trigger::FirstOffer { .. }))
+        .map(|(i, _)| crate::ids::InjectIx::new(i))
+        .collect();
     let mut compiled = Compiled {
+        offer_trips,
         hot_links: streams::hot_links(&agencies, &links),
         keys: StreamKeys::default(),
         dt,

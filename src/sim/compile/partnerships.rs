@@ -181,13 +181,16 @@ fn benefit(b: &BenefitSpec) -> Benefit {
 }
 
 /// The directed links, in partnership order; a mutual partnership gives `from → to` then
-/// `to → from`. A partnership whose ends do not resolve gives none.
+/// `to → from`. A disabled partnership, or one whose ends do not resolve, gives none.
 pub(super) fn links(specs: &[PartnershipSpec], refs: &[PartnershipRefs]) -> Vec<LinkStatic> {
     let mut links: Vec<LinkStatic> = Vec::new();
     for (pi, (p, r)) in specs.iter().zip(refs).enumerate() {
         let (Some(a), Some(b)) = (r.from, r.to) else {
             continue;
         };
+        if !p.enabled {
+            continue;
+        }
         let mutual = p.direction == Direction::Mutual;
         // Each benefit goes to its named receiver only (default: `to`), so it is compiled
         // onto one directed link: giver → receiver, or the one link of a one-way partnership.

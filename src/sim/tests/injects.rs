@@ -406,3 +406,86 @@ fn an_agency_that_is_down_neither_gives_nor_gets_benefits() {
     // The benefit reaches the partnership's `to` only (docs/model.md §8).
     assert_eq!(speedups, vec![(0.0, 0.5), (0.0, 0.0), (0.0, 0.5)]);
 }
+
+#[test]
+fn a_first_offer_withdrawal_stops_the_very_item_that_tripped_it_and_ends_after_its_duration() {
+    let mut sim = Sim::new(&net(
+        r#"channels: ["c"]"#,
+        &inject(
+            "fail",
+            r#"FirstOffer(partnership: "m", threat: "t")"#,
+            r#"Withdrawal("m")"#,
+            Some("hours(2)"),
+        ),
+    ));
+    step(&mut sim, 0);
+    assert!(!sim.link_state("a", "b").is_withdrawn());
+    offer(&mut sim, 0.5);
+    // The offer tripped the failure before its gates: blocked, both links withdrawn.
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Withdrawn, 1));
+    assert!(sim.link_state("a", "b").is_withdrawn());
+    assert!(sim.link_state("b", "a").is_withdrawn());
+    let inj = sim.world.resource::<InjectStates>();
+    assert_eq!(inj.fired_at[0], Some(0.5));
+    assert!(inj.done[0] && inj.tripped.is_empty());
+    // It trips once: the next offer is blocked by the withdrawal in force, not a second trip.
+    offer(&mut sim, 0.7);
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Withdrawn, 2));
+    assert_eq!(sim.world.resource::<InjectStates>().ending.len(), 1);
+    step(&mut sim, 1);
+    assert!(sim.link_state("a", "b").is_withdrawn());
+    // Fired at 0.5 h for 2 h: undone at the start of the tick containing 2.5 h.
+    step(&mut sim, 2);
+    assert!(!sim.link_state("a", "b").is_withdrawn());
+    assert_eq!(sim.tally().withdrawals, 0);
+}
+
+#[test]
+fn a_first_offer_trigger_with_another_effect_fires_at_the_next_tick_and_the_item_crosses() {
+    let mut sim = Sim::new(&net(
+        r#"channels: ["c"]"#,
+        &inject(
+            "down",
+            r#"FirstOffer(partnership: "m", threat: "t")"#,
+            r#"AgencyOutage("b")"#,
+            None,
+        ),
+    ));
+    step(&mut sim, 0);
+    offer(&mut sim, 0.5);
+    assert_eq!(sim.blocked(), Sim::only(BlockReason::Withdrawn, 0));
+    let b = sim.agency("b").ix();
+    assert!(sim.agencies().status[b].up());
+    assert_eq!(sim.world.resource::<InjectStates>().tripped, vec![(0.5, 0)]);
+    step(&mut sim, 1);
+    assert!(!sim.agencies().status[b].up());
+    assert_eq!(sim.world.resource::<InjectStates>().fired_at[0], Some(0.5));
+}
+
+#[test]
+fn a_first_offer_trigger_ignores_items_on_other_partnerships() {
+    let mut sim = Sim::new(&net(
+        r#"channels: ["c"]), (id: "other", from: "b", to: "a", direction: OneWay, channels: ["c"]"#,
+        &inject(
+            "fail",
+            r#"FirstOffer(partnership: "other", threat: "t")"#,
+            r#"Withdrawal("other")"#,
+            None,
+        ),
+    ));
+    step(&mut sim, 0);
+    // `a` offers over `m` only (`other` runs b → a): nothing trips.
+    offer(&mut sim, 0.5);
+    let inj = sim.world.resource::<InjectStates>();
+    assert_eq!(inj.fired_at[0], None);
+    assert!(!inj.done[0]);
+}
+
+#[test]
+fn a_disabled_partnership_compiles_to_no_links_and_carries_nothing() {
+    let sim = Sim::new(&net(r#"channels: ["c"], enabled: false"#, ""));
+    let st = sim.st();
+    assert!(st.links.is_empty());
+    assert!(st.catalog.links.is_empty());
+    assert!(st.agencies.iter().all(|a| a.out_links.is_empty()));
+}

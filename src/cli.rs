@@ -29,6 +29,9 @@ pub(crate) enum Command {
     Batch(BatchArgs),
     /// Vary scenario parameters (full factorial or Latin hypercube) and summarise each point.
     Sweep(SweepArgs),
+    /// Price every partnership: knock-out, failure and alignment values with intervals,
+    /// Shapley shares, risk and structure, into a batch directory with its report.
+    Ledger(LedgerArgs),
     /// Merge shard directories of one batch into the directory a single machine would write.
     Merge(MergeArgs),
     /// Rebuild charts and the after-action report from a batch directory.
@@ -139,10 +142,71 @@ pub(crate) struct SweepArgs {
     pub force: bool,
 }
 
+/// Arguments of `tabletop ledger`.
+#[derive(Debug, Args)]
+pub(crate) struct LedgerArgs {
+    /// Scenario file (RON).
+    pub file: PathBuf,
+    /// Most paired runs per partnership and measure (screening stops earlier once decided);
+    /// also the runs of the scenario as written.
+    #[arg(long, default_value_t = 1000)]
+    pub runs: u64,
+    /// Master seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads [default: all cores].
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Price partnerships or partner agencies.
+    #[arg(long, value_enum, default_value_t = LedgerOfArg::Partnerships)]
+    pub of: LedgerOfArg,
+    /// Shapley values on the top K partnerships by knock-out value (exact up to 8).
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub shapley: usize,
+    /// Runs per Shapley coalition.
+    #[arg(long, default_value_t = 200)]
+    pub shapley_runs: u64,
+    /// Stop sampling Shapley permutations once every standard error is at most this.
+    #[arg(long, default_value_t = 0.02)]
+    pub precision: f64,
+    /// Antithetic permutation pairs of the Shapley estimate, at most (bounds its runs:
+    /// pairs × 2K coalitions × --shapley-runs).
+    #[arg(long, default_value_t = 12)]
+    pub shapley_pairs: u64,
+    /// Half-width of the negligible band on P(met): a difference inside it does not matter.
+    #[arg(long, default_value_t = 0.02)]
+    pub negligible: f64,
+    /// Runs per screening block.
+    #[arg(long, default_value_t = 100)]
+    pub block: u64,
+    /// Output directory [default: output/<scenario>/ledger-<seed>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Run only shard K of N (partnerships K, K+N, ...); `tabletop merge` joins the shards.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+    /// Skip charts and the report.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Overwrite a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `--of` of `tabletop ledger`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LedgerOfArg {
+    /// Each partnership.
+    Partnerships,
+    /// Each partner agency (all of its partnerships at once).
+    Agencies,
+}
+
 /// Arguments of `tabletop merge`.
 #[derive(Debug, Args)]
 pub(crate) struct MergeArgs {
-    /// Shard directories written by `tabletop batch --shard K/N`.
+    /// Shard directories written by `tabletop batch --shard K/N` (or `tabletop ledger
+    /// --shard K/N`: the ledger parts are merged too).
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     /// Output directory for the merged batch.
@@ -154,6 +218,10 @@ pub(crate) struct MergeArgs {
     /// Overwrite a non-empty output directory.
     #[arg(long)]
     pub force: bool,
+    /// Worker threads for what merging a ledger computes (Shapley values) [default: all
+    /// cores].
+    #[arg(long)]
+    pub jobs: Option<usize>,
 }
 
 /// Arguments of `tabletop report`.

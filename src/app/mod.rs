@@ -10,6 +10,7 @@ pub(crate) use options::{Request, RunRequest, Verbosity};
 use crate::batch::{self, opt, result_table};
 use crate::cli::Cli;
 use crate::error::{Error, Result};
+use crate::ledger;
 use crate::output::write_atomic;
 use crate::scenario::{self, ValidScenario};
 use crate::sim::narrative::{narrative, outcome_table, series_csv, timeline_csv};
@@ -101,8 +102,77 @@ pub(crate) fn execute(request: &Request, v: Verbosity) -> Result<()> {
             }
             Ok(())
         }
-        Request::Merge { options, report } => {
+        Request::Ledger {
+            file,
+            batch: batch_opts,
+            options,
+            report,
+        } => {
+            let scenario = load(file, v)?;
+            let mut batch_opts = batch_opts.clone();
+            let dir = batch_opts.out.clone().unwrap_or_else(|| {
+                PathBuf::from("output")
+                    .join(scenario.stem())
+                    .join(format!("ledger-{}", options.seed))
+            });
+            batch_opts.out = Some(dir.clone());
+            let t0 = Instant::now();
+            // The scenario as written, as a batch: runs, summary and (later) the report the
+            // ledger section joins. It also checks the output directory before the ledger.
+            let res = batch::run_scenario_batch(&scenario, &batch_opts, Some(cancel_flag()))?;
+            let l = ledger::compute(&scenario, options)?;
+            ledger::write(&l, &dir)?;
+            if v.verbose {
+                eprintln!(
+                    "ledger finished in {:.1} s ({} runs)",
+                    t0.elapsed().as_secs_f64(),
+                    l.manifest.total_runs
+                );
+            }
+            if *report && options.shard.is_none() {
+                write_report(&dir, v)?;
+            }
+            if !v.quiet {
+                if options.shard.is_none() {
+                    print!("{}", ledger::table(&l));
+                    println!("{}", dir.join("report.html").display());
+                } else {
+                    print!("{}", result_table(&res.summary, &dir));
+                    println!(
+                        "ledger part {} of {} players: {}",
+                        l.manifest.shard,
+                        l.players.len(),
+                        dir.join("ledger.json").display()
+                    );
+                }
+            }
+            Ok(())
+        }
+        Request::Merge {
+            options,
+            report,
+            jobs,
+        } => {
             let summary = batch::merge_shards(options)?;
+            let parts: Vec<&PathBuf> = options
+                .dirs
+                .iter()
+                .filter(|d| ledger::is_ledger_dir(d))
+                .collect();
+            if !parts.is_empty() {
+                if parts.len() != options.dirs.len() {
+                    return Err(Error::usage(
+                        "merge",
+                        "some shard directories hold a ledger part and some do not",
+                    ));
+                }
+                let scenario = crate::scenario::load(&options.out.join("scenario.ron"))?;
+                let l = ledger::merge(&scenario, &options.dirs, *jobs, !v.quiet)?;
+                ledger::write(&l, &options.out)?;
+                if !v.quiet {
+                    print!("{}", ledger::table(&l));
+                }
+            }
             if *report {
                 write_report(&options.out, v)?;
             }

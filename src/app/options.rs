@@ -4,8 +4,10 @@
 
 use crate::batch::sweep::{Design, parse_param};
 use crate::batch::{BatchOptions, DirMode, MergeOptions, SweepOptions};
-use crate::cli::{Cli, Command, DesignArg};
+use crate::cli::{Cli, Command, DesignArg, LedgerOfArg};
 use crate::error::{Error, Result};
+use crate::ledger::LedgerOptions;
+use crate::ledger::data::LedgerOf;
 use crate::scenario::NewOptions;
 use clap_verbosity_flag::VerbosityFilter;
 use std::path::PathBuf;
@@ -67,6 +69,19 @@ pub(crate) enum Request {
         /// The merge.
         options: MergeOptions,
         /// Write charts and the report after merging.
+        report: bool,
+        /// Worker threads for a ledger merge.
+        jobs: Option<usize>,
+    },
+    /// The partnership ledger: a batch of the scenario as written, the ledger, the report.
+    Ledger {
+        /// Scenario file.
+        file: PathBuf,
+        /// The baseline batch (runs, seed, jobs, out, shard, mode).
+        batch: BatchOptions,
+        /// The ledger.
+        options: LedgerOptions,
+        /// Write charts and the report after the runs.
         report: bool,
     },
     /// Rebuild the report of a batch directory.
@@ -183,7 +198,65 @@ impl Request {
                     command: command_line(),
                 },
                 report: !a.no_report,
+                jobs: jobs(a.jobs)?,
             },
+            Command::Ledger(a) => {
+                if a.runs < 2 {
+                    return Err(Error::usage("--runs", "must be at least 2"));
+                }
+                if a.block < 2 {
+                    return Err(Error::usage("--block", "must be at least 2"));
+                }
+                if !(a.negligible.is_finite() && a.negligible >= 0.0 && a.negligible < 1.0) {
+                    return Err(Error::usage("--negligible", "must be in [0, 1)"));
+                }
+                if !(a.precision.is_finite() && a.precision > 0.0) {
+                    return Err(Error::usage("--precision", "must be > 0"));
+                }
+                if a.shapley > 60 {
+                    return Err(Error::usage("--shapley", "at most 60 players"));
+                }
+                let options = LedgerOptions {
+                    seed: a.seed,
+                    runs: a.runs,
+                    block: a.block,
+                    jobs: jobs(a.jobs)?,
+                    of: match a.of {
+                        LedgerOfArg::Partnerships => LedgerOf::Partnerships,
+                        LedgerOfArg::Agencies => LedgerOf::Agencies,
+                    },
+                    shapley: a.shapley,
+                    shapley_runs: a.shapley_runs.max(2),
+                    precision: a.precision,
+                    shapley_pairs: a.shapley_pairs.max(2),
+                    negligible: a.negligible,
+                    alpha: 0.05,
+                    shard: a.shard,
+                    progress,
+                };
+                Request::Ledger {
+                    file: a.file.clone(),
+                    batch: BatchOptions {
+                        runs: a.runs,
+                        seed: a.seed,
+                        jobs: options.jobs,
+                        variants: Vec::new(),
+                        all_variants: false,
+                        out: a.out.clone(),
+                        shard: a.shard,
+                        until_ci: None,
+                        mode: if a.force {
+                            DirMode::Force
+                        } else {
+                            DirMode::Fresh
+                        },
+                        progress,
+                        command: command_line(),
+                    },
+                    options,
+                    report: !a.no_report,
+                }
+            }
             Command::Report(a) => Request::Report { dir: a.dir.clone() },
         };
         Ok((req, verbosity))

@@ -19,7 +19,8 @@ pub mod sweep;
 #[cfg(any(test, feature = "test-support"))]
 pub mod synthetic;
 
-pub(crate) use options::{BatchOptions, CiTarget, MergeOptions, Shard, SweepOptions};
+pub use options::Shard;
+pub(crate) use options::{BatchOptions, CiTarget, MergeOptions, SweepOptions};
 pub use runner::{BatchResult, BatchSpec, Control, DirMode, UntilCi, run_batch};
 pub use simulator::Simulator;
 pub use summarize::VariantInfo;

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 /// Shard `k` of `n` (1 ≤ k ≤ n): the run indices i with i mod n == k − 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Shard {
+pub struct Shard {
     /// This shard's number, 1-based, ≤ `n`.
     pub k: u64,
     /// Shard count, ≥ 1.
@@ -17,7 +17,7 @@ pub(crate) struct Shard {
 
 impl Shard {
     /// Shard `k` of `n`; None unless 1 ≤ k ≤ n.
-    pub(crate) fn new(k: u64, n: u64) -> Option<Shard> {
+    pub fn new(k: u64, n: u64) -> Option<Shard> {
         (k >= 1 && k <= n).then_some(Shard { k, n })
     }
 }

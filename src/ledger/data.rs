@@ -271,6 +271,9 @@ pub struct LedgerManifest {
     /// Standard error the Shapley estimate stops at.
     #[serde(default)]
     pub shapley_precision: f64,
+    /// Antithetic permutation pairs of the Shapley estimate, at most.
+    #[serde(default)]
+    pub shapley_max_pairs: u64,
 }
 
 /// Everything a ledger holds (`ledger.json`).

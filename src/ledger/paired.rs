@@ -204,7 +204,12 @@ impl PairedSet {
 
     /// Add one run: `base` and `changed` are the run's target values; the first
     /// `objectives` targets are objectives.
-    pub(crate) fn push(&mut self, base: &[Option<f64>], changed: &[Option<f64>], objectives: usize) {
+    pub(crate) fn push(
+        &mut self,
+        base: &[Option<f64>],
+        changed: &[Option<f64>],
+        objectives: usize,
+    ) {
         let (mut sum, mut k) = (0.0, 0usize);
         for (i, (b, c)) in base.iter().zip(changed).enumerate() {
             if let (Some(b), Some(c)) = (b, c) {
@@ -257,7 +262,11 @@ mod tests {
     #[test]
     fn the_objectives_mean_averages_only_objectives_that_apply_in_both_runs() {
         let mut s = PairedSet::new(3);
-        s.push(&[Some(1.0), None, Some(5.0)], &[Some(0.0), Some(1.0), Some(9.0)], 2);
+        s.push(
+            &[Some(1.0), None, Some(5.0)],
+            &[Some(0.0), Some(1.0), Some(9.0)],
+            2,
+        );
         assert_eq!(s.objectives_mean.mean(), Some(-1.0));
         assert_eq!(s.targets[1].n, 0);
         assert_eq!(s.targets[2].mean(), Some(4.0));

@@ -6,7 +6,7 @@ use super::data::{LedgerOf, Measure};
 use crate::error::{Error, Result};
 use crate::scenario::ValidScenario;
 use crate::scenario::schema::{
-    Agreement, Classification, EffectSpec, InjectSpec, ScenarioSpec, TriggerSpec,
+    Agreement, AlignedSpec, Classification, EffectSpec, InjectSpec, ScenarioSpec, TriggerSpec,
 };
 use crate::scenario::schema::{Dist, Duration};
 use crate::sim::{agreement_violation_mult, default_compliance};
@@ -141,6 +141,28 @@ impl Part {
             Part::JointTraining => "joint_training",
             Part::MetricsAndEvaluation => "metrics_and_evaluation",
             Part::TechnologyInvestment => "technology_investment",
+        }
+    }
+}
+
+/// What a part of the alignment changes, in a planner's words.
+pub(crate) fn part_description(part: Part, a: &AlignedSpec) -> String {
+    match part {
+        Part::PartnerVetting => format!("both partners vetted {:?}", a.vetting),
+        Part::SharingAgreements => format!(
+            "{:?} and handling compliance {}",
+            a.agreement,
+            a.handling_compliance
+                .map_or_else(|| "as the best partner's".to_string(), |c| c.to_string())
+        ),
+        Part::SharedBenefits => format!(
+            "balanced exchange: share probability ≥ {}, expected equity 1",
+            a.share_probability
+        ),
+        Part::JointTraining => "joint training on handling rules".into(),
+        Part::MetricsAndEvaluation => format!("trust at the expected level ({})", a.trust),
+        Part::TechnologyInvestment => {
+            "channels, clearances and TLP that carry the main threat's marking".into()
         }
     }
 }
@@ -357,9 +379,8 @@ pub(crate) fn changed(
         }
         Change::Measure(Measure::Failure) => {
             let threat_id = spec.threats[threat].id.clone();
-            let mut number = spec.injects.iter().map(|x| x.number).max().unwrap_or(0);
-            for &pi in &player.partnerships {
-                number += 1;
+            let last = spec.injects.iter().map(|x| x.number).max().unwrap_or(0);
+            for (number, &pi) in (last + 1..).zip(&player.partnerships) {
                 let p = spec.partnerships[pi].id.clone();
                 let id = unique_id(
                     spec.injects.iter().map(|x| x.id.as_str()),

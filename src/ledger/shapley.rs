@@ -86,13 +86,13 @@ pub(crate) fn exact<G: Game>(game: &mut G, n: usize, targets: usize) -> Result<V
     cache.fill(&all)?;
     let nf = factorial(n);
     let mut phi = vec![vec![0.0; n]; targets];
-    for (i, _) in (0..n).map(|i| (i, ())) {
+    for i in 0..n {
         for s in all.iter().copied().filter(|s| s & (1 << i) == 0) {
             let k = s.count_ones() as usize;
             let w = factorial(k) * factorial(n - k - 1) / nf;
             let (with, without) = (cache.get(s | 1 << i), cache.get(s));
-            for t in 0..targets {
-                phi[t][i] += w * (with[t] - without[t]);
+            for (t, row) in phi.iter_mut().enumerate() {
+                row[i] += w * (with[t] - without[t]);
             }
         }
     }
@@ -238,11 +238,7 @@ pub(crate) fn sampled<G: Game>(
     let total = (0..targets)
         .map(|t| cache.get(full)[t] - cache.get(0)[t])
         .collect();
-    let precision = se
-        .iter()
-        .flatten()
-        .copied()
-        .fold(0.0, f64::max);
+    let precision = se.iter().flatten().copied().fold(0.0, f64::max);
     Ok(Values {
         phi,
         se,
@@ -281,14 +277,14 @@ mod tests {
         let w = [0.1, 0.25, 0.0, 0.4, 0.05, 0.2, 0.3, 0.15, 0.35, 0.05];
         let v = |m: u64| vec![(0..10).filter(|i| m & 1 << i != 0).map(|i| w[i]).sum()];
         let e = exact(&mut Closed(v, 0), 8, 1).unwrap();
-        for i in 0..8 {
-            assert!((e.phi[0][i] - w[i]).abs() < 1e-12);
+        for (phi, want) in e.phi[0].iter().zip(&w[..8]) {
+            assert!((phi - want).abs() < 1e-12);
         }
         // Sampling: every permutation gives each player exactly its worth, so the standard
         // error is 0 and the stop comes at the minimum.
         let s = sampled(&mut Closed(v, 0), 10, 1, sampling(7)).unwrap();
-        for i in 0..10 {
-            assert!((s.phi[0][i] - w[i]).abs() < 1e-12);
+        for (phi, want) in s.phi[0].iter().zip(&w) {
+            assert!((phi - want).abs() < 1e-12);
         }
         assert_eq!(s.pairs, 4);
         assert!(s.precision < 1e-12);

@@ -149,26 +149,26 @@ pub(crate) fn sampled<G: Game>(
         game,
         known: BTreeMap::new(),
     };
-    // Per target and player: running sum and sum of squares of the pair estimates.
-    let mut sum = vec![vec![0.0; n]; targets];
-    let mut sq = vec![vec![0.0; n]; targets];
-    let mut pairs = 0u64;
-    let se_of = |sum: &[Vec<f64>], sq: &[Vec<f64>], k: u64| -> f64 {
-        if k < 2 {
-            return f64::INFINITY;
-        }
-        let kf = k as f64;
-        let mut worst: f64 = 0.0;
-        for (st, qt) in sum.iter().zip(sq) {
-            for (&a, &b) in st.iter().zip(qt) {
-                let var = ((b - a * a / kf) / (kf - 1.0)).max(0.0);
-                worst = worst.max((var / kf).sqrt());
+    // Each pair's estimate, `[pair][target][player]` (two-pass mean and variance after).
+    let mut ests: Vec<Vec<Vec<f64>>> = Vec::new();
+    let stats = |ests: &[Vec<Vec<f64>>]| -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+        let k = ests.len() as f64;
+        let mut mean = vec![vec![0.0; n]; targets];
+        let mut se = vec![vec![f64::INFINITY; n]; targets];
+        for t in 0..targets {
+            for p in 0..n {
+                let m = ests.iter().map(|e| e[t][p]).sum::<f64>() / k;
+                mean[t][p] = m;
+                if ests.len() >= 2 {
+                    let var = ests.iter().map(|e| (e[t][p] - m).powi(2)).sum::<f64>() / (k - 1.0);
+                    se[t][p] = (var / k).sqrt();
+                }
             }
         }
-        worst
+        (mean, se)
     };
     loop {
-        let take = s.batch.max(1).min(s.max_pairs - pairs);
+        let take = s.batch.max(1).min(s.max_pairs - ests.len() as u64);
         let orders: Vec<Vec<usize>> = (0..take)
             .map(|_| {
                 let mut o: Vec<usize> = (0..n).collect();
@@ -195,45 +195,21 @@ pub(crate) fn sampled<G: Game>(
                 let w = walk(ord);
                 for (k, &p) in ord.iter().enumerate() {
                     let (before, after) = (cache.get(w[k]), cache.get(w[k + 1]));
-                    for t in 0..targets {
-                        est[t][p] += 0.5 * (after[t] - before[t]);
+                    for (t, row) in est.iter_mut().enumerate() {
+                        row[p] += 0.5 * (after[t] - before[t]);
                     }
                 }
             }
-            for t in 0..targets {
-                for p in 0..n {
-                    sum[t][p] += est[t][p];
-                    sq[t][p] += est[t][p] * est[t][p];
-                }
-            }
-            pairs += 1;
+            ests.push(est);
         }
-        let se = se_of(&sum, &sq, pairs);
-        if pairs >= s.max_pairs || (pairs >= s.min_pairs.max(2) && se <= s.precision) {
+        let pairs = ests.len() as u64;
+        let worst = stats(&ests).1.iter().flatten().copied().fold(0.0, f64::max);
+        if pairs >= s.max_pairs || (pairs >= s.min_pairs.max(2) && worst <= s.precision) {
             break;
         }
     }
-    let kf = pairs as f64;
-    let phi: Vec<Vec<f64>> = sum
-        .iter()
-        .map(|st| st.iter().map(|a| a / kf).collect())
-        .collect();
-    let se: Vec<Vec<f64>> = sum
-        .iter()
-        .zip(&sq)
-        .map(|(st, qt)| {
-            st.iter()
-                .zip(qt)
-                .map(|(&a, &b)| {
-                    if pairs < 2 {
-                        f64::INFINITY
-                    } else {
-                        (((b - a * a / kf) / (kf - 1.0)).max(0.0) / kf).sqrt()
-                    }
-                })
-                .collect()
-        })
-        .collect();
+    let pairs = ests.len() as u64;
+    let (phi, se) = stats(&ests);
     let full = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
     let total = (0..targets)
         .map(|t| cache.get(full)[t] - cache.get(0)[t])

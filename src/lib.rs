@@ -9,8 +9,8 @@
 //!
 //! The public API is what the binary, the integration tests and the benches use: loading and
 //! validating scenarios ([`scenario`]), running the engine ([`sim::Model`]), running and
-//! merging batches ([`batch`]), writing the report ([`report::write_report`]) and the error
-//! type ([`Error`]). Everything else is `pub(crate)`.
+//! merging batches ([`batch`]), pricing partnerships ([`ledger::compute`]), writing the report
+//! ([`report::write_report`]) and the error type ([`Error`]). Everything else is `pub(crate)`.
 //!
 //! Feature `test-support` exposes test fixtures (`batch::synthetic`, `report::fixture`) to
 //! the integration tests and benches; it is not part of the library proper.

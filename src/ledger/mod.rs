@@ -5,7 +5,7 @@
 //! For every player three paired measures are screened sequentially (knock-out, failure at
 //! the main threat's first crossing, alignment); material alignment gaps are decomposed by
 //! the study recommendation that closes them; Shapley values share out the network's worth
-//! among the top players; betweenness gives the structural baseline. `docs/model.md` §13
+//! among the top players; betweenness gives the structural baseline. `docs/ledger.md`
 //! defines every measure and the screening rule.
 
 pub mod data;

@@ -121,12 +121,12 @@ pub struct ScenarioSpec {
     #[serde(default)]
     pub variants: Vec<VariantSpec>,
     /// Settings of `tabletop ledger` (the main threat, the aligned level). Default: the
-    /// first threat that can be real, and the aligned level of docs/model.md §13.
+    /// first threat that can be real, and the aligned level of docs/ledger.md.
     #[serde(default)]
     pub ledger: LedgerSpec,
 }
 
-/// Settings of the partnership ledger (`tabletop ledger`, docs/model.md §13).
+/// Settings of the partnership ledger (`tabletop ledger`, docs/ledger.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerSpec {

@@ -335,7 +335,10 @@ for key, label, isac, isac_name, srma, srma_name, n, wave in SECTORS:
     partner(isac, "cisa_central", "Cisa2015", ["ais", "email"], 0.65, 0.7)
 isac_fc_edges = []
 for st, (fid, r) in primaries.items():
-    isac_fc_edges.append(partner("ms_isac", fid, "Mou", ["email", "hsin"], jitter(0.6), jitter(0.6)))
+    # MS-ISAC serves its SLTT members by mission: it expects a fifth of what it gives back
+    # (the equity of exchange, docs/model.md §7) [G].
+    isac_fc_edges.append(partner("ms_isac", fid, "Mou", ["email", "hsin"], jitter(0.6), jitter(0.6),
+                                 extra="expected_equity: 0.2"))
 
 psection([
     "--- Fusion centers: each primary center with its CISA region, its FBI field office, its",
@@ -432,7 +435,9 @@ partner("public", "national_jic", "None", ["press", "phone"], 0.5, 0.4, tlp="Cle
 for st in list(primaries)[::4]:
     partner("public", primaries[st][0], "None", ["phone"], 0.5, 0.3, tlp="Clear", one_way=True)
 for st in primaries:
-    partner(f"eoc_{st.lower()}", "fema_nrcc", "Mou", ["webeoc", "phone"], jitter(0.7), jitter(0.6))
+    # FEMA supports the state EOCs by mission and expects a fifth back [G].
+    partner(f"eoc_{st.lower()}", "fema_nrcc", "Mou", ["webeoc", "phone"], jitter(0.7), jitter(0.6),
+            extra="expected_equity: 0.2")
 
 # ---------------------------------------------------------------------------------------------
 # Write

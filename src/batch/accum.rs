@@ -133,10 +133,17 @@ pub struct LinkAcc {
     /// Legal findings, summed.
     #[serde(default)]
     pub legal_findings: u64,
+    /// End-of-run equity log ratio × [`SWD_SCALE`], rounded, summed (signed).
+    #[serde(default)]
+    pub equity: i64,
+    /// Runs where the sender withdrew it through loss of trust.
+    #[serde(default)]
+    pub trust_withdrawn: u64,
 }
 
-/// Counters per link: 5 original ones and 14 for exposure and violations.
-const LINK_COUNTERS: usize = 19;
+/// Counters per link: 5 original ones, 14 for exposure and violations, 2 for equity and
+/// withdrawal by trust.
+const LINK_COUNTERS: usize = 21;
 
 /// Sensitivity-weighted documents are summed in thousandths, so that sums are exact and
 /// merges associative.
@@ -232,6 +239,10 @@ impl Accumulators {
                 lacc.violating_offers += u64::from(l.violating_offers);
                 lacc.violated += u64::from(l.violating_offers > 0);
                 lacc.legal_findings += u64::from(l.legal_findings);
+                if l.equity_log_ratio.is_finite() {
+                    lacc.equity += (l.equity_log_ratio * SWD_SCALE).round() as i64;
+                }
+                lacc.trust_withdrawn += u64::from(l.trust_withdrawn);
             }
         }
     }
@@ -270,6 +281,8 @@ impl Accumulators {
                 la.violating_offers += lb.violating_offers;
                 la.violated += lb.violated;
                 la.legal_findings += lb.legal_findings;
+                la.equity += lb.equity;
+                la.trust_withdrawn += lb.trust_withdrawn;
             }
         }
         Ok(())

@@ -367,6 +367,8 @@ pub(super) fn summarize(
                     mean_violating_offers: per(a.violating_offers as f64),
                     p_violation: per(a.violated as f64),
                     mean_legal_findings: per(a.legal_findings as f64),
+                    mean_equity_log_ratio: per(a.equity as f64 / SWD_SCALE),
+                    p_trust_withdrawn: per(a.trust_withdrawn as f64),
                 }
             })
             .collect();

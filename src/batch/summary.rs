@@ -204,6 +204,14 @@ pub struct LinkSummary {
     /// Mean legal findings per run.
     #[serde(default)]
     pub mean_legal_findings: f64,
+    /// Mean end-of-run equity log ratio from the sender's side (docs/model.md §7): 0 as
+    /// expected, < 0 when it gives more than it expects; 0 on one-way links.
+    #[serde(default)]
+    pub mean_equity_log_ratio: f64,
+    /// Share of runs where the sender withdrew it through loss of trust (not by inject or
+    /// hold), in [0, 1].
+    #[serde(default)]
+    pub p_trust_withdrawn: f64,
 }
 
 /// Everything summarised for one variant ("baseline" included).

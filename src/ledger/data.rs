@@ -87,10 +87,12 @@ pub struct RiskColumns {
     pub violations: Vec<(String, f64)>,
     /// Mean legal findings per run.
     pub legal_findings: f64,
-    /// Mean equity ratio (value received ÷ value given, the worse direction) at the end of
-    /// a run; None when nothing was exchanged.
+    /// Equity ratio of the worse-off side: the geometric mean over runs of (value received ÷
+    /// value given ÷ expected equity) of its link that fared worst (1 balanced as expected,
+    /// below 1 short-changed; docs/model.md §7); None without links.
     pub equity_ratio: Option<f64>,
-    /// Share of runs in which a link of it was withdrawn through loss of trust, [0, 1].
+    /// Share of runs in which a link of it was withdrawn through loss of trust (not by an
+    /// inject), [0, 1].
     pub p_withdrawal: f64,
     /// Mean hours per run that agencies depending on a partner across it lost a function.
     pub dependants_lost_hours: f64,

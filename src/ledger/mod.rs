@@ -354,6 +354,7 @@ fn baseline(ctx: &mut Ctx, model: &Model, defs: &[PlayerDef]) -> Vec<RiskAcc> {
                     );
                     let mut rk = vec![RiskAcc::default(); defs.len()];
                     let mut withdrawn = vec![false; defs.len()];
+                    let mut worst = vec![f64::INFINITY; defs.len()];
                     for (l, lr) in o.links.iter().enumerate() {
                         for &p in &link_players[l] {
                             let a = &mut rk[p];
@@ -362,11 +363,18 @@ fn baseline(ctx: &mut Ctx, model: &Model, defs: &[PlayerDef]) -> Vec<RiskAcc> {
                                 a.violations[k] += f64::from(lr.violations[k]);
                             }
                             a.legal += f64::from(lr.legal_findings);
-                            withdrawn[p] |= lr.withdrawn;
+                            withdrawn[p] |= lr.trust_withdrawn;
+                            if lr.equity_log_ratio.is_finite() {
+                                worst[p] = worst[p].min(lr.equity_log_ratio);
+                            }
                         }
                     }
                     for (p, a) in rk.iter_mut().enumerate() {
                         a.withdrawn_runs = u64::from(withdrawn[p]);
+                        if worst[p].is_finite() {
+                            a.equity_sum = worst[p];
+                            a.equity_n = 1;
+                        }
                         a.lost_hours = lost_cols[p]
                             .iter()
                             .filter_map(|&c| o.metrics.get(c).copied().flatten())
@@ -406,7 +414,7 @@ fn risk_columns(acc: &RiskAcc, runs: u64) -> RiskColumns {
             .map(|(k, v)| (k.to_string(), v / n))
             .collect(),
         legal_findings: acc.legal / n,
-        equity_ratio: (acc.equity_n > 0).then(|| acc.equity_sum / acc.equity_n as f64),
+        equity_ratio: (acc.equity_n > 0).then(|| (acc.equity_sum / acc.equity_n as f64).exp()),
         p_withdrawal: acc.withdrawn_runs as f64 / n,
         dependants_lost_hours: acc.lost_hours / n,
     }

@@ -104,6 +104,10 @@ impl Columns {
     }
 }
 
+/// Below this many non-zero pairs, a binary difference's interval is bounded by the share of
+/// discordant pairs rather than trusted to the t approximation.
+pub(crate) const FEW_DISCORDANT: u64 = 10;
+
 /// Running paired differences of one target (Welford), with the count of non-zero pairs.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Paired {
@@ -111,6 +115,8 @@ pub(crate) struct Paired {
     pub(crate) n: u64,
     /// Pairs whose difference is not zero.
     pub(crate) nonzero: u64,
+    /// Largest |difference| seen.
+    max_abs: f64,
     mean: f64,
     m2: f64,
 }
@@ -121,6 +127,7 @@ impl Paired {
         self.n += 1;
         if d != 0.0 {
             self.nonzero += 1;
+            self.max_abs = self.max_abs.max(d.abs());
         }
         let delta = d - self.mean;
         self.mean += delta / self.n as f64;
@@ -133,9 +140,11 @@ impl Paired {
     }
 
     /// Half-width of the two-sided interval at level 1 − `alpha`: Student t on the
-    /// differences, and for a difference of 0/1 outcomes (`binary`) at least the Wilson
-    /// upper bound of the discordant share less the observed share, so that a handful of
-    /// discordant pairs (or none) cannot give a falsely narrow interval. None below 2 pairs.
+    /// differences. For differences of 0/1 outcomes (`binary`, |d| ≤ 1) with fewer than
+    /// [`FEW_DISCORDANT`] non-zero pairs, where the t interval is unreliable, at least the
+    /// Wilson upper bound of the discordant share times the largest |d| seen (1 when none
+    /// was): a handful of discordant pairs, or none, cannot give a falsely narrow interval.
+    /// None below 2 pairs.
     pub(crate) fn halfwidth(&self, alpha: f64, binary: bool) -> Option<f64> {
         if self.n < 2 {
             return None;
@@ -147,13 +156,14 @@ impl Paired {
             .map(|d| d.inverse_cdf(1.0 - alpha / 2.0))
             .filter(|q| q.is_finite())?;
         let mut hw = t * sd / n.sqrt();
-        if binary {
+        if binary && self.nonzero < FEW_DISCORDANT {
             let z = Normal::new(0.0, 1.0).ok()?.inverse_cdf(1.0 - alpha / 2.0);
             let p = self.nonzero as f64 / n;
             let z2 = z * z;
             let upper = (p + z2 / (2.0 * n) + z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt())
                 / (1.0 + z2 / n);
-            hw = hw.max(upper - p);
+            let scale = if self.nonzero == 0 { 1.0 } else { self.max_abs };
+            hw = hw.max(upper * scale);
         }
         Some(hw)
     }
@@ -242,9 +252,32 @@ mod tests {
         let small = of(&[0.0; 50]);
         let h = small.halfwidth(0.05, true).unwrap();
         assert!((h - 3.8415 / (50.0 + 3.8415)).abs() < 1e-3, "{h}");
+        // Two discordant pairs of ±1 in 50: at least the Wilson upper bound of 2 of 50.
+        let mut two = vec![0.0; 48];
+        two.extend([1.0, -1.0]);
+        let w = of(&two).halfwidth(0.05, true).unwrap();
+        let (z, p, n) = (1.959_964_f64, 0.04, 50.0);
+        let upper =
+            (p + z * z / (2.0 * n) + z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt())
+                / (1.0 + z * z / n);
+        assert!((w - upper).abs() < 1e-6, "{w} vs {upper}");
         assert_eq!(small.verdict(0.05, 0.02, true), Verdict::Undecided);
         let big = of(&[0.0; 400]);
         assert_eq!(big.verdict(0.05, 0.02, true), Verdict::Negligible);
+    }
+
+    #[test]
+    fn many_balanced_discordant_pairs_use_the_t_interval_and_can_be_negligible() {
+        // 10% of 200 pairs differ by ±1/6, balanced: mean 0, t half-width ≈ 0.0099.
+        let mut ds = vec![0.0; 180];
+        for k in 0..20 {
+            ds.push(if k % 2 == 0 { 1.0 / 6.0 } else { -1.0 / 6.0 });
+        }
+        let p = of(&ds);
+        let sd = ((20.0 / 36.0) / 199.0_f64).sqrt();
+        let t = StudentsT::new(0.0, 1.0, 199.0).unwrap().inverse_cdf(0.975);
+        assert!((p.halfwidth(0.05, true).unwrap() - t * sd / 200f64.sqrt()).abs() < 1e-12);
+        assert_eq!(p.verdict(0.05, 0.02, true), Verdict::Negligible);
     }
 
     #[test]

@@ -282,8 +282,21 @@ pub struct ModelSpec {
     pub signal_sensitivity: f64,
     /// Share of a violation's size added to reputation damage R, in [0, 1]. Default 0.1.
     pub damage_rate: f64,
-    /// Window over which the equity of exchange is measured, > 0. Default `hours(72)`.
+    /// Review window: the equity of exchange and the usefulness of what a partner sent are
+    /// assessed at the end of each, > 0. Default `hours(24)`.
     pub equity_window: Duration,
+    /// Equity gain η: how strongly an assessment of log ratio x moves trust (T·e^{η·x} when
+    /// x < 0), in [0, 1]. Default 0.05.
+    pub equity_gain: f64,
+    /// Share of the gap to the usefulness target T* = Θ·u that trust closes at each window
+    /// end (docs/model.md §7), in [0, 1]. Default 0.3.
+    pub trust_adaptation: f64,
+    /// An item received later than this after its creation is stale: neither good nor bad
+    /// for trust, and no value in the equity ledger, > 0. Default `hours(24)`.
+    pub timely_within: Duration,
+    /// Scale of the value of benefits in the equity ledger [SWD per hour per unit]
+    /// (docs/model.md §7), ≥ 0. Default 1.0.
+    pub benefit_value: f64,
     /// Corroboration items an agency needs before it acts, when the threat does not say.
     /// Default 1.
     pub default_corroboration: u32,
@@ -306,7 +319,11 @@ impl Default for ModelSpec {
             negativity_bias: 3.0,
             signal_sensitivity: 1.0,
             damage_rate: 0.1,
-            equity_window: Duration::Hours(72.0),
+            equity_window: Duration::Hours(24.0),
+            equity_gain: 0.05,
+            trust_adaptation: 0.3,
+            timely_within: Duration::Hours(24.0),
+            benefit_value: 1.0,
             default_corroboration: 1,
             false_recognition: 0.5,
             counter_messaging: 0.3,
@@ -662,11 +679,19 @@ pub enum BenefitSpec {
         threat: ThreatKind,
         /// Extra observation probability, [0, 1].
         probability: f64,
+        /// Agency receiving the benefit: one end of the partnership (the other end gives it).
+        /// Default: the partnership's `to`.
+        #[serde(default)]
+        to: Option<String>,
     },
     /// A tool that speeds the receiver's analysis: service time × (1 − speedup).
     Technology {
         /// Fractional speed-up of analysis, [0, 0.95].
         speedup: f64,
+        /// Agency receiving the benefit: one end of the partnership (the other end gives it).
+        /// Default: the partnership's `to`.
+        #[serde(default)]
+        to: Option<String>,
     },
     /// Regional and cultural knowledge: the receiver tells true items from false ones better
     /// (`discrimination` added to its d′) and screens with `screening_bonus` extra detection
@@ -682,6 +707,10 @@ pub enum BenefitSpec {
         /// Extra screening/detection probability, [0, 1].
         #[serde(default)]
         screening_bonus: f64,
+        /// Agency receiving the benefit: one end of the partnership (the other end gives it).
+        /// Default: the partnership's `to`.
+        #[serde(default)]
+        to: Option<String>,
     },
     /// Analysts and processing capacity lent to the receiver in a surge.
     ResourceAugmentation {
@@ -694,7 +723,23 @@ pub enum BenefitSpec {
         /// Extra shelter places, ≥ 0.
         #[serde(default)]
         shelter: f64,
+        /// Agency receiving the benefit: one end of the partnership (the other end gives it).
+        /// Default: the partnership's `to`.
+        #[serde(default)]
+        to: Option<String>,
     },
+}
+
+impl BenefitSpec {
+    /// The receiving agency named by `to`, if any (default: the partnership's `to`).
+    pub fn receiver(&self) -> Option<&str> {
+        match self {
+            BenefitSpec::ExtendedCollection { to, .. }
+            | BenefitSpec::Technology { to, .. }
+            | BenefitSpec::RegionalKnowledge { to, .. }
+            | BenefitSpec::ResourceAugmentation { to, .. } => to.as_deref(),
+        }
+    }
 }
 
 /// A partnership between two agencies.
@@ -734,7 +779,8 @@ pub struct PartnershipSpec {
     /// Trust below which the partner withdraws, [0, 1). Default 0.2.
     #[serde(default = "default_withdraw")]
     pub withdraw_below: f64,
-    /// Benefits beyond the items carried; they accrue to `to` (and to `from` when mutual).
+    /// Benefits beyond the items carried. Each flows from one end to the other: to the agency
+    /// its own `to` names, by default the partnership's `to`, never to both ends.
     #[serde(default)]
     pub benefits: Vec<BenefitSpec>,
     /// The partners train and exercise together on handling rules: halves each sender's

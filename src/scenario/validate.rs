@@ -518,6 +518,19 @@ impl<'a> Checker<'a> {
             "the equity window",
             true,
         );
+        self.prob("model.trust_adaptation".into(), m.trust_adaptation);
+        self.prob("model.equity_gain".into(), m.equity_gain);
+        self.dur(
+            "model.timely_within".into(),
+            m.timely_within,
+            "timely_within",
+            true,
+        );
+        self.nonneg(
+            "model.benefit_value".into(),
+            m.benefit_value,
+            "benefit_value",
+        );
         if m.default_corroboration == 0 {
             self.error(
                 "model.default_corroboration".into(),
@@ -699,11 +712,27 @@ impl<'a> Checker<'a> {
             }
             for (j, b) in pt.benefits.iter().enumerate() {
                 let bp = format!("{p}.benefits[{j}]");
+                // The receiver is one end of the partnership; the other end gives.
+                if let Some(r) = b.receiver()
+                    && r != pt.from
+                    && r != pt.to
+                {
+                    let ends = vec![pt.from.as_str(), pt.to.as_str()];
+                    self.push(
+                        Severity::Error,
+                        format!("{bp}.to"),
+                        format!(
+                            "benefit receiver \"{r}\" is not an end of partnership \"{}\" (\"{}\" or \"{}\")",
+                            pt.id, pt.from, pt.to
+                        ),
+                        || did_you_mean(r, ends),
+                    );
+                }
                 match b {
                     BenefitSpec::ExtendedCollection { probability, .. } => {
                         self.prob(format!("{bp}.probability"), *probability)
                     }
-                    BenefitSpec::Technology { speedup } => {
+                    BenefitSpec::Technology { speedup, .. } => {
                         if self.finite(&format!("{bp}.speedup"), *speedup)
                             && !(0.0..=0.95).contains(speedup)
                         {

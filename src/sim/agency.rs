@@ -48,15 +48,17 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     }
 }
 
-/// Effective number of analysts of an agency now.
-pub(crate) fn servers(base: u32, factor: f64, extra: u32) -> usize {
+/// Effective number of analysts of an agency now: its own (`base` × capacity `factor`, at
+/// least one) less those it lends out (`lent`; it keeps at least one), plus those lent to it
+/// (`extra`).
+pub(crate) fn servers(base: u32, factor: f64, extra: u32, lent: u32) -> usize {
     // At full capacity (nearly always) the rounding is the identity: skip the libm call.
     let c = if factor == 1.0 {
         base.max(1) as usize
     } else {
         ((base as f64) * factor).round().max(1.0) as usize
     };
-    c + extra as usize
+    c.saturating_sub(lent as usize).max(1) + extra as usize
 }
 
 /// The analysis system's own state: who is at work in each agency, recomputed only when its
@@ -98,7 +100,7 @@ impl Staffing {
         }
         for (ix, a) in st.agencies.iter().enumerate() {
             let (s, m, q) = (&status[ix], &mods[ix], &mut queue[ix]);
-            let c = servers(a.analysts, s.factor, m.extra_analysts);
+            let c = servers(a.analysts, s.factor, m.extra_analysts, m.lent_analysts);
             if q.free_at.len() < c {
                 q.free_at.resize(c, now);
             }

@@ -125,7 +125,6 @@ pub(crate) fn deliver_items(
     net: Network,
     mut agencies: ResMut<Agencies>,
     mut watch: ResMut<Watch>,
-    mut signals: MessageWriter<TrustSignal>,
     mut spare: Local<Vec<Delivery>>,
 ) {
     let Run { clock, st, mut rec } = run;
@@ -173,6 +172,10 @@ pub(crate) fn deliver_items(
         }
         let h = &mut holdings[to];
         if !h.insert(d.item) {
+            // An echo or duplicate: of no use to the receiver (docs/model.md §7).
+            if let Some(r) = d.link.get().and_then(|l| st.links[l.ix()].reverse) {
+                links.0[r.ix()].useless += 1.0;
+            }
             continue;
         }
         h.count += 1;
@@ -193,11 +196,29 @@ pub(crate) fn deliver_items(
         let ag = &st.agencies[to];
         if let Some(l) = d.link.get() {
             let ls = &st.links[l.ix()];
-            links.0[l.ix()].items += 1;
-            links.0[l.ix()].received += th.sensitivity;
+            let lk = &mut links.0[l.ix()];
+            lk.items += 1;
+            lk.received += th.sensitivity;
             tally.delivered += 1;
+            // What the receiver makes of it (docs/model.md §7): a true, timely item is useful
+            // (value given by the sender, a good experience of it), a false one a bad
+            // experience, a stale one of no use.
+            let timely = d.t - it.created <= st.timely_within;
+            if it.truth && timely {
+                lk.value += th.sensitivity;
+                lk.value_total += th.sensitivity;
+            } else if !it.truth
+                && let Err(k) = lk.false_threats.binary_search(&it.threat)
+            {
+                lk.false_threats.insert(k, it.threat);
+            }
             if let Some(r) = ls.reverse {
-                signals.write(TrustSignal { link: r, x: 1.0 });
+                let back = &mut links.0[r.ix()];
+                match (it.truth, timely) {
+                    (true, true) => back.good += 1.0,
+                    (false, _) => back.bad += 1.0,
+                    (true, false) => back.useless += 1.0,
+                }
             }
             rec.log(
                 d.t,
@@ -368,7 +389,6 @@ pub(crate) fn share_items(
                 continue;
             }
             let latency = st.channels[ch].latency.sample(&mut state.rng);
-            state.given += th.sensitivity;
             if channels.0[ch].compromised > 0 {
                 tally.exposure += th.sensitivity;
                 state.exposure += th.sensitivity;

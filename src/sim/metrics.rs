@@ -8,7 +8,7 @@ use super::phase::Phase;
 use super::recorder::Recorder;
 use super::state::{
     ActNow, Agencies, Analysed, Channels, InFlight, InjectStates, Insiders, Items, Links, Run,
-    Tally, ThreatStates, TrustSignal, Watch,
+    Tally, ThreatStates, TrustSignal, Watch, equity_log_ratio,
 };
 use bevy_ecs::message::Messages;
 use bevy_ecs::prelude::*;
@@ -386,7 +386,8 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
     let link_results = links
         .0
         .iter()
-        .map(|l| LinkResult {
+        .zip(&st.links)
+        .map(|(l, ls)| LinkResult {
             items: l.items,
             end_trust: l.trust,
             withdrawn: l.ever_lost,
@@ -396,6 +397,14 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
             violations: l.violations,
             violating_offers: l.violating_offers,
             legal_findings: l.legal_findings,
+            equity_log_ratio: ls.reverse.map_or(0.0, |r| {
+                equity_log_ratio(
+                    links.0[r.ix()].value_total,
+                    l.value_total,
+                    ls.expected_equity,
+                )
+            }),
+            trust_withdrawn: l.withdrawn,
         })
         .collect();
     let series = std::mem::take(&mut world.resource_mut::<SeriesBuf>().0);

@@ -156,6 +156,15 @@ pub struct LinkResult {
     /// Legal findings on it.
     #[serde(default)]
     pub legal_findings: u32,
+    /// Equity of the exchange over the whole run from the sender's side (docs/model.md §7):
+    /// ln((value received + 1) ÷ (value given + 1)) − ln(expected_equity) [SWD in both
+    /// values]; 0 when it went as expected, < 0 when the sender gave more than it expected
+    /// for what it got; 0 on one-way links (not evaluated).
+    #[serde(default)]
+    pub equity_log_ratio: f64,
+    /// Whether the sender withdrew it through loss of trust (not by inject or hold).
+    #[serde(default)]
+    pub trust_withdrawn: bool,
 }
 
 /// Kind of a timeline event (the legend of the timeline chart groups them).

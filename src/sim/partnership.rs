@@ -2,15 +2,27 @@
 //! benefits a working partnership brings (collection, technology, regional knowledge,
 //! resources) and the functions an agency loses when a partner it depends on is down.
 //!
-//! Trust follows the asymmetric two-layer model of Pant & Yu (2025): a cooperation signal
-//! s = tanh(κ·x); if s > 0, T ← T + λ⁺·s·max(0, Θ − T) with the ceiling Θ = 1 − R; otherwise
-//! T ← T + λ⁻·s·T and R ← R + d·|s|·(1 − R), with λ⁻ = bias·λ⁺.
+//! Trust (docs/model.md §7) moves three ways:
+//! * **shocks**, bad experiences as they happen (violations, leaks, failures, retractions),
+//!   through the asymmetric two-layer model of Pant & Yu (2025): s = tanh(κ·x); if s > 0,
+//!   T ← T + λ⁺·s·max(0, Θ − T) with the ceiling Θ = 1 − R; otherwise T ← T + λ⁻·s·T and
+//!   R ← R + d·|s|·(1 − R), with λ⁻ = bias·λ⁺;
+//! * **usefulness**, at each review window's end: T ← T + α·(Θ·u − T) with
+//!   u = good ÷ (good + bias·bad), so trust converges to T* = Θ·u, set by the ratio of good to
+//!   bad experiences, not by the volume of traffic;
+//! * **equity**, at each window's end on mutual partnerships: x = ln((V + 1) ÷ (G + 1)) −
+//!   ln(E), fed without saturation: T ← T·e^{η·x} when x < 0, T ← T + (Θ − T)·(1 − e^{−η·x})
+//!   when x > 0.
 
 use super::compile::{Benefit, Compiled};
+use super::ids::LinkIx;
 use super::outcome::EventKind;
 use super::phase::Phase;
 use super::rng::RunSeed;
-use super::state::{Agencies, LinkState, Links, Mods, ModsDue, Run, Tally, TrustSignal};
+use super::state::{
+    Agencies, LinkState, Links, Mods, ModsDue, Run, Tally, ThreatStates, TrustSignal,
+    equity_log_ratio,
+};
 use bevy_ecs::prelude::*;
 
 /// Add the links' state to the world and the benefit and trust systems to the schedule.
@@ -41,7 +53,12 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
                 ever_lost: false,
                 compromised: false,
                 items: 0,
-                given: 0.0,
+                value: 0.0,
+                value_total: 0.0,
+                good: 0.0,
+                useless: 0.0,
+                bad: 0.0,
+                false_threats: Vec::new(),
                 received: 0.0,
                 exposure: 0.0,
                 violations: [0; 5],
@@ -76,6 +93,38 @@ pub(crate) fn update_trust_value(t: f64, r: f64, x: f64, p: TrustParams) -> (f64
         let r2 = (r + p.damage_rate * s.abs() * (1.0 - r)).clamp(0.0, 1.0);
         (t2, r2)
     }
+}
+
+/// Apply one equity assessment of log ratio `x` (docs/model.md §7) to (trust, damage),
+/// without saturation: x < 0 scales trust by e^{η·x} and adds 1 − e^{d·x} of the headroom
+/// to the damage; x > 0 closes 1 − e^{−η·x} of the gap to the ceiling Θ = 1 − R.
+pub(crate) fn equity_trust_value(t: f64, r: f64, x: f64, eta: f64, d: f64) -> (f64, f64) {
+    if x < 0.0 {
+        let t2 = t * (eta * x).exp();
+        let r2 = r + (1.0 - r) * (1.0 - (d * x).exp());
+        (t2.clamp(0.0, 1.0), r2.clamp(0.0, 1.0))
+    } else {
+        let gap = (1.0 - r - t).max(0.0);
+        ((t + gap * (1.0 - (-eta * x).exp())).clamp(0.0, 1.0), r)
+    }
+}
+
+/// Move trust toward the usefulness target Θ·u at a window's end: `good` and `bad`
+/// experiences in the window, u = good ÷ (good + bias·bad), T ← T + α·(Θ·u − T). Items of no
+/// use (echoes, duplicates, stale items) count neither way. No experience, no change.
+pub(crate) fn usefulness_trust_value(
+    t: f64,
+    r: f64,
+    (good, bad): (f64, f64),
+    alpha: f64,
+    bias: f64,
+) -> f64 {
+    let n = good + bias * bad;
+    if n <= 0.0 {
+        return t;
+    }
+    let target = (1.0 - r) * good / n;
+    (t + alpha * (target - t)).clamp(0.0, 1.0)
 }
 
 /// Recompute availability, lost functions and the benefits of working partnerships, when
@@ -113,9 +162,9 @@ pub(crate) fn apply_benefits(
         if !works {
             continue;
         }
-        let m = &mut mods[l.to.ix()];
-        for b in &l.benefits {
-            match *b {
+        for lb in &l.benefits {
+            let m = &mut mods[lb.receiver.ix()];
+            match lb.benefit {
                 Benefit::Collection { kind, p } => {
                     m.extra_collect[kind] = 1.0 - (1.0 - m.extra_collect[kind]) * (1.0 - p);
                 }
@@ -137,9 +186,22 @@ pub(crate) fn apply_benefits(
                     m.extra_analysts += analysts;
                     m.extra_processing += processing;
                     m.extra_shelter += shelter;
+                    // The lender works without what it lends while the link works.
+                    let g = &mut mods[lb.giver.ix()];
+                    g.lent_analysts += analysts;
+                    g.extra_processing -= processing;
+                    g.extra_shelter -= shelter;
                 }
             }
         }
+    }
+    // A lender cannot lend below nothing: its processing and shelter stop at zero.
+    for ((m, ag), s) in mods.iter_mut().zip(&st.agencies).zip(status.iter()) {
+        let (own_p, own_s) = ag
+            .processing
+            .map_or((0.0, 0.0), |p| (p.per_hour * s.factor, p.shelter));
+        m.extra_processing = m.extra_processing.max(-own_p);
+        m.extra_shelter = m.extra_shelter.max(-own_s);
     }
     for (a, ag) in st.agencies.iter().enumerate() {
         let mut lost = 0;
@@ -154,16 +216,19 @@ pub(crate) fn apply_benefits(
     }
 }
 
-/// Apply trust signals, evaluate the equity of exchange every window, and withdraw links whose
-/// trust fell below their threshold.
+/// Apply trust shocks, note retractions of false items, accrue the value of benefits in
+/// force, and at each review window's end move trust toward the usefulness target and by the
+/// equity of exchange; then withdraw links whose trust fell below their threshold.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn update_trust(
     run: Run,
     mut links: ResMut<Links>,
     mut tally: ResMut<Tally>,
+    agencies: Res<Agencies>,
+    threats: Res<ThreatStates>,
     mut signals: MessageReader<TrustSignal>,
     mut due: ResMut<ModsDue>,
-    mut touched: Local<Vec<usize>>,
-    mut given: Local<Vec<f64>>,
+    mut local: Local<TrustScratch>,
 ) {
     let Run { clock, st, mut rec } = run;
     let p = TrustParams {
@@ -172,34 +237,83 @@ pub(crate) fn update_trust(
         kappa: st.params.signal_sensitivity,
         damage_rate: st.params.damage_rate,
     };
+    let TrustScratch { touched, shocks } = &mut *local;
     touched.clear();
-    for s in signals.read() {
-        let l = &mut links.0[s.link.ix()];
-        let (t, r) = update_trust_value(l.trust, l.damage, s.x, p);
+    shocks.clear();
+    shocks.extend(signals.read().map(|s| (s.link, s.x)));
+    // A retraction of false items costs every sender that delivered some of them the
+    // receiver's trust, once (noticed in the tick after the Response phase retracts them).
+    for (li, l) in links.0.iter_mut().enumerate() {
+        let Some(r) = st.links[li].reverse else {
+            continue;
+        };
+        let before = l.false_threats.len();
+        l.false_threats
+            .retain(|t| threats.0[t.ix()].retracted_at.is_none());
+        for _ in l.false_threats.len()..before {
+            shocks.push((r, -1.0));
+        }
+    }
+    for &(link, x) in shocks.iter() {
+        let l = &mut links.0[link.ix()];
+        let (t, r) = update_trust_value(l.trust, l.damage, x, p);
         l.trust = t;
         l.damage = r;
-        touched.push(s.link.ix());
+        if x < 0.0 {
+            l.bad += -x;
+        }
+        touched.push(link.ix());
     }
-    // Equity of exchange, every window, on mutual partnerships.
+    // Benefits in force are value given by their giver over the link they flow on.
+    let mods = &agencies.mods;
+    for &li in &st.benefit_links {
+        let l = &st.links[li.ix()];
+        let ls = &mut links.0[li.ix()];
+        let works =
+            mods[l.from.ix()].up && mods[l.to.ix()].up && !ls.is_withdrawn() && ls.held == 0;
+        if !works {
+            continue;
+        }
+        let v: f64 = l
+            .benefits
+            .iter()
+            .filter(|b| b.giver == l.from)
+            .map(|b| b.benefit.value_per_hour())
+            .sum::<f64>()
+            * st.params.benefit_value
+            * clock.dt;
+        ls.value += v;
+        ls.value_total += v;
+    }
+    // The review, every window: usefulness, then equity on mutual partnerships.
     let window_ticks = (st.equity_window / clock.dt).round().max(1.0) as u64;
     if (clock.tick + 1).is_multiple_of(window_ticks) {
-        given.clear();
-        given.extend(links.0.iter().map(|l| l.given));
+        let alpha = st.params.trust_adaptation;
+        for (li, l) in links.0.iter_mut().enumerate() {
+            if l.good + l.bad > 0.0 {
+                l.trust = usefulness_trust_value(l.trust, l.damage, (l.good, l.bad), alpha, p.bias);
+                touched.push(li);
+            }
+        }
         for (li, ls) in st.links.iter().enumerate() {
             let Some(r) = ls.reverse else { continue };
-            let (g, recv) = (given[li], given[r.ix()]);
+            let (g, recv) = (links.0[li].value, links.0[r.ix()].value);
             if g + recv <= 0.0 {
                 continue;
             }
-            let x = ((recv + 1.0) / (g + 1.0)).ln() - ls.expected_equity.ln();
+            let x = equity_log_ratio(recv, g, ls.expected_equity);
             let l = &mut links.0[li];
-            let (t, d) = update_trust_value(l.trust, l.damage, x, p);
+            let (t, d) =
+                equity_trust_value(l.trust, l.damage, x, st.params.equity_gain, p.damage_rate);
             l.trust = t;
             l.damage = d;
             touched.push(li);
         }
         for l in &mut links.0 {
-            l.given = 0.0;
+            l.value = 0.0;
+            l.good = 0.0;
+            l.useless = 0.0;
+            l.bad = 0.0;
         }
     }
     touched.sort_unstable();
@@ -228,6 +342,15 @@ pub(crate) fn update_trust(
             );
         }
     }
+}
+
+/// Buffers [`update_trust`] keeps between ticks.
+#[derive(Debug, Default)]
+pub(crate) struct TrustScratch {
+    /// Links whose trust moved this tick.
+    touched: Vec<usize>,
+    /// This tick's shocks: (link, x).
+    shocks: Vec<(LinkIx, f64)>,
 }
 
 #[cfg(test)]

@@ -245,11 +245,14 @@ pub(crate) struct Mods {
     pub(crate) relief: u32,
     /// Extra discrimination d′ from regional and cultural knowledge, ≥ 0.
     pub(crate) discrimination: f64,
-    /// Extra analysts lent.
+    /// Extra analysts lent to it.
     pub(crate) extra_analysts: u32,
-    /// Extra processing lent [people/h].
+    /// Its own analysts lent out to partners (it keeps at least one).
+    pub(crate) lent_analysts: u32,
+    /// Processing lent to it minus processing it lends out [people/h] (never below minus its
+    /// own processing).
     pub(crate) extra_processing: f64,
-    /// Extra shelter lent [people].
+    /// Shelter lent to it minus shelter it lends out [people] (never below minus its own).
     pub(crate) extra_shelter: f64,
 }
 
@@ -608,8 +611,24 @@ pub(crate) struct LinkState {
     pub(crate) compromised: bool,
     /// Items delivered over it.
     pub(crate) items: u32,
-    /// Value given over it in the current equity window [sensitivity units].
-    pub(crate) given: f64,
+    /// Value its sender gave the receiver over it in the current review window [SWD]: the
+    /// useful items it delivered (new to the receiver, true and timely, by sensitivity) plus
+    /// the value of the benefits it carried from its sender while it worked (docs/model.md §7).
+    pub(crate) value: f64,
+    /// The same over the whole run [SWD].
+    pub(crate) value_total: f64,
+    /// The sender's good experiences with the receiver in the current window: useful items
+    /// received from it over the reverse link.
+    pub(crate) good: f64,
+    /// Items received from the receiver in the current window that were of no use to the
+    /// sender (already held: echoes and duplicates; or stale).
+    pub(crate) useless: f64,
+    /// The sender's bad experiences with the receiver in the current window, by size: false
+    /// items received from it (1 each) and every negative trust signal (|x|).
+    pub(crate) bad: f64,
+    /// Threats on which it delivered false items, ascending (a retraction of their false
+    /// items costs its sender the receiver's trust).
+    pub(crate) false_threats: Vec<ThreatIx>,
     /// Unique items it delivered into the receiver, weighted by sensitivity [SWD] (the
     /// receiver did not hold them before; echoes and duplicates are not counted).
     pub(crate) received: f64,
@@ -632,6 +651,12 @@ impl LinkState {
     pub(crate) fn is_withdrawn(&self) -> bool {
         self.withdrawn || self.inject_withdrawn > 0
     }
+}
+
+/// The equity log ratio x = ln((received + 1) ÷ (given + 1)) − ln(expected) [SWD]: one
+/// document of pseudo-count on each side keeps a window with nothing received finite.
+pub(crate) fn equity_log_ratio(received: f64, given: f64, expected: f64) -> f64 {
+    ((received + 1.0) / (given + 1.0)).ln() - expected.ln()
 }
 
 /// All links, by [`LinkIx`].

@@ -312,6 +312,7 @@ fn a_partner_extended_collection_speeds_detection_only_while_the_partner_is_up()
         partnership(s, "isac_cisa").benefits = vec![BenefitSpec::ExtendedCollection {
             threat: ThreatKind::Cyber,
             probability: 0.6,
+            to: None,
         }];
     };
     moves("time_to_detection.rw", 72.0, benefit, false);
@@ -345,19 +346,29 @@ fn technology_and_resource_augmentation_shorten_analysis() {
             busy(s);
             partnership(s, "cisa_fc").benefits = vec![b];
             agency(s, "fc").analysts = 1;
+            // The lender works without what it lends (docs/model.md §8): give CISA enough
+            // analysts that lending four does not make its own queue the bottleneck.
+            agency(s, "cisa").analysts = 12;
         }
     };
     let slow = column(
-        &with(give(BenefitSpec::Technology { speedup: 0.0 })),
+        &with(give(BenefitSpec::Technology {
+            speedup: 0.0,
+            to: None,
+        })),
         "mean_queue_wait",
         0.0,
     );
     for b in [
-        BenefitSpec::Technology { speedup: 0.8 },
+        BenefitSpec::Technology {
+            speedup: 0.8,
+            to: None,
+        },
         BenefitSpec::ResourceAugmentation {
             analysts: 4,
             processing_per_hour: 0.0,
             shelter: 0.0,
+            to: None,
         },
     ] {
         let fast = column(&with(give(b.clone())), "mean_queue_wait", 0.0);
@@ -667,6 +678,7 @@ fn surge_capacity_starts_on_the_decision_to_act_and_augmentation_helps() {
                 analysts: 0,
                 processing_per_hour: extra,
                 shelter: extra * 10.0,
+                to: None,
             }];
         }
     };

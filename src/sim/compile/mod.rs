@@ -86,8 +86,11 @@ pub(crate) struct Compiled {
     pub(crate) duration: f64,
     /// The scenario's model parameters, as written.
     pub(crate) params: ModelSpec,
-    /// Window over which partners judge the equity of an exchange [h], ≥ `dt`.
+    /// Review window over which partners judge the equity of an exchange and the usefulness
+    /// of what they received [h], ≥ `dt`.
     pub(crate) equity_window: f64,
+    /// Age beyond which a received item is stale [h], > 0.
+    pub(crate) timely_within: f64,
     /// Agencies, in scenario order (indexed by [`crate::ids::AgencyIx`]).
     pub(crate) agencies: Vec<AgencyStatic>,
     /// Channels, in scenario order (indexed by [`crate::ids::ChannelIx`]).
@@ -183,6 +186,7 @@ pub(crate) fn compile(scn: &ValidScenario) -> Compiled {
         ticks,
         duration,
         equity_window: s.model.equity_window.hours().max(dt),
+        timely_within: s.model.timely_within.hours(),
         params: s.model.clone(),
         agencies,
         channels,

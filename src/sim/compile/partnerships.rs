@@ -44,6 +44,44 @@ pub(crate) enum Benefit {
     },
 }
 
+impl Benefit {
+    /// Value of the benefit to its receiver per hour in force, in units comparable to the
+    /// items of the equity ledger [SWD/h] before the `model.benefit_value` scale [G]
+    /// (docs/model.md §7): an analyst lent is worth what an analyst produces, about one
+    /// finished item of sensitivity 1 every 2 h (0.5); processing is worth 0.05 per person/h
+    /// (20 people processed ≈ one analyst's output) and shelter 0.001 per place (1,000 beds ≈
+    /// two analysts); a partner's sensors are worth their probability of catching each signal
+    /// (p); a tool its speed-up; regional knowledge 0.25 per unit of d′ plus its screening
+    /// probability.
+    pub(crate) fn value_per_hour(&self) -> f64 {
+        match *self {
+            Benefit::Collection { p, .. } => p,
+            Benefit::Technology { speedup } => speedup,
+            Benefit::Regional {
+                discrimination,
+                screening,
+                ..
+            } => 0.25 * discrimination + screening,
+            Benefit::Resources {
+                analysts,
+                processing,
+                shelter,
+            } => 0.5 * f64::from(analysts) + 0.05 * processing + 0.001 * shelter,
+        }
+    }
+}
+
+/// A benefit compiled onto the one directed link it flows over, with its direction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct LinkBenefit {
+    /// The agency that gives it (and, for resources, lends the capacity).
+    pub(crate) giver: AgencyIx,
+    /// The agency that receives it.
+    pub(crate) receiver: AgencyIx,
+    /// What it is.
+    pub(crate) benefit: Benefit,
+}
+
 /// A legal or contractual barrier on a link.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Barrier {
@@ -82,8 +120,10 @@ pub(crate) struct LinkStatic {
     pub(crate) expected_equity: f64,
     /// Trust below which the sender withdraws, [0, 1).
     pub(crate) withdraw_below: f64,
-    /// Benefits `from` gives `to` while this link works.
-    pub(crate) benefits: Vec<Benefit>,
+    /// Benefits flowing over this link while it works, each given by one end to the other
+    /// (on a mutual partnership always `from` → `to`; on a one-way partnership a benefit may
+    /// flow against the link, to `from`).
+    pub(crate) benefits: Vec<LinkBenefit>,
     /// Multiplier of the sender's non-compliance from the agreement and joint training
     /// ([`agreement_violation_mult`], × 0.5 with joint training), > 0.
     pub(crate) violation_mult: f64,
@@ -109,17 +149,19 @@ fn benefit(b: &BenefitSpec) -> Benefit {
         BenefitSpec::ExtendedCollection {
             threat,
             probability,
+            ..
         } => Benefit::Collection {
             kind: kind_index(*threat),
             p: *probability,
         },
-        BenefitSpec::Technology { speedup } => Benefit::Technology {
+        BenefitSpec::Technology { speedup, .. } => Benefit::Technology {
             speedup: speedup.clamp(0.0, 0.95),
         },
         BenefitSpec::RegionalKnowledge {
             corroboration_relief,
             screening_bonus,
             discrimination,
+            ..
         } => Benefit::Regional {
             relief: *corroboration_relief,
             discrimination: *discrimination,
@@ -129,6 +171,7 @@ fn benefit(b: &BenefitSpec) -> Benefit {
             analysts,
             processing_per_hour,
             shelter,
+            ..
         } => Benefit::Resources {
             analysts: *analysts,
             processing: *processing_per_hour,
@@ -148,8 +191,34 @@ pub(super) fn links(specs: &[PartnershipSpec], refs: &[PartnershipRefs]) -> Vec<
         if !p.enabled {
             continue;
         }
-        let benefits: Vec<Benefit> = p.benefits.iter().map(benefit).collect();
         let mutual = p.direction == Direction::Mutual;
+        // Each benefit goes to its named receiver only (default: `to`), so it is compiled
+        // onto one directed link: giver → receiver, or the one link of a one-way partnership.
+        let receiver = |bs: &BenefitSpec| match bs.receiver() {
+            Some(r) if r == p.from => a,
+            _ => b,
+        };
+        let directed = |from: AgencyIx, to: AgencyIx| -> Vec<LinkBenefit> {
+            p.benefits
+                .iter()
+                .filter(|bs| {
+                    let r = receiver(bs);
+                    if mutual {
+                        r == to
+                    } else {
+                        from == a && to == b
+                    }
+                })
+                .map(|bs| {
+                    let r = receiver(bs);
+                    LinkBenefit {
+                        giver: if r == a { b } else { a },
+                        receiver: r,
+                        benefit: benefit(bs),
+                    }
+                })
+                .collect()
+        };
         let make = |from: AgencyIx, to: AgencyIx| LinkStatic {
             partnership: PartnershipIx::new(pi),
             from,
@@ -171,7 +240,7 @@ pub(super) fn links(specs: &[PartnershipSpec], refs: &[PartnershipRefs]) -> Vec<
                 .collect(),
             expected_equity: p.expected_equity.max(1e-6),
             withdraw_below: p.withdraw_below,
-            benefits: benefits.clone(),
+            benefits: directed(from, to),
             violation_mult: agreement_violation_mult(p.agreement)
                 * if p.joint_training { 0.5 } else { 1.0 },
         };

@@ -62,8 +62,9 @@ fn an_offer_that_passes_every_gate_is_sent_at_completion_plus_latency() {
     let item = offer(&mut sim, "a");
     assert_eq!(sim.blocked(), [0; 5]);
     assert_eq!(sim.in_flight(), 1);
-    // The sender's equity ledger on the link gains the item's sensitivity.
-    assert_eq!(sim.link_state("a", "b").given, 3.0);
+    // The sender's equity ledger gains the item's value only once it arrives, new, true
+    // and timely (docs/model.md §7).
+    assert_eq!(sim.link_state("a", "b").value, 0.0);
     let t = sim.threat("t").ix();
     assert_eq!(
         sim.world.resource::<ThreatStates>().0[t].first_share_at,
@@ -97,6 +98,8 @@ fn a_passed_offer_is_delivered_into_the_recipients_holdings_and_queue() {
     assert!(sim.holds("b", item));
     assert_eq!(sim.tally().delivered, 1);
     assert_eq!(sim.link_state("a", "b").items, 1);
+    // A true item 2 h old is useful: its sensitivity is value given by the sender.
+    assert_eq!(sim.link_state("a", "b").value, 1.0);
     let b = sim.agency("b").ix();
     let t = sim.threat("t").ix();
     assert_eq!(sim.agencies().holdings[b].informed_at[t], 2.5);
@@ -148,7 +151,7 @@ fn a_class_above_the_recipients_clearance_is_blocked_as_clearance() {
     offer(&mut sim, "a");
     assert_eq!(sim.blocked(), Sim::only(BlockReason::Clearance, 1));
     assert_eq!(sim.in_flight(), 0);
-    assert_eq!(sim.link_state("a", "b").given, 0.0);
+    assert_eq!(sim.link_state("a", "b").value, 0.0);
 }
 
 #[test]

@@ -293,22 +293,24 @@ fn a_legal_hold_blocks_offers_as_legal_and_stops_benefits_but_costs_no_function(
             Some("hours(1)"),
         ),
     ));
-    let a = sim.agency("a").ix();
+    // The benefit reaches the partnership's `to` only (docs/model.md §8).
+    let (a, b) = (sim.agency("a").ix(), sim.agency("b").ix());
     step(&mut sim, 0);
-    assert_eq!(sim.agencies().mods[a].speedup, 0.5);
+    assert_eq!(sim.agencies().mods[b].speedup, 0.5);
+    assert_eq!(sim.agencies().mods[a].speedup, 0.0);
     step(&mut sim, 1);
     assert_eq!(
         (sim.link_state("a", "b").held, sim.link_state("b", "a").held),
         (1, 1)
     );
-    assert_eq!(sim.agencies().mods[a].speedup, 0.0);
+    assert_eq!(sim.agencies().mods[b].speedup, 0.0);
     assert_eq!(sim.agencies().mods[a].lost, 0);
     offer(&mut sim, 1.5);
     assert_eq!(sim.blocked(), Sim::only(BlockReason::Legal, 1));
     assert_eq!(sim.in_flight(), 0);
     step(&mut sim, 2);
     assert_eq!(sim.link_state("a", "b").held, 0);
-    assert_eq!(sim.agencies().mods[a].speedup, 0.5);
+    assert_eq!(sim.agencies().mods[b].speedup, 0.5);
 }
 
 #[test]
@@ -401,7 +403,8 @@ fn an_agency_that_is_down_neither_gives_nor_gets_benefits() {
             (m[a].speedup, m[b].speedup)
         })
         .collect();
-    assert_eq!(speedups, vec![(0.5, 0.5), (0.0, 0.0), (0.5, 0.5)]);
+    // The benefit reaches the partnership's `to` only (docs/model.md §8).
+    assert_eq!(speedups, vec![(0.0, 0.5), (0.0, 0.0), (0.0, 0.5)]);
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //! `reset`). The helpers that know the engine's internal layout all live in this file, so a
 //! rename in the engine is fixed here once.
 
+mod benefits;
 mod evidence;
 mod gates;
 mod injects;

@@ -13,8 +13,8 @@ use super::phase::Phase;
 use super::recorder::Recorder;
 use super::rng::chance;
 use super::state::{
-    Agencies, Analysed, Channels, Delivery, InFlight, InjectStates, Items, LinkState, Links,
-    ModsDue, Run, Tally, ThreatStates, TrustSignal, Watch,
+    Agencies, Analysed, Channels, Delivery, EXPOSURE_HOPS, InFlight, InjectStates, Items,
+    LinkState, Links, ModsDue, Run, Tally, ThreatStates, TrustSignal, Watch, charge_upstream,
 };
 use crate::scenario::schema::{AgencyKind, Agreement, Classification, Function, Tlp};
 use bevy_ecs::prelude::*;
@@ -389,9 +389,13 @@ pub(crate) fn share_items(
                 continue;
             }
             let latency = st.channels[ch].latency.sample(&mut state.rng);
+            // Exposure on this link, to charge on to the links that brought a re-shared item
+            // to the sender.
+            let mut exposed = 0.0;
             if channels.0[ch].compromised > 0 {
                 tally.exposure += th.sensitivity;
                 state.exposure += th.sensitivity;
+                exposed += th.sensitivity;
                 state.compromised = true;
                 rec.log(
                     m.t,
@@ -424,6 +428,7 @@ pub(crate) fn share_items(
                 }
                 tally.exposure += th.sensitivity;
                 state.exposure += th.sensitivity;
+                exposed += th.sensitivity;
                 if let Some(&ol) = st.agencies[item.origin.ix()]
                     .out_links
                     .iter()
@@ -448,6 +453,16 @@ pub(crate) fn share_items(
                                 .join(", ")
                         )
                     },
+                );
+            }
+            if resharing && exposed > 0.0 {
+                charge_upstream(
+                    &st,
+                    &mut links.0,
+                    &agencies.holdings,
+                    (m.agency, AgencyIx::new(w)),
+                    exposed,
+                    EXPOSURE_HOPS - 1,
                 );
             }
             let ts = &mut threats.0[item.threat.ix()];

@@ -10,8 +10,8 @@ use super::phase::Phase;
 use super::recorder::Recorder;
 use super::rng::{RunSeed, chance, exp_wait};
 use super::state::{
-    ActNow, Agencies, InFlight, InsiderState, Insiders, Items, Links, ModsDue, Run, Tally,
-    ThreatStates, TrustSignal, create_item,
+    ActNow, Agencies, EXPOSURE_HOPS, InFlight, InsiderState, Insiders, Items, Links, ModsDue, Run,
+    Tally, ThreatStates, TrustSignal, charge_upstream, create_item,
 };
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
@@ -221,15 +221,15 @@ impl Acts<'_, '_> {
                 self.tally.insider_exposure += exposure;
                 // The documents taken are drawn from the holdings: each link into the agency
                 // carries the share of held sensitivity it delivered (the rest is the agency's
-                // own collection).
-                if h.sensitivity_held > 0.0 {
-                    for (l, ls) in st.links.iter().enumerate() {
-                        if ls.to == ins.agency {
-                            let lk = &mut self.links.0[l];
-                            lk.exposure += exposure * lk.received / h.sensitivity_held;
-                        }
-                    }
-                }
+                // own collection), and so on back along the way they came.
+                charge_upstream(
+                    st,
+                    &mut self.links.0,
+                    holdings,
+                    (ins.agency, AgencyIx::NONE),
+                    exposure,
+                    EXPOSURE_HOPS,
+                );
                 let public = ins.act == InsiderAct::Leak;
                 self.rec.log(t, EventKind::Leak, &ins.id, "", || {
                     if public {

@@ -659,6 +659,41 @@ pub(crate) fn equity_log_ratio(received: f64, given: f64, expected: f64) -> f64 
     ((received + 1.0) / (given + 1.0)).ln() - expected.ln()
 }
 
+/// Links back from the point of exposure that an exposure is charged along (the partnership
+/// it happened on or into counts as the first).
+pub(crate) const EXPOSURE_HOPS: u32 = 3;
+
+/// Charge `amount` [SWD] exposed out of agency `at`'s holdings to the links that brought
+/// them: each link into `at` (except from `came_from`, the way the exposure arrived) carries
+/// its share `received ÷ held` of `at`'s holdings, and that share is charged on to the links
+/// into its sender the same way, `hops` links deep (docs/model.md §5, §10). An item that
+/// crossed three partnerships is charged to each: per-link exposures do not add up to the
+/// run's total.
+pub(crate) fn charge_upstream(
+    st: &Compiled,
+    links: &mut [LinkState],
+    holdings: &[Holdings],
+    (at, came_from): (AgencyIx, AgencyIx),
+    amount: f64,
+    hops: u32,
+) {
+    let held = holdings[at.ix()].sensitivity_held;
+    if hops == 0 || amount <= 0.0 || held <= 0.0 {
+        return;
+    }
+    for &l in &st.agencies[at.ix()].in_links {
+        let from = st.links[l.ix()].from;
+        if from == came_from {
+            continue;
+        }
+        let share = amount * links[l.ix()].received / held;
+        if share > 0.0 {
+            links[l.ix()].exposure += share;
+            charge_upstream(st, links, holdings, (from, at), share, hops - 1);
+        }
+    }
+}
+
 /// All links, by [`LinkIx`].
 #[derive(Resource, Debug, Default)]
 pub(crate) struct Links(pub(crate) Vec<LinkState>);

@@ -53,6 +53,8 @@ pub(crate) struct AgencyStatic {
     pub(crate) is_hub: bool,
     /// Outgoing directed links, ascending.
     pub(crate) out_links: Vec<LinkIx>,
+    /// Links into it (filled by `partnerships::wire`), ascending.
+    pub(crate) in_links: Vec<LinkIx>,
     /// Its dependencies with the links from each partner to it, parallel to `depends`.
     pub(crate) depends_links: Vec<DependencyLinks>,
 }
@@ -194,6 +196,7 @@ pub(super) fn agencies(specs: &[AgencySpec], refs: &[AgencyRefs]) -> Vec<AgencyS
                     .collect(),
                 is_hub: is_hub(a.kind),
                 out_links: vec![],
+                in_links: vec![],
                 depends_links: vec![],
             }
         })

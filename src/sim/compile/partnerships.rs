@@ -260,6 +260,7 @@ pub(super) fn links(specs: &[PartnershipSpec], refs: &[PartnershipRefs]) -> Vec<
 pub(super) fn wire(agencies: &mut [AgencyStatic], links: &[LinkStatic]) {
     for (li, l) in links.iter().enumerate() {
         agencies[l.from.ix()].out_links.push(LinkIx::new(li));
+        agencies[l.to.ix()].in_links.push(LinkIx::new(li));
     }
     for (a, agency) in agencies.iter_mut().enumerate() {
         let a = AgencyIx::new(a);

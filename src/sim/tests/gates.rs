@@ -704,3 +704,42 @@ fn an_insiders_act_exposes_each_inbound_link_in_proportion_to_what_it_carried() 
     // The link that delivered nothing to `b` (o → a) is not charged.
     assert_eq!(sim.link_state("o", "a").exposure, 0.0);
 }
+
+#[test]
+fn an_insider_leak_is_charged_back_along_the_partnerships_that_carried_the_holdings() {
+    // o → a → b: `a` received the item from `o` and relayed it to `b`, where an insider leaks
+    // (Analyst access 5 × mean sensitivity held 3 = 15). Link a → b carries all `b` holds
+    // (3 of 3); link o → a carries 3 of the 3 + 3 `a` holds (its own observation too), so it
+    // is charged half of a → b's 15.
+    let body = format!(
+        "{}\n  insiders: [(id: \"x\", agency: \"b\", access: Analyst, action: Leak,\n    precursors_per_month: 1.0, report_probability: 0.1, actions_per_month: 1.0)],",
+        net(
+            &needs("vetting: None"),
+            r#"agreement: Mou, channels: ["c"]"#,
+            "Unclassified, tlp: Green",
+            "sensitivity: 3.0",
+        )
+    );
+    let mut sim = Sim::new(&body);
+    let relayed = sim.item("t", "o", 0.0);
+    sim.observe("t", "a", 0.1);
+    sim.send(relayed, "o", "a", 0.2);
+    sim.at(0).refresh().run(deliver_items);
+    sim.send(relayed, "a", "b", 1.5);
+    sim.at(1).refresh().run(deliver_items);
+    assert_eq!(sim.link_state("o", "a").received, 3.0);
+    assert_eq!(sim.link_state("a", "b").received, 3.0);
+    {
+        let mut ins = sim.world.resource_mut::<crate::sim::state::Insiders>();
+        ins.0[0].next_action = f64::INFINITY;
+        ins.0[0].next_precursor = f64::INFINITY;
+    }
+    sim.world.write_message(crate::sim::state::ActNow {
+        insider: crate::ids::InsiderIx::new(0),
+        t: 1.8,
+    });
+    sim.run(crate::sim::insider::apply_insider_actions);
+    assert_eq!(sim.tally().exposure, 15.0);
+    assert_eq!(sim.link_state("a", "b").exposure, 15.0);
+    assert_eq!(sim.link_state("o", "a").exposure, 7.5);
+}

@@ -4,7 +4,9 @@
 
 use super::Batch;
 use super::charts::RenderedChart;
-use super::text::{clock, kind_label, md_escape, p2, signed, split_camel};
+use super::text::{
+    ChartRef, clock, corrective_action, kind_label, md_escape, p2, signed, split_camel,
+};
 use crate::batch::summary::{ObjectiveSummary, VariantSummary};
 use crate::error::{Error, Result};
 use crate::sim::{DriverKind, EventKind};
@@ -19,15 +21,6 @@ pub(super) const MD_TEMPLATE: &str = include_str!("../../assets/templates/report
 
 /// Most narrative lines per exemplar.
 pub(super) const MAX_NARRATIVE: usize = 60;
-
-/// A chart as the report refers to it.
-#[derive(Debug, Clone, Serialize)]
-pub(super) struct ChartRef {
-    /// File stem under `charts/`.
-    pub name: String,
-    /// Title.
-    pub title: String,
-}
 
 /// An agency in the overview.
 #[derive(Debug, Clone, Serialize)]
@@ -213,37 +206,6 @@ fn rec_label(r: &str) -> String {
         "MetricsAndEvaluation" => "Metrics and evaluation".into(),
         "TechnologyInvestment" => "Technology investment for secure, efficient sharing".into(),
         other => split_camel(other),
-    }
-}
-
-/// Corrective action and capability element (POETE) for a recommendation (domain §9).
-pub(super) fn corrective_action(r: &str) -> (&'static str, &'static str) {
-    match r {
-        "PartnerVetting" => (
-            "Vet partner personnel with access to shared material (continuous evaluation) and raise insider-reporting rates.",
-            "Organization",
-        ),
-        "SharingAgreements" => (
-            "Put cybersecurity and data-sharing agreements in place that remove legal barriers and fix handling (TLP) rules.",
-            "Planning",
-        ),
-        "SharedBenefits" => (
-            "Make the exchange two-way and visible: feedback on shared reports, joint products, an equity ledger.",
-            "Organization",
-        ),
-        "JointTraining" => (
-            "Train and exercise jointly with the partners to shorten analysis and relay times and build trust beforehand.",
-            "Training",
-        ),
-        "MetricsAndEvaluation" => (
-            "Track timeliness, coverage and trust as standing performance measures and review them after each incident.",
-            "Planning",
-        ),
-        "TechnologyInvestment" => (
-            "Invest in redundant, machine-speed channels so one outage does not cut the flow of information.",
-            "Equipment",
-        ),
-        _ => ("Review the plan with the partners concerned.", "Planning"),
     }
 }
 

@@ -510,9 +510,6 @@ pub(super) fn render_all(b: &Batch) -> Result<Vec<RenderedChart>> {
             ));
         }
     }
-    if let Some(l) = &b.ledger {
-        out.extend(super::ledger_charts::render(b, l)?);
-    }
     Ok(out)
 }
 

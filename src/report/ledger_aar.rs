@@ -1,10 +1,9 @@
 //! The "Partnership ledger" section of the after-action report: a context built from
 //! `ledger.json` (pure), shown by both report templates when a ledger is present.
 
-use super::aar::{ChartRef, corrective_action};
 use super::charts::RenderedChart;
 use super::ledger_data::{self as ld, alignment_gap, most_affected, player_name, target_name};
-use super::text::signed;
+use super::text::{ChartRef, corrective_action, signed};
 use crate::ledger::data::{Ledger, LedgerOf, Player, Verdict};
 use crate::scenario::schema::ScenarioSpec;
 use serde::Serialize;

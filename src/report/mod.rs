@@ -120,7 +120,10 @@ impl Batch {
 /// `tabletop report`.
 pub fn write_report(dir: &Path) -> Result<()> {
     let batch = Batch::load(dir)?;
-    let rendered = charts::render_all(&batch)?;
+    let mut rendered = charts::render_all(&batch)?;
+    if let Some(l) = &batch.ledger {
+        rendered.extend(ledger_charts::render(&batch, l)?);
+    }
     for c in &rendered {
         crate::output::write_atomic(&dir.join(format!("charts/{}.png", c.name)), &c.png)?;
         crate::output::write_atomic(

@@ -1,6 +1,8 @@
 //! Text helpers shared by charts and the report: truncation, readable enum names, number
 //! formats, scenario clock times and Markdown escaping.
 
+use serde::Serialize;
+
 use crate::scenario::schema::AgencyKind;
 
 /// `s` cut to at most `max` characters, with an ellipsis when cut.
@@ -176,6 +178,46 @@ pub(super) fn md_escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// A chart as the report refers to it.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct ChartRef {
+    /// File stem under `charts/`.
+    pub name: String,
+    /// Title.
+    pub title: String,
+}
+
+/// Corrective action and capability element (POETE) for a recommendation (domain §9).
+pub(super) fn corrective_action(r: &str) -> (&'static str, &'static str) {
+    match r {
+        "PartnerVetting" => (
+            "Vet partner personnel with access to shared material (continuous evaluation) and raise insider-reporting rates.",
+            "Organization",
+        ),
+        "SharingAgreements" => (
+            "Put cybersecurity and data-sharing agreements in place that remove legal barriers and fix handling (TLP) rules.",
+            "Planning",
+        ),
+        "SharedBenefits" => (
+            "Make the exchange two-way and visible: feedback on shared reports, joint products, an equity ledger.",
+            "Organization",
+        ),
+        "JointTraining" => (
+            "Train and exercise jointly with the partners to shorten analysis and relay times and build trust beforehand.",
+            "Training",
+        ),
+        "MetricsAndEvaluation" => (
+            "Track timeliness, coverage and trust as standing performance measures and review them after each incident.",
+            "Planning",
+        ),
+        "TechnologyInvestment" => (
+            "Invest in redundant, machine-speed channels so one outage does not cut the flow of information.",
+            "Equipment",
+        ),
+        _ => ("Review the plan with the partners concerned.", "Planning"),
+    }
 }
 
 #[cfg(test)]

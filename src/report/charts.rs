@@ -70,23 +70,36 @@ pub(super) fn variant_colour(i: usize) -> RGBColor {
     }
 }
 
-/// Colour of an end-of-run trust value in [0, 1]: vermillion (low) → grey → blue (high).
-pub(super) fn trust_colour(t: f64) -> RGBColor {
-    let t = if t.is_finite() {
-        t.clamp(0.0, 1.0)
+/// The colour at `f` in [0, 1] (non-finite as 0) of a gradient through three stops: `lo` at
+/// 0, `mid` at ½, `hi` at 1, mixed linearly between neighbours.
+pub(super) fn three_stop(
+    f: f64,
+    lo: (f64, f64, f64),
+    mid: (f64, f64, f64),
+    hi: (f64, f64, f64),
+) -> RGBColor {
+    let f = if f.is_finite() {
+        f.clamp(0.0, 1.0)
     } else {
         0.0
     };
-    let lo = (213.0, 94.0, 0.0);
-    let mid = (190.0, 190.0, 190.0);
-    let hi = (0.0, 114.0, 178.0);
-    let (a, b, f) = if t < 0.5 {
-        (lo, mid, t * 2.0)
+    let (a, b, t) = if f < 0.5 {
+        (lo, mid, f * 2.0)
     } else {
-        (mid, hi, (t - 0.5) * 2.0)
+        (mid, hi, (f - 0.5) * 2.0)
     };
-    let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
+    let mix = |x: f64, y: f64| (x + (y - x) * t).round() as u8;
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// Colour of an end-of-run trust value in [0, 1]: vermillion (low) → grey → blue (high).
+pub(super) fn trust_colour(t: f64) -> RGBColor {
+    three_stop(
+        t,
+        (213.0, 94.0, 0.0),
+        (190.0, 190.0, 190.0),
+        (0.0, 114.0, 178.0),
+    )
 }
 
 /// `c` blended towards white by `f` in [0, 1] (an opaque tint, same in PNG and SVG).

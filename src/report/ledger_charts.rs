@@ -6,7 +6,8 @@ use super::Batch;
 use super::charts::{
     DrawResult, HEIGHT, Mark, NetGeometry, RenderedChart, WIDTH, chart_error, colour_scale,
     draw_net_nodes, encode_png, fit_label, font, frame, legend, legend_note, lighten,
-    palette as pal, render_chart, sector_legend, text, text_width, tick, variant_colour,
+    palette as pal, render_chart, sector_legend, text, text_width, three_stop, tick,
+    variant_colour,
 };
 use super::ledger_data::{
     self as ld, IntervalBar, LedgerNet, Quadrant, QuadrantData, RECOMMENDATIONS, ShapleyData,
@@ -60,23 +61,14 @@ pub(super) fn quadrant_colour(q: Quadrant) -> RGBColor {
     }
 }
 
-/// Colour of a risk share `f` in [0, 1]: light grey (none) → orange → vermillion (most).
+/// Colour of a risk share `f` in [0, 1]: blue (none) → reddish purple → vermillion (most).
 pub(super) fn risk_colour(f: f64) -> RGBColor {
-    let f = if f.is_finite() {
-        f.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let lo = (0.0, 114.0, 178.0);
-    let mid = (204.0, 121.0, 167.0);
-    let hi = (213.0, 94.0, 0.0);
-    let (a, b, t) = if f < 0.5 {
-        (lo, mid, f * 2.0)
-    } else {
-        (mid, hi, (f - 0.5) * 2.0)
-    };
-    let mix = |x: f64, y: f64| (x + (y - x) * t).round() as u8;
-    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+    three_stop(
+        f,
+        (0.0, 114.0, 178.0),
+        (204.0, 121.0, 167.0),
+        (213.0, 94.0, 0.0),
+    )
 }
 
 /// Render the ledger charts, in a fixed order (the Shapley chart only with Shapley values).

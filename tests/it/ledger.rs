@@ -59,37 +59,10 @@ fn row<'a>(
         .unwrap_or_else(|| panic!("no row {player} {m:?} {target}"))
 }
 
-/// Agencies a0 → … → an relaying one tip over one-way links passing with probability `p`;
-/// only an needs it; the objective is that an is informed.
+/// The relay chain of the model tests: a0 → … → an, one tip at a0, one-way links passing
+/// with probability `p`, only an needs it; objective `o`: an is informed.
 fn chain(n: usize, p: f64) -> String {
-    let mut agencies = String::new();
-    let mut links = String::new();
-    for i in 0..=n {
-        let needs = if i == n { "needs: [Cyber]," } else { "" };
-        agencies.push_str(&format!(
-            "(id: \"a{i}\", name: \"Relay {i}\", kind: FusionCenter, analysts: 50, service_time: Fixed(minutes(15)), {needs}),\n"
-        ));
-        if i < n {
-            links.push_str(&format!(
-                "(id: \"l{i}\", from: \"a{i}\", to: \"a{}\", direction: OneWay, agreement: Mou, channels: [\"c\"], trust: 1.0, share_probability: {p}),\n",
-                i + 1
-            ));
-        }
-    }
-    format!(
-        r#"(
-  exercise: (name: "Chain", duration: hours(48), tick: minutes(30)),
-  agencies: [{agencies}],
-  channels: [(id: "c", name: "Wire", max_class: Cui, latency: Fixed(hours(1)))],
-  partnerships: [{links}],
-  threats: [(id: "t", name: "Tip", kind: Cyber, signal_interval: Fixed(days(1000)),
-             marking: (class: Unclassified, tlp: Green), response: (action: Warn))],
-  injects: [(id: "I1", number: 1, trigger: At(hours(0)), synopsis: "Tip arrives",
-             effect: Signal(threat: "t", at: "a0"))],
-  objectives: [(id: "o", description: "Reach the end", capability: IntelligenceAndInformationSharing,
-                metric: Coverage(threat: "t", within: hours(24)), target: AtLeast(1.0))],
-)"#
-    )
+    crate::model::chain(n, p, 1.0, 0.25)
 }
 
 #[test]

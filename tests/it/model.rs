@@ -51,7 +51,7 @@ fn values(out: &[RunOutcome], col: usize) -> Vec<f64> {
 
 /// A chain a0 → a1 → … → an of one-way relays, each passing with probability `p` over a channel
 /// of fixed latency `l` hours; analysts take `s` hours; only the last agency needs the item.
-fn chain(n: usize, p: f64, l: f64, s: f64) -> String {
+pub(crate) fn chain(n: usize, p: f64, l: f64, s: f64) -> String {
     let mut agencies = String::new();
     let mut links = String::new();
     for i in 0..=n {

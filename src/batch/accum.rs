@@ -121,6 +121,9 @@ pub struct LinkAcc {
     /// Runs with exposure attributed to it.
     #[serde(default)]
     pub exposed: u64,
+    /// The originator's part of the exposure [SWD thousandths], summed.
+    #[serde(default)]
+    pub origin_exposure: u64,
     /// Handling violations by kind, summed.
     #[serde(default)]
     pub violations: [u64; 5],
@@ -141,9 +144,9 @@ pub struct LinkAcc {
     pub trust_withdrawn: u64,
 }
 
-/// Counters per link: 5 original ones, 14 for exposure and violations, 2 for equity and
+/// Counters per link: 5 original ones, 15 for exposure and violations, 2 for equity and
 /// withdrawal by trust.
-const LINK_COUNTERS: usize = 21;
+const LINK_COUNTERS: usize = 22;
 
 /// Sensitivity-weighted documents are summed in thousandths, so that sums are exact and
 /// merges associative.
@@ -233,6 +236,7 @@ impl Accumulators {
                 let e = swd(l.exposure);
                 lacc.exposure += e;
                 lacc.exposed += u64::from(e > 0);
+                lacc.origin_exposure += swd(l.origin_exposure);
                 for (a, b) in lacc.violations.iter_mut().zip(l.violations) {
                     *a += u64::from(b);
                 }
@@ -275,6 +279,7 @@ impl Accumulators {
                 la.received += lb.received;
                 la.exposure += lb.exposure;
                 la.exposed += lb.exposed;
+                la.origin_exposure += lb.origin_exposure;
                 for (a, b) in la.violations.iter_mut().zip(lb.violations) {
                     *a += b;
                 }

@@ -17,6 +17,7 @@ use crate::output::csv_safe;
 use crate::sim::{Catalog, VIOLATION_KINDS};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -338,7 +339,7 @@ pub(super) fn summarize(
             }
         }
         let vacc = acc.variants.get(v);
-        let links = catalog
+        let links: Vec<LinkSummary> = catalog
             .links
             .iter()
             .enumerate()
@@ -359,6 +360,7 @@ pub(super) fn summarize(
                     mean_received: per(a.received as f64 / SWD_SCALE),
                     mean_exposure: per(a.exposure as f64 / SWD_SCALE),
                     p_exposed: per(a.exposed as f64),
+                    mean_origin_exposure: per(a.origin_exposure as f64 / SWD_SCALE),
                     mean_violations: VIOLATION_KINDS
                         .iter()
                         .zip(a.violations)
@@ -410,6 +412,12 @@ pub(super) fn summarize(
             .map(|j| f.obj.iter().filter(|col| col[j] == Some(true)).count())
             .collect();
         picks.push(pick_exemplars(&f.runs, &met_counts, &key_vals[v]));
+        let mut originated_exposure = BTreeMap::new();
+        for l in links.iter() {
+            if l.mean_origin_exposure > 0.0 {
+                *originated_exposure.entry(l.from.clone()).or_insert(0.0) += l.mean_origin_exposure;
+            }
+        }
         out.push(VariantSummary {
             id: info.id.clone(),
             name: info.name.clone(),
@@ -422,6 +430,7 @@ pub(super) fn summarize(
             series,
             drivers,
             links,
+            originated_exposure,
         });
     }
     Ok((

@@ -191,6 +191,10 @@ pub struct LinkSummary {
     /// Share of runs with exposure attributed to it, in [0, 1].
     #[serde(default)]
     pub p_exposed: f64,
+    /// Mean part of the exposure that was the sender's own collection [SWD per run]: what
+    /// the sender, as originator, lost through this partnership.
+    #[serde(default)]
+    pub mean_origin_exposure: f64,
     /// Mean handling violations per run, by kind (`tlp`, `agreement`, `public`,
     /// `criminal_intel`, `pii`).
     #[serde(default)]
@@ -239,6 +243,11 @@ pub struct VariantSummary {
     pub drivers: Vec<DriverEffect>,
     /// Link summaries.
     pub links: Vec<LinkSummary>,
+    /// Per originating agency id: the mean exposure of its own collection through its
+    /// partnerships [SWD per run], the sum of `mean_origin_exposure` over its outbound links
+    /// (agencies whose collection was never exposed by a partner are left out).
+    #[serde(default)]
+    pub originated_exposure: BTreeMap<String, f64>,
 }
 
 /// The whole `summary.json`.

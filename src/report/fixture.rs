@@ -518,6 +518,7 @@ fn variant(
         series,
         drivers,
         links,
+        originated_exposure: Default::default(),
     }
 }
 

@@ -455,12 +455,17 @@ pub(crate) fn share_items(
                     },
                 );
             }
-            if resharing && exposed > 0.0 {
+            if !resharing {
+                // The sender's own collection: all of it is the originator's loss on this link.
+                links.0[l].origin_exposure += exposed;
+            } else if exposed > 0.0 {
+                // A received item: the sender did not originate it, so only the partnerships
+                // that brought it (and their senders' own parts) are charged.
                 charge_upstream(
                     &st,
                     &mut links.0,
                     &agencies.holdings,
-                    (m.agency, AgencyIx::new(w)),
+                    (m.agency, AgencyIx::new(w), LinkIx::NONE),
                     exposed,
                     EXPOSURE_HOPS - 1,
                 );

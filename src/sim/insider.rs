@@ -226,7 +226,7 @@ impl Acts<'_, '_> {
                     st,
                     &mut self.links.0,
                     holdings,
-                    (ins.agency, AgencyIx::NONE),
+                    (ins.agency, AgencyIx::NONE, LinkIx::NONE),
                     exposure,
                     EXPOSURE_HOPS,
                 );

@@ -394,6 +394,7 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
             compromised: l.compromised,
             received: l.received,
             exposure: l.exposure,
+            origin_exposure: l.origin_exposure,
             violations: l.violations,
             violating_offers: l.violating_offers,
             legal_findings: l.legal_findings,

@@ -147,6 +147,10 @@ pub struct LinkResult {
     /// Exposure attributed to it [SWD] (docs/model.md §5, §10).
     #[serde(default)]
     pub exposure: f64,
+    /// The part of `exposure` that was the sender's own collection [SWD]: the originator's
+    /// loss through this partnership (docs/model.md §5).
+    #[serde(default)]
+    pub origin_exposure: f64,
     /// Handling violations on it by kind (tlp, agreement, public, criminal_intel, pii).
     #[serde(default)]
     pub violations: [u32; 5],

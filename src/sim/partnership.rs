@@ -61,6 +61,7 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
                 false_threats: Vec::new(),
                 received: 0.0,
                 exposure: 0.0,
+                origin_exposure: 0.0,
                 violations: [0; 5],
                 violating_offers: 0,
                 legal_findings: 0,

@@ -636,6 +636,9 @@ pub(crate) struct LinkState {
     /// compromised channel on it, plus its share (`received` ÷ held) of the receiver's
     /// insider leaks and exfiltrations.
     pub(crate) exposure: f64,
+    /// The part of `exposure` that was the sender's own collection [SWD]: what the sender,
+    /// as originator, lost through this partnership (see [`charge_upstream`]).
+    pub(crate) origin_exposure: f64,
     /// Handling violations on it, by [`ViolationKind`](super::compile::ViolationKind).
     pub(crate) violations: [u32; 5],
     /// Offers on it passed in violation (each counted once, whatever its kinds).
@@ -669,16 +672,34 @@ pub(crate) const EXPOSURE_HOPS: u32 = 3;
 /// into its sender the same way, `hops` links deep (docs/model.md §5, §10). An item that
 /// crossed three partnerships is charged to each: per-link exposures do not add up to the
 /// run's total.
+///
+/// The rest of `at`'s holdings, `held − Σ received` over all links into it, is its own
+/// collection: that part of `amount` is attributed to `at` as originator, on the link `via`
+/// over which the exposure reached `at` (its `origin_exposure`), so a partner's exposure of
+/// what an agency gave it is known per partnership. At the point of exposure itself (`via`
+/// none) the agency exposed its own collection, which no partnership carried.
 pub(crate) fn charge_upstream(
     st: &Compiled,
     links: &mut [LinkState],
     holdings: &[Holdings],
-    (at, came_from): (AgencyIx, AgencyIx),
+    (at, came_from, via): (AgencyIx, AgencyIx, LinkIx),
     amount: f64,
     hops: u32,
 ) {
     let held = holdings[at.ix()].sensitivity_held;
-    if hops == 0 || amount <= 0.0 || held <= 0.0 {
+    if amount <= 0.0 || held <= 0.0 {
+        return;
+    }
+    if let Some(v) = via.get() {
+        let brought: f64 = st.agencies[at.ix()]
+            .in_links
+            .iter()
+            .map(|l| links[l.ix()].received)
+            .sum();
+        let own = (held - brought).max(0.0) / held;
+        links[v.ix()].origin_exposure += amount * own;
+    }
+    if hops == 0 {
         return;
     }
     for &l in &st.agencies[at.ix()].in_links {
@@ -689,7 +710,7 @@ pub(crate) fn charge_upstream(
         let share = amount * links[l.ix()].received / held;
         if share > 0.0 {
             links[l.ix()].exposure += share;
-            charge_upstream(st, links, holdings, (from, at), share, hops - 1);
+            charge_upstream(st, links, holdings, (from, at, l), share, hops - 1);
         }
     }
 }

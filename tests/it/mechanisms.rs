@@ -456,7 +456,7 @@ fn an_insiders_exposure_is_attributed_in_full_to_the_links_that_delivered_the_ho
         .iter()
         .position(|m| m.id == "leak_exposure")
         .expect("column");
-    let mut exposed = 0;
+    let (mut exposed, mut with_originator) = (0, 0);
     for r in &runs {
         let total = r.metrics[col].unwrap_or(0.0);
         let on_links: f64 = r.links.iter().map(|l| l.exposure).sum();
@@ -473,10 +473,29 @@ fn an_insiders_exposure_is_attributed_in_full_to_the_links_that_delivered_the_ho
             exposed += 1;
         }
         assert!(r.links.iter().all(|l| l.violating_offers == 0));
+        // Originators: each link's own-collection part is part of what it was charged, and
+        // the originators' parts together never exceed the exposure (what lies beyond the
+        // hop horizon stays unattributed).
+        for l in &r.links {
+            assert!(
+                l.origin_exposure <= l.exposure + 1e-9,
+                "run {}",
+                r.run_index
+            );
+        }
+        let originated: f64 = r.links.iter().map(|l| l.origin_exposure).sum();
+        assert!(originated <= total + 1e-9, "run {}", r.run_index);
+        if originated > 0.0 {
+            with_originator += 1;
+        }
     }
     assert!(
         exposed > runs.len() / 2,
         "{exposed} runs with attributed exposure"
+    );
+    assert!(
+        with_originator > runs.len() / 2,
+        "{with_originator} runs with exposure attributed to an originator"
     );
 }
 

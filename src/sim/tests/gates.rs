@@ -264,6 +264,8 @@ fn a_sender_without_compliance_passes_a_marking_failure_as_a_violation() {
     // The item's sensitivity is exposed, and attributed to the link it crossed.
     assert_eq!(sim.tally().exposure, 4.0);
     assert_eq!(sim.link_state("a", "b").exposure, 4.0);
+    // `a` relayed `o`'s item: none of it was `a`'s own collection.
+    assert_eq!(sim.link_state("a", "b").origin_exposure, 0.0);
     // The originator's trust in the violating sender takes a −1 signal.
     assert_eq!(
         sim.trust_signals(),
@@ -566,6 +568,8 @@ fn criminal_intelligence_and_pii_need_a_party_or_a_formal_agreement() {
     assert_eq!(sim.tally().violation_kinds, [0, 0, 0, 1, 1]);
     assert_eq!(sim.tally().legal_findings, 1);
     assert_eq!(sim.link_state("a", "b").exposure, 2.5);
+    // `a` is the originator of the item it over-shared: the whole exposure is its own loss.
+    assert_eq!(sim.link_state("a", "b").origin_exposure, 2.5);
     assert_eq!(sim.link_state("a", "b").legal_findings, 1);
     // Under 28 CFR Part 23 (a formal agreement too): nothing broken, nothing exposed.
     let mut sim = Sim::new(&body("Cfr28Part23"));
@@ -682,7 +686,7 @@ fn an_insiders_act_exposes_each_inbound_link_in_proportion_to_what_it_carried() 
         )
     );
     let mut sim = Sim::new(&body);
-    let given = sim.item("t", "a", 0.0);
+    let given = sim.observe("t", "a", 0.0);
     sim.observe("t", "b", 0.2);
     sim.send(given, "a", "b", 0.5);
     sim.at(0).refresh().run(deliver_items);
@@ -701,8 +705,11 @@ fn an_insiders_act_exposes_each_inbound_link_in_proportion_to_what_it_carried() 
     sim.run(crate::sim::insider::apply_insider_actions);
     assert_eq!(sim.tally().exposure, 15.0);
     assert_eq!(sim.link_state("a", "b").exposure, 7.5);
+    // `a` holds only the item it gave (its own): all 7.5 is its loss as originator.
+    assert_eq!(sim.link_state("a", "b").origin_exposure, 7.5);
     // The link that delivered nothing to `b` (o → a) is not charged.
     assert_eq!(sim.link_state("o", "a").exposure, 0.0);
+    assert_eq!(sim.link_state("o", "a").origin_exposure, 0.0);
 }
 
 #[test]
@@ -721,7 +728,7 @@ fn an_insider_leak_is_charged_back_along_the_partnerships_that_carried_the_holdi
         )
     );
     let mut sim = Sim::new(&body);
-    let relayed = sim.item("t", "o", 0.0);
+    let relayed = sim.observe("t", "o", 0.0);
     sim.observe("t", "a", 0.1);
     sim.send(relayed, "o", "a", 0.2);
     sim.at(0).refresh().run(deliver_items);
@@ -742,4 +749,9 @@ fn an_insider_leak_is_charged_back_along_the_partnerships_that_carried_the_holdi
     assert_eq!(sim.tally().exposure, 15.0);
     assert_eq!(sim.link_state("a", "b").exposure, 15.0);
     assert_eq!(sim.link_state("o", "a").exposure, 7.5);
+    // The originators: half of what `a` held was its own observation (7.5 of the 15 that
+    // left over a → b); everything `o` held was its own (7.5 over o → a). Together they
+    // account for the whole exposure.
+    assert_eq!(sim.link_state("a", "b").origin_exposure, 7.5);
+    assert_eq!(sim.link_state("o", "a").origin_exposure, 7.5);
 }

@@ -247,6 +247,10 @@ pub(crate) fn align_part(
                 what.push(format!("expected equity {} → 1", p.expected_equity));
                 p.expected_equity = 1.0;
             }
+            if let Some(e) = p.to_expected_equity.filter(|&e| e > 1.0) {
+                what.push(format!("the other end's expected equity {e} → 1"));
+                p.to_expected_equity = Some(1.0);
+            }
         }
         Part::JointTraining => {
             let p = &mut spec.partnerships[pi];

@@ -773,9 +773,14 @@ pub struct PartnershipSpec {
     #[serde(default)]
     pub legal_barriers: Vec<LegalBarrierSpec>,
     /// Expected equity of exchange (value received ÷ value given) each side accepts, > 0.
-    /// Default 1.0 (balanced).
+    /// Default 1.0 (balanced). With `to_expected_equity` set, this is the `from` end's only.
     #[serde(default = "one")]
     pub expected_equity: f64,
+    /// The `to` end's own expected equity, > 0, when the two ends accept different balances
+    /// (a state center that accepts giving more to a county than it gets back, while the
+    /// county expects a fair exchange). Default: the same as `expected_equity`.
+    #[serde(default)]
+    pub to_expected_equity: Option<f64>,
     /// Trust below which the partner withdraws, [0, 1). Default 0.2.
     #[serde(default = "default_withdraw")]
     pub withdraw_below: f64,

@@ -698,6 +698,13 @@ impl<'a> Checker<'a> {
                 pt.expected_equity,
                 "expected_equity",
             );
+            if let Some(e) = pt.to_expected_equity {
+                self.positive(
+                    format!("{p}.to_expected_equity"),
+                    e,
+                    "to_expected_equity",
+                );
+            }
             for (j, lb) in pt.legal_barriers.iter().enumerate() {
                 self.prob(
                     format!("{p}.legal_barriers[{j}].block_probability"),

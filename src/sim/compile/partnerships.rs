@@ -238,7 +238,14 @@ pub(super) fn links(specs: &[PartnershipSpec], refs: &[PartnershipRefs]) -> Vec<
                     min_class: b.min_class,
                 })
                 .collect(),
-            expected_equity: p.expected_equity.max(1e-6),
+            // The sender's own accepted balance: `expected_equity` is the `from` end's,
+            // `to_expected_equity` (default the same) the `to` end's.
+            expected_equity: if from == a {
+                p.expected_equity
+            } else {
+                p.to_expected_equity.unwrap_or(p.expected_equity)
+            }
+            .max(1e-6),
             withdraw_below: p.withdraw_below,
             benefits: directed(from, to),
             violation_mult: agreement_violation_mult(p.agreement)

@@ -364,6 +364,22 @@ fn a_balanced_window_below_the_expected_equity_still_costs_trust() {
 }
 
 #[test]
+fn each_end_judges_the_balance_it_accepts() {
+    // `a` (the `from` end) expects twice what it gives; `b` accepts giving four times what it
+    // gets. The same balanced window costs `a`'s trust and raises `b`'s.
+    let mut sim = Sim::new(&pair(
+        "expected_equity: 2.0, to_expected_equity: 0.25",
+        "equity_window: hours(1)",
+    ));
+    sim.link_state_mut("a", "b").value = 5.0;
+    sim.link_state_mut("b", "a").value = 5.0;
+    sim.at(0).run(update_trust);
+    assert_td(&sim, "a", "b", doc_equity(0.6, 0.0, -(2f64.ln())));
+    assert_td(&sim, "b", "a", doc_equity(0.6, 0.0, -(0.25f64.ln())));
+    assert!(sim.link_state("b", "a").trust > 0.6 && sim.link_state("a", "b").trust < 0.6);
+}
+
+#[test]
 fn a_mutual_partnership_without_traffic_is_not_evaluated() {
     let mut sim = Sim::new(&pair("expected_equity: 2.0", "equity_window: hours(1)"));
     sim.at(0).run(update_trust);

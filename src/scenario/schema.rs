@@ -788,6 +788,16 @@ pub struct PartnershipSpec {
     /// its own `to` names, by default the partnership's `to`, never to both ends.
     #[serde(default)]
     pub benefits: Vec<BenefitSpec>,
+    /// Threat kinds the senders pass over it even when the receiver neither needs nor acts on
+    /// them: a source, a liaison or a canvass (NYPD showing a subject's photo to a community
+    /// leader). The receiver does not count as need-to-know for them. Default: none.
+    #[serde(default)]
+    pub carries: Vec<ThreatKind>,
+    /// Senders write a threat's tearline (its `tearline`, the releasable version) for this
+    /// partner when it may not receive the full item (not cleared, or no channel for the
+    /// class). Without it such items are blocked. Default false.
+    #[serde(default)]
+    pub tearlines: bool,
     /// The partners train and exercise together on handling rules: halves each sender's
     /// chance of a handling violation on this partnership. Default false.
     #[serde(default)]
@@ -900,6 +910,12 @@ pub struct ThreatSpec {
     /// Sensitivity weight of its items (leak exposure = Σ sensitivity), > 0. Default 1.0.
     #[serde(default = "one")]
     pub sensitivity: f64,
+    /// A tearline: the releasable version of its items (a photo, a description, indicators
+    /// without sources and methods) that a holder writes for a partner who may not receive the
+    /// full item (not cleared, or no channel for its class). Default: none (the partner gets
+    /// nothing).
+    #[serde(default)]
+    pub tearline: Option<TearlineSpec>,
     /// Items stop travelling and expire from queues this long after creation.
     #[serde(default)]
     pub perishability: Option<Duration>,
@@ -918,6 +934,17 @@ pub struct ThreatSpec {
     /// Arrival curve, for migration surges.
     #[serde(default)]
     pub surge: Option<SurgeSpec>,
+}
+
+/// The releasable version of a threat's items (docs/model.md §5, tearlines).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TearlineSpec {
+    /// Its marking: a lower classification than the full item's.
+    pub marking: MarkingSpec,
+    /// Sensitivity weight of a tearline item, > 0. Default: a quarter of the threat's.
+    #[serde(default)]
+    pub sensitivity: Option<f64>,
 }
 
 /// What the adversary does when an insider tips them off.

@@ -660,6 +660,7 @@ impl<'a> Checker<'a> {
                     };
                     for (ti, t) in s.threats.iter().enumerate() {
                         if t.marking.class > top
+                            && t.tearline.is_none_or(|tl| tl.marking.class > top)
                             && (needy(b, t.kind)
                                 || (pt.direction == Direction::Mutual && needy(a, t.kind)))
                         {
@@ -699,11 +700,7 @@ impl<'a> Checker<'a> {
                 "expected_equity",
             );
             if let Some(e) = pt.to_expected_equity {
-                self.positive(
-                    format!("{p}.to_expected_equity"),
-                    e,
-                    "to_expected_equity",
-                );
+                self.positive(format!("{p}.to_expected_equity"), e, "to_expected_equity");
             }
             for (j, lb) in pt.legal_barriers.iter().enumerate() {
                 self.prob(
@@ -827,6 +824,20 @@ impl<'a> Checker<'a> {
                 self.agency(format!("{p}.observed_by[{j}]"), a);
             }
             self.positive(format!("{p}.sensitivity"), t.sensitivity, "sensitivity");
+            if let Some(tl) = &t.tearline {
+                if tl.marking.class >= t.marking.class {
+                    self.error(
+                        format!("{p}.tearline.marking.class"),
+                        format!(
+                            "threat \"{}\": a tearline must be marked below the full item ({:?}), found {:?}",
+                            t.id, t.marking.class, tl.marking.class
+                        ),
+                    );
+                }
+                if let Some(v) = tl.sensitivity {
+                    self.positive(format!("{p}.tearline.sensitivity"), v, "sensitivity");
+                }
+            }
             if let Some(d) = t.perishability {
                 self.dur(format!("{p}.perishability"), d, "perishability", true);
             }

@@ -3,8 +3,7 @@
 //! trust), blocked-but-needed counts and handling violations.
 
 use super::compile::{
-    AgencyStatic, Barrier, BlockReason, Compiled, LinkStatic, ThreatStatic, ViolationKind,
-    function_bit,
+    AgencyStatic, Barrier, BlockReason, Compiled, LinkStatic, Marking, ViolationKind, function_bit,
 };
 use super::compile::{Effect, Trigger};
 use super::ids::{AgencyIx, ChannelIx, LinkIx, PartnershipIx, ThreatIx};
@@ -13,8 +12,9 @@ use super::phase::Phase;
 use super::recorder::Recorder;
 use super::rng::chance;
 use super::state::{
-    Agencies, Analysed, Channels, Delivery, EXPOSURE_HOPS, InFlight, InjectStates, Items,
-    LinkState, Links, ModsDue, Run, Tally, ThreatStates, TrustSignal, Watch, charge_upstream,
+    Agencies, Analysed, Channels, Delivery, EXPOSURE_HOPS, InFlight, InjectStates, Item, Items,
+    LinkState, Links, ModsDue, NO_ITEM, Run, Tally, ThreatStates, TrustSignal, Watch,
+    charge_upstream,
 };
 use crate::scenario::schema::{AgencyKind, Agreement, Classification, Function, Tlp};
 use bevy_ecs::prelude::*;
@@ -41,7 +41,7 @@ pub(crate) fn reset(world: &mut World, st: &Compiled) {
 #[derive(SystemParam)]
 pub(crate) struct Network<'w> {
     /// Items of the run.
-    pub(crate) items: Res<'w, Items>,
+    pub(crate) items: ResMut<'w, Items>,
     /// Deliveries in flight.
     pub(crate) flight: ResMut<'w, InFlight>,
     /// Link states.
@@ -179,7 +179,8 @@ pub(crate) fn deliver_items(
             continue;
         }
         h.count += 1;
-        h.sensitivity_held += th.sensitivity;
+        let sensitivity = th.marking_of(it.tearline).sensitivity;
+        h.sensitivity_held += sensitivity;
         let ti = it.threat.ix();
         if h.informed_at[ti].is_infinite() {
             if !h.informed_any() {
@@ -198,15 +199,15 @@ pub(crate) fn deliver_items(
             let ls = &st.links[l.ix()];
             let lk = &mut links.0[l.ix()];
             lk.items += 1;
-            lk.received += th.sensitivity;
+            lk.received += sensitivity;
             tally.delivered += 1;
             // What the receiver makes of it (docs/model.md §7): a true, timely item is useful
             // (value given by the sender, a good experience of it), a false one a bad
             // experience, a stale one of no use.
             let timely = d.t - it.created <= st.timely_within;
             if it.truth && timely {
-                lk.value += th.sensitivity;
-                lk.value_total += th.sensitivity;
+                lk.value += sensitivity;
+                lk.value_total += sensitivity;
             } else if !it.truth
                 && let Err(k) = lk.false_threats.binary_search(&it.threat)
             {
@@ -272,14 +273,14 @@ pub(crate) fn share_items(
 ) {
     let Run { st, mut rec, .. } = run;
     let Network {
-        items,
+        mut items,
         mut flight,
         mut links,
         mut tally,
     } = net;
     let dissem = function_bit(Function::Dissemination);
     for m in analysed.read() {
-        let item = &items.0[m.item as usize];
+        let item = items.0[m.item as usize].clone();
         if item.retracted {
             continue;
         }
@@ -348,20 +349,39 @@ pub(crate) fn share_items(
             // Clearance governs classified items only: an unclassified or controlled item (CUI)
             // is governed by its TLP and the agreement, checked below.
             let to_ag = &st.agencies[w];
-            if th.class >= Classification::Confidential && th.class > to_ag.clearance {
+            let cleared = |mk: &Marking| {
+                mk.class < Classification::Confidential || mk.class <= to_ag.clearance
+            };
+            let channel = |mk: &Marking| {
+                ls.channels
+                    .iter()
+                    .map(|c| c.ix())
+                    .find(|&c| channels.0[c].up() && st.channels[c].max_class >= mk.class)
+            };
+            // A partner who may not receive the full item (not cleared, or no channel for
+            // its class) gets the threat's tearline, when it has one and the partnership
+            // writes tearlines: the releasable version, written by this sender, who is its
+            // originator.
+            let mut mk = th.marking_of(item.tearline);
+            let mut tearline = false;
+            if ls.tearlines
+                && !item.tearline
+                && let Some(tl) = &th.tearline
+                && (!cleared(mk) || channel(mk).is_none())
+            {
+                mk = tl;
+                tearline = true;
+            }
+            if !cleared(mk) {
                 block(&mut tally, &mut rec, BlockReason::Clearance);
                 continue;
             }
-            let Some(ch) = ls
-                .channels
-                .iter()
-                .map(|c| c.ix())
-                .find(|&c| channels.0[c].up() && st.channels[c].max_class >= th.class)
-            else {
+            let Some(ch) = channel(mk) else {
                 block(&mut tally, &mut rec, BlockReason::Channel);
                 continue;
             };
-            let broken = broken_rules(th, sender, to_ag, ls, resharing);
+            let resharing = resharing && !tearline;
+            let broken = broken_rules(mk, sender, to_ag, ls, resharing);
             if broken != 0 && u_violate >= violation_probability(sender, ls) {
                 block(&mut tally, &mut rec, BlockReason::Marking);
                 continue;
@@ -376,7 +396,7 @@ pub(crate) fn share_items(
             } in &ls.barriers
             {
                 let u: f64 = rand::RngExt::random(&mut state.rng);
-                if th.class >= min_class {
+                if mk.class >= min_class {
                     if u < p {
                         legal_block = true;
                     } else {
@@ -393,9 +413,9 @@ pub(crate) fn share_items(
             // to the sender.
             let mut exposed = 0.0;
             if channels.0[ch].compromised > 0 {
-                tally.exposure += th.sensitivity;
-                state.exposure += th.sensitivity;
-                exposed += th.sensitivity;
+                tally.exposure += mk.sensitivity;
+                state.exposure += mk.sensitivity;
+                exposed += mk.sensitivity;
                 state.compromised = true;
                 rec.log(
                     m.t,
@@ -422,13 +442,13 @@ pub(crate) fn share_items(
                         state.violations[k.index()] += 1;
                     }
                 }
-                if is_legal_finding(broken, th.class) {
+                if is_legal_finding(broken, mk.class) {
                     tally.legal_findings += 1;
                     state.legal_findings += 1;
                 }
-                tally.exposure += th.sensitivity;
-                state.exposure += th.sensitivity;
-                exposed += th.sensitivity;
+                tally.exposure += mk.sensitivity;
+                state.exposure += mk.sensitivity;
+                exposed += mk.sensitivity;
                 if let Some(&ol) = st.agencies[item.origin.ix()]
                     .out_links
                     .iter()
@@ -444,7 +464,7 @@ pub(crate) fn share_items(
                     || {
                         format!(
                             "{} passes a {:?} item on {} to {} beyond what its marking or agreement allows ({})",
-                            sender.name, th.tlp, th.name, st.agencies[w].name,
+                            sender.name, mk.tlp, th.name, st.agencies[w].name,
                             ViolationKind::ALL
                                 .iter()
                                 .filter(|k| broken & k.bit() != 0)
@@ -477,15 +497,41 @@ pub(crate) fn share_items(
             if !item.truth && ts.first_false_share_at.is_none() {
                 ts.first_false_share_at = Some(m.t);
             }
+            let sent = if tearline {
+                tearline_of(&mut items, m.item, m.agency)
+            } else {
+                m.item
+            };
             flight.push(
                 m.t + latency + delay,
-                m.item,
+                sent,
                 AgencyIx::new(w),
                 LinkIx::new(l),
                 ChannelIx::new(ch),
             );
         }
     }
+}
+
+/// The tearline version of item `full`, written by `writer` the first time a holder needs it
+/// and shared by every later one: it keeps the full item's threat, truth, creation time and
+/// source (so it never corroborates the full item), and takes its threat's tearline marking.
+fn tearline_of(items: &mut Items, full: u32, writer: AgencyIx) -> u32 {
+    let existing = items.0[full as usize].tearline_item;
+    if existing != NO_ITEM {
+        return existing;
+    }
+    let ix = items.0.len() as u32;
+    let src = &items.0[full as usize];
+    let derived = Item {
+        origin: writer,
+        tearline: true,
+        tearline_item: NO_ITEM,
+        ..src.clone()
+    };
+    items.0.push(derived);
+    items.0[full as usize].tearline_item = ix;
+    ix
 }
 
 /// Kinds whose recipients may hold criminal intelligence under 28 CFR Part 23 without a
@@ -506,7 +552,7 @@ fn is_law_enforcement(k: AgencyKind) -> bool {
 /// mask of [`ViolationKind::bit`]s (0: it breaks none). `resharing`: the sender is not the
 /// item's originating observer.
 pub(crate) fn broken_rules(
-    th: &ThreatStatic,
+    th: &Marking,
     sender: &AgencyStatic,
     to: &AgencyStatic,
     ls: &LinkStatic,

@@ -123,8 +123,9 @@ pub(crate) fn apply_insider_actions(
                 }
                 s.next_precursor = t + exp_wait(&mut s.rng, ins.precursor_rate);
             } else {
-                s.acts += 1;
-                w.act(i, t);
+                if w.act(i, t) {
+                    s.acts += 1;
+                }
                 s.next_action = t + exp_wait(&mut s.rng, ins.action_rate);
             }
         }
@@ -132,8 +133,9 @@ pub(crate) fn apply_insider_actions(
     for f in forced.read() {
         let s = &mut insiders.0[f.insider.ix()];
         if s.active && s.detected_at.is_none() {
-            s.acts += 1;
-            w.act(f.insider.ix(), f.t);
+            if w.act(f.insider.ix(), f.t) {
+                s.acts += 1;
+            }
         }
     }
 }
@@ -193,7 +195,9 @@ impl Acts<'_, '_> {
         }
     }
 
-    fn act(&mut self, i: usize, t: f64) {
+    /// Insider `i` acts at `t`; false when there was nothing to act on (a tip-off about a
+    /// threat their agency does not know of).
+    fn act(&mut self, i: usize, t: f64) -> bool {
         let st = self.st;
         let ins = &st.insiders[i];
         let ag = &st.agencies[ins.agency.ix()];
@@ -281,7 +285,9 @@ impl Acts<'_, '_> {
                     )
                 });
             }
-            InsiderAct::TipOff(th) => {
+            // An insider can only tip off what their agency knows: nothing happens before an
+            // item on the threat reaches it (what its partners share with it is the risk).
+            InsiderAct::TipOff(th) if h.informed_at[th.ix()].is_finite() => {
                 let ts = &mut self.threats.0[th.ix()];
                 let effect = st.threats[th.ix()].tipoff;
                 let open = ts.real && ts.resolved_at.is_none() && ts.harm_at.is_none();
@@ -321,6 +327,9 @@ impl Acts<'_, '_> {
                     }
                 });
             }
+            // Nothing to tell yet: no act.
+            InsiderAct::TipOff(_) => return false,
         }
+        true
     }
 }

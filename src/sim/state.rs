@@ -339,7 +339,15 @@ pub(crate) struct Item {
     /// The signal's own ambiguity z ~ N(0, 1), shared by every item of the signal (0 for
     /// injected and insider items); see [`judged_true`].
     pub(crate) evidence: f32,
+    /// A tearline: the releasable version of item `signal`'s source item, marked and weighed
+    /// by its threat's tearline (docs/model.md §5).
+    pub(crate) tearline: bool,
+    /// Index of this item's tearline version once a holder wrote one ([`NO_ITEM`] until then).
+    pub(crate) tearline_item: u32,
 }
+
+/// No item: an [`Item::tearline_item`] not written yet.
+pub(crate) const NO_ITEM: u32 = u32::MAX;
 
 /// All items of the run, by index.
 #[derive(Resource, Debug, Default)]
@@ -560,6 +568,8 @@ pub(crate) fn create_item(
         retracted: false,
         signal: ix,
         evidence: 0.0,
+        tearline: false,
+        tearline_item: NO_ITEM,
     });
     let ts = &mut threats.0[threat.ix()];
     if ts.detected_at.is_none() {

@@ -515,29 +515,39 @@ fn one_sided_exchange_erodes_trust_until_partners_withdraw() {
     );
 }
 
+/// A tipper at `at` who acts about 30 times a month from the start.
+fn tipper(s: &mut ScenarioSpec, at: &str) {
+    s.threats[0].tipoff_advance = Duration::Hours(20.0);
+    agency(s, at).vetting = Vetting::None;
+    s.insiders.push(InsiderSpec {
+        id: "tipper".into(),
+        agency: at.into(),
+        access: Access::Analyst,
+        action: InsiderActionSpec::TipOff("rw".into()),
+        activation_probability: 1.0,
+        start: Duration::Hours(0.0),
+        precursors_per_month: 0.0,
+        report_probability: 0.5,
+        actions_per_month: 30.0,
+        threat: None,
+    });
+}
+
+#[test]
+fn an_insider_cannot_tip_off_what_their_agency_never_learns() {
+    // The ISAC only reports to CISA and collects nothing on the ransomware: its tipper has
+    // nothing to tell, so every run is as without it. At the FBI, which the operator tells,
+    // the same tipper brings harm forward (the test below).
+    let base = column(&base(), "resolved.rw", 0.0);
+    let isolated = column(&with(|s| tipper(s, "isac")), "resolved.rw", 0.0);
+    assert_eq!(base, isolated);
+    let told = column(&with(|s| tipper(s, "fbi")), "resolved.rw", 0.0);
+    assert_ne!(base, told);
+}
+
 #[test]
 fn a_tip_off_brings_harm_before_the_response() {
-    moves(
-        "resolved.rw",
-        0.0,
-        |s| {
-            s.threats[0].tipoff_advance = Duration::Hours(20.0);
-            agency(s, "fbi").vetting = Vetting::None;
-            s.insiders.push(InsiderSpec {
-                id: "tipper".into(),
-                agency: "fbi".into(),
-                access: Access::Analyst,
-                action: InsiderActionSpec::TipOff("rw".into()),
-                activation_probability: 1.0,
-                start: Duration::Hours(0.0),
-                precursors_per_month: 0.0,
-                report_probability: 0.5,
-                actions_per_month: 30.0,
-                threat: None,
-            });
-        },
-        false,
-    );
+    moves("resolved.rw", 0.0, |s| tipper(s, "fbi"), false);
 }
 
 #[test]
@@ -752,6 +762,7 @@ fn leaker(activation: f64, tied: bool) -> impl Fn(&mut ScenarioSpec) {
     move |s: &mut ScenarioSpec| {
         agency(s, "fc").vetting = Vetting::None;
         s.threats.push(ThreatSpec {
+            tearline: None,
             id: "posts".into(),
             name: "Documents surfacing online".into(),
             kind: ThreatKind::Insider,

@@ -24,7 +24,7 @@ pub(crate) use insiders::{InsiderAct, InsiderStatic};
 pub(crate) use objectives::{BlockReason, Judge, MetricKind, ObjectiveStatic, ViolationKind};
 pub(crate) use partnerships::{Barrier, Benefit, LinkStatic, agreement_violation_mult};
 pub(crate) use streams::{LinkHot, StreamKeys};
-pub(crate) use threats::{Surge, ThreatStatic, TipOff};
+pub(crate) use threats::{Marking, Surge, ThreatStatic, TipOff};
 
 use super::outcome::Catalog;
 use crate::ids::LinkIx;

@@ -104,6 +104,10 @@ pub(crate) struct LinkStatic {
     pub(crate) to: AgencyIx,
     /// The opposite link of a mutual partnership.
     pub(crate) reverse: Option<LinkIx>,
+    /// Threat kinds passed over it whatever the receiver needs (`carries`), one bit per kind.
+    pub(crate) carries: u8,
+    /// Senders write tearlines for the receiver when it may not receive the full item.
+    pub(crate) tearlines: bool,
     /// Legal basis.
     pub(crate) agreement: Agreement,
     /// Channels it may use, in preference order.
@@ -250,6 +254,11 @@ pub(super) fn links(specs: &[PartnershipSpec], refs: &[PartnershipRefs]) -> Vec<
             benefits: directed(from, to),
             violation_mult: agreement_violation_mult(p.agreement)
                 * if p.joint_training { 0.5 } else { 1.0 },
+            carries: p
+                .carries
+                .iter()
+                .fold(0u8, |m, &k| m | 1 << super::kind_index(k)),
+            tearlines: p.tearlines,
         };
         let i = links.len();
         links.push(make(a, b));

@@ -106,7 +106,7 @@ pub(super) fn hot_links(agencies: &[AgencyStatic], links: &[LinkStatic]) -> Vec<
         .iter()
         .map(|l| {
             let a = &agencies[l.to.ix()];
-            let (mut relevant, mut needed) = (0u8, 0u8);
+            let (mut relevant, mut needed) = (l.carries, 0u8);
             for k in 0..KINDS {
                 if a.needs[k] || a.acts_on[k] {
                     needed |= 1 << k;

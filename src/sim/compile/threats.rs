@@ -4,11 +4,52 @@ use super::agencies::AgencyStatic;
 use super::kind_index;
 use crate::ids::{AgencyIx, InsiderIx, ThreatIx};
 use crate::scenario::schema::{
-    ActionKind, Classification, EffectSpec, InsiderActionSpec, ScenarioSpec, ThreatKind,
-    TipOffSpec, Tlp,
+    ActionKind, Classification, EffectSpec, InsiderActionSpec, MarkingSpec, ScenarioSpec,
+    ThreatKind, TipOffSpec, Tlp,
 };
 use crate::scenario::validate::Resolved;
 use crate::sim::rng::Sampler;
+
+/// Sensitivity of a tearline item as a share of the full item's, when the scenario gives none
+/// [G]: a releasable version drops sources and methods.
+pub(crate) const TEARLINE_SENSITIVITY: f64 = 0.25;
+
+/// How an item is marked, and what exposing it costs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Marking {
+    /// Classification or control level.
+    pub(crate) class: Classification,
+    /// TLP label.
+    pub(crate) tlp: Tlp,
+    /// Criminal intelligence (28 CFR Part 23).
+    pub(crate) criminal_intel: bool,
+    /// Holds personally identifiable information.
+    pub(crate) pii: bool,
+    /// Sensitivity weight (leak exposure = Σ sensitivity) [SWD per item], > 0.
+    pub(crate) sensitivity: f64,
+}
+
+impl Marking {
+    fn new(m: &MarkingSpec, sensitivity: f64) -> Marking {
+        Marking {
+            class: m.class,
+            tlp: m.tlp,
+            criminal_intel: m.criminal_intel,
+            pii: m.pii,
+            sensitivity,
+        }
+    }
+}
+
+impl ThreatStatic {
+    /// The marking of an item about this threat: its tearline's for a tearline item.
+    pub(crate) fn marking_of(&self, tearline: bool) -> &Marking {
+        match (&self.tearline, tearline) {
+            (Some(t), true) => t,
+            _ => &self.marking,
+        }
+    }
+}
 
 /// Static threat data.
 #[derive(Debug, Clone)]
@@ -30,16 +71,11 @@ pub(crate) struct ThreatStatic {
     /// Per agency, its own probability of observing each signal directly, [0, 1] (its
     /// collection on the kind if it may observe the threat, else 0).
     pub(crate) own_collection: Vec<f64>,
-    /// Classification of its items.
-    pub(crate) class: Classification,
-    /// TLP of its items.
-    pub(crate) tlp: Tlp,
-    /// Its items are criminal intelligence (28 CFR Part 23).
-    pub(crate) criminal_intel: bool,
-    /// Its items hold personally identifiable information.
-    pub(crate) pii: bool,
-    /// Sensitivity weight of its items (leak exposure = Σ sensitivity), > 0.
-    pub(crate) sensitivity: f64,
+    /// Marking and sensitivity of its items.
+    pub(crate) marking: Marking,
+    /// Marking and sensitivity of its tearline items (the releasable version a holder writes
+    /// for a partner who may not receive the full item), if it has a tearline.
+    pub(crate) tearline: Option<Marking>,
     /// Its items expire this long after creation [h], if they perish.
     pub(crate) perish: Option<f64>,
     /// Time from `start` to harm unless resolved first [h], if it has a deadline.
@@ -145,11 +181,14 @@ pub(super) fn threats(
                 start: t.start.hours(),
                 interval: Sampler::from_time(&t.signal_interval),
                 own_collection,
-                class: t.marking.class,
-                tlp: t.marking.tlp,
-                criminal_intel: t.marking.criminal_intel,
-                pii: t.marking.pii,
-                sensitivity: t.sensitivity,
+                marking: Marking::new(&t.marking, t.sensitivity),
+                tearline: t.tearline.as_ref().map(|tl| {
+                    Marking::new(
+                        &tl.marking,
+                        tl.sensitivity
+                            .unwrap_or(t.sensitivity * TEARLINE_SENSITIVITY),
+                    )
+                }),
                 perish: t.perishability.map(|d| d.hours()),
                 deadline: t.deadline.as_ref().map(Sampler::from_time),
                 tipoff: match t.tipoff {

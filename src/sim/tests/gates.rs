@@ -155,6 +155,79 @@ fn a_class_above_the_recipients_clearance_is_blocked_as_clearance() {
 }
 
 #[test]
+fn an_uncleared_partner_gets_the_tearline_instead_of_nothing() {
+    // The Secret item cannot go to `b` (cleared to CUI, and only a CUI wire), but the threat
+    // has an unclassified tearline of sensitivity 0.5 (a quarter of 2.0 by default): `a`
+    // writes it once, as its originator, and sends it; `b` then knows of the threat.
+    let mut sim = Sim::new(&net(
+        &needs("clearance: Cui"),
+        r#"agreement: Mou, channels: ["c"], tearlines: true"#,
+        "Secret, tlp: Amber",
+        "sensitivity: 2.0, tearline: (marking: (class: Unclassified, tlp: Green))",
+    ));
+    let full = offer(&mut sim, "a");
+    assert_eq!(sim.blocked(), [0; 5]);
+    assert_eq!(sim.in_flight(), 1);
+    // A second offer of the same item reuses the tearline written the first time.
+    sim.at(0)
+        .refresh()
+        .clear::<crate::sim::state::Analysed>()
+        .analysed("a", full, 0.7)
+        .run(share_items);
+    let due = sim.take_due(2);
+    assert_eq!(due.len(), 2);
+    let derived = due[0].2;
+    assert_ne!(derived, full);
+    assert_eq!(due[1].2, derived);
+    let items = sim.world.resource::<crate::sim::state::Items>();
+    let (f, d) = (&items.0[full as usize], &items.0[derived as usize]);
+    assert!(d.tearline && !f.tearline);
+    assert_eq!(f.tearline_item, derived);
+    assert_eq!(
+        (d.signal, d.created, d.truth),
+        (f.signal, f.created, f.truth)
+    );
+    assert_eq!(d.origin, sim.agency("a"));
+    // One tearline only, the last item created.
+    assert_eq!(items.0.len() as u32, derived + 1);
+    // Delivered, it weighs the tearline's sensitivity.
+    let mut sim2 = Sim::new(&net(
+        &needs("clearance: Cui"),
+        r#"agreement: Mou, channels: ["c"], tearlines: true"#,
+        "Secret, tlp: Amber",
+        "sensitivity: 2.0, tearline: (marking: (class: Unclassified, tlp: Green))",
+    ));
+    offer(&mut sim2, "a");
+    sim2.at(2).refresh().run(deliver_items);
+    assert_eq!(sim2.link_state("a", "b").received, 0.5);
+    let (b, t) = (sim2.agency("b").ix(), sim2.threat("t").ix());
+    assert_eq!(sim2.agencies().holdings[b].informed_at[t], 2.5);
+    // A partnership that writes no tearlines blocks the item as before.
+    let mut sim3 = Sim::new(&net(
+        &needs("clearance: Cui"),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Secret, tlp: Amber",
+        "sensitivity: 2.0, tearline: (marking: (class: Unclassified, tlp: Green))",
+    ));
+    offer(&mut sim3, "a");
+    assert_eq!(sim3.blocked(), Sim::only(BlockReason::Clearance, 1));
+    assert_eq!(sim3.in_flight(), 0);
+}
+
+#[test]
+fn a_cleared_partner_gets_the_full_item_even_when_a_tearline_exists() {
+    let mut sim = Sim::new(&net(
+        &needs("clearance: Secret"),
+        r#"agreement: Mou, channels: ["s"], tearlines: true"#,
+        "Secret, tlp: Amber",
+        "tearline: (marking: (class: Unclassified, tlp: Green), sensitivity: 0.1)",
+    ));
+    let full = offer(&mut sim, "a");
+    assert_eq!(sim.in_flight(), 1);
+    assert_eq!(sim.take_due(1)[0].2, full);
+}
+
+#[test]
 fn no_listed_channel_carrying_the_class_is_blocked_as_channel() {
     let mut sim = Sim::new(&net(
         &needs("clearance: Secret"),

@@ -194,6 +194,8 @@ impl Sim {
             retracted: false,
             signal: ix,
             evidence: 0.0,
+            tearline: false,
+            tearline_item: crate::sim::state::NO_ITEM,
         });
         (items.0.len() - 1) as u32
     }

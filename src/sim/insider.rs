@@ -132,10 +132,8 @@ pub(crate) fn apply_insider_actions(
     }
     for f in forced.read() {
         let s = &mut insiders.0[f.insider.ix()];
-        if s.active && s.detected_at.is_none() {
-            if w.act(f.insider.ix(), f.t) {
-                s.acts += 1;
-            }
+        if s.active && s.detected_at.is_none() && w.act(f.insider.ix(), f.t) {
+            s.acts += 1;
         }
     }
 }

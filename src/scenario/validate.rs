@@ -1044,7 +1044,7 @@ impl<'a> Checker<'a> {
                     && self.agency(format!("{op}.{field}"), a)
                     && !acts(a)
                 {
-                    self.error(format!("{op}.{field}"), format!("agency \"{a}\" neither has a role on threat \"{}\" nor acts on {:?} threats: it never acts, so `{field}` never happens", t.id, t.kind));
+                    self.warn(format!("{op}.{field}"), format!("agency \"{a}\" neither has a role on threat \"{}\" nor acts on {:?} threats: it never acts, so `{field}` never happens", t.id, t.kind));
                 }
             }
         }

@@ -93,7 +93,8 @@ pub(crate) fn advance_hazards(
                     .workaround_by
                     .map(|a| acted_ok[a.ix()].max(t_i))
                     .filter(|&w| w < end);
-                match (os.first_restored_at, work_around) {
+                // Events at or after the window's end wait for the next window.
+                match (os.first_restored_at.filter(|&f| f < end), work_around) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 }

@@ -503,7 +503,7 @@ pub struct DependencySpec {
     /// Fraction of the function lost while the partner (or the shared service it provides)
     /// is out, in (0, 1]. Default 1 (the whole function, as before `degree` existed). Below
     /// 1 the function works at (1 − degree): collection probability, analysts, share
-    /// probability scaled by it, and times to act divided by it (docs/model.md §16).
+    /// probability scaled by it, and times to act divided by it (docs/model.md §18).
     #[serde(default = "one")]
     pub degree: f64,
 }
@@ -971,7 +971,7 @@ pub struct RoleSpec {
     pub retry_after: Option<Duration>,
 }
 
-/// The impact of a hazard and its consequences (docs/model.md §15).
+/// The impact of a hazard and its consequences (docs/model.md §18).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImpactSpec {
@@ -991,7 +991,7 @@ pub struct ImpactSpec {
 }
 
 /// The outage of a shared service (power, 911/telecom) at a hazard's impact, and its
-/// crew-driven restoration (docs/model.md §16).
+/// crew-driven restoration (docs/model.md §18).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutageSpec {

@@ -1,6 +1,6 @@
 //! Hazards: an impact that strikes at its drawn time whatever the players do, the people it
 //! leaves without shelter, and the outages of shared services it causes with their
-//! crew-driven restoration (docs/model.md §15–16).
+//! crew-driven restoration (docs/model.md §18).
 
 use super::compile::{Compiled, Outage};
 use super::outcome::EventKind;

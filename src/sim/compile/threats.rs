@@ -106,7 +106,7 @@ pub(crate) struct Impact {
     pub(crate) outages: Vec<Outage>,
 }
 
-/// A shared service's outage and its crew-driven restoration (docs/model.md §16).
+/// A shared service's outage and its crew-driven restoration (docs/model.md §18).
 #[derive(Debug, Clone)]
 pub(crate) struct Outage {
     /// The service provider.

@@ -298,12 +298,15 @@ pub(super) fn standard_metrics(
             "h",
             MetricKind::TimeToAction(ti),
         );
-        cat.push(
-            format!("resolved.{id}"),
-            format!("Resolved before harm: {name}"),
-            "0/1",
-            MetricKind::Resolved(ti),
-        );
+        // A hazard with an impact is never resolved: no column that always reads 0.
+        if t.impact.is_none() {
+            cat.push(
+                format!("resolved.{id}"),
+                format!("Resolved before harm: {name}"),
+                "0/1",
+                MetricKind::Resolved(ti),
+            );
+        }
         if t.surge.is_some() {
             cat.push(
                 format!("processed_within_handoff.{id}"),

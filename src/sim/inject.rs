@@ -98,6 +98,10 @@ pub(crate) fn fire_injects(
     while inj.starting.first().is_some_and(|e| e.0 < clock.end) {
         let (t, i) = inj.starting.remove(0);
         ctx.toggle(&st.injects[i].effect, t, true);
+        let s = &st.injects[i];
+        ctx.rec.log(t, EventKind::Inject, &s.id, "", || {
+            format!("Arrival from inject {}: {}", s.number, s.synopsis)
+        });
     }
     // End effects first, in time order.
     inj.ending

@@ -500,6 +500,12 @@ pub struct DependencySpec {
     pub partner: String,
     /// The function lost while that partner is down or withdrawn.
     pub function: Function,
+    /// Fraction of the function lost while the partner (or the shared service it provides)
+    /// is out, in (0, 1]. Default 1 (the whole function, as before `degree` existed). Below
+    /// 1 the function works at (1 − degree): collection probability, analysts, share
+    /// probability scaled by it, and times to act divided by it (docs/model.md §18).
+    #[serde(default = "one")]
+    pub degree: f64,
 }
 
 /// Surge-processing capacity of an agency (migration surges).
@@ -576,6 +582,16 @@ pub struct AgencySpec {
     /// telling true items from false ones, in [0, 10]. Default 0.
     #[serde(default)]
     pub analysis_quality: f64,
+    /// Restoration crews (line workers, technicians) it has on hand, ≥ 0 [workers]: they
+    /// restore the outages of the shared service it provides (a hazard's `impact.outages`
+    /// naming it as `service`). `Arrival` injects add more. Default 0.
+    #[serde(default)]
+    pub crews: u32,
+    /// The agency is not in play at the start: it is down (no queue, no sharing, no
+    /// benefits) until an `Arrival` inject naming it brings it in (mutual aid, EMAC, the
+    /// National Guard, federal teams after a declaration). Default false.
+    #[serde(default)]
+    pub arrives: bool,
 }
 
 fn default_knowledge_discrimination() -> f64 {
@@ -802,6 +818,10 @@ pub struct PartnershipSpec {
     /// chance of a handling violation on this partnership. Default false.
     #[serde(default)]
     pub joint_training: bool,
+    /// The benefits hold only from this scenario time on (a lead time: staff to deploy, a
+    /// tool to install). Default `hours(0)` (from the start).
+    #[serde(default = "zero_duration")]
+    pub benefits_from: Duration,
     /// The partnership exists in runs. `false` removes it (no links, no benefits) while
     /// keeping references to it valid: how a variant or the ledger knocks a partnership out.
     /// Default true.
@@ -934,6 +954,93 @@ pub struct ThreatSpec {
     /// Arrival curve, for migration surges.
     #[serde(default)]
     pub surge: Option<SurgeSpec>,
+    /// The hazard's impact (landfall, flood crest, quake): it happens at a time drawn from
+    /// `impact.at` whatever the players do, and actions mitigate its consequences instead of
+    /// resolving it. Without `impact` a threat keeps the adversary meaning: harm at the
+    /// `deadline` unless resolved first. Default none.
+    #[serde(default)]
+    pub impact: Option<ImpactSpec>,
+    /// Roles of named agencies on this threat, each with its own action and decision rule
+    /// (the county warns, the Red Cross shelters, the utility assesses damage). An agency
+    /// with a role acts on the threat whatever its `acts_on`; agencies that act on the kind
+    /// without a role use `response`. Default none.
+    #[serde(default)]
+    pub roles: Vec<RoleSpec>,
+}
+
+/// One agency's role on a threat: what it does and when it decides. Every field but
+/// `agency` and `action` has the default of the same field of [`ResponseSpec`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSpec {
+    /// Agency id.
+    pub agency: String,
+    /// The action it takes.
+    pub action: ActionKind,
+    /// Distinct items it must hold first, ≥ 1. Default: the model's `default_corroboration`.
+    #[serde(default)]
+    pub corroboration: Option<u32>,
+    /// Time from decision to effect. Default `Fixed(hours(1))`.
+    #[serde(default = "default_act_time")]
+    pub time_to_act: Dist<Duration>,
+    /// Probability the action succeeds, [0, 1]. Default 1.0.
+    #[serde(default = "one")]
+    pub success_probability: f64,
+    /// After a failed action, it tries again this long after the failure; `None` never.
+    /// Default `Some(hours(12))`.
+    #[serde(default = "default_retry")]
+    pub retry_after: Option<Duration>,
+}
+
+/// The impact of a hazard and its consequences (docs/model.md §18).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImpactSpec {
+    /// Time of impact from the threat's `start`, drawn once per run from the threat's own
+    /// stream (`threat/<id>/impact`): no player action moves it.
+    pub at: Dist<Duration>,
+    /// People who need shelter from the impact on, ≥ 0 [people]. Default 0.
+    #[serde(default)]
+    pub displaced: u32,
+    /// Share of `displaced` that a successful public warning on this threat, completed
+    /// before the impact, moves out of harm's way (evacuation), [0, 1]. Default 0.
+    #[serde(default)]
+    pub evacuation: f64,
+    /// Shared services the impact knocks out.
+    #[serde(default)]
+    pub outages: Vec<OutageSpec>,
+}
+
+/// The outage of a shared service (power, 911/telecom) at a hazard's impact, and its
+/// crew-driven restoration (docs/model.md §18).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutageSpec {
+    /// Agency id of the service provider (the utility, the 911 authority). Its dependants
+    /// (`depends_on` naming it) lose their function while the service is out; the provider
+    /// itself keeps working.
+    pub service: String,
+    /// Customers out at impact, ≥ 0 [customers]. Default 0 (a service without customers,
+    /// such as 911: only its hours out count).
+    #[serde(default)]
+    pub customers: u32,
+    /// Crew-hours of work before the first customers come back (a transmission source
+    /// rebuilt), ≥ 0 [worker-hours]. The service is out until then. Default 0.
+    #[serde(default)]
+    pub first_restore: f64,
+    /// Customers restored per crew-hour after that, ≥ 0 [customers per worker-hour].
+    /// Default 0.
+    #[serde(default)]
+    pub per_crew_hour: f64,
+    /// Agency whose successful action on this threat (damage assessment) must come before
+    /// crews can work. Default none: crews work from the impact.
+    #[serde(default)]
+    pub assessed_by: Option<String>,
+    /// Agency whose successful action on this threat restores the service's function
+    /// before crews do (text-to-911, rerouted calls, generators); customers still wait for
+    /// crews. Default none.
+    #[serde(default)]
+    pub workaround_by: Option<String>,
 }
 
 /// The releasable version of a threat's items (docs/model.md §5, tearlines).
@@ -1076,6 +1183,29 @@ pub enum EffectSpec {
         threat: String,
         /// How much earlier harm occurs.
         by: Duration,
+    },
+    /// Resources arrive at an agency `lead` after the inject fires (mutual aid, EMAC, the
+    /// National Guard, federal teams): analysts, processing, shelter places and restoration
+    /// crews. An agency declared `arrives: true` comes into play with its first arrival.
+    /// The inject's `duration` counts from the arrival.
+    Arrival {
+        /// Agency id that receives them.
+        agency: String,
+        /// Analysts added, ≥ 0. Default 0.
+        #[serde(default)]
+        analysts: u32,
+        /// People processed per hour added, ≥ 0. Default 0.
+        #[serde(default)]
+        processing_per_hour: f64,
+        /// Shelter places added, ≥ 0. Default 0.
+        #[serde(default)]
+        shelter: f64,
+        /// Restoration crews added [workers], ≥ 0. Default 0.
+        #[serde(default)]
+        crews: u32,
+        /// Time from the inject to the arrival, ≥ 0. Default `hours(0)`.
+        #[serde(default = "zero_duration")]
+        lead: Duration,
     },
     /// Narrative only: appears in the timeline and MSEL, changes nothing in the model.
     Note,
@@ -1307,6 +1437,40 @@ pub enum MetricSpec {
     /// Hours an agency had at least one function lost because a partner it depends on
     /// (`depends_on`) was down or withdrawn (takes an agency id with `depends_on`).
     FunctionLostHours(String),
+    /// Hours from threat start to the first successful action of one agency (its role, or
+    /// the threat's `response` if it acts on the kind).
+    TimeToActionBy {
+        /// Threat id.
+        threat: String,
+        /// Agency id.
+        agency: String,
+    },
+    /// Most people without shelter at any time after a hazard's impact [people, integer]
+    /// (takes a threat with `impact`).
+    PeopleWithoutShelterPeak(String),
+    /// Σ over time of people without shelter after a hazard's impact [person-hours]
+    /// (takes a threat with `impact`).
+    PeopleWithoutShelterHours(String),
+    /// Σ over time of customers out of a service [customer-hours] (takes the agency id of
+    /// an outage's `service`).
+    CustomersWithoutPowerHours(String),
+    /// Share of a service's customers out at impact restored within `within` of the impact,
+    /// [0, 1].
+    CustomersRestoredShare {
+        /// Agency id of the outage's `service`.
+        service: String,
+        /// Window after the impact.
+        within: Duration,
+    },
+    /// Hours a service was out: from impact to its first restoration or workaround, or to
+    /// the end (e.g. hours without 911) (takes the agency id of an outage's `service`).
+    HoursWithoutService(String),
+    /// Hours from impact to the first customers restored (takes the agency id of an
+    /// outage's `service`).
+    TimeToFirstRestoration(String),
+    /// An agency's exposure to the loss of partners and services it depends on: Σ over its
+    /// dependencies of hours lost × `degree` [h] (takes an agency id with `depends_on`).
+    ServiceExposure(String),
 }
 
 /// Share of runs meeting the target that earns each HSEEP rating (P ≥ s ≥ m).

@@ -71,6 +71,8 @@ fn time_metric(m: &MetricSpec) -> bool {
             | MetricSpec::RetractionTime(_)
             | MetricSpec::TimeToPublicWarning(_)
             | MetricSpec::InsiderDetectionTime(_)
+            | MetricSpec::TimeToActionBy { .. }
+            | MetricSpec::TimeToFirstRestoration(_)
     )
 }
 
@@ -83,6 +85,7 @@ fn share_metric(m: &MetricSpec) -> bool {
             | MetricSpec::ProcessedWithinHandoff(_)
             | MetricSpec::MinTrust
             | MetricSpec::MeanTrust
+            | MetricSpec::CustomersRestoredShare { .. }
     )
 }
 
@@ -572,7 +575,24 @@ impl<'a> Checker<'a> {
                 self.nonneg(format!("{p}.processing.per_hour"), pr.per_hour, "per_hour");
                 self.nonneg(format!("{p}.processing.shelter"), pr.shelter, "shelter");
             }
+            if a.arrives && !s.injects.iter().any(|x| {
+                x.enabled
+                    && matches!(&x.effect, EffectSpec::Arrival { agency, .. } if agency == &a.id)
+            }) {
+                self.warn(
+                    format!("{p}.arrives"),
+                    format!("agency \"{}\" arrives, but no enabled `Arrival` inject brings it: it never comes into play", a.id),
+                );
+            }
             for (j, d) in a.depends_on.iter().enumerate() {
+                if self.finite(&format!("{p}.depends_on[{j}].degree"), d.degree)
+                    && !(d.degree > 0.0 && d.degree <= 1.0)
+                {
+                    self.error(
+                        format!("{p}.depends_on[{j}].degree"),
+                        format!("the degree of a dependency is the fraction of the function lost, in (0, 1], found {}", d.degree),
+                    );
+                }
                 let dp = format!("{p}.depends_on[{j}].partner");
                 if d.partner == a.id {
                     self.error(dp, format!("agency \"{}\" depends on itself", a.id));
@@ -889,6 +909,7 @@ impl<'a> Checker<'a> {
                     true,
                 );
             }
+            self.roles_and_impact(i, t);
             if let Some(sg) = &t.surge {
                 self.positive(format!("{p}.surge.total"), sg.total, "the surge total");
                 self.dur(
@@ -933,7 +954,10 @@ impl<'a> Checker<'a> {
             if !collectors && !signalled {
                 self.warn(format!("{p}.id"), format!("no agency can observe threat \"{}\": none collects on {:?}{} and no inject signals it", t.id, t.kind, if t.observed_by.is_empty() { "" } else { " among observed_by" }));
             }
-            if !s.agencies.iter().any(|a| a.acts_on.contains(&t.kind)) {
+            if t.impact.is_none()
+                && t.roles.is_empty()
+                && !s.agencies.iter().any(|a| a.acts_on.contains(&t.kind))
+            {
                 self.warn(
                     format!("{p}.kind"),
                     format!(
@@ -941,6 +965,105 @@ impl<'a> Checker<'a> {
                         t.kind, t.id
                     ),
                 );
+            }
+        }
+    }
+
+    /// A threat's `roles` and `impact` (hazards, docs/model.md §15–16).
+    fn roles_and_impact(&mut self, i: usize, t: &'a ThreatSpec) {
+        let p = format!("threats[{i}]");
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for (j, r) in t.roles.iter().enumerate() {
+            let rp = format!("{p}.roles[{j}]");
+            if self.agency(format!("{rp}.agency"), &r.agency) {
+                if let Some(first) = seen.get(r.agency.as_str()) {
+                    self.error(
+                        format!("{rp}.agency"),
+                        format!("agency \"{}\" has two roles on threat \"{}\" (first at roles[{first}])", r.agency, t.id),
+                    );
+                } else {
+                    seen.insert(&r.agency, j);
+                }
+            }
+            if r.corroboration == Some(0) {
+                self.error(
+                    format!("{rp}.corroboration"),
+                    "corroboration must be ≥ 1".into(),
+                );
+            }
+            self.dist(
+                &format!("{rp}.time_to_act"),
+                &r.time_to_act,
+                "the time to act",
+            );
+            self.prob(format!("{rp}.success_probability"), r.success_probability);
+            if let Some(d) = r.retry_after {
+                self.dur(format!("{rp}.retry_after"), d, "the retry delay", true);
+            }
+        }
+        let Some(im) = &t.impact else {
+            return;
+        };
+        let ip = format!("{p}.impact");
+        self.dist(&format!("{ip}.at"), &im.at, "the impact time");
+        self.prob(format!("{ip}.evacuation"), im.evacuation);
+        if t.deadline.is_some() {
+            self.error(
+                format!("{p}.deadline"),
+                format!("threat \"{}\" has both a `deadline` (harm unless resolved first) and an `impact` (harm whatever the players do); keep one", t.id),
+            );
+        }
+        if t.surge.is_some() {
+            self.error(
+                format!("{p}.surge"),
+                format!(
+                    "threat \"{}\" has both a `surge` and an `impact`; model them as two threats",
+                    t.id
+                ),
+            );
+        }
+        let known = Rc::clone(&self.agencies);
+        let acts = |a: &str| {
+            t.roles.iter().any(|r| r.agency == a)
+                || known.get(a).is_some_and(|x| x.acts_on.contains(&t.kind))
+        };
+        let mut services: BTreeMap<&str, usize> = BTreeMap::new();
+        for (j, o) in im.outages.iter().enumerate() {
+            let op = format!("{ip}.outages[{j}]");
+            if self.agency(format!("{op}.service"), &o.service) {
+                if let Some(first) = services.get(o.service.as_str()) {
+                    self.error(format!("{op}.service"), format!("service \"{}\" has two outages in this impact (first at outages[{first}])", o.service));
+                } else {
+                    services.insert(&o.service, j);
+                }
+                let crews = self.agencies[o.service.as_str()].crews > 0
+                    || self.spec.injects.iter().any(|x| {
+                        x.enabled && matches!(&x.effect, EffectSpec::Arrival { agency, crews, .. } if agency == &o.service && *crews > 0)
+                    });
+                if !crews && o.workaround_by.is_none() {
+                    self.warn(format!("{op}.service"), format!("service \"{}\" has no `crews` and no `Arrival` inject brings any: its outage is never restored", o.service));
+                }
+            }
+            self.nonneg(
+                format!("{op}.first_restore"),
+                o.first_restore,
+                "first_restore",
+            );
+            self.nonneg(
+                format!("{op}.per_crew_hour"),
+                o.per_crew_hour,
+                "per_crew_hour",
+            );
+            for (field, who) in [
+                ("assessed_by", &o.assessed_by),
+                ("workaround_by", &o.workaround_by),
+            ] {
+                if let Some(a) = who
+                    && self.agency(format!("{op}.{field}"), a)
+                    && !acts(a)
+                {
+                    self.warn(format!("{op}.{field}"), format!("agency \"{a}\" neither has a role on threat \"{}\" nor acts on {:?} threats: it never acts, so `{field}` never happens", t.id, t.kind));
+                }
             }
         }
     }
@@ -1200,6 +1323,22 @@ impl<'a> Checker<'a> {
                         );
                     }
                 }
+                EffectSpec::Arrival {
+                    agency,
+                    processing_per_hour,
+                    shelter,
+                    lead,
+                    ..
+                } => {
+                    self.agency(format!("{ep}.agency"), agency);
+                    self.nonneg(
+                        format!("{ep}.processing_per_hour"),
+                        *processing_per_hour,
+                        "processing_per_hour",
+                    );
+                    self.nonneg(format!("{ep}.shelter"), *shelter, "shelter");
+                    self.dur(format!("{ep}.lead"), *lead, "the lead time", false);
+                }
                 EffectSpec::Note => {}
             }
         }
@@ -1378,7 +1517,72 @@ impl<'a> Checker<'a> {
                 MetricSpec::Coverage { within, .. } => {
                     self.dur(format!("{mp}.within"), *within, "the coverage window", true)
                 }
+                MetricSpec::ServiceExposure(id) => {
+                    references_something = true;
+                    if self.agency(format!("{mp}.0"), id)
+                        && self.agencies[id.as_str()].depends_on.is_empty()
+                    {
+                        self.error(format!("{mp}.0"), format!("objective \"{}\": agency \"{id}\" has no `depends_on`, so it has no exposure to a partner's or service's loss", o.id));
+                    }
+                }
+                MetricSpec::TimeToActionBy { threat, agency } => {
+                    references_something = true;
+                    if self.threat(format!("{mp}.threat"), threat)
+                        && self.agency(format!("{mp}.agency"), agency)
+                    {
+                        let th = self.threats[threat.as_str()];
+                        let acts = th.roles.iter().any(|r| &r.agency == agency)
+                            || self.agencies[agency.as_str()].acts_on.contains(&th.kind);
+                        if !acts {
+                            self.error(format!("{mp}.agency"), format!("objective \"{}\": agency \"{agency}\" has no role on threat \"{threat}\" and does not act on {:?} threats", o.id, th.kind));
+                        }
+                    }
+                }
+                MetricSpec::PeopleWithoutShelterPeak(t)
+                | MetricSpec::PeopleWithoutShelterHours(t) => {
+                    references_something = true;
+                    if self.threat(format!("{mp}.0"), t)
+                        && self.threats[t.as_str()].impact.is_none()
+                    {
+                        self.error(format!("{mp}.0"), format!("objective \"{}\": this metric is undefined because threat \"{t}\" has no `impact`", o.id));
+                    }
+                }
+                MetricSpec::CustomersWithoutPowerHours(a)
+                | MetricSpec::CustomersRestoredShare { service: a, .. }
+                | MetricSpec::HoursWithoutService(a)
+                | MetricSpec::TimeToFirstRestoration(a) => {
+                    references_something = true;
+                    let path = if let MetricSpec::CustomersRestoredShare { within, .. } = &o.metric
+                    {
+                        self.dur(
+                            format!("{mp}.within"),
+                            *within,
+                            "the restoration window",
+                            true,
+                        );
+                        format!("{mp}.service")
+                    } else {
+                        format!("{mp}.0")
+                    };
+                    let is_service = s
+                        .threats
+                        .iter()
+                        .flat_map(|t| t.impact.iter())
+                        .flat_map(|i| &i.outages)
+                        .any(|x| &x.service == a);
+                    if self.agency(path.clone(), a) && !is_service {
+                        self.error(path, format!("objective \"{}\": agency \"{a}\" is the `service` of no hazard's outage", o.id));
+                    }
+                }
                 _ => {}
+            }
+            if let MetricSpec::Resolved(t) = &o.metric
+                && self
+                    .threats
+                    .get(t.as_str())
+                    .is_some_and(|x| x.impact.is_some())
+            {
+                self.error(format!("{mp}.0"), format!("objective \"{}\": threat \"{t}\" is a hazard with an `impact`, which happens whatever the players do and is never resolved; judge its consequences instead (PeopleWithoutShelterPeak, CustomersWithoutPowerHours, HoursWithoutService, ...)", o.id));
             }
             let tp = format!("{p}.target");
             match o.target {
@@ -1490,6 +1694,21 @@ pub(crate) struct PartnershipRefs {
 pub(crate) struct ThreatRefs {
     /// Each agency of `observed_by`, in order.
     pub(crate) observed_by: Vec<Option<AgencyIx>>,
+    /// The agency of each role, parallel to `roles`.
+    pub(crate) roles: Vec<Option<AgencyIx>>,
+    /// The agencies of each outage of the impact, parallel to `impact.outages`.
+    pub(crate) outages: Vec<OutageRefs>,
+}
+
+/// An outage's references.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct OutageRefs {
+    /// The service provider.
+    pub(crate) service: Option<AgencyIx>,
+    /// The agency whose action must assess the damage first.
+    pub(crate) assessed_by: Option<AgencyIx>,
+    /// The agency whose action works around the outage.
+    pub(crate) workaround_by: Option<AgencyIx>,
 }
 
 /// An inject's references: the target of its trigger and of its effect. A field the trigger
@@ -1506,7 +1725,7 @@ pub(crate) struct InjectRefs {
     /// The effect's threat (`Signal`, `FalseReport`, `PublicWarning`, `AdvanceDeadline`).
     pub(crate) threat: Option<ThreatIx>,
     /// The effect's agency (`Signal`/`FalseReport` `at`, `PublicWarning` `by`,
-    /// `AgencyOutage`, `DegradedCapacity`).
+    /// `AgencyOutage`, `DegradedCapacity`, `Arrival`).
     pub(crate) agency: Option<AgencyIx>,
     /// The effect's channel (`ChannelOutage`, `ChannelCompromise`).
     pub(crate) channel: Option<ChannelIx>,
@@ -1534,7 +1753,8 @@ pub(crate) struct ObjectiveRefs {
     pub(crate) threat: Option<ThreatIx>,
     /// The insider of `InsiderDetectionTime`.
     pub(crate) insider: Option<InsiderIx>,
-    /// The agency of `FunctionLostHours`.
+    /// The agency of `FunctionLostHours`, `ServiceExposure`, `TimeToActionBy`, or the
+    /// service of an outage metric.
     pub(crate) agency: Option<AgencyIx>,
 }
 
@@ -1593,6 +1813,17 @@ pub(crate) fn resolve(spec: &ScenarioSpec) -> Resolved {
             .iter()
             .map(|t| ThreatRefs {
                 observed_by: t.observed_by.iter().map(|a| agency(a)).collect(),
+                roles: t.roles.iter().map(|r| agency(&r.agency)).collect(),
+                outages: t
+                    .impact
+                    .iter()
+                    .flat_map(|i| &i.outages)
+                    .map(|o| OutageRefs {
+                        service: agency(&o.service),
+                        assessed_by: o.assessed_by.as_deref().and_then(agency),
+                        workaround_by: o.workaround_by.as_deref().and_then(agency),
+                    })
+                    .collect(),
             })
             .collect(),
         injects: spec
@@ -1632,7 +1863,8 @@ pub(crate) fn resolve(spec: &ScenarioSpec) -> Resolved {
                         r.agency = agency(a);
                     }
                     EffectSpec::AgencyOutage(a)
-                    | EffectSpec::DegradedCapacity { agency: a, .. } => r.agency = agency(a),
+                    | EffectSpec::DegradedCapacity { agency: a, .. }
+                    | EffectSpec::Arrival { agency: a, .. } => r.agency = agency(a),
                     EffectSpec::ChannelOutage(c) | EffectSpec::ChannelCompromise(c) => {
                         r.channel = channels.get(c, ChannelIx::new)
                     }
@@ -1685,10 +1917,29 @@ pub(crate) fn resolve(spec: &ScenarioSpec) -> Resolved {
                     insider: insider(i),
                     agency: None,
                 },
-                MetricSpec::FunctionLostHours(a) => ObjectiveRefs {
+                MetricSpec::FunctionLostHours(a)
+                | MetricSpec::ServiceExposure(a)
+                | MetricSpec::CustomersWithoutPowerHours(a)
+                | MetricSpec::CustomersRestoredShare { service: a, .. }
+                | MetricSpec::HoursWithoutService(a)
+                | MetricSpec::TimeToFirstRestoration(a) => ObjectiveRefs {
                     threat: None,
                     insider: None,
                     agency: agency(a),
+                },
+                MetricSpec::TimeToActionBy {
+                    threat: t,
+                    agency: a,
+                } => ObjectiveRefs {
+                    threat: threat(t),
+                    insider: None,
+                    agency: agency(a),
+                },
+                MetricSpec::PeopleWithoutShelterPeak(t)
+                | MetricSpec::PeopleWithoutShelterHours(t) => ObjectiveRefs {
+                    threat: threat(t),
+                    insider: None,
+                    agency: None,
                 },
                 MetricSpec::LeakExposure
                 | MetricSpec::InsiderExposure

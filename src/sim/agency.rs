@@ -39,7 +39,13 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
             Some(r) => exp_wait(&mut failure, 1.0 / r.mtbf_h),
             None => f64::INFINITY,
         };
-        ag.status.push(Status::new(next));
+        let mut status = Status::new(next);
+        if a.arrives {
+            // Not in play until an arrival brings it.
+            status.scripted_down = 1;
+            status.refresh(0.0);
+        }
+        ag.status.push(status);
         ag.streams.push(AgencyStreams {
             collect: seed.keyed(keys.agency_collect[i]),
             service: seed.keyed(keys.agency_service[i]),
@@ -100,7 +106,12 @@ impl Staffing {
         }
         for (ix, a) in st.agencies.iter().enumerate() {
             let (s, m, q) = (&status[ix], &mods[ix], &mut queue[ix]);
-            let c = servers(a.analysts, s.factor, m.extra_analysts, m.lent_analysts);
+            let c = servers(
+                a.analysts,
+                s.factor * (1.0 - m.impaired[1]),
+                m.extra_analysts,
+                m.lent_analysts,
+            );
             if q.free_at.len() < c {
                 q.free_at.resize(c, now);
             }

@@ -304,7 +304,7 @@ pub(crate) fn share_items(
             let u_share: f64 = rand::RngExt::random(&mut state.rng);
             let u_violate: f64 = rand::RngExt::random(&mut state.rng);
             // The sender's choice first: a block counts only an offer it would have made.
-            if u_share >= hot.p0 * state.trust {
+            if u_share >= hot.p0 * state.trust * (1.0 - ms.impaired[2]) {
                 continue;
             }
             let ls = &st.links[l];

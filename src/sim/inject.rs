@@ -3,7 +3,7 @@
 //! compromises, insider acts, public warnings, signals and false reports).
 
 use super::clock::Static;
-use super::compile::{Compiled, Cond, Effect, MetricWatch, Trigger};
+use super::compile::{Arrival, Compiled, Cond, Effect, MetricWatch, Trigger};
 use super::outcome::EventKind;
 use super::phase::Phase;
 use super::recorder::Recorder;
@@ -31,6 +31,7 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     inj.done.clear();
     inj.done.resize(n, false);
     inj.ending.clear();
+    inj.starting.clear();
     inj.tripped.clear();
     inj.rng.clear();
     inj.rng
@@ -91,6 +92,17 @@ pub(crate) fn fire_injects(
         agencies: &mut agencies,
         due: &mut due,
     };
+    // Start effects whose lead time is over (arrivals), in time order.
+    inj.starting
+        .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    while inj.starting.first().is_some_and(|e| e.0 < clock.end) {
+        let (t, i) = inj.starting.remove(0);
+        ctx.toggle(&st.injects[i].effect, t, true);
+        let s = &st.injects[i];
+        ctx.rec.log(t, EventKind::Inject, &s.id, "", || {
+            format!("Arrival from inject {}: {}", s.number, s.synopsis)
+        });
+    }
     // End effects first, in time order.
     inj.ending
         .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -187,8 +199,10 @@ pub(crate) fn fire_injects(
             ctx.rec.log(t, EventKind::Inject, &s.id, "", || {
                 format!("Inject {}: {}", s.number, s.synopsis)
             });
+            // An effect with a lead time (an arrival) lasts `duration` from its start.
+            let lead = s.effect.lead();
             if let Some(d) = s.duration {
-                inj.ending.push((t + d, i));
+                inj.ending.push((t + lead + d, i));
             }
             match s.effect {
                 // A scripted sighting of an insider's activity shows nothing when the insider
@@ -222,6 +236,7 @@ pub(crate) fn fire_injects(
                     }
                 }
                 Effect::Note => {}
+                Effect::Arrival(_) if lead > 0.0 => inj.starting.push((t + lead, i)),
                 ref e => {
                     ctx.toggle(e, t, true);
                 }
@@ -297,6 +312,40 @@ impl Ctx<'_, '_> {
                         self.due.mark();
                     }
                 }
+            }
+            Effect::Arrival(Arrival {
+                agency,
+                analysts,
+                processing,
+                shelter,
+                crews,
+                ..
+            }) => {
+                let s = &mut self.agencies.status[agency.ix()];
+                let sign = if on { 1.0 } else { -1.0 };
+                if on {
+                    s.arrived_analysts += analysts;
+                } else {
+                    s.arrived_analysts = s.arrived_analysts.saturating_sub(analysts);
+                }
+                s.arrived_processing = (s.arrived_processing + sign * processing).max(0.0);
+                s.arrived_shelter = (s.arrived_shelter + sign * shelter).max(0.0);
+                s.arrived_crews = (s.arrived_crews + sign * crews).max(0.0);
+                let before = s.arrivals;
+                step(&mut s.arrivals);
+                if self.st.agencies[agency.ix()].arrives && (before == 0) != (s.arrivals == 0) {
+                    // In play while an arrival is in force: the first brings it in, the
+                    // last to end takes it out.
+                    if on {
+                        s.scripted_down = s.scripted_down.saturating_sub(1);
+                    } else {
+                        s.scripted_down += 1;
+                    }
+                    if let Some(up) = s.refresh(t) {
+                        agency_changed(self.st, agency, up, t, self.rec, self.signals);
+                    }
+                }
+                self.due.mark();
             }
             _ => {}
         }

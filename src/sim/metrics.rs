@@ -21,6 +21,7 @@ pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<Watch>();
     world.init_resource::<SeriesBuf>();
     world.init_resource::<FunctionLoss>();
+    world.init_resource::<Exposure>();
     schedule.add_systems(
         (record_series, update_messages)
             .chain()
@@ -39,6 +40,9 @@ pub(crate) fn reset(world: &mut World, st: &Compiled) {
     let mut loss = world.resource_mut::<FunctionLoss>();
     loss.0.clear();
     loss.0.resize(st.agencies.len(), 0.0);
+    let mut exposure = world.resource_mut::<Exposure>();
+    exposure.0.clear();
+    exposure.0.resize(st.agencies.len(), 0.0);
     // The series leave with each outcome, so each run starts fresh buffers of the right size.
     world.resource_mut::<SeriesBuf>().0 =
         vec![Vec::with_capacity(st.catalog.series_times.len()); st.catalog.series.len()];
@@ -64,6 +68,11 @@ pub(crate) struct SeriesBuf(pub(crate) Vec<Vec<f32>>);
 #[derive(Resource, Debug, Default, Clone)]
 pub(crate) struct FunctionLoss(pub(crate) Vec<f64>);
 
+/// Each agency's exposure to lost partners and services so far: Σ over its dependencies of
+/// hours lost × `degree` while it is up [h], by agency.
+#[derive(Resource, Debug, Default, Clone)]
+pub(crate) struct Exposure(pub(crate) Vec<f64>);
+
 /// What the series sample.
 #[derive(SystemParam)]
 pub(crate) struct Sampled<'w> {
@@ -85,6 +94,7 @@ pub(crate) fn record_series(
     mut watch: ResMut<Watch>,
     mut series: ResMut<SeriesBuf>,
     mut loss: ResMut<FunctionLoss>,
+    mut exposure: ResMut<Exposure>,
 ) {
     let (clock, st) = (&run.clock, &run.st);
     let Sampled {
@@ -105,6 +115,11 @@ pub(crate) fn record_series(
     for (h, m) in loss.0.iter_mut().zip(&agencies.mods) {
         if m.up && m.lost != 0 {
             *h += clock.dt;
+        }
+    }
+    for (x, m) in exposure.0.iter_mut().zip(&agencies.mods) {
+        if m.up && m.exposure_rate > 0.0 {
+            *x += m.exposure_rate * clock.dt;
         }
     }
     watch.backlog = backlog;
@@ -184,6 +199,19 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
     let injs = world.resource::<InjectStates>();
     let channels = world.resource::<Channels>();
     let loss = world.resource::<FunctionLoss>();
+    let exposure = world.resource::<Exposure>();
+    let outage = |t: crate::ids::ThreatIx, j: u16| {
+        let o = st
+            .threats
+            .get(t.ix())?
+            .impact
+            .as_ref()?
+            .outages
+            .get(usize::from(j))?;
+        let ts = threats.0.get(t.ix())?;
+        let os = ts.hazard.as_ref()?.outages.get(usize::from(j))?;
+        Some((o, os, ts.impact_at.filter(|&i| i < end)?))
+    };
     let items = world.resource::<Items>();
     let holdings = &world.resource::<Agencies>().holdings;
     // Threats with false items although real (planted reports, disinformation).
@@ -321,6 +349,42 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
             }
             MetricKind::ExpiredItems => Some(tally.expired as f64),
             MetricKind::ItemsDelivered => Some(tally.delivered as f64),
+            MetricKind::ImpactTime(t) => threats.0[t.ix()]
+                .impact_at
+                .filter(|&i| i < end)
+                .map(|i| i - st.threats[t.ix()].start),
+            MetricKind::ShelterPeak(t) => threats.0[t.ix()]
+                .hazard
+                .as_ref()
+                .map(|h| h.peak_unsheltered.round()),
+            MetricKind::ShelterHours(t) => threats.0[t.ix()]
+                .hazard
+                .as_ref()
+                .map(|h| h.unsheltered_hours),
+            MetricKind::TimeToActionBy(t, a) => threats.0[t.ix()]
+                .acted_ok
+                .get(a.ix())
+                .filter(|x| x.is_finite())
+                .map(|x| x - st.threats[t.ix()].start),
+            MetricKind::CustomerHours(t, j) => outage(t, j).map(|(_, os, _)| os.customer_hours),
+            MetricKind::RestoredShare {
+                threat: t,
+                outage: j,
+                within_h: w,
+            } => {
+                let (o, os, _) = outage(t, j)?;
+                let k = o.checkpoints.iter().position(|&c| c == w)?;
+                let share = os.shares[k];
+                (!share.is_nan()).then_some(share)
+            }
+            MetricKind::HoursWithoutService(t, j) => {
+                outage(t, j).map(|(_, os, i)| os.back_at.unwrap_or(end).min(end) - i)
+            }
+            MetricKind::TimeToFirstRestoration(t, j) => {
+                let (_, os, i) = outage(t, j)?;
+                os.first_restored_at.map(|f| f - i)
+            }
+            MetricKind::ServiceExposure(a) => exposure.0.get(a.ix()).map(|h| h.min(end)),
         }
     };
     let metrics: Vec<Option<f64>> = st.metric_kinds.iter().map(metric).collect();

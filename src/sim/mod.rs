@@ -10,6 +10,7 @@ mod clock;
 mod compile;
 mod failure;
 mod flow;
+mod hazard;
 mod inject;
 mod insider;
 mod metrics;

@@ -147,19 +147,33 @@ pub(crate) fn apply_benefits(
         if stalled {
             stall_ends = stall_ends.min(s.stalled_until);
         }
+        // Arrivals in force add their resources as a lender would.
         *m = Mods {
             up: s.up(),
             stalled,
+            extra_analysts: s.arrived_analysts,
+            extra_processing: s.arrived_processing,
+            extra_shelter: s.arrived_shelter,
             ..Mods::default()
         };
+    }
+    // Benefits still in their lead time start later: recompute then.
+    for &li in &st.benefit_links {
+        let from = st.links[li.ix()].benefits_from;
+        if from > clock.now {
+            stall_ends = stall_ends.min(from);
+        }
     }
     due.recomputed(stall_ends);
     for &li in &st.benefit_links {
         let li = li.ix();
         let l = &st.links[li];
         let ls = &links.0[li];
-        let works =
-            mods[l.from.ix()].up && mods[l.to.ix()].up && !ls.is_withdrawn() && ls.held == 0;
+        let works = mods[l.from.ix()].up
+            && mods[l.to.ix()].up
+            && !ls.is_withdrawn()
+            && ls.held == 0
+            && clock.now >= l.benefits_from;
         if !works {
             continue;
         }
@@ -206,14 +220,24 @@ pub(crate) fn apply_benefits(
     }
     for (a, ag) in st.agencies.iter().enumerate() {
         let mut lost = 0;
+        let (mut impaired, mut rate) = ([0.0; 4], 0.0);
         for d in &ag.depends_links {
-            let partner_down = !mods[d.partner.ix()].up;
+            // A partner is lost when it is down, withdrawn, or its shared service is out.
+            let partner_down = !mods[d.partner.ix()].up || status[d.partner.ix()].service_out > 0;
             let cut_off = d.links.iter().any(|&l| links.0[l.ix()].is_withdrawn());
             if partner_down || cut_off {
-                lost |= d.function;
+                if d.degree >= 1.0 {
+                    lost |= d.function;
+                } else {
+                    let f = d.function.trailing_zeros() as usize;
+                    impaired[f] = 1.0 - (1.0 - impaired[f]) * (1.0 - d.degree);
+                }
+                rate += d.degree;
             }
         }
         mods[a].lost = lost;
+        mods[a].impaired = impaired;
+        mods[a].exposure_rate = rate;
     }
 }
 

@@ -59,7 +59,7 @@ pub(crate) fn judge_items(
         let (ti, truth, signal, z) = (it.threat, it.truth, it.signal, it.evidence);
         let th = &st.threats[ti.ix()];
         let ag = &st.agencies[m.agency.ix()];
-        if !ag.acts_on[th.kind_ix] {
+        if !th.acts[m.agency.ix()] {
             continue;
         }
         let h = &mut holdings[m.agency.ix()];
@@ -114,8 +114,9 @@ pub(crate) fn take_actions(
     let no_action = function_bit(Function::Action);
     for (ti, th) in st.threats.iter().enumerate() {
         let ts = &mut threats.0[ti];
+        let hazard = th.impact.is_some();
         if !ts.over {
-            for &r in &th.responders {
+            for (&r, role) in th.responders.iter().zip(&th.roles) {
                 let r = r.ix();
                 let (m, h) = (&mods[r], &mut holdings[r]);
                 if h.decided[ti] || !m.up || m.lost & no_action != 0 {
@@ -123,18 +124,27 @@ pub(crate) fn take_actions(
                 }
                 // At least one independent source judged true; an explicit waiver
                 // (`corroboration_relief`) spares the rest.
-                if h.evidence[ti] == 0 || h.evidence[ti] + m.relief < th.corroboration {
+                if h.evidence[ti] == 0 || h.evidence[ti] + m.relief < role.corroboration {
                     continue;
                 }
+                // Assessing damage and working around an outage need the impact first.
+                let mut t = h.evidence_at[ti].max(clock.now);
+                if role.after_impact {
+                    match ts.impact_at {
+                        Some(i) if i < clock.end => t = t.max(i),
+                        _ => continue,
+                    }
+                }
                 h.decided[ti] = true;
-                let t = h.evidence_at[ti].max(clock.now);
-                let done = t + th.time_to_act.sample(&mut ts.act_rng);
+                // A partly lost action function (`degree` < 1) slows the action.
+                let slow = 1.0 - m.impaired[3];
+                let done = t + role.time_to_act.sample(&mut ts.act_rng) / slow;
                 ts.pending.push((done, AgencyIx::new(r)));
                 let ag = &st.agencies[r];
                 rec.log(t, EventKind::Decision, &ag.id, "", || {
                     format!(
                         "{} decides to act on {} ({:?}) with {} independent source(s)",
-                        ag.name, th.name, th.action, h.evidence[ti]
+                        ag.name, th.name, role.action, h.evidence[ti]
                     )
                 });
             }
@@ -143,15 +153,23 @@ pub(crate) fn take_actions(
             .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         while ts.pending.first().is_some_and(|p| p.0 < clock.end) {
             let (t, r) = ts.pending.remove(0);
-            let ok = chance(&mut ts.act_rng, th.success_p);
+            let Some(role) = th.role_of(r) else {
+                continue;
+            };
+            let ok = chance(&mut ts.act_rng, role.success_p);
             let ag = &st.agencies[r.ix()];
             if ts.first_action_at.is_none() {
                 ts.first_action_at = Some(t);
             }
-            if th.action == ActionKind::PublicWarning && ok {
+            if ok {
+                let first = &mut ts.acted_ok[r.ix()];
+                *first = first.min(t);
+            }
+            if role.action == ActionKind::PublicWarning && ok {
                 ts.public_warning_at.get_or_insert(t);
             }
-            let in_time = ts.deadline.is_none_or(|d| t <= d) && ts.harm_at.is_none();
+            // A hazard with an impact is never resolved: actions mitigate its consequences.
+            let in_time = !hazard && ts.deadline.is_none_or(|d| t <= d) && ts.harm_at.is_none();
             let mut arrest = None;
             if ok && ts.real && in_time && ts.resolved_at.is_none() {
                 ts.resolved_at = Some(t);
@@ -173,13 +191,15 @@ pub(crate) fn take_actions(
             }
             // A failed action is tried again after the retry delay while there is still
             // something to achieve.
-            let goal_open = if th.action == ActionKind::PublicWarning {
+            let goal_open = if role.action == ActionKind::PublicWarning {
                 ts.public_warning_at.is_none()
+            } else if hazard {
+                ts.acted_ok[r.ix()].is_infinite()
             } else {
                 ts.resolved_at.is_none() && ts.harm_at.is_none()
             };
             let retry = (!ok && !ts.over && goal_open)
-                .then_some(th.retry_after)
+                .then_some(role.retry_after)
                 .flatten()
                 .map(|delay| (t + delay, r));
             if let Some(again) = retry {
@@ -189,7 +209,7 @@ pub(crate) fn take_actions(
                 ts.pending.insert(pos, again);
             }
             rec.log(t, EventKind::Action, &ag.id, "", || {
-                let what = match th.action {
+                let what = match role.action {
                     ActionKind::Interdict => "interdiction",
                     ActionKind::Warn => "warning to partners",
                     ActionKind::Mitigate => "mitigation",
@@ -202,6 +222,8 @@ pub(crate) fn take_actions(
                         Some((at, _)) => format!("fails; it tries again at {at:.1} h"),
                         None => "fails".to_string(),
                     }
+                } else if hazard && ts.real {
+                    "succeeds".to_string()
                 } else if !in_time {
                     "comes too late".to_string()
                 } else if !ts.real {

@@ -50,6 +50,19 @@ pub(crate) struct Status {
     pub(crate) down_time: f64,
     /// Whether it was ever down or degraded.
     pub(crate) ever_down: bool,
+    /// Analysts brought by arrivals in force.
+    pub(crate) arrived_analysts: u32,
+    /// Processing brought by arrivals in force [people/h].
+    pub(crate) arrived_processing: f64,
+    /// Shelter places brought by arrivals in force [people].
+    pub(crate) arrived_shelter: f64,
+    /// Restoration crews brought by arrivals in force [workers].
+    pub(crate) arrived_crews: f64,
+    /// Arrivals in force (an agency that `arrives` is in play while it has one).
+    pub(crate) arrivals: u32,
+    /// Outages in force of the shared service it provides: its dependants lose their
+    /// function while it is above 0 (the provider itself keeps working).
+    pub(crate) service_out: u32,
 }
 
 impl Status {
@@ -64,6 +77,12 @@ impl Status {
             down_since: None,
             down_time: 0.0,
             ever_down: false,
+            arrived_analysts: 0,
+            arrived_processing: 0.0,
+            arrived_shelter: 0.0,
+            arrived_crews: 0.0,
+            arrivals: 0,
+            service_out: 0,
         }
     }
 
@@ -254,6 +273,11 @@ pub(crate) struct Mods {
     pub(crate) extra_processing: f64,
     /// Shelter lent to it minus shelter it lends out [people] (never below minus its own).
     pub(crate) extra_shelter: f64,
+    /// Fraction of each function lost through partial dependencies (`degree` < 1), by the
+    /// position of the function's bit (collection, analysis, dissemination, action), [0, 1).
+    pub(crate) impaired: [f64; 4],
+    /// Σ `degree` of the dependencies lost now: its exposure accrues at this rate [h/h].
+    pub(crate) exposure_rate: f64,
 }
 
 /// When the per-agency [`Mods`] must be recomputed: they derive from availability, sabotage
@@ -876,6 +900,45 @@ pub(crate) struct ThreatState {
     pub(crate) act_rng: Stream,
     /// Surge state, for migration threats.
     pub(crate) surge: Option<SurgeState>,
+    /// Time of the hazard's impact [h] (drawn at the start of the run; `None` without an
+    /// impact or when the threat is not real).
+    pub(crate) impact_at: Option<f64>,
+    /// First successful action of each agency on it [h] (∞ if none), by agency.
+    pub(crate) acted_ok: Vec<f64>,
+    /// Consequences of the impact, for hazards.
+    pub(crate) hazard: Option<HazardState>,
+}
+
+/// Consequences of a hazard's impact so far.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HazardState {
+    /// The impact has struck.
+    pub(crate) struck: bool,
+    /// People needing shelter after evacuation [people].
+    pub(crate) displaced: f64,
+    /// Most people without shelter at a tick's end [people].
+    pub(crate) peak_unsheltered: f64,
+    /// Σ people without shelter × hours [person-h].
+    pub(crate) unsheltered_hours: f64,
+    /// Each outage's state, parallel to the impact's outages.
+    pub(crate) outages: Vec<OutageState>,
+}
+
+/// A shared service's outage so far.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OutageState {
+    /// Crew-hours worked on it [worker-h].
+    pub(crate) work: f64,
+    /// First customers restored at [h].
+    pub(crate) first_restored_at: Option<f64>,
+    /// The service's function came back (first restoration or workaround) at [h].
+    pub(crate) back_at: Option<f64>,
+    /// Customers restored [customers].
+    pub(crate) restored: f64,
+    /// Σ customers out × hours [customer-h].
+    pub(crate) customer_hours: f64,
+    /// Restored share at each checkpoint of the outage (NaN until reached).
+    pub(crate) shares: Vec<f64>,
 }
 
 /// All threats, by [`ThreatIx`].
@@ -928,6 +991,8 @@ pub(crate) struct InjectStates {
     pub(crate) ending: Vec<(f64, usize)>,
     /// Probability draws, one stream per inject.
     pub(crate) rng: Vec<Stream>,
+    /// Effects waiting for their lead time (arrivals): (start [h], inject index).
+    pub(crate) starting: Vec<(f64, usize)>,
     /// `FirstOffer` injects tripped by the sharing loop, waiting to fire at the next tick
     /// (those whose effect the loop could not apply itself): (trip time [h], inject index).
     pub(crate) tripped: Vec<(f64, usize)>,

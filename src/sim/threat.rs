@@ -7,7 +7,8 @@ use super::outcome::EventKind;
 use super::phase::Phase;
 use super::rng::{RunSeed, chance};
 use super::state::{
-    Agencies, InFlight, Items, Run, SurgeState, ThreatState, ThreatStates, create_item,
+    Agencies, HazardState, InFlight, Items, OutageState, Run, SurgeState, ThreatState,
+    ThreatStates, create_item,
 };
 use crate::scenario::schema::Function;
 use bevy_ecs::prelude::*;
@@ -69,6 +70,26 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
                     rng: Some(seed.keyed(st.keys.threat_surge[i])),
                     ..SurgeState::default()
                 }),
+                // The impact comes from its own stream: nothing the players do (and no other
+                // process's draws) moves it.
+                impact_at: t.impact.as_ref().filter(|_| real).map(|im| {
+                    t.start
+                        + im.at
+                            .sample(&mut seed.keyed(st.keys.threat_impact[i]))
+                            .max(0.0)
+                }),
+                acted_ok: vec![f64::INFINITY; st.agencies.len()],
+                hazard: t.impact.as_ref().map(|im| HazardState {
+                    outages: im
+                        .outages
+                        .iter()
+                        .map(|o| OutageState {
+                            shares: vec![f64::NAN; o.checkpoints.len()],
+                            ..OutageState::default()
+                        })
+                        .collect(),
+                    ..HazardState::default()
+                }),
             }
         }));
 }
@@ -107,7 +128,7 @@ pub(crate) fn emit_signals(
                     continue;
                 }
                 let u: f64 = rand::RngExt::random(&mut streams[a].collect);
-                if u < p && m.up && m.lost & lost_collection == 0 {
+                if u < p * (1.0 - m.impaired[0]) && m.up && m.lost & lost_collection == 0 {
                     let ix = create_item(
                         &mut items,
                         &mut flight,

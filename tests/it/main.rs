@@ -4,6 +4,7 @@ mod batch;
 mod batch_cli;
 mod end_to_end;
 mod golden;
+mod landfall;
 mod ledger;
 mod mechanisms;
 mod model;

@@ -404,6 +404,7 @@ fn losing_a_partner_you_depend_on_for_action_stops_you_acting() {
             agency(s, "cisa").depends_on = vec![DependencySpec {
                 partner: "fbi".into(),
                 function: Function::Action,
+                degree: 1.0,
             }];
             agency(s, "fbi").reliability = Some(ReliabilitySpec {
                 mtbf: Duration::Hours(10.0),
@@ -954,6 +955,7 @@ fn a_dependant_loses_its_function_for_exactly_the_partners_outage() {
         agency(s, "eoc").depends_on = vec![DependencySpec {
             partner: "fc".into(),
             function: Function::Collection,
+            degree: 1.0,
         }];
         s.injects.push(inject(
             "I-fc",

@@ -159,3 +159,52 @@ fn tip_off_effect_retry_group_size_and_function_loss_are_checked() {
         );
     }
 }
+
+/// The report of `scenarios/landfall.ron` edited by `edit`.
+fn landfall_edited(edit: impl Fn(String) -> String) -> String {
+    let rel = "scenarios/landfall.ron";
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel))
+        .expect("landfall exists");
+    match tabletop::scenario::load_str(Path::new(rel), &edit(text)) {
+        Err(Error::Invalid(r)) => r.to_string(),
+        Err(other) => panic!("expected an invalid scenario, got {other:?}"),
+        Ok(_) => String::new(),
+    }
+}
+
+#[test]
+fn hazard_impacts_outages_roles_and_degrees_are_checked_with_locations() {
+    let report = landfall_edited(|t| {
+        t.replace("service: \"entergy\",", "service: \"entergyy\",")
+            .replace(
+                "depends_on: [(partner: \"entergy\", function: Action, degree: 0.5)],\n        ),\n        (\n            id: \"redcross\"",
+                "depends_on: [(partner: \"entergy\", function: Action, degree: 1.5)],\n        ),\n        (\n            id: \"redcross\"",
+            )
+            .replace(
+                "metric: Resolved(\"cad_ransomware\")",
+                "metric: Resolved(\"ida\")",
+            )
+            .replace(
+                "(agency: \"redcross\", action: MassCare,",
+                "(agency: \"gohsep\", action: MassCare,",
+            )
+            .replace(
+                "response: (action: Warn),\n            // Landfall",
+                "response: (action: Warn), deadline: Some(Fixed(hours(40))),\n            // Landfall",
+            )
+    });
+    for expected in [
+        "unknown agency \"entergyy\"",
+        "did you mean \"entergy\"",
+        "fraction of the function lost, in (0, 1], found 1.5",
+        "is a hazard with an `impact`",
+        "agency \"gohsep\" has two roles on threat \"ida\"",
+        "has both a `deadline`",
+        "--> scenarios/landfall.ron:",
+    ] {
+        assert!(
+            report.contains(expected),
+            "{expected:?} missing from:\n{report}"
+        );
+    }
+}

@@ -57,6 +57,10 @@ pub(crate) struct AgencyStatic {
     pub(crate) in_links: Vec<LinkIx>,
     /// Its dependencies with the links from each partner to it, parallel to `depends`.
     pub(crate) depends_links: Vec<DependencyLinks>,
+    /// Restoration crews it has on hand [workers], ≥ 0.
+    pub(crate) crews: f64,
+    /// Not in play until an `Arrival` inject brings it.
+    pub(crate) arrives: bool,
 }
 
 /// Surge-processing capacity of an agency.
@@ -69,21 +73,25 @@ pub(crate) struct Processing {
 }
 
 /// A function an agency loses while a partner is down or withdrawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Dependency {
     /// The partner depended upon.
     pub(crate) partner: AgencyIx,
     /// The function lost, as a bit of a lost-functions mask (see [`function_bit`]).
     pub(crate) function: u8,
+    /// Fraction of the function lost, (0, 1] (1: the whole function, the bit is set).
+    pub(crate) degree: f64,
 }
 
 /// A [`Dependency`] with the links that carry it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DependencyLinks {
     /// The partner depended upon.
     pub(crate) partner: AgencyIx,
     /// The function lost, as a bit of a lost-functions mask (see [`function_bit`]).
     pub(crate) function: u8,
+    /// Fraction of the function lost, (0, 1].
+    pub(crate) degree: f64,
     /// The links from the partner to the dependent agency, ascending.
     pub(crate) links: Vec<LinkIx>,
 }
@@ -191,6 +199,7 @@ pub(super) fn agencies(specs: &[AgencySpec], refs: &[AgencyRefs]) -> Vec<AgencyS
                         Some(Dependency {
                             partner: partner?,
                             function: function_bit(d.function),
+                            degree: d.degree.clamp(0.0, 1.0),
                         })
                     })
                     .collect(),
@@ -198,6 +207,8 @@ pub(super) fn agencies(specs: &[AgencySpec], refs: &[AgencyRefs]) -> Vec<AgencyS
                 out_links: vec![],
                 in_links: vec![],
                 depends_links: vec![],
+                crews: f64::from(a.crews),
+                arrives: a.arrives,
             }
         })
         .collect::<Vec<_>>()

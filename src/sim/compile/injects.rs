@@ -120,8 +120,37 @@ pub(crate) enum Effect {
         /// How far it moves [h], ≥ 0.
         by: f64,
     },
+    /// Resources arrive at an agency after a lead time.
+    Arrival(Arrival),
     /// Nothing in the model (a note for the players).
     Note,
+}
+
+/// Resources an `Arrival` inject brings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Arrival {
+    /// The agency receiving them (brought into play if it `arrives`).
+    pub(crate) agency: AgencyIx,
+    /// Analysts added, ≥ 0.
+    pub(crate) analysts: u32,
+    /// Processing added [people/h], ≥ 0.
+    pub(crate) processing: f64,
+    /// Shelter places added [people], ≥ 0.
+    pub(crate) shelter: f64,
+    /// Restoration crews added [workers], ≥ 0.
+    pub(crate) crews: f64,
+    /// Time from the inject firing to the arrival [h], ≥ 0.
+    pub(crate) lead: f64,
+}
+
+impl Effect {
+    /// Time from firing to the effect starting [h] (0 except for arrivals).
+    pub(crate) fn lead(&self) -> f64 {
+        match self {
+            Effect::Arrival(a) => a.lead,
+            _ => 0.0,
+        }
+    }
 }
 
 /// Static inject data.
@@ -211,6 +240,21 @@ pub(super) fn injects(specs: &[InjectSpec], refs: &[InjectRefs]) -> Vec<InjectSt
                     threat,
                     by: by.hours(),
                 },
+                EffectSpec::Arrival {
+                    analysts,
+                    processing_per_hour,
+                    shelter,
+                    crews,
+                    lead,
+                    ..
+                } => Effect::Arrival(Arrival {
+                    agency,
+                    analysts: *analysts,
+                    processing: *processing_per_hour,
+                    shelter: *shelter,
+                    crews: f64::from(*crews),
+                    lead: lead.hours().max(0.0),
+                }),
                 EffectSpec::Note => Effect::Note,
             };
             InjectStatic {

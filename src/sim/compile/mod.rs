@@ -19,12 +19,12 @@ mod threats;
 pub(crate) use agencies::{AgencyStatic, Processing, default_compliance};
 pub(crate) use catalog::DriverSource;
 pub(crate) use channels::ChannelStatic;
-pub(crate) use injects::{Cond, Effect, InjectStatic, MetricWatch, Trigger};
+pub(crate) use injects::{Arrival, Cond, Effect, InjectStatic, MetricWatch, Trigger};
 pub(crate) use insiders::{InsiderAct, InsiderStatic};
 pub(crate) use objectives::{BlockReason, Judge, MetricKind, ObjectiveStatic, ViolationKind};
 pub(crate) use partnerships::{Barrier, Benefit, LinkStatic, agreement_violation_mult};
 pub(crate) use streams::{LinkHot, StreamKeys};
-pub(crate) use threats::{Marking, Surge, ThreatStatic, TipOff};
+pub(crate) use threats::{Marking, Outage, Surge, ThreatStatic, TipOff};
 
 use super::outcome::Catalog;
 use crate::ids::LinkIx;
@@ -142,13 +142,13 @@ pub(crate) fn compile(scn: &ValidScenario) -> Compiled {
     let links = partnerships::links(&s.partnerships, &refs.partnerships);
     partnerships::wire(&mut agencies, &links);
     let benefit_links = partnerships::benefit_links(&links);
-    let threats = threats::threats(s, refs, &agencies);
+    let mut threats = threats::threats(s, refs, &agencies);
     let injects = injects::injects(&s.injects, &refs.injects);
     let insiders = insiders::insiders(&s.insiders, &refs.insiders, &agencies);
 
     let mut metrics = objectives::standard_metrics(&agencies, &threats, &insiders);
     let objectives =
-        objectives::objectives(&s.objectives, &refs.objectives, &threats, &mut metrics);
+        objectives::objectives(&s.objectives, &refs.objectives, &mut threats, &mut metrics);
     let (drivers, driver_defs) = catalog::drivers(
         &agencies,
         &channels,
@@ -180,7 +180,7 @@ pub(crate) fn compile(scn: &ValidScenario) -> Compiled {
         .collect();
     let mut compiled = Compiled {
         offer_trips,
-        hot_links: streams::hot_links(&agencies, &links),
+        hot_links: streams::hot_links(&agencies, &links, &threats),
         keys: StreamKeys::default(),
         dt,
         ticks,

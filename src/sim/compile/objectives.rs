@@ -76,6 +76,31 @@ pub(crate) enum MetricKind {
     ExpiredItems,
     /// Items delivered between partners [items].
     ItemsDelivered,
+    /// From the threat's start to its impact [h].
+    ImpactTime(ThreatIx),
+    /// Most people without shelter after the impact [people].
+    ShelterPeak(ThreatIx),
+    /// Σ people without shelter × hours after the impact [person-h].
+    ShelterHours(ThreatIx),
+    /// From the threat's start to the agency's first successful action [h].
+    TimeToActionBy(ThreatIx, AgencyIx),
+    /// Σ customers out × hours of outage `.1` of the threat's impact [customer-h].
+    CustomerHours(ThreatIx, u16),
+    /// Share of the outage's customers restored within a window of the impact, [0, 1].
+    RestoredShare {
+        /// The hazard.
+        threat: ThreatIx,
+        /// The outage, by position in its impact.
+        outage: u16,
+        /// The window after impact [h].
+        within_h: f64,
+    },
+    /// Hours the service was out (to its first restoration or workaround) [h].
+    HoursWithoutService(ThreatIx, u16),
+    /// From the impact to the outage's first restored customers [h].
+    TimeToFirstRestoration(ThreatIx, u16),
+    /// Σ over an agency's dependencies of hours lost × degree [h].
+    ServiceExposure(AgencyIx),
 }
 
 impl MetricKind {
@@ -92,7 +117,15 @@ impl MetricKind {
             | MetricKind::PeakUnsheltered(t)
             | MetricKind::RetractionTime(t)
             | MetricKind::FalseAlarmActed(t)
-            | MetricKind::TimeToPublicWarning(t) => Some(t),
+            | MetricKind::TimeToPublicWarning(t)
+            | MetricKind::ImpactTime(t)
+            | MetricKind::ShelterPeak(t)
+            | MetricKind::ShelterHours(t)
+            | MetricKind::TimeToActionBy(t, _)
+            | MetricKind::CustomerHours(t, _)
+            | MetricKind::RestoredShare { threat: t, .. }
+            | MetricKind::HoursWithoutService(t, _)
+            | MetricKind::TimeToFirstRestoration(t, _) => Some(t),
             _ => None,
         }
     }
@@ -265,12 +298,15 @@ pub(super) fn standard_metrics(
             "h",
             MetricKind::TimeToAction(ti),
         );
-        cat.push(
-            format!("resolved.{id}"),
-            format!("Resolved before harm: {name}"),
-            "0/1",
-            MetricKind::Resolved(ti),
-        );
+        // A hazard with an impact is never resolved: no column that always reads 0.
+        if t.impact.is_none() {
+            cat.push(
+                format!("resolved.{id}"),
+                format!("Resolved before harm: {name}"),
+                "0/1",
+                MetricKind::Resolved(ti),
+            );
+        }
         if t.surge.is_some() {
             cat.push(
                 format!("processed_within_handoff.{id}"),
@@ -284,6 +320,51 @@ pub(super) fn standard_metrics(
                 "people",
                 MetricKind::PeakUnsheltered(ti),
             );
+        }
+        if let Some(im) = &t.impact {
+            cat.push(
+                format!("impact_time.{id}"),
+                format!("Time of impact: {name}"),
+                "h",
+                MetricKind::ImpactTime(ti),
+            );
+            if im.displaced > 0.0 {
+                cat.push(
+                    format!("people_without_shelter_peak.{id}"),
+                    format!("Peak people without shelter: {name}"),
+                    "people",
+                    MetricKind::ShelterPeak(ti),
+                );
+                cat.push(
+                    format!("people_without_shelter_hours.{id}"),
+                    format!("People without shelter × hours: {name}"),
+                    "person-h",
+                    MetricKind::ShelterHours(ti),
+                );
+            }
+            for (j, o) in im.outages.iter().enumerate() {
+                let svc = &agencies[o.service.ix()];
+                cat.push(
+                    format!("hours_without_service.{}", svc.id),
+                    format!("Hours without the service of {}", svc.name),
+                    "h",
+                    MetricKind::HoursWithoutService(ti, j as u16),
+                );
+                if o.customers > 0.0 {
+                    cat.push(
+                        format!("time_to_first_restoration.{}", svc.id),
+                        format!("Time from impact to first customers restored: {}", svc.name),
+                        "h",
+                        MetricKind::TimeToFirstRestoration(ti, j as u16),
+                    );
+                    cat.push(
+                        format!("customer_hours_out.{}", svc.id),
+                        format!("Customers out × hours: {}", svc.name),
+                        "customer-h",
+                        MetricKind::CustomerHours(ti, j as u16),
+                    );
+                }
+            }
         }
         if t.can_be_false {
             cat.push(
@@ -423,7 +504,42 @@ pub(super) fn standard_metrics(
             );
         }
     }
+    // Exposure to lost services, for agencies that depend on a service some hazard knocks
+    // out or that lose only part of a function (scenarios without either keep their columns).
+    for (ai, a) in agencies.iter().enumerate() {
+        let on_service = a.depends.iter().any(|d| {
+            d.degree < 1.0
+                || threats
+                    .iter()
+                    .flat_map(|t| t.impact.iter())
+                    .flat_map(|i| &i.outages)
+                    .any(|o| o.service == d.partner)
+        });
+        if on_service {
+            cat.push(
+                format!("service_exposure.{}", a.id),
+                format!(
+                    "Exposure of {} to lost partners and services (hours × degree)",
+                    a.name
+                ),
+                "h",
+                MetricKind::ServiceExposure(AgencyIx::new(ai)),
+            );
+        }
+    }
     cat
+}
+
+/// The first outage whose service is agency `a`: (hazard, position in its impact).
+fn outage_of(threats: &[ThreatStatic], a: Option<AgencyIx>) -> (ThreatIx, u16) {
+    for (ti, t) in threats.iter().enumerate() {
+        if let Some(im) = &t.impact
+            && let Some(j) = im.outages.iter().position(|o| Some(o.service) == a)
+        {
+            return (ThreatIx::new(ti), j as u16);
+        }
+    }
+    (ThreatIx::NONE, 0)
 }
 
 /// The objectives compiled, and their definitions for the catalog.
@@ -439,7 +555,7 @@ pub(super) struct Objectives {
 pub(super) fn objectives(
     specs: &[ObjectiveSpec],
     refs: &[ObjectiveRefs],
-    threats: &[ThreatStatic],
+    threats: &mut [ThreatStatic],
     cat: &mut MetricColumns,
 ) -> Objectives {
     let mut objectives = Vec::new();
@@ -626,6 +742,110 @@ pub(super) fn objectives(
                 ),
                 "hours with a function lost",
             ),
+            MetricSpec::ServiceExposure(a) => (
+                cat.push(
+                    format!("service_exposure.{a}"),
+                    format!("Exposure of {a} to lost partners and services (hours × degree)"),
+                    "h",
+                    MetricKind::ServiceExposure(r.agency.unwrap_or(AgencyIx::new(0))),
+                ),
+                "exposure to lost services",
+            ),
+            MetricSpec::TimeToActionBy { threat, agency } => (
+                cat.push(
+                    format!("time_to_action.{threat}.{agency}"),
+                    format!(
+                        "Time to first successful action by {agency}: {}",
+                        threats.get(th.ix()).map(|x| x.name.as_str()).unwrap_or("")
+                    ),
+                    "h",
+                    MetricKind::TimeToActionBy(th, r.agency.unwrap_or(AgencyIx::NONE)),
+                ),
+                "time to action",
+            ),
+            MetricSpec::PeopleWithoutShelterPeak(t) => (
+                cat.push(
+                    format!("people_without_shelter_peak.{t}"),
+                    String::new(),
+                    "people",
+                    MetricKind::ShelterPeak(th),
+                ),
+                "peak people without shelter",
+            ),
+            MetricSpec::PeopleWithoutShelterHours(t) => (
+                cat.push(
+                    format!("people_without_shelter_hours.{t}"),
+                    String::new(),
+                    "person-h",
+                    MetricKind::ShelterHours(th),
+                ),
+                "people without shelter × hours",
+            ),
+            MetricSpec::CustomersWithoutPowerHours(a) => {
+                let (t, j) = outage_of(threats, r.agency);
+                (
+                    cat.push(
+                        format!("customer_hours_out.{a}"),
+                        String::new(),
+                        "customer-h",
+                        MetricKind::CustomerHours(t, j),
+                    ),
+                    "customers out × hours",
+                )
+            }
+            MetricSpec::HoursWithoutService(a) => {
+                let (t, j) = outage_of(threats, r.agency);
+                (
+                    cat.push(
+                        format!("hours_without_service.{a}"),
+                        String::new(),
+                        "h",
+                        MetricKind::HoursWithoutService(t, j),
+                    ),
+                    "hours without the service",
+                )
+            }
+            MetricSpec::TimeToFirstRestoration(a) => {
+                let (t, j) = outage_of(threats, r.agency);
+                (
+                    cat.push(
+                        format!("time_to_first_restoration.{a}"),
+                        String::new(),
+                        "h",
+                        MetricKind::TimeToFirstRestoration(t, j),
+                    ),
+                    "time to first restoration",
+                )
+            }
+            MetricSpec::CustomersRestoredShare { service, within } => {
+                let (t, j) = outage_of(threats, r.agency);
+                let w = within.hours();
+                if let Some(o) = threats
+                    .get_mut(t.ix())
+                    .and_then(|x| x.impact.as_mut())
+                    .and_then(|i| i.outages.get_mut(usize::from(j)))
+                    && !o.checkpoints.contains(&w)
+                {
+                    o.checkpoints.push(w);
+                    o.checkpoints.sort_by(f64::total_cmp);
+                }
+                (
+                    cat.push(
+                        format!("restored_share_{}h.{service}", fmt_num(w)),
+                        format!(
+                            "Share of customers restored within {} h of impact: {service}",
+                            fmt_num(w)
+                        ),
+                        "share",
+                        MetricKind::RestoredShare {
+                            threat: t,
+                            outage: j,
+                            within_h: w,
+                        },
+                    ),
+                    "share restored",
+                )
+            }
         };
         let (judge, target) = match o.target {
             TargetSpec::Within(d) => (

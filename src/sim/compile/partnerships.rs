@@ -131,6 +131,8 @@ pub(crate) struct LinkStatic {
     /// Multiplier of the sender's non-compliance from the agreement and joint training
     /// ([`agreement_violation_mult`], × 0.5 with joint training), > 0.
     pub(crate) violation_mult: f64,
+    /// Its benefits hold only from this time on [h], ≥ 0 (their lead time).
+    pub(crate) benefits_from: f64,
 }
 
 /// Multiplier of a sender's non-compliance (1 − compliance) under an agreement [G]
@@ -259,6 +261,7 @@ pub(super) fn links(specs: &[PartnershipSpec], refs: &[PartnershipRefs]) -> Vec<
                 .iter()
                 .fold(0u8, |m, &k| m | 1 << super::kind_index(k)),
             tearlines: p.tearlines,
+            benefits_from: p.benefits_from.hours().max(0.0),
         };
         let i = links.len();
         links.push(make(a, b));
@@ -286,6 +289,7 @@ pub(super) fn wire(agencies: &mut [AgencyStatic], links: &[LinkStatic]) {
             .map(|d| DependencyLinks {
                 partner: d.partner,
                 function: d.function,
+                degree: d.degree,
                 links: links
                     .iter()
                     .enumerate()

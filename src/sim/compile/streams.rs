@@ -3,6 +3,7 @@
 
 use super::agencies::AgencyStatic;
 use super::partnerships::LinkStatic;
+use super::threats::ThreatStatic;
 use super::{Compiled, KINDS};
 use crate::sim::rng::fnv1a;
 
@@ -38,6 +39,8 @@ pub(crate) struct StreamKeys {
     pub(crate) threat_response: Vec<u64>,
     /// `threat/<id>/surge`, by threat.
     pub(crate) threat_surge: Vec<u64>,
+    /// `threat/<id>/impact`, by threat (drawn only for hazards with an impact).
+    pub(crate) threat_impact: Vec<u64>,
     /// `insider/<id>`, by insider.
     pub(crate) insider: Vec<u64>,
     /// `inject/<id>`, by inject.
@@ -86,6 +89,11 @@ impl StreamKeys {
                 .iter()
                 .map(|t| fnv1a(&format!("threat/{}/surge", t.id)))
                 .collect(),
+            threat_impact: c
+                .threats
+                .iter()
+                .map(|t| fnv1a(&format!("threat/{}/impact", t.id)))
+                .collect(),
             insider: c
                 .insiders
                 .iter()
@@ -101,17 +109,29 @@ impl StreamKeys {
 }
 
 /// The packed per-link table the sharing loop reads.
-pub(super) fn hot_links(agencies: &[AgencyStatic], links: &[LinkStatic]) -> Vec<LinkHot> {
+pub(super) fn hot_links(
+    agencies: &[AgencyStatic],
+    links: &[LinkStatic],
+    threats: &[ThreatStatic],
+) -> Vec<LinkHot> {
     links
         .iter()
         .map(|l| {
             let a = &agencies[l.to.ix()];
+            // Kinds of the threats it has a role on: it wants their items as if it acted on
+            // the kind.
+            let role = |k: usize| {
+                threats
+                    .iter()
+                    .any(|t| t.kind_ix == k && t.acts.get(l.to.ix()).copied().unwrap_or(false))
+            };
             let (mut relevant, mut needed) = (l.carries, 0u8);
             for k in 0..KINDS {
-                if a.needs[k] || a.acts_on[k] {
+                let acts = a.acts_on[k] || role(k);
+                if a.needs[k] || acts {
                     needed |= 1 << k;
                 }
-                if a.needs[k] || a.acts_on[k] || a.is_hub {
+                if a.needs[k] || acts || a.is_hub {
                     relevant |= 1 << k;
                 }
             }

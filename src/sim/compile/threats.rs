@@ -82,16 +82,6 @@ pub(crate) struct ThreatStatic {
     pub(crate) deadline: Option<Sampler>,
     /// What a tip-off does to the deadline.
     pub(crate) tipoff: TipOff,
-    /// The action its responders take.
-    pub(crate) action: ActionKind,
-    /// Distinct items a responder must hold before acting, ≥ 1.
-    pub(crate) corroboration: u32,
-    /// Time from decision to effect [h].
-    pub(crate) time_to_act: Sampler,
-    /// Probability an action taken before the deadline succeeds, [0, 1].
-    pub(crate) success_p: f64,
-    /// A failed action is tried again this long after the failure [h], > 0; `None` never.
-    pub(crate) retry_after: Option<f64>,
     /// The insider tied to it: the threat is real only when they are active.
     pub(crate) insider: Option<InsiderIx>,
     /// Its arrival curve, for migration surges.
@@ -102,6 +92,74 @@ pub(crate) struct ThreatStatic {
     pub(crate) responders: Vec<AgencyIx>,
     /// A false item about it can exist (truth < 1, false reports or disinformation).
     pub(crate) can_be_false: bool,
+    /// The role of each responder, parallel to `responders` (the threat's `response` for an
+    /// agency that acts on its kind without a role of its own).
+    pub(crate) roles: Vec<Role>,
+    /// Whether each agency acts on it (by kind or by role), by agency.
+    pub(crate) acts: Vec<bool>,
+    /// Its impact, for a hazard that strikes whatever the players do.
+    pub(crate) impact: Option<Impact>,
+}
+
+impl ThreatStatic {
+    /// The role of responder `a`, if it is one.
+    pub(crate) fn role_of(&self, a: AgencyIx) -> Option<&Role> {
+        self.responders
+            .binary_search(&a)
+            .ok()
+            .map(|i| &self.roles[i])
+    }
+}
+
+/// What one responder does on a threat, and when it decides.
+#[derive(Debug, Clone)]
+pub(crate) struct Role {
+    /// The action taken.
+    pub(crate) action: ActionKind,
+    /// Distinct items it must hold before acting, ≥ 1.
+    pub(crate) corroboration: u32,
+    /// Time from decision to effect [h].
+    pub(crate) time_to_act: Sampler,
+    /// Probability an action succeeds, [0, 1].
+    pub(crate) success_p: f64,
+    /// A failed action is tried again this long after the failure [h]; `None` never.
+    pub(crate) retry_after: Option<f64>,
+    /// It assesses or works around an outage of the threat's impact: it cannot decide
+    /// before the impact.
+    pub(crate) after_impact: bool,
+}
+
+/// A hazard's impact and its consequences.
+#[derive(Debug, Clone)]
+pub(crate) struct Impact {
+    /// Time of impact from the threat's start [h].
+    pub(crate) at: Sampler,
+    /// People needing shelter from the impact [people].
+    pub(crate) displaced: f64,
+    /// Share of them a public warning completed before the impact evacuates, [0, 1].
+    pub(crate) evacuation: f64,
+    /// Shared services knocked out.
+    pub(crate) outages: Vec<Outage>,
+}
+
+/// A shared service's outage and its crew-driven restoration (docs/model.md §18).
+#[derive(Debug, Clone)]
+pub(crate) struct Outage {
+    /// The service provider.
+    pub(crate) service: AgencyIx,
+    /// Customers out at impact [customers], ≥ 0.
+    pub(crate) customers: f64,
+    /// Crew-hours of work before the first customers come back [worker-h], ≥ 0.
+    pub(crate) first_restore: f64,
+    /// Customers restored per crew-hour after that, ≥ 0.
+    pub(crate) per_crew_hour: f64,
+    /// Agency whose successful action must come before crews work.
+    pub(crate) assessed_by: Option<AgencyIx>,
+    /// Agency whose successful action works around the outage.
+    pub(crate) workaround_by: Option<AgencyIx>,
+    /// Windows after the impact at which the restored share is recorded [h], ascending
+    /// (filled by the objectives step).
+    pub(crate) checkpoints: Vec<f64>,
 }
 
 /// A logistic arrival curve: N(t) = total / (1 + e^{−(t − midpoint)/spread}), t from the
@@ -172,7 +230,88 @@ pub(super) fn threats(
                     .map(AgencyIx::new)
                     .collect()
             };
+            // Responders: agencies acting on the kind (with `response`) and agencies with a
+            // role (with theirs), ascending.
+            let mut responders = agencies_where(&|a| a.acts_on[k]);
+            for ra in r.roles.iter().flatten() {
+                if let Err(pos) = responders.binary_search(ra) {
+                    responders.insert(pos, *ra);
+                }
+            }
+            let default_role = Role {
+                action: t.response.action,
+                corroboration: t
+                    .response
+                    .corroboration
+                    .unwrap_or(s.model.default_corroboration)
+                    .max(1),
+                time_to_act: Sampler::from_time(&t.response.time_to_act),
+                success_p: t.response.success_probability,
+                retry_after: t.response.retry_after.map(|d| d.hours().max(1e-6)),
+                after_impact: false,
+            };
+            let mut roles: Vec<Role> = responders
+                .iter()
+                .map(|a| {
+                    match t
+                        .roles
+                        .iter()
+                        .zip(&r.roles)
+                        .find(|(_, ra)| **ra == Some(*a))
+                    {
+                        Some((rs, _)) => Role {
+                            action: rs.action,
+                            corroboration: rs
+                                .corroboration
+                                .unwrap_or(s.model.default_corroboration)
+                                .max(1),
+                            time_to_act: Sampler::from_time(&rs.time_to_act),
+                            success_p: rs.success_probability,
+                            retry_after: rs.retry_after.map(|d| d.hours().max(1e-6)),
+                            after_impact: false,
+                        },
+                        None => default_role.clone(),
+                    }
+                })
+                .collect();
+            let mut acts = vec![false; agencies.len()];
+            for a in &responders {
+                acts[a.ix()] = true;
+            }
+            let impact = t.impact.as_ref().map(|im| Impact {
+                at: Sampler::from_time(&im.at),
+                displaced: f64::from(im.displaced),
+                evacuation: im.evacuation,
+                outages: im
+                    .outages
+                    .iter()
+                    .zip(&r.outages)
+                    .filter_map(|(o, or)| {
+                        Some(Outage {
+                            service: or.service?,
+                            customers: f64::from(o.customers),
+                            first_restore: o.first_restore.max(0.0),
+                            per_crew_hour: o.per_crew_hour.max(0.0),
+                            assessed_by: or.assessed_by,
+                            workaround_by: or.workaround_by,
+                            checkpoints: Vec::new(),
+                        })
+                    })
+                    .collect(),
+            });
+            if let Some(im) = &impact {
+                for o in &im.outages {
+                    for a in [o.assessed_by, o.workaround_by].into_iter().flatten() {
+                        if let Ok(i) = responders.binary_search(&a) {
+                            roles[i].after_impact = true;
+                        }
+                    }
+                }
+            }
             ThreatStatic {
+                roles,
+                acts,
+                impact,
                 id: t.id.clone(),
                 name: t.name.clone(),
                 kind: t.kind,
@@ -197,15 +336,6 @@ pub(super) fn threats(
                     Some(TipOffSpec::Delay(d)) => TipOff::Delay(d.hours()),
                     Some(TipOffSpec::Abort) => TipOff::Abort,
                 },
-                action: t.response.action,
-                corroboration: t
-                    .response
-                    .corroboration
-                    .unwrap_or(s.model.default_corroboration)
-                    .max(1),
-                time_to_act: Sampler::from_time(&t.response.time_to_act),
-                success_p: t.response.success_probability,
-                retry_after: t.response.retry_after.map(|d| d.hours().max(1e-6)),
                 insider: refs
                     .insiders
                     .iter()
@@ -219,7 +349,7 @@ pub(super) fn threats(
                     group_size: g.group_size.max(1.0),
                 }),
                 ntk: agencies_where(&|a| a.needs[k]),
-                responders: agencies_where(&|a| a.acts_on[k]),
+                responders,
                 can_be_false,
             }
         })

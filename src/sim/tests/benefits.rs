@@ -110,3 +110,20 @@ fn a_benefit_receiver_that_is_not_an_end_is_reported_with_a_suggestion() {
     assert!(err.contains("is not an end of partnership"), "{err}");
     assert!(err.contains("did you mean \"b\""), "{err}");
 }
+
+#[test]
+fn benefits_start_exactly_at_their_lead_time_without_any_other_change() {
+    let body = lend("ResourceAugmentation(analysts: 2)").replace(
+        "channels: [\"x\"],\n",
+        "channels: [\"x\"], benefits_from: hours(5),\n",
+    );
+    let mut sim = Sim::new(&body);
+    let b = sim.agency("b").ix();
+    let mut seen = Vec::new();
+    for k in 0..8 {
+        // Only the Benefits phase runs: the lead time alone must make the modifiers stale.
+        sim.at(k).refresh();
+        seen.push(sim.agencies().mods[b].extra_analysts);
+    }
+    assert_eq!(seen, [0, 0, 0, 0, 0, 2, 2, 2]);
+}

@@ -9,6 +9,7 @@
 mod benefits;
 mod evidence;
 mod gates;
+mod hazard;
 mod injects;
 mod queue;
 mod surge;

@@ -158,6 +158,32 @@ pub(crate) fn percentile_by(n: u64, q: f64, mut nth: impl FnMut(u64) -> f64) -> 
     Some(a + (h - lo) * (b - a))
 }
 
+/// Percentile `q` ∈ [0, 1] of ascending-sorted values as an order statistic, with no
+/// interpolation (Hyndman & Fan type 1, the inverse of the empirical CDF): x₍⌈n·q⌉₎, 1-based,
+/// and x₍₁₎ for q = 0. Whole counts keep whole percentiles. None when empty.
+pub fn percentile_inverse_cdf(sorted: &[f64], q: f64) -> Option<f64> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    let k = ((n as f64) * q.clamp(0.0, 1.0)).ceil() as usize;
+    Some(sorted[k.clamp(1, n) - 1])
+}
+
+/// Whether a metric of this unit is a whole count (people, items, links, ...).
+pub fn count_unit(unit: &str) -> bool {
+    matches!(
+        unit,
+        "people" | "items" | "links" | "deliveries" | "findings" | "runs"
+    )
+}
+
+/// Whether a metric of this unit is yes/no per run (`0/1`): summarised as a proportion of
+/// runs with a Wilson interval, not by percentiles.
+pub fn yes_no_unit(unit: &str) -> bool {
+    unit == "0/1"
+}
+
 /// Half-width of the 95% Welch interval of a difference of two independent means:
 /// t₀.₉₇₅,ν · √(s₁²/n₁ + s₂²/n₂), ν from Welch–Satterthwaite. None when either n < 2.
 pub(crate) fn welch_halfwidth(a: &MeanCi, b: &MeanCi) -> Option<f64> {
@@ -235,5 +261,18 @@ mod tests {
         assert_eq!(rating(0.8, t), "S");
         assert_eq!(rating(0.5, t), "M");
         assert_eq!(rating(0.49, t), "U");
+    }
+
+    #[test]
+    fn inverse_cdf_percentiles_of_counts_are_order_statistics() {
+        // 10 whole counts: type 1 picks x₍⌈10q⌉₎; type 7 would give 1.45 at q = 0.05.
+        let xs = [1.0, 10.0, 11.0, 12.0, 12.0, 13.0, 14.0, 15.0, 16.0, 40.0];
+        assert_eq!(percentile_inverse_cdf(&xs, 0.05), Some(1.0));
+        assert_eq!(percentile_inverse_cdf(&xs, 0.5), Some(12.0));
+        assert_eq!(percentile_inverse_cdf(&xs, 0.95), Some(40.0));
+        assert_eq!(percentile_inverse_cdf(&xs, 0.0), Some(1.0));
+        assert_eq!(percentile_inverse_cdf(&[], 0.5), None);
+        assert_abs_diff_eq!(percentile_sorted(&xs, 0.05).unwrap(), 5.05, epsilon = 1e-12);
+        assert!(count_unit("people") && !count_unit("h") && yes_no_unit("0/1"));
     }
 }

@@ -71,6 +71,7 @@ fn time_metric(m: &MetricSpec) -> bool {
             | MetricSpec::RetractionTime(_)
             | MetricSpec::TimeToPublicWarning(_)
             | MetricSpec::InsiderDetectionTime(_)
+            | MetricSpec::FirstItemCarried { .. }
     )
 }
 
@@ -83,6 +84,7 @@ fn share_metric(m: &MetricSpec) -> bool {
             | MetricSpec::ProcessedWithinHandoff(_)
             | MetricSpec::MinTrust
             | MetricSpec::MeanTrust
+            | MetricSpec::PartnershipUptime(_)
     )
 }
 
@@ -185,6 +187,13 @@ impl<'a> Checker<'a> {
     fn nonneg(&mut self, path: String, v: f64, what: &str) {
         if self.finite(&path, v) && v < 0.0 {
             self.error(path, format!("{what} must be ≥ 0, found {v}"));
+        }
+    }
+
+    /// A rate ≥ 0; the message shows it with its unit.
+    fn rate(&mut self, path: String, r: Rate, what: &str) {
+        if self.finite(&path, r.raw()) && r.raw() < 0.0 {
+            self.error(path, format!("{what} must be ≥ 0, found {}", r.text()));
         }
     }
 
@@ -953,7 +962,7 @@ impl<'a> Checker<'a> {
                     can.insert(&x.id);
                 }
                 TriggerSpec::AfterInject { .. } => {}
-                TriggerSpec::FirstOffer { .. } => {
+                TriggerSpec::FirstOffer { .. } | TriggerSpec::Milestone { .. } => {
                     can.insert(&x.id);
                 }
                 _ => {
@@ -1112,6 +1121,7 @@ impl<'a> Checker<'a> {
                     );
                     self.threat(format!("{tp}.threat"), threat);
                 }
+                TriggerSpec::Milestone { .. } => {}
                 TriggerSpec::Contingency { unless, by } => {
                     self.dur(format!("{tp}.by"), *by, "the contingency time", false);
                     if by.hours() > self.duration_h {
@@ -1136,6 +1146,9 @@ impl<'a> Checker<'a> {
                         }
                     }
                 }
+            }
+            if let TriggerSpec::Milestone { on, delay } = &x.trigger {
+                self.milestone(&tp, on, *delay, &partnerships, &objectives);
             }
             // Effect.
             let ep = format!("{p}.effect");
@@ -1183,6 +1196,54 @@ impl<'a> Checker<'a> {
                     }
                 }
                 EffectSpec::Note => {}
+            }
+        }
+    }
+
+    /// Check a `Milestone` trigger at path `tp`: its ids exist, its times are in range.
+    fn milestone(
+        &mut self,
+        tp: &str,
+        on: &MilestoneSpec,
+        delay: Duration,
+        partnerships: &BTreeSet<&str>,
+        objectives: &BTreeSet<&str>,
+    ) {
+        self.dur(format!("{tp}.delay"), delay, "the delay", false);
+        let op = format!("{tp}.on.0");
+        match on {
+            MilestoneSpec::Harm(t)
+            | MilestoneSpec::Detected(t)
+            | MilestoneSpec::FirstShared(t)
+            | MilestoneSpec::Acted(t)
+            | MilestoneSpec::Resolved(t) => {
+                self.threat(op, t);
+            }
+            MilestoneSpec::AgencyFailed(a) | MilestoneSpec::AgencyRecovered(a) => {
+                self.agency(op, a);
+            }
+            MilestoneSpec::PartnershipWithdrawn(id) => {
+                self.reference_set(op, id, partnerships, "partnership");
+            }
+            MilestoneSpec::ObjectiveMet { objective, by }
+            | MilestoneSpec::ObjectiveMissed { objective, by } => {
+                self.reference_set(
+                    format!("{tp}.on.objective"),
+                    objective,
+                    objectives,
+                    "objective",
+                );
+                self.dur(format!("{tp}.on.by"), *by, "the judging time", false);
+                if by.hours() > self.duration_h {
+                    self.error(
+                        format!("{tp}.on.by"),
+                        format!(
+                            "objective \"{objective}\" is judged at {}, after the exercise ends ({})",
+                            fmt_h(by.hours()),
+                            fmt_h(self.duration_h)
+                        ),
+                    );
+                }
             }
         }
     }
@@ -1281,13 +1342,13 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
-            self.nonneg(
+            self.rate(
                 format!("{p}.precursors_per_month"),
                 x.precursors_per_month,
                 "precursors_per_month",
             );
             self.prob(format!("{p}.report_probability"), x.report_probability);
-            self.nonneg(
+            self.rate(
                 format!("{p}.actions_per_month"),
                 x.actions_per_month,
                 "actions_per_month",
@@ -1298,6 +1359,7 @@ impl<'a> Checker<'a> {
     fn objectives_check(&mut self) {
         let s = self.spec;
         let insiders = self.insiders.clone();
+        let partnerships = self.partnerships.clone();
         for (i, o) in s.objectives.iter().enumerate() {
             let p = format!("objectives[{i}]");
             let mp = format!("{p}.metric");
@@ -1359,6 +1421,25 @@ impl<'a> Checker<'a> {
                 }
                 MetricSpec::Coverage { within, .. } => {
                     self.dur(format!("{mp}.within"), *within, "the coverage window", true)
+                }
+                MetricSpec::PartnershipUptime(id) | MetricSpec::ItemsCarried(id) => {
+                    references_something = true;
+                    self.reference_set(format!("{mp}.0"), id, &partnerships, "partnership");
+                }
+                MetricSpec::FirstItemCarried {
+                    partnership,
+                    threat,
+                } => {
+                    references_something = true;
+                    self.reference_set(
+                        format!("{mp}.partnership"),
+                        partnership,
+                        &partnerships,
+                        "partnership",
+                    );
+                    if let Some(t) = threat {
+                        self.threat(format!("{mp}.threat.0"), t);
+                    }
                 }
                 _ => {}
             }
@@ -1480,8 +1561,13 @@ pub(crate) struct ThreatRefs {
 pub(crate) struct InjectRefs {
     /// The inject the trigger waits for (`AfterInject`, `Contingency` on `InjectFired`).
     pub(crate) trigger_inject: Option<InjectIx>,
-    /// The partnership the trigger watches (`FirstOffer`).
+    /// The partnership the trigger watches (`FirstOffer`, `PartnershipWithdrawn`).
     pub(crate) trigger_partnership: Option<PartnershipIx>,
+    /// The agency the trigger watches (`AgencyFailed`, `AgencyRecovered`).
+    pub(crate) trigger_agency: Option<AgencyIx>,
+    /// The objective the trigger judges (`ObjectiveMet`, `ObjectiveMissed`), by its index in
+    /// scenario order.
+    pub(crate) trigger_objective: Option<usize>,
     /// The threat the trigger watches (`WhenMetric` on a threat's metric, `Contingency` on
     /// `Detected`, `Shared` or `Acted`, `FirstOffer`).
     pub(crate) trigger_threat: Option<ThreatIx>,
@@ -1518,6 +1604,8 @@ pub(crate) struct ObjectiveRefs {
     pub(crate) insider: Option<InsiderIx>,
     /// The agency of `FunctionLostHours`.
     pub(crate) agency: Option<AgencyIx>,
+    /// The partnership of `PartnershipUptime`, `ItemsCarried`, `FirstItemCarried`.
+    pub(crate) partnership: Option<PartnershipIx>,
 }
 
 /// Positions of ids in one list; the first of duplicate ids wins (a valid scenario has none).
@@ -1545,6 +1633,7 @@ pub(crate) fn resolve(spec: &ScenarioSpec) -> Resolved {
     let threats = Positions::of(spec.threats.iter().map(|t| t.id.as_str()));
     let injects = Positions::of(spec.injects.iter().map(|i| i.id.as_str()));
     let insiders = Positions::of(spec.insiders.iter().map(|i| i.id.as_str()));
+    let objectives = Positions::of(spec.objectives.iter().map(|o| o.id.as_str()));
     let agency = |id: &str| agencies.get(id, AgencyIx::new);
     let threat = |id: &str| threats.get(id, ThreatIx::new);
     let inject = |id: &str| injects.get(id, InjectIx::new);
@@ -1605,6 +1694,23 @@ pub(crate) fn resolve(spec: &ScenarioSpec) -> Resolved {
                         }
                         Condition::InjectFired(i) => r.trigger_inject = inject(i),
                     },
+                    TriggerSpec::Milestone { on, .. } => match on {
+                        MilestoneSpec::Harm(t)
+                        | MilestoneSpec::Detected(t)
+                        | MilestoneSpec::FirstShared(t)
+                        | MilestoneSpec::Acted(t)
+                        | MilestoneSpec::Resolved(t) => r.trigger_threat = threat(t),
+                        MilestoneSpec::AgencyFailed(a) | MilestoneSpec::AgencyRecovered(a) => {
+                            r.trigger_agency = agency(a)
+                        }
+                        MilestoneSpec::PartnershipWithdrawn(p) => {
+                            r.trigger_partnership = partnerships.get(p, PartnershipIx::new)
+                        }
+                        MilestoneSpec::ObjectiveMet { objective: o, .. }
+                        | MilestoneSpec::ObjectiveMissed { objective: o, .. } => {
+                            r.trigger_objective = objectives.get(o, |i| i)
+                        }
+                    },
                 }
                 match &x.effect {
                     EffectSpec::Signal { threat: t, at: a }
@@ -1659,18 +1765,27 @@ pub(crate) fn resolve(spec: &ScenarioSpec) -> Resolved {
                 | MetricSpec::FalseAlarmActed(t)
                 | MetricSpec::TimeToPublicWarning(t) => ObjectiveRefs {
                     threat: threat(t),
-                    insider: None,
-                    agency: None,
+                    ..ObjectiveRefs::default()
                 },
                 MetricSpec::InsiderDetectionTime(i) => ObjectiveRefs {
-                    threat: None,
                     insider: insider(i),
-                    agency: None,
+                    ..ObjectiveRefs::default()
                 },
                 MetricSpec::FunctionLostHours(a) => ObjectiveRefs {
-                    threat: None,
-                    insider: None,
                     agency: agency(a),
+                    ..ObjectiveRefs::default()
+                },
+                MetricSpec::PartnershipUptime(p) | MetricSpec::ItemsCarried(p) => ObjectiveRefs {
+                    partnership: partnerships.get(p, PartnershipIx::new),
+                    ..ObjectiveRefs::default()
+                },
+                MetricSpec::FirstItemCarried {
+                    partnership: p,
+                    threat: t,
+                } => ObjectiveRefs {
+                    partnership: partnerships.get(p, PartnershipIx::new),
+                    threat: t.as_deref().and_then(threat),
+                    ..ObjectiveRefs::default()
                 },
                 MetricSpec::LeakExposure
                 | MetricSpec::InsiderExposure

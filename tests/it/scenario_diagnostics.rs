@@ -159,3 +159,16 @@ fn tip_off_effect_retry_group_size_and_function_loss_are_checked() {
         );
     }
 }
+
+broken_fixture!(
+    a_negative_rate_shows_its_unit_in_the_message,
+    "rate_negative"
+);
+broken_fixture!(
+    an_unknown_rate_unit_lists_the_units_that_exist,
+    "rate_unknown_unit"
+);
+broken_fixture!(
+    a_milestone_on_an_unknown_objective_suggests_the_right_id,
+    "milestone_unknown_objective"
+);

@@ -132,7 +132,18 @@ pub fn wilson(k: u64, n: u64) -> (f64, f64) {
     let denom = 1.0 + z2 / nf;
     let centre = (p + z2 / (2.0 * nf)) / denom;
     let half = Z_TWO_SIDED_95 / denom * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    // At k = 0 (k = n) the low (high) end is exactly 0 (1); rounding would leave ~1e-19.
+    let lo = if k == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let hi = if k >= n {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    (lo, hi)
 }
 
 /// Percentile `q` ∈ [0, 1] of ascending-sorted values by linear interpolation between order
@@ -274,5 +285,12 @@ mod tests {
         assert_eq!(percentile_inverse_cdf(&[], 0.5), None);
         assert_abs_diff_eq!(percentile_sorted(&xs, 0.05).unwrap(), 5.05, epsilon = 1e-12);
         assert!(count_unit("people") && !count_unit("h") && yes_no_unit("0/1"));
+    }
+
+    #[test]
+    fn wilson_ends_are_exact_at_none_and_all() {
+        assert_eq!(wilson(0, 300).0, 0.0);
+        assert_eq!(wilson(300, 300).1, 1.0);
+        assert!(wilson(0, 300).1 > 0.0 && wilson(300, 300).0 < 1.0);
     }
 }

@@ -172,3 +172,11 @@ broken_fixture!(
     a_milestone_on_an_unknown_objective_suggests_the_right_id,
     "milestone_unknown_objective"
 );
+broken_fixture!(
+    a_partnership_metric_on_an_unknown_partnership_suggests_the_right_id,
+    "partnership_metric_unknown"
+);
+broken_fixture!(
+    an_objective_judged_after_the_end_is_refused,
+    "milestone_after_end"
+);

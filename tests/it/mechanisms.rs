@@ -1503,3 +1503,40 @@ fn partnership_metrics_follow_a_legal_hold_exactly() {
         up.len()
     );
 }
+
+#[test]
+fn a_milestone_trigger_follows_the_run_s_own_detection_by_exactly_its_delay() {
+    // A public warning two hours after the ransomware is detected, whenever that is; rare
+    // collection leaves some runs where it never is, and there the warning never comes.
+    let s = with(|s| {
+        agency(s, "op").collection.insert(ThreatKind::Cyber, 0.01);
+        s.injects.push(inject(
+            "I-warn",
+            TriggerSpec::Milestone {
+                on: MilestoneSpec::Detected("rw".into()),
+                delay: Duration::Hours(2.0),
+            },
+            "CISA warns the sector two hours after detection",
+            EffectSpec::PublicWarning {
+                threat: "rw".into(),
+                by: "cisa".into(),
+            },
+            None,
+        ));
+        s.objectives
+            .push(objective_on(MetricSpec::TimeToPublicWarning("rw".into())));
+    });
+    let detect = column(&s, "time_to_detection.rw", f64::NAN);
+    let warn = column(&s, "time_to_public_warning.rw", f64::NAN);
+    let (mut fired, mut quiet) = (0, 0);
+    for (d, w) in detect.iter().zip(&warn) {
+        if d.is_nan() || d + 2.0 >= 72.0 {
+            assert!(w.is_nan(), "warned at {w} without a detection in time");
+            quiet += 1;
+        } else {
+            assert_eq!(*w, d + 2.0);
+            fired += 1;
+        }
+    }
+    assert!(fired > 0 && quiet > 0, "fired {fired}, quiet {quiet}");
+}

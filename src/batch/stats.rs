@@ -132,7 +132,18 @@ pub fn wilson(k: u64, n: u64) -> (f64, f64) {
     let denom = 1.0 + z2 / nf;
     let centre = (p + z2 / (2.0 * nf)) / denom;
     let half = Z_TWO_SIDED_95 / denom * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    // At k = 0 (k = n) the low (high) end is exactly 0 (1); rounding would leave ~1e-19.
+    let lo = if k == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let hi = if k >= n {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    (lo, hi)
 }
 
 /// Percentile `q` ∈ [0, 1] of ascending-sorted values by linear interpolation between order
@@ -156,6 +167,32 @@ pub(crate) fn percentile_by(n: u64, q: f64, mut nth: impl FnMut(u64) -> f64) -> 
     }
     let b = nth(i + 1);
     Some(a + (h - lo) * (b - a))
+}
+
+/// Percentile `q` ∈ [0, 1] of ascending-sorted values as an order statistic, with no
+/// interpolation (Hyndman & Fan type 1, the inverse of the empirical CDF): x₍⌈n·q⌉₎, 1-based,
+/// and x₍₁₎ for q = 0. Whole counts keep whole percentiles. None when empty.
+pub fn percentile_inverse_cdf(sorted: &[f64], q: f64) -> Option<f64> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    let k = ((n as f64) * q.clamp(0.0, 1.0)).ceil() as usize;
+    Some(sorted[k.clamp(1, n) - 1])
+}
+
+/// Whether a metric of this unit is a whole count (people, items, links, ...).
+pub fn count_unit(unit: &str) -> bool {
+    matches!(
+        unit,
+        "people" | "items" | "links" | "deliveries" | "findings" | "runs"
+    )
+}
+
+/// Whether a metric of this unit is yes/no per run (`0/1`): summarised as a proportion of
+/// runs with a Wilson interval, not by percentiles.
+pub fn yes_no_unit(unit: &str) -> bool {
+    unit == "0/1"
 }
 
 /// Half-width of the 95% Welch interval of a difference of two independent means:
@@ -235,5 +272,25 @@ mod tests {
         assert_eq!(rating(0.8, t), "S");
         assert_eq!(rating(0.5, t), "M");
         assert_eq!(rating(0.49, t), "U");
+    }
+
+    #[test]
+    fn inverse_cdf_percentiles_of_counts_are_order_statistics() {
+        // 10 whole counts: type 1 picks x₍⌈10q⌉₎; type 7 would give 1.45 at q = 0.05.
+        let xs = [1.0, 10.0, 11.0, 12.0, 12.0, 13.0, 14.0, 15.0, 16.0, 40.0];
+        assert_eq!(percentile_inverse_cdf(&xs, 0.05), Some(1.0));
+        assert_eq!(percentile_inverse_cdf(&xs, 0.5), Some(12.0));
+        assert_eq!(percentile_inverse_cdf(&xs, 0.95), Some(40.0));
+        assert_eq!(percentile_inverse_cdf(&xs, 0.0), Some(1.0));
+        assert_eq!(percentile_inverse_cdf(&[], 0.5), None);
+        assert_abs_diff_eq!(percentile_sorted(&xs, 0.05).unwrap(), 5.05, epsilon = 1e-12);
+        assert!(count_unit("people") && !count_unit("h") && yes_no_unit("0/1"));
+    }
+
+    #[test]
+    fn wilson_ends_are_exact_at_none_and_all() {
+        assert_eq!(wilson(0, 300).0, 0.0);
+        assert_eq!(wilson(300, 300).1, 1.0);
+        assert!(wilson(0, 300).1 > 0.0 && wilson(300, 300).0 < 1.0);
     }
 }

@@ -7,7 +7,10 @@
 
 use super::accum::{Accumulators, Quantiser, SWD_SCALE, TRUST_SCALE, hist_percentile};
 use super::rows::{Layout, header, scan};
-use super::stats::{mean_ci, percentile_sorted, rating, welch_halfwidth, wilson};
+use super::stats::{
+    count_unit, mean_ci, percentile_inverse_cdf, percentile_sorted, rating, welch_halfwidth,
+    wilson, yes_no_unit,
+};
 use super::summary::{
     DriverEffect, LinkSummary, Manifest, MetricSummary, ObjectiveSummary, PairedDiff, SeriesBands,
     Summary, VariantSummary,
@@ -110,6 +113,26 @@ fn metric_summary(id: &str, label: &str, unit: &str, vals: &[Option<f64>]) -> Me
     let mut xs: Vec<f64> = vals.iter().flatten().copied().collect();
     let m = mean_ci(&xs);
     xs.sort_by(f64::total_cmp);
+    // A yes/no metric is a proportion of runs: its interval is Wilson's, and percentiles of
+    // zeros and ones say nothing.
+    let (ci_low, ci_high, pct) = if yes_no_unit(unit) {
+        let k = xs.iter().filter(|&&x| x > 0.5).count() as u64;
+        let (lo, hi) = wilson(k, m.n);
+        let ci = (m.n > 0).then_some((lo, hi));
+        (ci.map(|c| c.0), ci.map(|c| c.1), None)
+    } else {
+        let pick = if count_unit(unit) {
+            percentile_inverse_cdf
+        } else {
+            percentile_sorted
+        };
+        (
+            m.low(),
+            m.high(),
+            Some([pick(&xs, 0.05), pick(&xs, 0.5), pick(&xs, 0.95)]),
+        )
+    };
+    let [p5, p50, p95] = pct.unwrap_or([None; 3]);
     MetricSummary {
         id: id.into(),
         label: label.into(),
@@ -118,11 +141,11 @@ fn metric_summary(id: &str, label: &str, unit: &str, vals: &[Option<f64>]) -> Me
         missing: (vals.len() - xs.len()) as u64,
         mean: m.mean,
         sd: m.sd,
-        ci_low: m.low(),
-        ci_high: m.high(),
-        p5: percentile_sorted(&xs, 0.05),
-        p50: percentile_sorted(&xs, 0.5),
-        p95: percentile_sorted(&xs, 0.95),
+        ci_low,
+        ci_high,
+        p5,
+        p50,
+        p95,
     }
 }
 
@@ -503,4 +526,41 @@ pub(super) fn summary_csv(s: &Summary) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod audit_tests {
+    use super::metric_summary;
+    use crate::batch::stats::wilson;
+
+    #[test]
+    fn a_yes_no_metric_is_a_share_with_a_wilson_interval_and_no_percentiles() {
+        // 19 of 20 runs resolved, one run where it did not apply.
+        let mut vals: Vec<Option<f64>> = vec![Some(1.0); 19];
+        vals.push(Some(0.0));
+        vals.push(None);
+        let m = metric_summary("resolved.t", "Resolved", "0/1", &vals);
+        assert_eq!((m.n, m.missing), (20, 1));
+        assert_eq!(m.mean, Some(0.95));
+        let (lo, hi) = wilson(19, 20);
+        assert_eq!((m.ci_low, m.ci_high), (Some(lo), Some(hi)));
+        assert_eq!((m.p5, m.p50, m.p95), (None, None, None));
+    }
+
+    #[test]
+    fn a_count_metric_has_whole_percentiles() {
+        let vals: Vec<Option<f64>> = [0.0, 3.0, 4.0, 7.0, 12.0]
+            .iter()
+            .map(|&x| Some(x))
+            .collect();
+        let m = metric_summary("peak_unsheltered.t", "Peak", "people", &vals);
+        for p in [m.p5, m.p50, m.p95] {
+            let p = p.expect("percentile");
+            assert_eq!(p, p.round(), "{p}");
+        }
+        assert_eq!(m.p50, Some(4.0));
+        // A continuous metric keeps type-7 interpolation.
+        let t = metric_summary("time", "Time", "h", &vals);
+        assert!((t.p5.expect("p5") - 0.6).abs() < 1e-12);
+    }
 }

@@ -58,15 +58,19 @@ pub struct MetricSummary {
     pub n: u64,
     /// Runs where it did not happen (empty cell).
     pub missing: u64,
-    /// Mean, in the metric's `unit` (None when n = 0).
+    /// Mean, in the metric's `unit` (None when n = 0). For a yes/no metric (unit `0/1`),
+    /// the share of runs where it was 1.
     pub mean: Option<f64>,
     /// Sample standard deviation, in the metric's `unit`.
     pub sd: Option<f64>,
-    /// 95% confidence interval of the mean (Student t), low end.
+    /// 95% confidence interval of the mean (Student t), low end; for a yes/no metric, the
+    /// 95% Wilson score interval of the share.
     pub ci_low: Option<f64>,
     /// 95% confidence interval of the mean, high end.
     pub ci_high: Option<f64>,
-    /// 5th percentile, in the metric's `unit` (so are the median and p95).
+    /// 5th percentile, in the metric's `unit` (so are the median and p95). Whole counts
+    /// (people, items, links, deliveries, findings) take the order statistic, never an
+    /// interpolation; a yes/no metric (unit `0/1`) has none (its share is `mean`).
     pub p5: Option<f64>,
     /// Median.
     pub p50: Option<f64>,

@@ -165,7 +165,14 @@ pub(super) fn distributions_data(s: &Summary, c: &Catalog) -> Vec<MetricPanel> {
             let Some(m) = v.metrics.iter().find(|m| m.id == id) else {
                 continue;
             };
-            if let (Some(p5), Some(p50), Some(p95), Some(mean)) = (m.p5, m.p50, m.p95, m.mean)
+            // A yes/no metric has no percentiles: its box is the share of runs, its whisker
+            // the Wilson interval.
+            let (p5, p50, p95) = if m.unit == "0/1" {
+                (m.mean, m.mean, m.mean)
+            } else {
+                (m.p5, m.p50, m.p95)
+            };
+            if let (Some(p5), Some(p50), Some(p95), Some(mean)) = (p5, p50, p95, m.mean)
                 && m.n > 0
             {
                 panel.boxes.push(MetricBox {

@@ -5,7 +5,7 @@ use super::Batch;
 use super::text::{clock, split_camel};
 use crate::error::{Error, Result};
 use crate::output::csv_safe;
-use crate::scenario::schema::{InjectSpec, TriggerSpec};
+use crate::scenario::schema::{InjectSpec, MilestoneSpec, TriggerSpec};
 use crate::sim::EventKind;
 
 /// MSEL column headers.
@@ -42,6 +42,29 @@ fn trigger_text(t: &TriggerSpec) -> String {
                 "contingency at {} h unless {unless:?}",
                 super::text::num(by.hours())
             )
+        }
+        TriggerSpec::Milestone { on, delay } => {
+            let what = match on {
+                MilestoneSpec::Harm(t) => format!("harm from {t}"),
+                MilestoneSpec::Detected(t) => format!("{t} detected"),
+                MilestoneSpec::FirstShared(t) => format!("{t} first shared"),
+                MilestoneSpec::Acted(t) => format!("{t} acted on"),
+                MilestoneSpec::Resolved(t) => format!("{t} resolved"),
+                MilestoneSpec::AgencyFailed(a) => format!("{a} down"),
+                MilestoneSpec::AgencyRecovered(a) => format!("{a} back up"),
+                MilestoneSpec::PartnershipWithdrawn(p) => format!("{p} withdrawn"),
+                MilestoneSpec::ObjectiveMet { objective, by } => {
+                    format!("{objective} met at {} h", super::text::num(by.hours()))
+                }
+                MilestoneSpec::ObjectiveMissed { objective, by } => {
+                    format!("{objective} missed at {} h", super::text::num(by.hours()))
+                }
+            };
+            if delay.hours() > 0.0 {
+                format!("{} h after {what}", super::text::num(delay.hours()))
+            } else {
+                format!("when {what}")
+            }
         }
     }
 }

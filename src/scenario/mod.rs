@@ -594,6 +594,12 @@ fn syntax_diagnostic(source: &str, e: ron::error::SpannedError, path: &str) -> D
         ),
         other => (format!("{}{at}", lower_first(&other.to_string())), None),
     };
+    // A value that matched none of a rate's forms: point at the whole value.
+    let (start, end) = if message.starts_with("expected a rate") && !path.is_empty() {
+        span::SpanIndex::build(source).lookup(path)
+    } else {
+        (start, end)
+    };
     Diagnostic {
         severity: Severity::Error,
         span: (start, end),

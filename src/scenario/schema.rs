@@ -48,6 +48,72 @@ impl Duration {
     }
 }
 
+/// A rate of events written with its unit: `per_hour(0.01)`, `per_day(0.2)`, `per_week(1)`,
+/// `per_month(4)` (a month is 30 days). A plain number is per month, as in files written
+/// before units were accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "expected a rate: a plain number (per 30 days) or per_hour(x), per_day(x), per_week(x) or per_month(x)"
+)]
+pub enum Rate {
+    /// A plain number: events per 30 days (the meaning of old files), ≥ 0.
+    PerMonthPlain(f64),
+    /// A rate with its unit written.
+    Per(RateUnit),
+}
+
+/// A rate with its unit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateUnit {
+    /// Events per hour, ≥ 0.
+    PerHour(f64),
+    /// Events per day of 24 h, ≥ 0.
+    PerDay(f64),
+    /// Events per week of 7 days, ≥ 0.
+    PerWeek(f64),
+    /// Events per month of 30 days, ≥ 0.
+    PerMonth(f64),
+}
+
+impl Rate {
+    /// The rate per hour, the simulator's internal unit.
+    pub fn per_hour(self) -> f64 {
+        match self {
+            Rate::PerMonthPlain(v) | Rate::Per(RateUnit::PerMonth(v)) => v / 720.0,
+            Rate::Per(RateUnit::PerHour(v)) => v,
+            Rate::Per(RateUnit::PerDay(v)) => v / 24.0,
+            Rate::Per(RateUnit::PerWeek(v)) => v / 168.0,
+        }
+    }
+
+    /// The number as written, whatever its unit (for range checks).
+    pub fn raw(self) -> f64 {
+        match self {
+            Rate::PerMonthPlain(v)
+            | Rate::Per(
+                RateUnit::PerHour(v)
+                | RateUnit::PerDay(v)
+                | RateUnit::PerWeek(v)
+                | RateUnit::PerMonth(v),
+            ) => v,
+        }
+    }
+
+    /// The rate as a planner writes it, unit included: `per_day(0.2)`; a plain number shows
+    /// as `4 (per month)`.
+    pub fn text(self) -> String {
+        match self {
+            Rate::PerMonthPlain(v) => format!("{v} (per month)"),
+            Rate::Per(RateUnit::PerHour(v)) => format!("per_hour({v})"),
+            Rate::Per(RateUnit::PerDay(v)) => format!("per_day({v})"),
+            Rate::Per(RateUnit::PerWeek(v)) => format!("per_week({v})"),
+            Rate::Per(RateUnit::PerMonth(v)) => format!("per_month({v})"),
+        }
+    }
+}
+
 /// A random quantity. The same tagged type is used for times (`Dist<Duration>`) and for plain
 /// numbers (`Dist<f64>`), e.g. `Exponential(mean: hours(2))` or `Uniform(min: 0.3, max: 0.7)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1103,6 +1169,53 @@ pub enum TriggerSpec {
         /// Scenario time it is checked.
         by: Duration,
     },
+    /// When a milestone of the run happens, plus `delay`: fires at milestone time + delay,
+    /// never if the milestone does not happen or falls too late in the run.
+    Milestone {
+        /// What it waits for.
+        on: MilestoneSpec,
+        /// Delay after the milestone. Default `hours(0)`.
+        #[serde(default = "zero_duration")]
+        delay: Duration,
+    },
+}
+
+/// Something that happens (or not) in a run, which a `Milestone` trigger waits for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MilestoneSpec {
+    /// Harm from the threat occurred (its deadline passed unresolved).
+    Harm(String),
+    /// Some agency first detected the threat.
+    Detected(String),
+    /// An item about the threat was first shared with a partner.
+    FirstShared(String),
+    /// A responsible agency first completed an action on the threat.
+    Acted(String),
+    /// The threat was resolved.
+    Resolved(String),
+    /// The agency first went down (its reliability process or an `AgencyOutage` inject).
+    AgencyFailed(String),
+    /// The agency first came back up after going down.
+    AgencyRecovered(String),
+    /// A link of the partnership was first withdrawn, by its sender's loss of trust or by a
+    /// `Withdrawal` inject (a legal hold is not a withdrawal).
+    PartnershipWithdrawn(String),
+    /// At `by`, the objective is met on the run so far (judged as at the end of a run, on
+    /// what has happened by then). Does not fire where the objective is not applicable.
+    ObjectiveMet {
+        /// Objective id.
+        objective: String,
+        /// Scenario time it is judged, within the exercise.
+        by: Duration,
+    },
+    /// At `by`, the objective is not met on the run so far. Does not fire where the
+    /// objective is not applicable.
+    ObjectiveMissed {
+        /// Objective id.
+        objective: String,
+        /// Scenario time it is judged, within the exercise.
+        by: Duration,
+    },
 }
 
 /// A per-tick metric a trigger can watch.
@@ -1114,7 +1227,8 @@ pub enum TriggerMetric {
     Backlog,
     /// Hours since the threat was first detected (negative until then, so never fires early).
     HoursSinceDetection(String),
-    /// Directed partnership links withdrawn so far through loss of trust.
+    /// Directed partnership links withdrawn so far, by their sender's loss of trust or by a
+    /// `Withdrawal` inject (each link counted once; legal holds do not count).
     Withdrawals,
     /// Leak exposure so far.
     LeakExposure,
@@ -1360,12 +1474,14 @@ pub struct InsiderSpec {
     /// When they become active. Default `hours(0)`.
     #[serde(default = "zero_duration")]
     pub start: Duration,
-    /// Behavioural and technical precursors per 30 days, ≥ 0.
-    pub precursors_per_month: f64,
+    /// Rate of behavioural and technical precursors, ≥ 0: `per_day(0.2)`, `per_week(1)`, ...;
+    /// a plain number is per 30 days.
+    pub precursors_per_month: Rate,
     /// Probability a coworker reports a precursor, [0, 1] (0.1–0.3 complacent, 0.7–0.9 healthy).
     pub report_probability: f64,
-    /// Hostile acts per 30 days while active and undetected, ≥ 0.
-    pub actions_per_month: f64,
+    /// Rate of hostile acts while active and undetected, ≥ 0: `per_day(0.5)`, ...; a plain
+    /// number is per 30 days.
+    pub actions_per_month: Rate,
     /// The `Insider`-kind threat that is this insider's activity as investigators see it
     /// (posts surfacing, a leak investigation). Tied, the threat is real only in runs where
     /// the insider is active; resolving it (an arrest) removes the insider, and detecting
@@ -1416,8 +1532,9 @@ pub enum MetricSpec {
     MinTrust,
     /// Mean directed trust at the end of the run.
     MeanTrust,
-    /// Directed partnership links withdrawn during the run through loss of trust (a mutual
-    /// partnership has two links).
+    /// Directed partnership links withdrawn at some time in the run, by their sender's loss of
+    /// trust or by a `Withdrawal` inject (a mutual partnership has two links; each link is
+    /// counted once however often it is withdrawn; legal holds do not count).
     Withdrawals,
     /// Share of surge arrivals processed within the hand-off deadline, [0, 1].
     ProcessedWithinHandoff(String),
@@ -1471,6 +1588,23 @@ pub enum MetricSpec {
     /// An agency's exposure to the loss of partners and services it depends on: Σ over its
     /// dependencies of hours lost × `degree` [h] (takes an agency id with `depends_on`).
     ServiceExposure(String),
+    /// Share of the run the partnership was in working order, [0, 1]: every link of it
+    /// neither withdrawn (by trust or inject) nor under a legal hold, and both partners up.
+    /// 0 for a partnership that is not `enabled`.
+    PartnershipUptime(String),
+    /// Unique items delivered over the partnership, both directions [items] (an item the
+    /// receiver already held is not counted again).
+    ItemsCarried(String),
+    /// Hours from the start of the exercise (or of `threat`, when given) to the first unique
+    /// item delivered over the partnership (about `threat`, when given). Never carried
+    /// misses a `Within` target.
+    FirstItemCarried {
+        /// Partnership id.
+        partnership: String,
+        /// Threat id whose items count; default: any item.
+        #[serde(default)]
+        threat: Option<String>,
+    },
 }
 
 /// Share of runs meeting the target that earns each HSEEP rating (P ≥ s ≥ m).

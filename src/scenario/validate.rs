@@ -73,6 +73,7 @@ fn time_metric(m: &MetricSpec) -> bool {
             | MetricSpec::InsiderDetectionTime(_)
             | MetricSpec::TimeToActionBy { .. }
             | MetricSpec::TimeToFirstRestoration(_)
+            | MetricSpec::FirstItemCarried { .. }
     )
 }
 
@@ -86,6 +87,7 @@ fn share_metric(m: &MetricSpec) -> bool {
             | MetricSpec::MinTrust
             | MetricSpec::MeanTrust
             | MetricSpec::CustomersRestoredShare { .. }
+            | MetricSpec::PartnershipUptime(_)
     )
 }
 
@@ -188,6 +190,13 @@ impl<'a> Checker<'a> {
     fn nonneg(&mut self, path: String, v: f64, what: &str) {
         if self.finite(&path, v) && v < 0.0 {
             self.error(path, format!("{what} must be ≥ 0, found {v}"));
+        }
+    }
+
+    /// A rate ≥ 0; the message shows it with its unit.
+    fn rate(&mut self, path: String, r: Rate, what: &str) {
+        if self.finite(&path, r.raw()) && r.raw() < 0.0 {
+            self.error(path, format!("{what} must be ≥ 0, found {}", r.text()));
         }
     }
 
@@ -1094,7 +1103,7 @@ impl<'a> Checker<'a> {
                     can.insert(&x.id);
                 }
                 TriggerSpec::AfterInject { .. } => {}
-                TriggerSpec::FirstOffer { .. } => {
+                TriggerSpec::FirstOffer { .. } | TriggerSpec::Milestone { .. } => {
                     can.insert(&x.id);
                 }
                 _ => {
@@ -1253,6 +1262,7 @@ impl<'a> Checker<'a> {
                     );
                     self.threat(format!("{tp}.threat"), threat);
                 }
+                TriggerSpec::Milestone { .. } => {}
                 TriggerSpec::Contingency { unless, by } => {
                     self.dur(format!("{tp}.by"), *by, "the contingency time", false);
                     if by.hours() > self.duration_h {
@@ -1277,6 +1287,9 @@ impl<'a> Checker<'a> {
                         }
                     }
                 }
+            }
+            if let TriggerSpec::Milestone { on, delay } = &x.trigger {
+                self.milestone(&tp, on, *delay, &partnerships, &objectives);
             }
             // Effect.
             let ep = format!("{p}.effect");
@@ -1340,6 +1353,54 @@ impl<'a> Checker<'a> {
                     self.dur(format!("{ep}.lead"), *lead, "the lead time", false);
                 }
                 EffectSpec::Note => {}
+            }
+        }
+    }
+
+    /// Check a `Milestone` trigger at path `tp`: its ids exist, its times are in range.
+    fn milestone(
+        &mut self,
+        tp: &str,
+        on: &MilestoneSpec,
+        delay: Duration,
+        partnerships: &BTreeSet<&str>,
+        objectives: &BTreeSet<&str>,
+    ) {
+        self.dur(format!("{tp}.delay"), delay, "the delay", false);
+        let op = format!("{tp}.on.0");
+        match on {
+            MilestoneSpec::Harm(t)
+            | MilestoneSpec::Detected(t)
+            | MilestoneSpec::FirstShared(t)
+            | MilestoneSpec::Acted(t)
+            | MilestoneSpec::Resolved(t) => {
+                self.threat(op, t);
+            }
+            MilestoneSpec::AgencyFailed(a) | MilestoneSpec::AgencyRecovered(a) => {
+                self.agency(op, a);
+            }
+            MilestoneSpec::PartnershipWithdrawn(id) => {
+                self.reference_set(op, id, partnerships, "partnership");
+            }
+            MilestoneSpec::ObjectiveMet { objective, by }
+            | MilestoneSpec::ObjectiveMissed { objective, by } => {
+                self.reference_set(
+                    format!("{tp}.on.objective"),
+                    objective,
+                    objectives,
+                    "objective",
+                );
+                self.dur(format!("{tp}.on.by"), *by, "the judging time", false);
+                if by.hours() > self.duration_h {
+                    self.error(
+                        format!("{tp}.on.by"),
+                        format!(
+                            "objective \"{objective}\" is judged at {}, after the exercise ends ({})",
+                            fmt_h(by.hours()),
+                            fmt_h(self.duration_h)
+                        ),
+                    );
+                }
             }
         }
     }
@@ -1438,13 +1499,13 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
-            self.nonneg(
+            self.rate(
                 format!("{p}.precursors_per_month"),
                 x.precursors_per_month,
                 "precursors_per_month",
             );
             self.prob(format!("{p}.report_probability"), x.report_probability);
-            self.nonneg(
+            self.rate(
                 format!("{p}.actions_per_month"),
                 x.actions_per_month,
                 "actions_per_month",
@@ -1455,6 +1516,7 @@ impl<'a> Checker<'a> {
     fn objectives_check(&mut self) {
         let s = self.spec;
         let insiders = self.insiders.clone();
+        let partnerships = self.partnerships.clone();
         for (i, o) in s.objectives.iter().enumerate() {
             let p = format!("objectives[{i}]");
             let mp = format!("{p}.metric");
@@ -1572,6 +1634,25 @@ impl<'a> Checker<'a> {
                         .any(|x| &x.service == a);
                     if self.agency(path.clone(), a) && !is_service {
                         self.error(path, format!("objective \"{}\": agency \"{a}\" is the `service` of no hazard's outage", o.id));
+                    }
+                }
+                MetricSpec::PartnershipUptime(id) | MetricSpec::ItemsCarried(id) => {
+                    references_something = true;
+                    self.reference_set(format!("{mp}.0"), id, &partnerships, "partnership");
+                }
+                MetricSpec::FirstItemCarried {
+                    partnership,
+                    threat,
+                } => {
+                    references_something = true;
+                    self.reference_set(
+                        format!("{mp}.partnership"),
+                        partnership,
+                        &partnerships,
+                        "partnership",
+                    );
+                    if let Some(t) = threat {
+                        self.threat(format!("{mp}.threat.0"), t);
                     }
                 }
                 _ => {}
@@ -1717,8 +1798,13 @@ pub(crate) struct OutageRefs {
 pub(crate) struct InjectRefs {
     /// The inject the trigger waits for (`AfterInject`, `Contingency` on `InjectFired`).
     pub(crate) trigger_inject: Option<InjectIx>,
-    /// The partnership the trigger watches (`FirstOffer`).
+    /// The partnership the trigger watches (`FirstOffer`, `PartnershipWithdrawn`).
     pub(crate) trigger_partnership: Option<PartnershipIx>,
+    /// The agency the trigger watches (`AgencyFailed`, `AgencyRecovered`).
+    pub(crate) trigger_agency: Option<AgencyIx>,
+    /// The objective the trigger judges (`ObjectiveMet`, `ObjectiveMissed`), by its index in
+    /// scenario order.
+    pub(crate) trigger_objective: Option<usize>,
     /// The threat the trigger watches (`WhenMetric` on a threat's metric, `Contingency` on
     /// `Detected`, `Shared` or `Acted`, `FirstOffer`).
     pub(crate) trigger_threat: Option<ThreatIx>,
@@ -1756,6 +1842,8 @@ pub(crate) struct ObjectiveRefs {
     /// The agency of `FunctionLostHours`, `ServiceExposure`, `TimeToActionBy`, or the
     /// service of an outage metric.
     pub(crate) agency: Option<AgencyIx>,
+    /// The partnership of `PartnershipUptime`, `ItemsCarried`, `FirstItemCarried`.
+    pub(crate) partnership: Option<PartnershipIx>,
 }
 
 /// Positions of ids in one list; the first of duplicate ids wins (a valid scenario has none).
@@ -1783,6 +1871,7 @@ pub(crate) fn resolve(spec: &ScenarioSpec) -> Resolved {
     let threats = Positions::of(spec.threats.iter().map(|t| t.id.as_str()));
     let injects = Positions::of(spec.injects.iter().map(|i| i.id.as_str()));
     let insiders = Positions::of(spec.insiders.iter().map(|i| i.id.as_str()));
+    let objectives = Positions::of(spec.objectives.iter().map(|o| o.id.as_str()));
     let agency = |id: &str| agencies.get(id, AgencyIx::new);
     let threat = |id: &str| threats.get(id, ThreatIx::new);
     let inject = |id: &str| injects.get(id, InjectIx::new);
@@ -1854,6 +1943,23 @@ pub(crate) fn resolve(spec: &ScenarioSpec) -> Resolved {
                         }
                         Condition::InjectFired(i) => r.trigger_inject = inject(i),
                     },
+                    TriggerSpec::Milestone { on, .. } => match on {
+                        MilestoneSpec::Harm(t)
+                        | MilestoneSpec::Detected(t)
+                        | MilestoneSpec::FirstShared(t)
+                        | MilestoneSpec::Acted(t)
+                        | MilestoneSpec::Resolved(t) => r.trigger_threat = threat(t),
+                        MilestoneSpec::AgencyFailed(a) | MilestoneSpec::AgencyRecovered(a) => {
+                            r.trigger_agency = agency(a)
+                        }
+                        MilestoneSpec::PartnershipWithdrawn(p) => {
+                            r.trigger_partnership = partnerships.get(p, PartnershipIx::new)
+                        }
+                        MilestoneSpec::ObjectiveMet { objective: o, .. }
+                        | MilestoneSpec::ObjectiveMissed { objective: o, .. } => {
+                            r.trigger_objective = objectives.get(o, |i| i)
+                        }
+                    },
                 }
                 match &x.effect {
                     EffectSpec::Signal { threat: t, at: a }
@@ -1909,13 +2015,11 @@ pub(crate) fn resolve(spec: &ScenarioSpec) -> Resolved {
                 | MetricSpec::FalseAlarmActed(t)
                 | MetricSpec::TimeToPublicWarning(t) => ObjectiveRefs {
                     threat: threat(t),
-                    insider: None,
-                    agency: None,
+                    ..ObjectiveRefs::default()
                 },
                 MetricSpec::InsiderDetectionTime(i) => ObjectiveRefs {
-                    threat: None,
                     insider: insider(i),
-                    agency: None,
+                    ..ObjectiveRefs::default()
                 },
                 MetricSpec::FunctionLostHours(a)
                 | MetricSpec::ServiceExposure(a)
@@ -1923,23 +2027,33 @@ pub(crate) fn resolve(spec: &ScenarioSpec) -> Resolved {
                 | MetricSpec::CustomersRestoredShare { service: a, .. }
                 | MetricSpec::HoursWithoutService(a)
                 | MetricSpec::TimeToFirstRestoration(a) => ObjectiveRefs {
-                    threat: None,
-                    insider: None,
                     agency: agency(a),
+                    ..ObjectiveRefs::default()
+                },
+                MetricSpec::PartnershipUptime(p) | MetricSpec::ItemsCarried(p) => ObjectiveRefs {
+                    partnership: partnerships.get(p, PartnershipIx::new),
+                    ..ObjectiveRefs::default()
+                },
+                MetricSpec::FirstItemCarried {
+                    partnership: p,
+                    threat: t,
+                } => ObjectiveRefs {
+                    partnership: partnerships.get(p, PartnershipIx::new),
+                    threat: t.as_deref().and_then(threat),
+                    ..ObjectiveRefs::default()
                 },
                 MetricSpec::TimeToActionBy {
                     threat: t,
                     agency: a,
                 } => ObjectiveRefs {
                     threat: threat(t),
-                    insider: None,
                     agency: agency(a),
+                    ..ObjectiveRefs::default()
                 },
                 MetricSpec::PeopleWithoutShelterPeak(t)
                 | MetricSpec::PeopleWithoutShelterHours(t) => ObjectiveRefs {
                     threat: threat(t),
-                    insider: None,
-                    agency: None,
+                    ..ObjectiveRefs::default()
                 },
                 MetricSpec::LeakExposure
                 | MetricSpec::InsiderExposure

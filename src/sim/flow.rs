@@ -110,6 +110,7 @@ fn trip_first_offers(
                     state.held += 1;
                 } else {
                     state.inject_withdrawn += 1;
+                    state.mark_withdrawn(t);
                 }
                 state.ever_lost = true;
             }
@@ -199,6 +200,13 @@ pub(crate) fn deliver_items(
             let ls = &st.links[l.ix()];
             let lk = &mut links.0[l.ix()];
             lk.items += 1;
+            if lk.first_item_at.is_none_or(|f| d.t < f) {
+                lk.first_item_at = Some(d.t);
+            }
+            match lk.first_by_threat.iter_mut().find(|e| e.0 == it.threat) {
+                Some(e) => e.1 = e.1.min(d.t),
+                None => lk.first_by_threat.push((it.threat, d.t)),
+            }
             lk.received += sensitivity;
             tally.delivered += 1;
             // What the receiver makes of it (docs/model.md §7): a true, timely item is useful

@@ -2,8 +2,8 @@
 //! and durations, applied to the model (outages, degraded capacity, withdrawals, legal holds,
 //! compromises, insider acts, public warnings, signals and false reports).
 
-use super::clock::Static;
-use super::compile::{Arrival, Compiled, Cond, Effect, MetricWatch, Trigger};
+use super::clock::{Clock, Static};
+use super::compile::{Arrival, Compiled, Cond, Effect, MetricWatch, Mile, Trigger};
 use super::outcome::EventKind;
 use super::phase::Phase;
 use super::recorder::Recorder;
@@ -19,7 +19,48 @@ use bevy_ecs::system::SystemParam;
 /// Add the MSEL's state to the world and its system to the schedule.
 pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<InjectStates>();
-    schedule.add_systems(fire_injects.in_set(Phase::Injects));
+    schedule.add_systems(
+        (judge_objectives, fire_injects)
+            .chain()
+            .in_set(Phase::Injects),
+    );
+}
+
+/// Judge the objectives that `ObjectiveMet`/`ObjectiveMissed` triggers wait for, once each,
+/// at the start of the tick containing their judging time, on the run so far.
+pub(crate) fn judge_objectives(world: &mut World) {
+    let st = world.resource::<Static>().0.clone();
+    let clock = *world.resource::<Clock>();
+    let mut due = Vec::new();
+    {
+        let inj = world.resource::<InjectStates>();
+        for (i, s) in st.injects.iter().enumerate() {
+            if let Trigger::Milestone {
+                on: Mile::Objective {
+                    objective, by_h, ..
+                },
+                ..
+            } = s.trigger
+                && s.enabled
+                && !inj.done[i]
+                && by_h < clock.end
+                && objective < st.objectives.len()
+                && !inj.judged.iter().any(|e| e.0 == i)
+            {
+                due.push((i, objective, by_h));
+            }
+        }
+    }
+    if due.is_empty() {
+        return;
+    }
+    let (_, results) = super::metrics::measure(world, &st, clock.now);
+    let mut inj = world.resource_mut::<InjectStates>();
+    for (i, o, by_h) in due {
+        let r = &results[o];
+        inj.judged
+            .push((i, by_h.max(clock.now), r.applicable.then_some(r.met)));
+    }
 }
 
 /// Put the MSEL back to its start for run `seed`.
@@ -33,6 +74,7 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     inj.ending.clear();
     inj.starting.clear();
     inj.tripped.clear();
+    inj.judged.clear();
     inj.rng.clear();
     inj.rng
         .extend(st.keys.inject.iter().map(|&k| seed.keyed(k)));
@@ -149,7 +191,12 @@ pub(crate) fn fire_injects(
                             .and_then(|s| s.detected_at)
                             .map(|d| clock.now - d)
                             .unwrap_or(f64::NEG_INFINITY),
-                        MetricWatch::Withdrawals => tally.withdrawals as f64,
+                        MetricWatch::Withdrawals => ctx
+                            .links
+                            .0
+                            .iter()
+                            .filter(|l| l.withdrawn_at.is_some())
+                            .count() as f64,
                         MetricWatch::LeakExposure => tally.exposure,
                     };
                     (x >= *v).then_some(clock.now)
@@ -186,6 +233,42 @@ pub(crate) fn fire_injects(
                         } else {
                             Some(by.max(clock.now))
                         }
+                    }
+                }
+                Trigger::Milestone { on, delay_h } => {
+                    let at = match *on {
+                        Mile::Harm(t) => threats.0.get(t.ix()).and_then(|s| s.harm_at),
+                        Mile::Detected(t) => threats.0.get(t.ix()).and_then(|s| s.detected_at),
+                        Mile::FirstShared(t) => {
+                            threats.0.get(t.ix()).and_then(|s| s.first_share_at)
+                        }
+                        Mile::Acted(t) => threats.0.get(t.ix()).and_then(|s| s.first_action_at),
+                        Mile::Resolved(t) => threats.0.get(t.ix()).and_then(|s| s.resolved_at),
+                        Mile::AgencyFailed(a) => {
+                            ctx.agencies.status.get(a.ix()).and_then(|s| s.failed_at)
+                        }
+                        Mile::AgencyRecovered(a) => {
+                            ctx.agencies.status.get(a.ix()).and_then(|s| s.recovered_at)
+                        }
+                        Mile::PartnershipWithdrawn(p) => st
+                            .links
+                            .iter()
+                            .zip(&ctx.links.0)
+                            .filter(|(ls, _)| ls.partnership == p)
+                            .filter_map(|(_, l)| l.withdrawn_at)
+                            .reduce(f64::min),
+                        // Judged by `judge_objectives` at the start of this tick.
+                        Mile::Objective { met, .. } => inj
+                            .judged
+                            .iter()
+                            .find(|e| e.0 == i)
+                            .and_then(|e| (e.2 == Some(met)).then_some(e.1)),
+                    };
+                    // The milestone is recorded at its exact time, which may lie in the tick
+                    // before this one (milestones are set by later phases of a tick).
+                    match at.map(|m| m + delay_h) {
+                        Some(t) if t < clock.end => Some(t),
+                        _ => None,
                     }
                 }
             };
@@ -307,6 +390,9 @@ impl Ctx<'_, '_> {
                             step(&mut s.held);
                         } else {
                             step(&mut s.inject_withdrawn);
+                            if on {
+                                s.mark_withdrawn(t);
+                            }
                         }
                         s.ever_lost = true;
                         self.due.mark();

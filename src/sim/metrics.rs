@@ -10,6 +10,7 @@ use super::state::{
     ActNow, Agencies, Analysed, Channels, InFlight, InjectStates, Insiders, Items, Links, Run,
     Tally, ThreatStates, TrustSignal, Watch, equity_log_ratio,
 };
+use crate::scenario::schema::ThreatKind;
 use bevy_ecs::message::Messages;
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
@@ -22,6 +23,7 @@ pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<SeriesBuf>();
     world.init_resource::<FunctionLoss>();
     world.init_resource::<Exposure>();
+    world.init_resource::<PartnershipDown>();
     schedule.add_systems(
         (record_series, update_messages)
             .chain()
@@ -43,6 +45,15 @@ pub(crate) fn reset(world: &mut World, st: &Compiled) {
     let mut exposure = world.resource_mut::<Exposure>();
     exposure.0.clear();
     exposure.0.resize(st.agencies.len(), 0.0);
+    let mut down = world.resource_mut::<PartnershipDown>();
+    down.on = st
+        .metric_kinds
+        .iter()
+        .any(|k| matches!(k, MetricKind::PartnershipUptime(_)));
+    down.hours.clear();
+    down.hours.resize(st.partnerships.len(), 0.0);
+    down.now.clear();
+    down.now.resize(st.partnerships.len(), false);
     // The series leave with each outcome, so each run starts fresh buffers of the right size.
     world.resource_mut::<SeriesBuf>().0 =
         vec![Vec::with_capacity(st.catalog.series_times.len()); st.catalog.series.len()];
@@ -72,6 +83,17 @@ pub(crate) struct FunctionLoss(pub(crate) Vec<f64>);
 /// hours lost × `degree` while it is up [h], by agency.
 #[derive(Resource, Debug, Default, Clone)]
 pub(crate) struct Exposure(pub(crate) Vec<f64>);
+/// Hours each partnership was out of working order (a link withdrawn or held, or a partner
+/// down), by partnership; kept only when a metric asks for up-time.
+#[derive(Resource, Debug, Default, Clone)]
+pub(crate) struct PartnershipDown {
+    /// Some metric needs it.
+    pub(crate) on: bool,
+    /// Hours out of order, by partnership.
+    pub(crate) hours: Vec<f64>,
+    /// Scratch: out of order in this tick, by partnership.
+    pub(crate) now: Vec<bool>,
+}
 
 /// What the series sample.
 #[derive(SystemParam)]
@@ -95,6 +117,7 @@ pub(crate) fn record_series(
     mut series: ResMut<SeriesBuf>,
     mut loss: ResMut<FunctionLoss>,
     mut exposure: ResMut<Exposure>,
+    mut pdown: ResMut<PartnershipDown>,
 ) {
     let (clock, st) = (&run.clock, &run.st);
     let Sampled {
@@ -120,6 +143,24 @@ pub(crate) fn record_series(
     for (x, m) in exposure.0.iter_mut().zip(&agencies.mods) {
         if m.up && m.exposure_rate > 0.0 {
             *x += m.exposure_rate * clock.dt;
+        }
+    }
+    if pdown.on {
+        let PartnershipDown { hours, now, .. } = &mut *pdown;
+        now.fill(false);
+        for (ls, l) in st.links.iter().zip(&links.0) {
+            if l.is_withdrawn()
+                || l.held > 0
+                || !agencies.status[ls.from.ix()].up()
+                || !agencies.status[ls.to.ix()].up()
+            {
+                now[ls.partnership.ix()] = true;
+            }
+        }
+        for (h, &d) in hours.iter_mut().zip(now.iter()) {
+            if d {
+                *h += clock.dt;
+            }
         }
     }
     watch.backlog = backlog;
@@ -161,14 +202,16 @@ struct AgencyEnd<'a> {
     busy: f64,
     served: u64,
     capacity_hours: f64,
-    ever_down: bool,
     down: f64,
 }
 
-/// Compute the run's outcome from the final world.
-pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
-    let st = world.resource::<Static>().clone();
-    let end = st.duration;
+/// The metrics and objective results of the run so far, as if it ended at `end` [h] (the
+/// end of the run, or a time an `ObjectiveMet`/`ObjectiveMissed` trigger judges at).
+pub(crate) fn measure(
+    world: &World,
+    st: &Compiled,
+    end: f64,
+) -> (Vec<Option<f64>>, Vec<ObjectiveResult>) {
     let agencies = world.resource::<Agencies>();
     let rows: Vec<AgencyEnd> = (0..agencies.status.len())
         .map(|ix| {
@@ -187,7 +230,6 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
                 busy: qu.busy,
                 served: qu.served,
                 capacity_hours: qu.capacity_hours,
-                ever_down: s.ever_down,
                 down,
             }
         })
@@ -196,8 +238,6 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
     let threats = world.resource::<ThreatStates>();
     let links = world.resource::<Links>();
     let insiders = world.resource::<Insiders>();
-    let injs = world.resource::<InjectStates>();
-    let channels = world.resource::<Channels>();
     let loss = world.resource::<FunctionLoss>();
     let exposure = world.resource::<Exposure>();
     let outage = |t: crate::ids::ThreatIx, j: u16| {
@@ -305,9 +345,11 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
                 let denom = sg.within + sg.late + overdue;
                 Some(if denom > 0.0 { sg.within / denom } else { 1.0 })
             }
-            MetricKind::PeakUnsheltered(t) => {
-                threats.0[t.ix()].surge.as_ref().map(|s| s.peak_unsheltered)
-            }
+            // People are whole: the surge model moves fractional flows, the peak is rounded.
+            MetricKind::PeakUnsheltered(t) => threats.0[t.ix()]
+                .surge
+                .as_ref()
+                .map(|s| s.peak_unsheltered.round()),
             MetricKind::FalseAlarmActed(t) => {
                 Some(f64::from(u8::from(threats.0[t.ix()].false_alarm_acted)))
             }
@@ -325,7 +367,11 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
                 }
                 s.detected_at.map(|d| d - st.insiders[i.ix()].start)
             }
-            MetricKind::Availability(a) => Some(1.0 - rows[a.ix()].down / end),
+            MetricKind::Availability(a) => Some(if end > 0.0 {
+                1.0 - rows[a.ix()].down / end
+            } else {
+                1.0
+            }),
             MetricKind::FunctionLostHours(a) => loss.0.get(a.ix()).map(|h| h.min(end)),
             MetricKind::LeakExposure => Some(tally.exposure),
             MetricKind::InsiderExposure => Some(tally.insider_exposure),
@@ -337,7 +383,9 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
             MetricKind::MinTrust => links.0.iter().map(|l| l.trust).reduce(f64::min),
             MetricKind::MeanTrust => (!links.0.is_empty())
                 .then(|| links.0.iter().map(|l| l.trust).sum::<f64>() / links.0.len() as f64),
-            MetricKind::Withdrawals => Some(tally.withdrawals as f64),
+            MetricKind::Withdrawals => {
+                Some(links.0.iter().filter(|l| l.withdrawn_at.is_some()).count() as f64)
+            }
             MetricKind::MeanQueueWait => {
                 let served: u64 = rows.iter().map(|r| r.served).sum();
                 (served > 0).then(|| rows.iter().map(|r| r.wait_sum).sum::<f64>() / served as f64)
@@ -385,10 +433,48 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
                 os.first_restored_at.map(|f| f - i)
             }
             MetricKind::ServiceExposure(a) => exposure.0.get(a.ix()).map(|h| h.min(end)),
+            MetricKind::PartnershipUptime(p) => {
+                let pdown = world.resource::<PartnershipDown>();
+                let h = *pdown.hours.get(p.ix())?;
+                let has_links = st.links.iter().any(|l| l.partnership == p);
+                Some(if !has_links {
+                    0.0
+                } else if end > 0.0 {
+                    (1.0 - h / end).clamp(0.0, 1.0)
+                } else {
+                    1.0
+                })
+            }
+            MetricKind::ItemsCarried(p) => p.get().map(|p| {
+                st.links
+                    .iter()
+                    .zip(&links.0)
+                    .filter(|(ls, _)| ls.partnership == p)
+                    .map(|(_, l)| f64::from(l.items))
+                    .sum()
+            }),
+            MetricKind::FirstItemCarried {
+                partnership: p,
+                threat: t,
+            } => {
+                let p = p.get()?;
+                let first = st
+                    .links
+                    .iter()
+                    .zip(&links.0)
+                    .filter(|(ls, _)| ls.partnership == p)
+                    .filter_map(|(_, l)| match t.get() {
+                        None => l.first_item_at,
+                        Some(t) => l.first_by_threat.iter().find(|e| e.0 == t).map(|e| e.1),
+                    })
+                    .reduce(f64::min)?;
+                let from = t.get().map_or(0.0, |t| st.threats[t.ix()].start);
+                Some((first - from).max(0.0))
+            }
         }
     };
     let metrics: Vec<Option<f64>> = st.metric_kinds.iter().map(metric).collect();
-    let objectives = st
+    let objectives: Vec<ObjectiveResult> = st
         .objectives
         .iter()
         .map(|o| {
@@ -407,6 +493,33 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
                 | MetricKind::ProcessedWithinHandoff(t) => {
                     threats.0.get(t.ix()).is_some_and(|s| s.dormant || !s.real)
                 }
+                // Detection and sharing happen on false signals too (players cannot tell), so
+                // they apply to a false alarm; but not to a threat that starts only after
+                // the exercise.
+                MetricKind::TimeToDetection(t) | MetricKind::TimeToFirstShare(t) => {
+                    threats.0.get(t.ix()).is_some_and(|s| s.dormant)
+                        || st.threats.get(t.ix()).is_some_and(|x| x.start >= end)
+                }
+                // Acting on, or warning the public about, a threat that is not real is a false
+                // alarm (`FalseAlarmActed`), not a success: these apply only where it is real.
+                // A rumor's warning counters it whether or not it is true.
+                MetricKind::TimeToAction(t) | MetricKind::TimeToPublicWarning(t) => {
+                    let rumor = matches!(kind, MetricKind::TimeToPublicWarning(_))
+                        && st
+                            .threats
+                            .get(t.ix())
+                            .is_some_and(|x| x.kind == ThreatKind::Rumor);
+                    threats
+                        .0
+                        .get(t.ix())
+                        .is_some_and(|s| s.dormant || (!s.real && !rumor))
+                        || st.threats.get(t.ix()).is_some_and(|x| x.start >= end)
+                }
+                // Nothing false was shared: there was nothing to retract.
+                MetricKind::RetractionTime(t) => threats
+                    .0
+                    .get(t.ix())
+                    .is_some_and(|s| s.dormant || s.first_false_share_at.is_none()),
                 _ => kind
                     .threat()
                     .is_some_and(|t| threats.0.get(t.ix()).is_some_and(|s| s.dormant)),
@@ -431,11 +544,25 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
             }
         })
         .collect();
+    (metrics, objectives)
+}
+
+/// Compute the run's outcome from the final world.
+pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
+    let st = world.resource::<Static>().clone();
+    let (metrics, objectives) = measure(world, &st, st.duration);
+    let agencies = world.resource::<Agencies>();
+    let ever_down: Vec<bool> = agencies.status.iter().map(|s| s.ever_down).collect();
+    let threats = world.resource::<ThreatStates>();
+    let links = world.resource::<Links>();
+    let insiders = world.resource::<Insiders>();
+    let injs = world.resource::<InjectStates>();
+    let channels = world.resource::<Channels>();
     let drivers = st
         .drivers
         .iter()
         .map(|d| match *d {
-            DriverSource::AgencyDown(a) => rows[a.ix()].ever_down,
+            DriverSource::AgencyDown(a) => ever_down[a.ix()],
             DriverSource::ChannelDown(c) => channels.0[c.ix()].ever_down,
             DriverSource::InsiderActed(i) => insiders.0[i.ix()].acts > 0,
             DriverSource::PartnershipLost(p) => st
@@ -454,7 +581,7 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
         .map(|(l, ls)| LinkResult {
             items: l.items,
             end_trust: l.trust,
-            withdrawn: l.ever_lost,
+            withdrawn: l.withdrawn_at.is_some(),
             compromised: l.compromised,
             received: l.received,
             exposure: l.exposure,

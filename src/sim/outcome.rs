@@ -137,7 +137,7 @@ pub struct LinkResult {
     /// Trust of the sending agency in the receiver at the end, [0, 1] (it governs the
     /// sender's willingness to share over this link).
     pub end_trust: f64,
-    /// Whether it was withdrawn (by trust or inject) at some point.
+    /// Whether it was withdrawn (by trust or inject, not by a legal hold) at some point.
     pub withdrawn: bool,
     /// Whether an item on it was leaked or it was compromised.
     pub compromised: bool,

@@ -51,8 +51,11 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
                 inject_withdrawn: 0,
                 held: 0,
                 ever_lost: false,
+                withdrawn_at: None,
                 compromised: false,
                 items: 0,
+                first_item_at: None,
+                first_by_threat: Vec::new(),
                 value: 0.0,
                 value_total: 0.0,
                 good: 0.0,
@@ -348,7 +351,7 @@ pub(crate) fn update_trust(
         let l = &mut links.0[li];
         if !l.withdrawn && l.trust < ls.withdraw_below {
             l.withdrawn = true;
-            l.ever_lost = true;
+            l.mark_withdrawn(clock.end);
             due.mark();
             tally.withdrawals += 1;
             rec.log(

@@ -63,6 +63,10 @@ pub(crate) struct Status {
     /// Outages in force of the shared service it provides: its dependants lose their
     /// function while it is above 0 (the provider itself keeps working).
     pub(crate) service_out: u32,
+    /// First time it went down [h].
+    pub(crate) failed_at: Option<f64>,
+    /// First time it came back up after going down [h].
+    pub(crate) recovered_at: Option<f64>,
 }
 
 impl Status {
@@ -83,6 +87,8 @@ impl Status {
             arrived_crews: 0.0,
             arrivals: 0,
             service_out: 0,
+            failed_at: None,
+            recovered_at: None,
         }
     }
 
@@ -98,11 +104,13 @@ impl Status {
             (false, None) => {
                 self.down_since = Some(t);
                 self.ever_down = true;
+                self.failed_at.get_or_insert(t);
                 Some(false)
             }
             (true, Some(since)) => {
                 self.down_time += (t - since).max(0.0);
                 self.down_since = None;
+                self.recovered_at.get_or_insert(t);
                 Some(true)
             }
             _ => None,
@@ -641,10 +649,18 @@ pub(crate) struct LinkState {
     pub(crate) held: u32,
     /// Ever withdrawn or held.
     pub(crate) ever_lost: bool,
+    /// First time it was withdrawn, by its sender's loss of trust or by an inject [h]
+    /// (legal holds do not count).
+    pub(crate) withdrawn_at: Option<f64>,
     /// An item on it leaked or crossed a compromised channel.
     pub(crate) compromised: bool,
     /// Items delivered over it.
     pub(crate) items: u32,
+    /// First unique item delivered over it [h].
+    pub(crate) first_item_at: Option<f64>,
+    /// First unique item delivered over it, by threat: (threat, time [h]), in the order
+    /// first seen.
+    pub(crate) first_by_threat: Vec<(ThreatIx, f64)>,
     /// Value its sender gave the receiver over it in the current review window [SWD]: the
     /// useful items it delivered (new to the receiver, true and timely, by sensitivity) plus
     /// the value of the benefits it carried from its sender while it worked (docs/model.md §7).
@@ -687,6 +703,12 @@ impl LinkState {
     /// Whether the partnership is withdrawn (by trust or by an inject).
     pub(crate) fn is_withdrawn(&self) -> bool {
         self.withdrawn || self.inject_withdrawn > 0
+    }
+
+    /// Note that it became withdrawn at `t` [h] (by trust or by an inject).
+    pub(crate) fn mark_withdrawn(&mut self, t: f64) {
+        self.ever_lost = true;
+        self.withdrawn_at.get_or_insert(t);
     }
 }
 
@@ -993,6 +1015,9 @@ pub(crate) struct InjectStates {
     pub(crate) rng: Vec<Stream>,
     /// Effects waiting for their lead time (arrivals): (start [h], inject index).
     pub(crate) starting: Vec<(f64, usize)>,
+    /// Objectives judged for `ObjectiveMet`/`ObjectiveMissed` triggers: (inject index,
+    /// judgement time [h], met), `met` being `None` where the objective does not apply.
+    pub(crate) judged: Vec<(usize, f64, Option<bool>)>,
     /// `FirstOffer` injects tripped by the sharing loop, waiting to fire at the next tick
     /// (those whose effect the loop could not apply itself): (trip time [h], inject index).
     pub(crate) tripped: Vec<(f64, usize)>,

@@ -426,9 +426,9 @@ fn a_leaking_insider_exposes_documents_and_costs_trust() {
             action: InsiderActionSpec::Leak,
             activation_probability: 1.0,
             start: Duration::Hours(0.0),
-            precursors_per_month: 1.0,
+            precursors_per_month: Rate::PerMonthPlain(1.0),
             report_probability: 0.1,
-            actions_per_month: 60.0,
+            actions_per_month: Rate::PerMonthPlain(60.0),
             threat: None,
         });
     };
@@ -527,9 +527,9 @@ fn tipper(s: &mut ScenarioSpec, at: &str) {
         action: InsiderActionSpec::TipOff("rw".into()),
         activation_probability: 1.0,
         start: Duration::Hours(0.0),
-        precursors_per_month: 0.0,
+        precursors_per_month: Rate::PerMonthPlain(0.0),
         report_probability: 0.5,
-        actions_per_month: 30.0,
+        actions_per_month: Rate::PerMonthPlain(30.0),
         threat: None,
     });
 }
@@ -784,9 +784,9 @@ fn leaker(activation: f64, tied: bool) -> impl Fn(&mut ScenarioSpec) {
             action: InsiderActionSpec::Leak,
             activation_probability: activation,
             start: Duration::Hours(0.0),
-            precursors_per_month: 1.0,
+            precursors_per_month: Rate::PerMonthPlain(1.0),
             report_probability: 0.1,
-            actions_per_month: 60.0,
+            actions_per_month: Rate::PerMonthPlain(60.0),
             threat: tied.then(|| "posts".to_string()),
         });
     }
@@ -886,9 +886,9 @@ fn tipped(effect: Option<TipOffSpec>) -> impl Fn(&mut ScenarioSpec) {
             action: InsiderActionSpec::TipOff("rw".into()),
             activation_probability: 1.0,
             start: Duration::Hours(0.0),
-            precursors_per_month: 0.0,
+            precursors_per_month: Rate::PerMonthPlain(0.0),
             report_probability: 0.5,
-            actions_per_month: 30.0,
+            actions_per_month: Rate::PerMonthPlain(30.0),
             threat: None,
         });
     }
@@ -1154,4 +1154,555 @@ fn a_planted_false_report_on_a_real_threat_covers_nobody() {
         delivered.iter().any(|&d| d > 0.0),
         "the false item does spread to partners"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metric audit: every metric an objective can name moves when the model gives it reason to.
+
+/// The objective that makes `m` a column of the run (some metrics exist only when asked for).
+fn objective_on(m: MetricSpec) -> ObjectiveSpec {
+    ObjectiveSpec {
+        id: "audit".into(),
+        description: "Audit".into(),
+        capability: CoreCapability::Planning,
+        metric: m,
+        target: TargetSpec::AtMost(1e9),
+        ratings: RatingThresholds::default(),
+    }
+}
+
+/// An active, unvetted insider `x` at the fusion center who leaks.
+fn audit_leaker(s: &mut ScenarioSpec) {
+    agency(s, "fc").vetting = Vetting::None;
+    s.insiders.push(InsiderSpec {
+        id: "x".into(),
+        agency: "fc".into(),
+        access: Access::Privileged,
+        action: InsiderActionSpec::Leak,
+        activation_probability: 1.0,
+        start: Duration::Hours(0.0),
+        precursors_per_month: Rate::Per(RateUnit::PerDay(1.0)),
+        report_probability: 0.1,
+        actions_per_month: Rate::Per(RateUnit::PerDay(2.0)),
+        threat: None,
+    });
+}
+
+/// A migration surge `mig` at CBP-like processing by the EOC (acts on migration).
+fn surge(s: &mut ScenarioSpec) {
+    let eoc = agency(s, "eoc");
+    eoc.acts_on.push(ThreatKind::Migration);
+    eoc.collection.insert(ThreatKind::Migration, 1.0);
+    eoc.processing = Some(ProcessingSpec {
+        per_hour: 20.0,
+        shelter: 400.0,
+    });
+    let mut t = s.threats[0].clone();
+    t.id = "mig".into();
+    t.name = "Surge".into();
+    t.kind = ThreatKind::Migration;
+    t.observed_by = vec!["eoc".into()];
+    t.deadline = None;
+    t.marking = MarkingSpec {
+        class: Classification::Unclassified,
+        tlp: Tlp::Clear,
+        criminal_intel: false,
+        pii: false,
+    };
+    t.response = ResponseSpec {
+        action: ActionKind::MassCare,
+        corroboration: Some(1),
+        time_to_act: Dist::Fixed(Duration::Hours(1.0)),
+        success_probability: 1.0,
+        retry_after: None,
+    };
+    t.surge = Some(SurgeSpec {
+        total: 2000.0,
+        midpoint: Duration::Hours(24.0),
+        spread: Duration::Hours(6.0),
+        handoff: Duration::Hours(12.0),
+        group_size: 1.0,
+    });
+    s.threats.push(t);
+}
+
+/// A lever on the base scenario (prepared by `prep`) and the way it must move `column`.
+struct Case {
+    prep: fn(&mut ScenarioSpec),
+    column: &'static str,
+    missing: f64,
+    lever: fn(&mut ScenarioSpec),
+    up: bool,
+}
+
+/// The shipped all-hazards scenario, for the hazard consequence metrics (the cyber base has
+/// no hazard with an impact).
+fn landfall() -> ValidScenario {
+    tabletop::scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/landfall.ron"))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A role of threat `t` in the landfall scenario, by agency.
+fn role<'a>(s: &'a mut ScenarioSpec, t: &str, agency: &str) -> &'a mut RoleSpec {
+    s.threats
+        .iter_mut()
+        .find(|x| x.id == t)
+        .and_then(|x| x.roles.iter_mut().find(|r| r.agency == agency))
+        .expect("role")
+}
+
+/// The landfall outage of `service`.
+fn outage<'a>(s: &'a mut ScenarioSpec, service: &str) -> &'a mut OutageSpec {
+    s.threats
+        .iter_mut()
+        .filter_map(|x| x.impact.as_mut())
+        .flat_map(|i| i.outages.iter_mut())
+        .find(|o| o.service == service)
+        .expect("outage")
+}
+
+/// Which base a metric's case runs on.
+enum Lever {
+    /// The cyber base of this file.
+    Base(Case),
+    /// `scenarios/landfall.ron`, with no preparation.
+    Landfall(Case),
+}
+
+/// The case for each metric variant. The match is exhaustive: a new `MetricSpec` variant does
+/// not compile until it has a case here.
+fn lever(m: &MetricSpec) -> Lever {
+    let none: fn(&mut ScenarioSpec) = |_| {};
+    let slow = |s: &mut ScenarioSpec| outage(s, "entergy").per_crew_hour = 0.03;
+    let landfall = |column, lever, up| {
+        Lever::Landfall(Case {
+            prep: none,
+            column,
+            missing: 120.0,
+            lever,
+            up,
+        })
+    };
+    match m {
+        MetricSpec::TimeToActionBy { .. } => landfall(
+            "time_to_action.ida.nola_ohsep",
+            |s| role(s, "ida", "nola_ohsep").time_to_act = Dist::Fixed(Duration::Hours(40.0)),
+            true,
+        ),
+        MetricSpec::PeopleWithoutShelterPeak(_) => landfall(
+            "people_without_shelter_peak.ida",
+            |s| role(s, "ida", "redcross").time_to_act = Dist::Fixed(Duration::Hours(110.0)),
+            true,
+        ),
+        MetricSpec::PeopleWithoutShelterHours(_) => landfall(
+            "people_without_shelter_hours.heat",
+            |s| role(s, "heat", "la_guard").time_to_act = Dist::Fixed(Duration::Hours(100.0)),
+            true,
+        ),
+        MetricSpec::CustomersWithoutPowerHours(_) => {
+            landfall("customer_hours_out.entergy", slow, true)
+        }
+        MetricSpec::CustomersRestoredShare { .. } => {
+            landfall("restored_share_144h.entergy", slow, false)
+        }
+        MetricSpec::HoursWithoutService(_) => landfall(
+            "hours_without_service.nola_911",
+            |s| role(s, "ida", "nola_911").time_to_act = Dist::Fixed(Duration::Hours(80.0)),
+            true,
+        ),
+        MetricSpec::TimeToFirstRestoration(_) => landfall(
+            "time_to_first_restoration.entergy",
+            |s| outage(s, "entergy").first_restore = 1_500_000.0,
+            true,
+        ),
+        MetricSpec::ServiceExposure(_) => landfall(
+            "service_exposure.hospital",
+            |s| outage(s, "entergy").first_restore = 1_500_000.0,
+            true,
+        ),
+        other => Lever::Base(case(other)),
+    }
+}
+
+/// The case of a metric on the cyber base.
+fn case(m: &MetricSpec) -> Case {
+    let none: fn(&mut ScenarioSpec) = |_| {};
+    let hour = 72.0;
+    match m {
+        MetricSpec::TimeToActionBy { .. }
+        | MetricSpec::PeopleWithoutShelterPeak(_)
+        | MetricSpec::PeopleWithoutShelterHours(_)
+        | MetricSpec::CustomersWithoutPowerHours(_)
+        | MetricSpec::CustomersRestoredShare { .. }
+        | MetricSpec::HoursWithoutService(_)
+        | MetricSpec::TimeToFirstRestoration(_)
+        | MetricSpec::ServiceExposure(_) => unreachable!("hazard metrics run on landfall (lever)"),
+        MetricSpec::TimeToDetection(_) => Case {
+            prep: none,
+            column: "time_to_detection.rw",
+            missing: hour,
+            lever: |s| {
+                agency(s, "op").collection.insert(ThreatKind::Cyber, 0.03);
+            },
+            up: true,
+        },
+        MetricSpec::TimeToFirstShare(_) => Case {
+            prep: none,
+            column: "time_to_first_share.rw",
+            missing: hour,
+            lever: |s| partnership(s, "op_fbi").share_probability = 0.1,
+            up: true,
+        },
+        MetricSpec::Coverage { .. } => Case {
+            prep: none,
+            column: "coverage_12h.rw",
+            missing: 0.0,
+            lever: |s| partnership(s, "cisa_fc").share_probability = 0.05,
+            up: false,
+        },
+        MetricSpec::TimeToAction(_) => Case {
+            prep: none,
+            column: "time_to_action.rw",
+            missing: hour,
+            lever: |s| s.threats[0].response.corroboration = Some(5),
+            up: true,
+        },
+        MetricSpec::Resolved(_) => Case {
+            prep: none,
+            column: "resolved.rw",
+            missing: 0.0,
+            lever: |s| s.threats[0].deadline = Some(Dist::Fixed(Duration::Hours(8.0))),
+            up: false,
+        },
+        MetricSpec::LeakExposure => Case {
+            prep: none,
+            column: "leak_exposure",
+            missing: 0.0,
+            lever: audit_leaker,
+            up: true,
+        },
+        MetricSpec::InsiderExposure => Case {
+            prep: none,
+            column: "insider_exposure",
+            missing: 0.0,
+            lever: audit_leaker,
+            up: true,
+        },
+        MetricSpec::BlockedButNeeded => Case {
+            prep: none,
+            column: "blocked_but_needed",
+            missing: 0.0,
+            lever: |s| partnership(s, "fc_eoc").agreement = Agreement::None,
+            up: true,
+        },
+        MetricSpec::HandlingViolations => Case {
+            prep: none,
+            column: "handling_violations",
+            missing: 0.0,
+            lever: lax,
+            up: true,
+        },
+        MetricSpec::MinTrust => Case {
+            prep: none,
+            column: "min_trust",
+            missing: 0.0,
+            lever: audit_leaker,
+            up: false,
+        },
+        MetricSpec::MeanTrust => Case {
+            prep: none,
+            column: "mean_trust",
+            missing: 0.0,
+            lever: audit_leaker,
+            up: false,
+        },
+        MetricSpec::Withdrawals => Case {
+            prep: none,
+            column: "withdrawals",
+            missing: 0.0,
+            // Forced by an inject, not by trust: the case the issue found uncounted.
+            lever: |s| {
+                s.injects.push(inject(
+                    "I-wd",
+                    TriggerSpec::At(Duration::Hours(12.0)),
+                    "The operator suspends sharing",
+                    EffectSpec::Withdrawal("op_fbi".into()),
+                    None,
+                ))
+            },
+            up: true,
+        },
+        MetricSpec::ProcessedWithinHandoff(_) => Case {
+            prep: surge,
+            column: "processed_within_handoff.mig",
+            missing: 0.0,
+            lever: |s| {
+                if let Some(p) = agency(s, "eoc").processing.as_mut() {
+                    p.per_hour = 4.0;
+                }
+            },
+            up: false,
+        },
+        MetricSpec::PeakUnsheltered(_) => Case {
+            prep: surge,
+            column: "peak_unsheltered.mig",
+            missing: 0.0,
+            lever: |s| {
+                if let Some(p) = agency(s, "eoc").processing.as_mut() {
+                    p.shelter = 0.0;
+                }
+            },
+            up: true,
+        },
+        MetricSpec::RetractionTime(_) => Case {
+            prep: |s| s.threats[0].truth_probability = 0.0,
+            column: "retraction_time.rw",
+            missing: hour,
+            lever: |s| s.model.false_recognition = 0.02,
+            up: true,
+        },
+        MetricSpec::FalseAlarmActed(_) => Case {
+            prep: |s| s.threats[0].truth_probability = 0.0,
+            column: "false_alarm_acted.rw",
+            missing: 0.0,
+            lever: |s| {
+                s.threats[0].response.corroboration = Some(1);
+                s.model.false_recognition = 0.02;
+            },
+            up: true,
+        },
+        MetricSpec::TimeToPublicWarning(_) => Case {
+            prep: none,
+            column: "time_to_public_warning.rw",
+            missing: hour,
+            lever: |s| {
+                s.injects.push(inject(
+                    "I-pw",
+                    TriggerSpec::At(Duration::Hours(3.0)),
+                    "CISA warns the public",
+                    EffectSpec::PublicWarning {
+                        threat: "rw".into(),
+                        by: "cisa".into(),
+                    },
+                    None,
+                ))
+            },
+            up: false,
+        },
+        MetricSpec::InsiderDetectionTime(_) => Case {
+            prep: audit_leaker,
+            column: "insider_detection_time.x",
+            missing: hour,
+            lever: |s| s.insiders[0].report_probability = 0.9,
+            up: false,
+        },
+        MetricSpec::FunctionLostHours(_) => Case {
+            prep: |s| {
+                agency(s, "cisa").depends_on = vec![DependencySpec {
+                    partner: "fbi".into(),
+                    function: Function::Action,
+                    degree: 1.0,
+                }]
+            },
+            column: "function_lost_hours.cisa",
+            missing: 0.0,
+            lever: |s| {
+                agency(s, "fbi").reliability = Some(ReliabilitySpec {
+                    mtbf: Duration::Hours(10.0),
+                    mttr: Duration::Hours(10.0),
+                })
+            },
+            up: true,
+        },
+        MetricSpec::PartnershipUptime(_) => Case {
+            prep: none,
+            column: "uptime.op_fbi",
+            missing: 0.0,
+            lever: |s| {
+                s.injects.push(inject(
+                    "I-hold",
+                    TriggerSpec::At(Duration::Hours(12.0)),
+                    "Counsel puts a hold on the operator's sharing",
+                    EffectSpec::LegalHold("op_fbi".into()),
+                    Some(Duration::Hours(24.0)),
+                ))
+            },
+            up: false,
+        },
+        MetricSpec::ItemsCarried(_) => Case {
+            prep: none,
+            column: "items_carried.op_fbi",
+            missing: 0.0,
+            lever: |s| partnership(s, "op_fbi").share_probability = 0.1,
+            up: false,
+        },
+        MetricSpec::FirstItemCarried { .. } => Case {
+            prep: none,
+            column: "first_item_carried.op_fbi.rw",
+            missing: hour,
+            lever: |s| partnership(s, "op_fbi").share_probability = 0.1,
+            up: true,
+        },
+    }
+}
+
+#[test]
+fn every_metric_an_objective_can_name_moves_when_the_model_gives_it_reason_to() {
+    let t = || "rw".to_string();
+    let all = [
+        MetricSpec::TimeToDetection(t()),
+        MetricSpec::TimeToFirstShare(t()),
+        MetricSpec::Coverage {
+            threat: t(),
+            within: Duration::Hours(12.0),
+        },
+        MetricSpec::TimeToAction(t()),
+        MetricSpec::Resolved(t()),
+        MetricSpec::LeakExposure,
+        MetricSpec::InsiderExposure,
+        MetricSpec::BlockedButNeeded,
+        MetricSpec::HandlingViolations,
+        MetricSpec::MinTrust,
+        MetricSpec::MeanTrust,
+        MetricSpec::Withdrawals,
+        MetricSpec::ProcessedWithinHandoff("mig".into()),
+        MetricSpec::PeakUnsheltered("mig".into()),
+        MetricSpec::RetractionTime(t()),
+        MetricSpec::FalseAlarmActed(t()),
+        MetricSpec::TimeToPublicWarning(t()),
+        MetricSpec::InsiderDetectionTime("x".into()),
+        MetricSpec::FunctionLostHours("cisa".into()),
+        MetricSpec::PartnershipUptime("op_fbi".into()),
+        MetricSpec::ItemsCarried("op_fbi".into()),
+        MetricSpec::FirstItemCarried {
+            partnership: "op_fbi".into(),
+            threat: Some(t()),
+        },
+    ];
+    let hazard = [
+        MetricSpec::TimeToActionBy {
+            threat: "ida".into(),
+            agency: "nola_ohsep".into(),
+        },
+        MetricSpec::PeopleWithoutShelterPeak("ida".into()),
+        MetricSpec::PeopleWithoutShelterHours("heat".into()),
+        MetricSpec::CustomersWithoutPowerHours("entergy".into()),
+        MetricSpec::CustomersRestoredShare {
+            service: "entergy".into(),
+            within: Duration::Days(6.0),
+        },
+        MetricSpec::HoursWithoutService("nola_911".into()),
+        MetricSpec::TimeToFirstRestoration("entergy".into()),
+        MetricSpec::ServiceExposure("hospital".into()),
+    ];
+    for m in all.into_iter().chain(hazard) {
+        match lever(&m) {
+            Lever::Base(c) => {
+                let prep = c.prep;
+                let with_objective = move |s: &mut ScenarioSpec| {
+                    prep(s);
+                    s.objectives.push(objective_on(m.clone()));
+                };
+                moves_on(with_objective, c.column, c.missing, c.lever, c.up);
+            }
+            Lever::Landfall(c) => {
+                let edited = |f: &dyn Fn(&mut ScenarioSpec)| {
+                    let mut s = landfall();
+                    let mut spec = s.spec_mut();
+                    spec.objectives.push(objective_on(m.clone()));
+                    f(&mut spec);
+                    drop(spec);
+                    column(&s, c.column, c.missing)
+                };
+                let (a, b) = (edited(&|_| {}), edited(&c.lever));
+                let (d, se) = paired(&a, &b);
+                let signed = if c.up { d } else { -d };
+                assert!(
+                    signed > 4.0 * se.max(1e-12),
+                    "{}: paired difference {d:.4} (se {se:.4}) on landfall",
+                    c.column
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_withdrawal_inject_counts_two_links_in_every_run_it_fires() {
+    let s = with(|s| {
+        s.injects.push(inject(
+            "I-wd",
+            TriggerSpec::At(Duration::Hours(12.0)),
+            "The operator suspends sharing",
+            EffectSpec::Withdrawal("op_fbi".into()),
+            Some(Duration::Hours(6.0)),
+        ))
+    });
+    // Both directed links of the mutual partnership, plus any trust withdrawal of the run.
+    assert!(column(&s, "withdrawals", -1.0).iter().all(|&w| w >= 2.0));
+}
+
+#[test]
+fn partnership_metrics_follow_a_legal_hold_exactly() {
+    // A hold of 18 h over a 72 h exercise: the partnership works 54 h, a share of 0.75.
+    let s = with(|s| {
+        s.injects.push(inject(
+            "I-hold",
+            TriggerSpec::At(Duration::Hours(12.0)),
+            "Counsel puts a hold on the operator's sharing",
+            EffectSpec::LegalHold("op_fbi".into()),
+            Some(Duration::Hours(18.0)),
+        ));
+        s.objectives
+            .push(objective_on(MetricSpec::PartnershipUptime("op_fbi".into())));
+    });
+    // A trust withdrawal in a run can only lower it further.
+    let up = column(&s, "uptime.op_fbi", -1.0);
+    assert!(
+        up.iter().all(|&u| (0.0..=0.75 + 1e-9).contains(&u)),
+        "{up:?}"
+    );
+    let exact = up.iter().filter(|&&u| (u - 0.75).abs() < 1e-9).count();
+    assert!(
+        exact * 10 >= up.len() * 9,
+        "{exact} of {} runs at 0.75",
+        up.len()
+    );
+}
+
+#[test]
+fn a_milestone_trigger_follows_the_run_s_own_detection_by_exactly_its_delay() {
+    // A public warning two hours after the ransomware is detected, whenever that is; rare
+    // collection leaves some runs where it never is, and there the warning never comes.
+    let s = with(|s| {
+        agency(s, "op").collection.insert(ThreatKind::Cyber, 0.01);
+        s.injects.push(inject(
+            "I-warn",
+            TriggerSpec::Milestone {
+                on: MilestoneSpec::Detected("rw".into()),
+                delay: Duration::Hours(2.0),
+            },
+            "CISA warns the sector two hours after detection",
+            EffectSpec::PublicWarning {
+                threat: "rw".into(),
+                by: "cisa".into(),
+            },
+            None,
+        ));
+        s.objectives
+            .push(objective_on(MetricSpec::TimeToPublicWarning("rw".into())));
+    });
+    let detect = column(&s, "time_to_detection.rw", f64::NAN);
+    let warn = column(&s, "time_to_public_warning.rw", f64::NAN);
+    let (mut fired, mut quiet) = (0, 0);
+    for (d, w) in detect.iter().zip(&warn) {
+        if d.is_nan() || d + 2.0 >= 72.0 {
+            assert!(w.is_nan(), "warned at {w} without a detection in time");
+            quiet += 1;
+        } else {
+            assert_eq!(*w, d + 2.0);
+            fired += 1;
+        }
+    }
+    assert!(fired > 0 && quiet > 0, "fired {fired}, quiet {quiet}");
 }

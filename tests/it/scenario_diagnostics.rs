@@ -208,3 +208,24 @@ fn hazard_impacts_outages_roles_and_degrees_are_checked_with_locations() {
         );
     }
 }
+
+broken_fixture!(
+    a_negative_rate_shows_its_unit_in_the_message,
+    "rate_negative"
+);
+broken_fixture!(
+    an_unknown_rate_unit_lists_the_units_that_exist,
+    "rate_unknown_unit"
+);
+broken_fixture!(
+    a_milestone_on_an_unknown_objective_suggests_the_right_id,
+    "milestone_unknown_objective"
+);
+broken_fixture!(
+    a_partnership_metric_on_an_unknown_partnership_suggests_the_right_id,
+    "partnership_metric_unknown"
+);
+broken_fixture!(
+    an_objective_judged_after_the_end_is_refused,
+    "milestone_after_end"
+);

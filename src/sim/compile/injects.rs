@@ -2,7 +2,9 @@
 //! effects resolved to indices.
 
 use crate::ids::{AgencyIx, ChannelIx, InjectIx, InsiderIx, PartnershipIx, ThreatIx};
-use crate::scenario::schema::{Condition, EffectSpec, InjectSpec, TriggerMetric, TriggerSpec};
+use crate::scenario::schema::{
+    Condition, EffectSpec, InjectSpec, MilestoneSpec, TriggerMetric, TriggerSpec,
+};
 use crate::scenario::validate::InjectRefs;
 
 /// When an inject fires.
@@ -39,6 +41,44 @@ pub(crate) enum Trigger {
         /// Scenario time it is checked [h].
         by_h: f64,
     },
+    /// At a milestone's time + `delay_h` (never if the milestone does not happen).
+    Milestone {
+        /// The milestone waited for.
+        on: Mile,
+        /// Delay after it [h], ≥ 0.
+        delay_h: f64,
+    },
+}
+
+/// A milestone of the run a trigger waits for. A target that resolves to nothing is its
+/// type's `NONE` (or, for an objective, `usize::MAX`), which never happens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Mile {
+    /// Harm from the threat occurred.
+    Harm(ThreatIx),
+    /// The threat was first detected.
+    Detected(ThreatIx),
+    /// An item about the threat was first shared.
+    FirstShared(ThreatIx),
+    /// A first action on the threat completed.
+    Acted(ThreatIx),
+    /// The threat was resolved.
+    Resolved(ThreatIx),
+    /// The agency first went down.
+    AgencyFailed(AgencyIx),
+    /// The agency first came back up.
+    AgencyRecovered(AgencyIx),
+    /// A link of the partnership was first withdrawn (trust or inject).
+    PartnershipWithdrawn(PartnershipIx),
+    /// The objective judged on the run so far at `by_h`.
+    Objective {
+        /// Index of the objective, in scenario order.
+        objective: usize,
+        /// Time it is judged [h].
+        by_h: f64,
+        /// Fires when met (`true`) or when missed (`false`).
+        met: bool,
+    },
 }
 
 /// A per-tick metric a trigger watches. A threat that resolves to nothing is
@@ -51,7 +91,7 @@ pub(crate) enum MetricWatch {
     Backlog,
     /// Hours since the threat was first detected [h] (−∞ until then).
     HoursSinceDetection(ThreatIx),
-    /// Directed links withdrawn so far through loss of trust [links].
+    /// Directed links withdrawn so far, by trust or by inject [links].
     Withdrawals,
     /// Leak exposure so far (Σ sensitivity).
     LeakExposure,
@@ -215,6 +255,35 @@ pub(super) fn injects(specs: &[InjectSpec], refs: &[InjectRefs]) -> Vec<InjectSt
                     },
                     by_h: by.hours(),
                 },
+                TriggerSpec::Milestone { on, delay } => {
+                    let agency = r.trigger_agency.unwrap_or(AgencyIx::NONE);
+                    let objective = r.trigger_objective.unwrap_or(usize::MAX);
+                    Trigger::Milestone {
+                        on: match on {
+                            MilestoneSpec::Harm(_) => Mile::Harm(trigger_threat),
+                            MilestoneSpec::Detected(_) => Mile::Detected(trigger_threat),
+                            MilestoneSpec::FirstShared(_) => Mile::FirstShared(trigger_threat),
+                            MilestoneSpec::Acted(_) => Mile::Acted(trigger_threat),
+                            MilestoneSpec::Resolved(_) => Mile::Resolved(trigger_threat),
+                            MilestoneSpec::AgencyFailed(_) => Mile::AgencyFailed(agency),
+                            MilestoneSpec::AgencyRecovered(_) => Mile::AgencyRecovered(agency),
+                            MilestoneSpec::PartnershipWithdrawn(_) => Mile::PartnershipWithdrawn(
+                                r.trigger_partnership.unwrap_or(PartnershipIx::NONE),
+                            ),
+                            MilestoneSpec::ObjectiveMet { by, .. } => Mile::Objective {
+                                objective,
+                                by_h: by.hours(),
+                                met: true,
+                            },
+                            MilestoneSpec::ObjectiveMissed { by, .. } => Mile::Objective {
+                                objective,
+                                by_h: by.hours(),
+                                met: false,
+                            },
+                        },
+                        delay_h: delay.hours(),
+                    }
+                }
             };
             let threat = r.threat.unwrap_or(ThreatIx::NONE);
             let agency = r.agency.unwrap_or(AgencyIx::NONE);

@@ -5,9 +5,6 @@ use crate::ids::{AgencyIx, ThreatIx};
 use crate::scenario::schema::{Access, InsiderActionSpec, InsiderSpec};
 use crate::scenario::validate::InsiderRefs;
 
-/// Hours in a month of 30 days.
-pub(crate) const MONTH_H: f64 = 720.0;
-
 /// What an insider does.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum InsiderAct {
@@ -85,9 +82,9 @@ pub(super) fn insiders(
                 act,
                 activation_p: i.activation_probability * ag.vetting_mult,
                 start: i.start.hours(),
-                precursor_rate: i.precursors_per_month / MONTH_H,
+                precursor_rate: i.precursors_per_month.per_hour(),
                 detect_p: i.report_probability * ag.monitoring,
-                action_rate: i.actions_per_month / MONTH_H,
+                action_rate: i.actions_per_month.per_hour(),
                 threat: r.tied,
             })
         })

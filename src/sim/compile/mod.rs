@@ -19,7 +19,7 @@ mod threats;
 pub(crate) use agencies::{AgencyStatic, Processing, default_compliance};
 pub(crate) use catalog::DriverSource;
 pub(crate) use channels::ChannelStatic;
-pub(crate) use injects::{Arrival, Cond, Effect, InjectStatic, MetricWatch, Trigger};
+pub(crate) use injects::{Arrival, Cond, Effect, InjectStatic, MetricWatch, Mile, Trigger};
 pub(crate) use insiders::{InsiderAct, InsiderStatic};
 pub(crate) use objectives::{BlockReason, Judge, MetricKind, ObjectiveStatic, ViolationKind};
 pub(crate) use partnerships::{Barrier, Benefit, LinkStatic, agreement_violation_mult};

@@ -5,7 +5,7 @@ use super::agencies::AgencyStatic;
 use super::fmt_num;
 use super::insiders::InsiderStatic;
 use super::threats::ThreatStatic;
-use crate::ids::{AgencyIx, InsiderIx, MetricIx, ThreatIx};
+use crate::ids::{AgencyIx, InsiderIx, MetricIx, PartnershipIx, ThreatIx};
 use crate::scenario::schema::{MetricSpec, ObjectiveSpec, TargetSpec};
 use crate::scenario::validate::ObjectiveRefs;
 use crate::sim::outcome::{MetricDef, ObjectiveDef};
@@ -64,7 +64,7 @@ pub(crate) enum MetricKind {
     MinTrust,
     /// Mean directed trust at the end, [0, 1].
     MeanTrust,
-    /// Directed links withdrawn [links].
+    /// Directed links withdrawn at some time, by trust or by inject [links].
     Withdrawals,
     /// Mean analyst queue wait [h].
     MeanQueueWait,
@@ -101,6 +101,18 @@ pub(crate) enum MetricKind {
     TimeToFirstRestoration(ThreatIx, u16),
     /// Σ over an agency's dependencies of hours lost × degree [h].
     ServiceExposure(AgencyIx),
+    /// Share of the run the partnership was in working order, [0, 1].
+    PartnershipUptime(PartnershipIx),
+    /// Unique items delivered over the partnership, both directions [items].
+    ItemsCarried(PartnershipIx),
+    /// From the start (of the exercise, or of `threat`) to the first unique item delivered
+    /// over the partnership (about `threat`, unless it is [`ThreatIx::NONE`]) [h].
+    FirstItemCarried {
+        /// The partnership.
+        partnership: PartnershipIx,
+        /// The threat whose items count, or [`ThreatIx::NONE`] for any item.
+        threat: ThreatIx,
+    },
 }
 
 impl MetricKind {
@@ -844,6 +856,55 @@ pub(super) fn objectives(
                         },
                     ),
                     "share restored",
+                )
+            }
+            MetricSpec::PartnershipUptime(p) => (
+                cat.push(
+                    format!("uptime.{p}"),
+                    format!("Share of the run partnership {p} worked"),
+                    "share",
+                    MetricKind::PartnershipUptime(r.partnership.unwrap_or(PartnershipIx::NONE)),
+                ),
+                "partnership up-time",
+            ),
+            MetricSpec::ItemsCarried(p) => (
+                cat.push(
+                    format!("items_carried.{p}"),
+                    format!("Unique items carried over partnership {p}"),
+                    "items",
+                    MetricKind::ItemsCarried(r.partnership.unwrap_or(PartnershipIx::NONE)),
+                ),
+                "items carried",
+            ),
+            MetricSpec::FirstItemCarried {
+                partnership,
+                threat,
+            } => {
+                let (id, label) = match threat {
+                    Some(t) => (
+                        format!("first_item_carried.{partnership}.{t}"),
+                        format!("Time to the first item on {t} over partnership {partnership}"),
+                    ),
+                    None => (
+                        format!("first_item_carried.{partnership}"),
+                        format!("Time to the first item over partnership {partnership}"),
+                    ),
+                };
+                (
+                    cat.push(
+                        id,
+                        label,
+                        "h",
+                        MetricKind::FirstItemCarried {
+                            partnership: r.partnership.unwrap_or(PartnershipIx::NONE),
+                            threat: if threat.is_some() {
+                                r.threat.unwrap_or(ThreatIx::NONE)
+                            } else {
+                                ThreatIx::NONE
+                            },
+                        },
+                    ),
+                    "time to the first item carried",
                 )
             }
         };

@@ -7,7 +7,7 @@ use crate::scenario::schema::Function;
 use crate::sim::agency::analyse_items;
 use crate::sim::compile::{BlockReason, function_bit};
 use crate::sim::flow::{deliver_items, share_items};
-use crate::sim::inject::fire_injects;
+use crate::sim::inject::{fire_injects, judge_objectives};
 use crate::sim::state::InjectStates;
 
 /// Agencies `a` (4 analysts, 15 min per item, depends on `b` for dissemination) and `b`;
@@ -255,7 +255,7 @@ fn a_compromised_channel_carries_items_and_exposes_each_one() {
 }
 
 #[test]
-fn a_withdrawal_inject_withdraws_both_links_for_its_duration_without_counting_a_withdrawal() {
+fn a_withdrawal_inject_withdraws_both_links_for_its_duration_and_counts_each_link_once() {
     let mut sim = Sim::new(&net(
         r#"channels: ["c"]"#,
         &inject("wd", "At(hours(1))", r#"Withdrawal("m")"#, Some("hours(2)")),
@@ -272,7 +272,10 @@ fn a_withdrawal_inject_withdraws_both_links_for_its_duration_without_counting_a_
     let item = sim.item("t", "b", 1.0);
     sim.analysed("b", item, 1.5).run(share_items);
     assert_eq!(sim.blocked(), Sim::only(BlockReason::Withdrawn, 1));
+    // Not a trust withdrawal, but both directed links count as withdrawn from 1 h.
     assert_eq!(sim.tally().withdrawals, 0);
+    assert_eq!(sim.link_state("a", "b").withdrawn_at, Some(1.0));
+    assert_eq!(sim.link_state("b", "a").withdrawn_at, Some(1.0));
     step(&mut sim, 2);
     assert!(sim.link_state("a", "b").is_withdrawn());
     step(&mut sim, 3);
@@ -305,6 +308,8 @@ fn a_legal_hold_blocks_offers_as_legal_and_stops_benefits_but_costs_no_function(
     );
     assert_eq!(sim.agencies().mods[b].speedup, 0.0);
     assert_eq!(sim.agencies().mods[a].lost, 0);
+    // A hold is not a withdrawal.
+    assert_eq!(sim.link_state("a", "b").withdrawn_at, None);
     offer(&mut sim, 1.5);
     assert_eq!(sim.blocked(), Sim::only(BlockReason::Legal, 1));
     assert_eq!(sim.in_flight(), 0);
@@ -438,6 +443,7 @@ fn a_first_offer_withdrawal_stops_the_very_item_that_tripped_it_and_ends_after_i
     step(&mut sim, 2);
     assert!(!sim.link_state("a", "b").is_withdrawn());
     assert_eq!(sim.tally().withdrawals, 0);
+    assert_eq!(sim.link_state("a", "b").withdrawn_at, Some(0.5));
 }
 
 #[test]
@@ -488,4 +494,219 @@ fn a_disabled_partnership_compiles_to_no_links_and_carries_nothing() {
     assert!(st.links.is_empty());
     assert!(st.catalog.links.is_empty());
     assert!(st.agencies.iter().all(|a| a.out_links.is_empty()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Milestone triggers: fire at milestone time + delay, exactly, in the first Injects phase that
+// can see it (milestones are set by later phases of a tick), and never without the milestone.
+
+/// The time inject `id` fired, if it did.
+fn fired(sim: &Sim, id: &str) -> Option<f64> {
+    let st = sim.st();
+    let i = st.injects.iter().position(|x| x.id == id).expect("inject");
+    sim.world.resource::<InjectStates>().fired_at[i]
+}
+
+/// Run the Injects phase (objective judging, then the MSEL) of ticks `from..to`.
+fn injects_phase(sim: &mut Sim, from: u64, to: u64) {
+    for k in from..to {
+        sim.at(k).run(judge_objectives).run(fire_injects).refresh();
+    }
+}
+
+/// Set a threat milestone of `t` at `m` [h] by its name.
+fn set_threat_milestone(sim: &mut Sim, which: &str, m: f64) {
+    let t = sim.threat("t").ix();
+    let mut th = sim.world.resource_mut::<crate::sim::state::ThreatStates>();
+    let s = &mut th.0[t];
+    match which {
+        "Harm" => s.harm_at = Some(m),
+        "Detected" => s.detected_at = Some(m),
+        "FirstShared" => s.first_share_at = Some(m),
+        "Acted" => s.first_action_at = Some(m),
+        "Resolved" => s.resolved_at = Some(m),
+        _ => unreachable!("{which}"),
+    }
+}
+
+#[test]
+fn each_threat_milestone_trigger_fires_at_the_milestone_plus_its_delay_and_never_without_it() {
+    for which in ["Harm", "Detected", "FirstShared", "Acted", "Resolved"] {
+        let injects = format!(
+            "{}{}",
+            inject(
+                "now1",
+                &format!(r#"Milestone(on: {which}("t"))"#),
+                "Note",
+                None
+            ),
+            inject(
+                "later2",
+                &format!(r#"Milestone(on: {which}("t"), delay: hours(3))"#),
+                "Note",
+                None
+            ),
+        );
+        let mut sim = Sim::new(&net(r#"channels: ["c"]"#, &injects));
+        injects_phase(&mut sim, 0, 3);
+        assert_eq!(
+            fired(&sim, "now1"),
+            None,
+            "{which}: fired before its milestone"
+        );
+        // The milestone happens inside tick 2 (a later phase): the trigger sees it at tick 3
+        // and fires at the milestone's own time.
+        set_threat_milestone(&mut sim, which, 2.25);
+        injects_phase(&mut sim, 3, 4);
+        assert_eq!(fired(&sim, "now1"), Some(2.25), "{which}");
+        injects_phase(&mut sim, 4, 5);
+        assert_eq!(fired(&sim, "later2"), None, "{which}: 5.25 h is in tick 5");
+        injects_phase(&mut sim, 5, 6);
+        assert_eq!(fired(&sim, "later2"), Some(5.25), "{which}");
+
+        let mut quiet = Sim::new(&net(r#"channels: ["c"]"#, &injects));
+        injects_phase(&mut quiet, 0, 48);
+        assert_eq!(
+            fired(&quiet, "now1"),
+            None,
+            "{which}: fired without its milestone"
+        );
+        assert_eq!(fired(&quiet, "later2"), None, "{which}");
+    }
+}
+
+#[test]
+fn agency_failed_and_recovered_triggers_follow_the_outage_exactly() {
+    let injects = format!(
+        "{}{}{}",
+        inject(
+            "out1",
+            "At(minutes(135))",
+            r#"AgencyOutage("b")"#,
+            Some("minutes(90)")
+        ),
+        inject(
+            "failed2",
+            r#"Milestone(on: AgencyFailed("b"))"#,
+            "Note",
+            None
+        ),
+        inject(
+            "recovered3",
+            r#"Milestone(on: AgencyRecovered("b"), delay: hours(1))"#,
+            "Note",
+            None
+        ),
+    );
+    let mut sim = Sim::new(&net(r#"channels: ["c"]"#, &injects));
+    injects_phase(&mut sim, 0, 3);
+    // Down at 2.25 h, seen in the same Injects phase (the outage fired earlier in it).
+    assert_eq!(fired(&sim, "failed2"), Some(2.25));
+    assert_eq!(fired(&sim, "recovered3"), None);
+    injects_phase(&mut sim, 3, 4);
+    // Back at 3.75 h (undone in tick 3); + 1 h = 4.75 h, in tick 4.
+    assert_eq!(fired(&sim, "recovered3"), None);
+    injects_phase(&mut sim, 4, 5);
+    assert_eq!(fired(&sim, "recovered3"), Some(4.75));
+
+    let quiet = format!(
+        "{}{}",
+        inject(
+            "failed2",
+            r#"Milestone(on: AgencyFailed("b"))"#,
+            "Note",
+            None
+        ),
+        inject(
+            "recovered3",
+            r#"Milestone(on: AgencyRecovered("b"))"#,
+            "Note",
+            None
+        ),
+    );
+    let mut sim = Sim::new(&net(r#"channels: ["c"]"#, &quiet));
+    injects_phase(&mut sim, 0, 48);
+    assert_eq!(fired(&sim, "failed2"), None);
+    assert_eq!(fired(&sim, "recovered3"), None);
+}
+
+#[test]
+fn a_partnership_withdrawn_trigger_follows_an_inject_withdrawal_or_a_trust_withdrawal() {
+    let by_inject = format!(
+        "{}{}",
+        inject("wd1", "At(minutes(135))", r#"Withdrawal("m")"#, None),
+        inject(
+            "seen2",
+            r#"Milestone(on: PartnershipWithdrawn("m"))"#,
+            "Note",
+            None
+        ),
+    );
+    let mut sim = Sim::new(&net(r#"channels: ["c"]"#, &by_inject));
+    injects_phase(&mut sim, 0, 3);
+    assert_eq!(fired(&sim, "seen2"), Some(2.25));
+
+    let by_trust = inject(
+        "seen2",
+        r#"Milestone(on: PartnershipWithdrawn("m"), delay: minutes(30))"#,
+        "Note",
+        None,
+    );
+    let mut sim = Sim::new(&net(r#"channels: ["c"]"#, &by_trust));
+    injects_phase(&mut sim, 0, 5);
+    assert_eq!(fired(&sim, "seen2"), None);
+    // The trust phase of tick 4 withdraws b → a at its end (5 h).
+    sim.link_state_mut("b", "a").mark_withdrawn(5.0);
+    injects_phase(&mut sim, 5, 6);
+    assert_eq!(fired(&sim, "seen2"), Some(5.5));
+
+    // A legal hold is not a withdrawal.
+    let hold = format!(
+        "{}{}",
+        inject("hold1", "At(hours(1))", r#"LegalHold("m")"#, None),
+        inject(
+            "seen2",
+            r#"Milestone(on: PartnershipWithdrawn("m"))"#,
+            "Note",
+            None
+        ),
+    );
+    let mut sim = Sim::new(&net(r#"channels: ["c"]"#, &hold));
+    injects_phase(&mut sim, 0, 48);
+    assert_eq!(fired(&sim, "seen2"), None);
+}
+
+#[test]
+fn objective_met_and_missed_triggers_judge_the_run_so_far_at_their_time() {
+    // Objective "o": nothing blocked (AtMost(0)).
+    let injects = format!(
+        "{}{}",
+        inject(
+            "met1",
+            r#"Milestone(on: ObjectiveMet(objective: "o", by: minutes(330)))"#,
+            "Note",
+            None
+        ),
+        inject(
+            "missed2",
+            r#"Milestone(on: ObjectiveMissed(objective: "o", by: minutes(330)), delay: hours(2))"#,
+            "Note",
+            None
+        ),
+    );
+    let mut sim = Sim::new(&net(r#"channels: ["c"]"#, &injects));
+    injects_phase(&mut sim, 0, 48);
+    assert_eq!(fired(&sim, "met1"), Some(5.5));
+    assert_eq!(fired(&sim, "missed2"), None);
+
+    let mut sim = Sim::new(&net(r#"channels: ["c"]"#, &injects));
+    injects_phase(&mut sim, 0, 5);
+    // A needed delivery blocked before 5.5 h: the objective is missed by then.
+    sim.world.resource_mut::<crate::sim::state::Tally>().blocked[0] = 1;
+    injects_phase(&mut sim, 5, 7);
+    assert_eq!(fired(&sim, "met1"), None);
+    assert_eq!(fired(&sim, "missed2"), None, "5.5 h + 2 h is in tick 7");
+    injects_phase(&mut sim, 7, 48);
+    assert_eq!(fired(&sim, "missed2"), Some(7.5));
+    assert_eq!(fired(&sim, "met1"), None);
 }

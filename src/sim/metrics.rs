@@ -115,9 +115,11 @@ pub(crate) fn record_series(
     mut tally: ResMut<Tally>,
     mut watch: ResMut<Watch>,
     mut series: ResMut<SeriesBuf>,
-    mut loss: ResMut<FunctionLoss>,
-    mut exposure: ResMut<Exposure>,
-    mut pdown: ResMut<PartnershipDown>,
+    (mut loss, mut exposure, mut pdown): (
+        ResMut<FunctionLoss>,
+        ResMut<Exposure>,
+        ResMut<PartnershipDown>,
+    ),
 ) {
     let (clock, st) = (&run.clock, &run.st);
     let Sampled {

@@ -11,12 +11,14 @@
 mod aar;
 mod charts;
 mod data;
+mod evaluation;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
 mod ledger_aar;
 mod ledger_charts;
 mod ledger_data;
 mod msel;
+mod netmatrix;
 mod text;
 
 use crate::batch::summary::{Exemplar, Manifest, Summary};
@@ -42,6 +44,8 @@ pub(crate) struct Batch {
     pub ledger: Option<Ledger>,
     /// Problems that degraded the report without stopping it.
     pub warnings: Vec<String>,
+    /// The evaluator's rating overrides and notes (`evaluation.csv`), if any.
+    pub evaluation: Vec<evaluation::Override>,
 }
 
 impl Batch {
@@ -96,6 +100,8 @@ impl Batch {
                 }
             }
         }
+        let ids: Vec<&str> = catalog.objectives.iter().map(|o| o.id.as_str()).collect();
+        let evaluation = evaluation::load(dir, &ids)?;
         Ok(Batch {
             summary,
             catalog,
@@ -103,6 +109,7 @@ impl Batch {
             exemplars,
             ledger,
             warnings,
+            evaluation,
         })
     }
 

@@ -20,6 +20,7 @@ mod ledger_data;
 mod msel;
 mod netmatrix;
 mod text;
+mod xlsx;
 
 use crate::batch::summary::{Exemplar, Manifest, Summary};
 use crate::error::{Error, Result};
@@ -140,6 +141,7 @@ pub fn write_report(dir: &Path) -> Result<()> {
     }
     let msel = msel::msel_csv(&batch)?;
     crate::output::write_atomic(&dir.join("msel.csv"), &msel)?;
+    crate::output::write_atomic(&dir.join("report.xlsx"), &xlsx::report_xlsx(&batch)?)?;
     let ctx = aar::context(&batch, &rendered);
     let md = aar::render_markdown(&ctx)?;
     crate::output::write_atomic(&dir.join("report.md"), md.as_bytes())?;

@@ -632,3 +632,52 @@ fn matrix_and_evaluator_overrides() {
     assert_eq!(e.exit_code(), 2);
     assert!(e.to_string().contains("evaluation.csv:3:"), "{e}");
 }
+
+/// `report.xlsx`: its sheets, a header, values as numbers, a formula-looking scenario string
+/// stored as text (never a formula), and the same bytes when the report is rebuilt.
+#[test]
+fn excel_workbook_has_its_sheets_values_and_no_formulas() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let dir = built("Fuel Line Mini");
+    let path = dir.path().join("report.xlsx");
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        [
+            "Objectives by variant",
+            "Key metrics",
+            "Paired differences",
+            "Drivers",
+            "MSEL"
+        ]
+    );
+    let obj = wb.worksheet_range("Objectives by variant").unwrap();
+    assert_eq!(obj.get((0, 0)), Some(&Data::String("Objective".into())));
+    assert_eq!(obj.get((1, 0)), Some(&Data::String("detect".into())));
+    assert_eq!(obj.get((1, 5)), Some(&Data::String("P".into())));
+    match obj.get((1, 7)) {
+        Some(Data::Float(p)) => assert!((p - 0.93).abs() < 0.005, "{p}"),
+        x => panic!("P(met) not a number: {x:?}"),
+    }
+    let msel = wb.worksheet_range("MSEL").unwrap();
+    assert_eq!(msel.get((1, 0)), Some(&Data::Float(1.0)));
+    let synopsis = msel.get((3, 6)).unwrap();
+    assert!(
+        matches!(synopsis, Data::String(s) if s.starts_with("'=HYPERLINK")),
+        "{synopsis:?}"
+    );
+    for name in wb.sheet_names() {
+        let f = wb.worksheet_formula(&name).unwrap();
+        assert_eq!(f.used_cells().count(), 0, "{name} holds formulas");
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    report::write_report(dir.path()).unwrap();
+    assert_eq!(
+        bytes,
+        std::fs::read(&path).unwrap(),
+        "report.xlsx not reproducible"
+    );
+    let dir = built_with_ledger("Fuel Line Mini");
+    let wb: Xlsx<_> = open_workbook(dir.path().join("report.xlsx")).unwrap();
+    assert!(wb.sheet_names().contains(&"Ledger".to_string()));
+}

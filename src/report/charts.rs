@@ -582,6 +582,15 @@ where
         "Objectives: P(target met) per variant, with 95% Wilson interval",
         footer,
     )?;
+    // Variant names in order of first appearance (the baseline first), for short labels.
+    let mut names: Vec<&str> = Vec::new();
+    for g in groups {
+        for p in &g.points {
+            if !names.contains(&p.variant.as_str()) {
+                names.push(&p.variant);
+            }
+        }
+    }
     // Row layout: a heading row per group, then one row per variant.
     let mut rows: Vec<(f64, usize, Option<usize>)> = Vec::new();
     let mut pos = 0.0;
@@ -675,21 +684,25 @@ where
                     bold(19),
                     HPos::Left,
                 )?;
-                let lines = wrap(&pt.variant, 34, 2);
-                let top = py - 9 * (lines.len() as i32 - 1);
-                for (i, line) in lines.iter().enumerate() {
-                    text(
-                        root,
-                        line,
-                        (left - 12, top + 18 * i as i32),
-                        font(if lines.len() > 1 { 17 } else { 19 }),
-                        HPos::Right,
-                    )?;
-                }
+                // a short label ("Baseline", "V1", …: the report's matrix columns), the full
+                // name in the key beside the chart
+                let k = names.iter().position(|n| *n == pt.variant).unwrap_or(0);
+                let label = if k == 0 {
+                    pt.variant.clone()
+                } else {
+                    format!("V{k}")
+                };
+                text(
+                    root,
+                    &ellipsize(&label, 32),
+                    (left - 12, py),
+                    font(19),
+                    HPos::Right,
+                )?;
             }
         }
     }
-    legend(
+    let y = legend(
         &side,
         "HSEEP rating (simulated)",
         &[
@@ -716,6 +729,19 @@ where
             ),
         ],
     )?;
+    // the key of the short variant labels, each name wrapped whole
+    let mut y = y + 12;
+    if names.len() > 1 {
+        text(&side, "Variants", (16, y), bold(20), HPos::Left)?;
+        y += 30;
+    }
+    for (k, n) in names.iter().enumerate().skip(1) {
+        for line in wrap(&format!("V{k}: {n}"), 32, 4) {
+            text(&side, &line, (16, y), font(17), HPos::Left)?;
+            y += 21;
+        }
+        y += 6;
+    }
     root.present()?;
     Ok(())
 }

@@ -42,6 +42,9 @@ fn short(s: &str, max: usize) -> String {
     }
 }
 
+/// Characters of an agency name shown beside the matrix (the whole name on hover).
+const LABEL: usize = 32;
+
 /// The matrix as an HTML fragment (empty when there are no edges).
 pub(super) fn network_matrix_html(nodes: &[NetNode], edges: &[NetEdge]) -> String {
     if nodes.is_empty() || edges.is_empty() {
@@ -49,12 +52,14 @@ pub(super) fn network_matrix_html(nodes: &[NetNode], edges: &[NetEdge]) -> Strin
     }
     let n = nodes.len();
     let cell = (640.0 / n as f64).clamp(9.0, 22.0);
-    let label_w = 250.0;
-    let top_h = 190.0;
+    // room for labels of LABEL characters: left of the rows, above the columns (at −60°)
+    let label_w = 300.0;
+    let top_h = 230.0;
     let size = cell * n as f64;
-    let (w, h) = (label_w + size + 10.0, top_h + size + 10.0);
+    // the column labels lean right: about cos 60° of their length past the last column
+    let (w, h) = (label_w + size + 130.0, top_h + size + 10.0);
     let max_items = edges.iter().map(|e| e.items).fold(0.0, f64::max).max(1e-9);
-    let font = (cell * 0.8).clamp(8.0, 13.0);
+    let font = (cell * 0.8).clamp(8.0, 12.0);
     let mut kinds: Vec<&str> = Vec::new();
     for nd in nodes {
         let k = if nd.kind.is_empty() {
@@ -118,7 +123,7 @@ pub(super) fn network_matrix_html(nodes: &[NetNode], edges: &[NetEdge]) -> Strin
         let y = top_h + (i as f64 + 0.5) * cell;
         let x = label_w + (i as f64 + 0.5) * cell;
         let name = esc(&nd.name);
-        let label = esc(&short(&nd.name, 38));
+        let label = esc(&short(&nd.name, LABEL));
         let _ = writeln!(
             s,
             "<text class=\"nm-r\" data-i=\"{i}\" data-k=\"{k}\" x=\"{:.1}\" y=\"{y:.1}\" text-anchor=\"end\" dominant-baseline=\"middle\"><title>{name}</title>{label}</text>",

@@ -65,6 +65,20 @@ pub(crate) struct RunArgs {
     /// Output directory [default: output/<scenario>/run-<seed>/].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// How much of the timeline to print: `summary`, a page with repeated traffic folded;
+    /// `full`, every event.
+    #[arg(long, value_enum, default_value_t = Detail::Summary)]
+    pub detail: Detail,
+}
+
+/// How much of a run's timeline `tabletop run` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Detail {
+    /// A page: injects, first detections, the first time each agency learns of each threat,
+    /// decisions, actions, failures and insider acts; repeated traffic folded into one line.
+    Summary,
+    /// Every event of the timeline.
+    Full,
 }
 
 /// Arguments of `tabletop batch`.

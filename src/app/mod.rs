@@ -13,7 +13,9 @@ use crate::error::{Error, Result};
 use crate::ledger;
 use crate::output::write_atomic;
 use crate::scenario::{self, ValidScenario};
-use crate::sim::narrative::{narrative, outcome_table, series_csv, timeline_csv};
+use crate::sim::narrative::{
+    folded_narrative, narrative, outcome_table, outcomes_table, series_csv, timeline_csv,
+};
 use crate::sim::{Model, RunOptions, RunSeed};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -269,8 +271,16 @@ fn run_one(r: &RunRequest, v: Verbosity) -> Result<()> {
                 .unwrap_or_default()
         );
         println!("Handling: {}\n", spec.exercise.marking);
-        print!("{}", narrative(&outcome, &spec.exercise.start_label));
-        print!("{}", outcome_table(cat, &outcome));
+        if r.full {
+            print!("{}", narrative(&outcome, &spec.exercise.start_label));
+            print!("{}", outcome_table(cat, &outcome));
+        } else {
+            print!(
+                "{}",
+                folded_narrative(cat, &outcome, &spec.exercise.start_label)
+            );
+            print!("{}", outcomes_table(cat, &outcome));
+        }
     }
     write_atomic(&out.join("timeline.csv"), &timeline_csv(&outcome)?)?;
     write_atomic(&out.join("series.csv"), &series_csv(cat, &outcome)?)?;

@@ -34,6 +34,8 @@ pub(crate) struct RunRequest {
     pub variant: Option<String>,
     /// Output directory (None: `output/<scenario>/run-<seed>[-<index>][-<variant>]/`).
     pub out: Option<PathBuf>,
+    /// Print every event of the timeline (else the folded narrative).
+    pub full: bool,
 }
 
 /// A subcommand with its options in domain terms.
@@ -141,6 +143,7 @@ impl Request {
                 run_index: a.run_index,
                 variant: a.variant.clone(),
                 out: a.out.clone(),
+                full: a.detail == crate::cli::Detail::Full,
             }),
             Command::Batch(a) => Request::Batch {
                 file: a.file.clone(),

@@ -9,7 +9,7 @@ use super::text::{
 };
 use crate::batch::summary::{ObjectiveSummary, VariantSummary};
 use crate::error::{Error, Result};
-use crate::sim::{DriverKind, EventKind};
+use crate::sim::DriverKind;
 use minijinja::{AutoEscape, Environment, Value, context};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -76,6 +76,85 @@ pub(super) struct CapabilityTable {
     pub description: String,
     /// Rows.
     pub rows: Vec<CapabilityRow>,
+}
+
+/// One cell of the objectives × variants matrix.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct MatrixCell {
+    /// Rating letter.
+    pub rating: String,
+    /// P(met), two decimals.
+    pub p: String,
+    /// Paired change of P(met) from the baseline, two decimals with sign ("" in the
+    /// baseline column).
+    pub diff: String,
+    /// The change's 95% interval "−0.05 to +0.02" (the baseline column: the P(met) interval).
+    pub ci: String,
+    /// Whether the change's interval excludes zero.
+    pub clear: bool,
+    /// Whether the change is an improvement (only meaningful when `clear`).
+    pub better: bool,
+    /// The evaluator's rating overriding the simulated one (baseline column only; "" when
+    /// none).
+    pub evaluator: String,
+}
+
+/// An evaluator's judgement of an objective, beside the simulated evidence.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct EvaluationRow {
+    /// Objective id.
+    pub id: String,
+    /// Objective text.
+    pub description: String,
+    /// Simulated rating letter.
+    pub simulated: String,
+    /// The simulated evidence: "P(met) 0.62 (95% CI 0.58–0.66)".
+    pub evidence: String,
+    /// Evaluator's rating ("" for a note only).
+    pub rating: String,
+    /// Evaluator's note.
+    pub note: String,
+    /// Evaluator.
+    pub evaluator: String,
+}
+
+/// One objective's row of the matrix.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct MatrixRow {
+    /// Objective id.
+    pub id: String,
+    /// Objective text.
+    pub description: String,
+    /// Core capability, readable.
+    pub capability: String,
+    /// Target in words.
+    pub target: String,
+    /// Cells, baseline first.
+    pub cells: Vec<MatrixCell>,
+}
+
+/// One variant's column of the matrix, with its key entry.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct MatrixCol {
+    /// Short label for the column head ("V1"; the baseline "Base").
+    pub key: String,
+    /// Display name.
+    pub name: String,
+    /// Recommendation tested, readable.
+    pub recommendation: String,
+    /// Description.
+    pub description: String,
+    /// Runs.
+    pub runs: u64,
+}
+
+/// The objectives × variants matrix: rating, P(met) and paired change from the baseline.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct Matrix {
+    /// Columns, baseline first.
+    pub cols: Vec<MatrixCol>,
+    /// Rows, in scenario order.
+    pub rows: Vec<MatrixRow>,
 }
 
 /// A strength or an area for improvement.
@@ -167,6 +246,15 @@ pub(super) struct Context {
     pub rating_rule: String,
     /// Capability tables, baseline first.
     pub tables: Vec<CapabilityTable>,
+    /// The objectives × variants matrix.
+    pub matrix: Matrix,
+    /// Every variant's clear effects on the objectives (paired interval excluding zero),
+    /// one sentence each, whether or not the variant tests a recommendation.
+    pub variant_effects: Vec<String>,
+    /// The evaluator's judgements (`evaluation.csv`), in objective order.
+    pub evaluations: Vec<EvaluationRow>,
+    /// The interactive partnership matrix (HTML fragment, escaped; "" without links).
+    pub network_matrix: String,
     /// Strengths.
     pub strengths: Vec<Finding>,
     /// Areas for improvement.
@@ -295,10 +383,190 @@ pub(super) fn root_causes(
         .collect()
 }
 
-fn keep_in_narrative(k: EventKind) -> bool {
-    !matches!(
-        k,
-        EventKind::Signal | EventKind::Analysis | EventKind::TrustChange | EventKind::Precursor
+/// The objectives × variants matrix of a summary.
+fn matrix(s: &crate::batch::summary::Summary, eval: &[super::evaluation::Override]) -> Matrix {
+    let cols = s
+        .variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| MatrixCol {
+            key: if i == 0 {
+                "Base".to_string()
+            } else {
+                format!("V{i}")
+            },
+            name: v.name.clone(),
+            recommendation: v
+                .recommendation
+                .as_deref()
+                .map(rec_label)
+                .unwrap_or_default(),
+            description: v.description.clone(),
+            runs: v.runs,
+        })
+        .collect();
+    let rows = match s.variants.first() {
+        None => Vec::new(),
+        Some(base) => base
+            .objectives
+            .iter()
+            .map(|o| MatrixRow {
+                id: o.id.clone(),
+                description: o.description.clone(),
+                capability: split_camel(&o.capability),
+                target: o.target.clone(),
+                cells: s
+                    .variants
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        let vo = v.objectives.iter().find(|x| x.id == o.id);
+                        let (rating, p) = vo
+                            .map(|x| (x.rating.clone(), p2(x.p)))
+                            .unwrap_or_else(|| ("—".into(), "—".into()));
+                        if i == 0 {
+                            return MatrixCell {
+                                rating,
+                                p,
+                                diff: String::new(),
+                                ci: format!("{}–{}", p2(o.ci_low), p2(o.ci_high)),
+                                clear: false,
+                                better: false,
+                                evaluator: eval
+                                    .iter()
+                                    .find(|e| e.objective == o.id)
+                                    .and_then(|e| e.rating.clone())
+                                    .unwrap_or_default(),
+                            };
+                        }
+                        let key = format!("obj:{}", o.id);
+                        let d = v.paired.iter().find(|d| d.id == key);
+                        match d.and_then(|d| Some((d.mean_diff?, d.ci_low?, d.ci_high?))) {
+                            Some((m, lo, hi)) => MatrixCell {
+                                rating,
+                                p,
+                                diff: signed(m, 2),
+                                ci: format!("{} to {}", signed(lo, 2), signed(hi, 2)),
+                                clear: lo > 0.0 || hi < 0.0,
+                                better: lo > 0.0,
+                                evaluator: String::new(),
+                            },
+                            None => MatrixCell {
+                                rating,
+                                p,
+                                diff: "—".into(),
+                                ci: String::new(),
+                                clear: false,
+                                better: false,
+                                evaluator: String::new(),
+                            },
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    Matrix { cols, rows }
+}
+
+/// The evaluator's judgements beside the simulated evidence, in objective order.
+fn evaluations(
+    s: &crate::batch::summary::Summary,
+    eval: &[super::evaluation::Override],
+) -> Vec<EvaluationRow> {
+    let Some(base) = s.variants.first() else {
+        return Vec::new();
+    };
+    base.objectives
+        .iter()
+        .filter_map(|o| {
+            let e = eval.iter().find(|e| e.objective == o.id)?;
+            Some(EvaluationRow {
+                id: o.id.clone(),
+                description: o.description.clone(),
+                simulated: o.rating.clone(),
+                evidence: format!(
+                    "P(met) {} (95% CI {}–{}) over {} runs",
+                    p2(o.p),
+                    p2(o.ci_low),
+                    p2(o.ci_high),
+                    o.n
+                ),
+                rating: e.rating.clone().unwrap_or_default(),
+                note: e.note.clone(),
+                evaluator: e.evaluator.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Every variant's clear effects on the objectives, one sentence per variant.
+fn variant_effects(s: &crate::batch::summary::Summary) -> Vec<String> {
+    let Some(base) = s.variants.first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for v in s.variants.iter().skip(1) {
+        let mut parts = Vec::new();
+        for o in &base.objectives {
+            let key = format!("obj:{}", o.id);
+            let Some(d) = v.paired.iter().find(|d| d.id == key) else {
+                continue;
+            };
+            let (Some(m), Some(lo), Some(hi)) = (d.mean_diff, d.ci_low, d.ci_high) else {
+                continue;
+            };
+            if lo > 0.0 || hi < 0.0 {
+                let points = (m * 100.0).abs();
+                parts.push(format!(
+                    "{} “{}” {} P(met) by {points:.0} points (95% CI {} to {}, paired over {} runs)",
+                    o.id,
+                    o.description,
+                    if lo > 0.0 { "raises" } else { "lowers" },
+                    signed(lo, 2),
+                    signed(hi, 2),
+                    d.n
+                ));
+            }
+        }
+        if parts.is_empty() {
+            continue;
+        }
+        let tests = v
+            .recommendation
+            .as_deref()
+            .map(|r| format!(" (tests: {})", rec_label(r)))
+            .unwrap_or_default();
+        out.push(format!(
+            "Variant “{}”{tests}: {}.",
+            v.name,
+            parts.join("; ")
+        ));
+    }
+    out
+}
+
+/// For a driver that happened in every run: why comparing runs cannot attribute the
+/// shortfall to it, and the variant that would.
+fn unattributable(d: &crate::batch::summary::DriverEffect) -> String {
+    let (kind, name) = d.driver.split_once('.').unwrap_or(("", d.driver.as_str()));
+    let variant = match kind {
+        "inject" => format!("a variant without the inject (`Remove(\"injects[{name}]\")`)"),
+        "insider" => format!("a variant without the insider (`Remove(\"insiders[{name}]\")`)"),
+        "outage" => format!(
+            "a variant in which {name} does not fail or degrade (no scripted outage, failure rate 0)"
+        ),
+        "channel" => {
+            format!("a variant in which channel {name} does not fail (or with a backup channel)")
+        }
+        "partnership" => {
+            format!("a variant in which partnership {name} is never withdrawn or held")
+        }
+        _ => "a variant that removes it".to_string(),
+    };
+    format!(
+        "“{}” happened in every run, so comparing runs with and without it cannot attribute the shortfall to it. To measure its share, add {variant} and compare it with the baseline.",
+        d.label
     )
 }
 
@@ -372,13 +640,13 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
     let rating_rule = if distinct.len() <= 1 {
         let [p, ss, m] = distinct.first().copied().unwrap_or([0.9, 0.75, 0.5]);
         format!(
-            "Simulated rating from the share of runs meeting the target: P (performed without challenges) at {} or more, S (with some challenges) at {} or more, M (with major challenges) at {} or more, otherwise U (unable to be performed).",
+            "Simulated rating from the share of runs meeting the target: P (performed without challenges) at {} or more, S (with some challenges) at {} or more, M (with major challenges: in HSEEP's words, met, but with major problems or negative impacts) at {} or more, otherwise U (unable to be performed).",
             p2(p),
             p2(ss),
             p2(m)
         )
     } else {
-        "Simulated rating from the share of runs meeting the target against each objective's thresholds (P ≥ p, S ≥ s, M ≥ m, otherwise U; thresholds set per objective in the scenario).".to_string()
+        "Simulated rating from the share of runs meeting the target against each objective's thresholds (P ≥ p, S ≥ s, M ≥ m, otherwise U; thresholds set per objective in the scenario). M is HSEEP's \"performed with major challenges\": met, but with major problems or negative impacts.".to_string()
     };
     let tables = s
         .variants
@@ -425,6 +693,21 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
             let [tp, _, _] = thresholds(&o.id);
             let mut cause_text: Vec<String> = causes.iter().map(|c| c.0.clone()).collect();
             if cause_text.is_empty() {
+                cause_text.extend(
+                    base.drivers
+                        .iter()
+                        .filter(|d| {
+                            d.objective == o.id
+                                && d.kind != DriverKind::Consequence
+                                && d.kind != DriverKind::ThreatReal
+                                && d.runs_without == 0
+                                && d.runs_with > 0
+                        })
+                        .take(3)
+                        .map(unattributable),
+                );
+            }
+            if cause_text.is_empty() {
                 cause_text.push(format!(
                     "No single simulated event explains the shortfall: the target is missed across runs, so the capacity, delays or reach behind it fall short in general (see the distributions chart). P needs {} of runs.",
                     pct(tp)
@@ -453,6 +736,17 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
                 let (Some(m), Some(lo), Some(hi)) = (d.mean_diff, d.ci_low, d.ci_high) else {
                     continue;
                 };
+                if m == 0.0 && lo == 0.0 && hi == 0.0 {
+                    tested.push((
+                        r.clone(),
+                        lo,
+                        format!(
+                            "Variant “{}”: no measurable effect (P(met) unchanged in every one of {} paired runs).",
+                            v.name, d.n
+                        ),
+                    ));
+                    continue;
+                }
                 let verdict = if lo > 0.0 {
                     "a clear improvement"
                 } else if hi < 0.0 {
@@ -530,32 +824,18 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
             let Some(ex) = b.exemplar(&base.id, role) else {
                 continue;
             };
-            let mut seen_share: Vec<&str> = Vec::new();
+            // The same folding as `tabletop run` (sim::narrative::fold_timeline).
             let mut lines = Vec::new();
             let mut omitted = 0;
-            for e in &ex.outcome.timeline {
-                let first_share = if e.kind == EventKind::Share {
-                    if seen_share.contains(&e.via) {
-                        false
-                    } else {
-                        seen_share.push(e.via);
-                        true
-                    }
-                } else {
-                    true
-                };
-                if !keep_in_narrative(e.kind)
-                    || !first_share
-                    || lines.len() >= MAX_NARRATIVE
-                    || !e.t.is_finite()
-                {
+            for (t, text) in crate::sim::narrative::fold_timeline(&ex.outcome.timeline) {
+                if lines.len() >= MAX_NARRATIVE || !t.is_finite() {
                     omitted += 1;
                     continue;
                 }
                 lines.push(NarrativeLine {
-                    clock: clock(e.t, &start_label),
-                    t: format!("{:.2}", e.t),
-                    text: e.text.to_string(),
+                    clock: clock(t, &start_label),
+                    t: format!("{t:.2}"),
+                    text,
                 });
             }
             let label = if role == "median" {
@@ -608,6 +888,13 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
             .unwrap_or_default(),
         rating_rule,
         tables,
+        matrix: matrix(s, &b.evaluation),
+        evaluations: evaluations(s, &b.evaluation),
+        network_matrix: {
+            let (nodes, edges) = super::data::network_data(s, sc);
+            super::netmatrix::network_matrix_html(&nodes, &edges)
+        },
+        variant_effects: variant_effects(s),
         strengths,
         afis,
         plan,
@@ -624,7 +911,27 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
         version: s.version.clone(),
         variants: s.variants.iter().map(|v| v.name.clone()).collect(),
         has_variants: s.variants.len() > 1,
-        warnings: b.warnings.clone(),
+        warnings: {
+            let mut w = b.warnings.clone();
+            for id in sc.map(|x| x.exercise.key_metrics.as_slice()).unwrap_or(&[]) {
+                if b.catalog.metrics.iter().any(|m| &m.id == id) {
+                    continue;
+                }
+                let near = b
+                    .catalog
+                    .metrics
+                    .iter()
+                    .map(|m| (strsim::jaro_winkler(id, &m.id), &m.id))
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+                    .filter(|(d, _)| *d > 0.8)
+                    .map(|(_, m)| format!(" (did you mean \"{m}\"?)"))
+                    .unwrap_or_default();
+                w.push(format!(
+                    "exercise.key_metrics: no metric \"{id}\"{near}; the metric ids are the columns of runs.csv. It is left out of the key outcomes."
+                ));
+            }
+            w
+        },
         ledger: b
             .ledger
             .as_ref()

@@ -286,7 +286,7 @@ where
     y += 40;
     for (label, m) in items {
         draw_mark(area, *m, (34, y))?;
-        let lines = wrap(label, 27, 2);
+        let lines = wrap(label, 27, 4);
         for (i, l) in lines.iter().enumerate() {
             text(area, l, (62, y + 24 * i as i32), font(20), HPos::Left)?;
         }
@@ -314,6 +314,42 @@ where
         )?;
     }
     Ok(())
+}
+
+/// Decimals that tell ticks `step` apart: 0 for steps of 1 or more, 1 down to 0.1, and so on
+/// (at most 3).
+pub(super) fn tick_decimals(step: f64) -> usize {
+    if !(step.is_finite() && step > 0.0) || step >= 1.0 {
+        0
+    } else {
+        ((-step.log10()).ceil() as usize).min(3)
+    }
+}
+
+/// Rough width in pixels of a label in a font of `size` px (DejaVu Sans averages about 0.55 em
+/// per character).
+pub(super) fn label_width(s: &str, size: u32) -> i32 {
+    (s.chars().count() as f64 * size as f64 * 0.55).ceil() as i32
+}
+
+/// Most lanes of inject labels above a fan chart.
+pub(super) const INJECT_LANES: usize = 4;
+
+/// The lane (0 = top) for a label starting at `x` and `width` pixels wide: the first lane whose
+/// last label ends before `x` (with a small gap), else the lane that frees up first. `ends`
+/// holds each lane's right end and is updated; labels must come in order of `x`.
+pub(super) fn inject_label_lane(ends: &mut Vec<i32>, x: i32, width: i32) -> usize {
+    const GAP: i32 = 6;
+    let lane = match ends.iter().position(|&e| e + GAP <= x) {
+        Some(l) => l,
+        None if ends.len() < INJECT_LANES => {
+            ends.push(i32::MIN);
+            ends.len() - 1
+        }
+        None => (0..ends.len()).min_by_key(|&l| ends[l]).unwrap_or(0),
+    };
+    ends[lane] = x + width;
+    lane
 }
 
 /// Greedy word wrap into at most `max_lines` lines of `width` characters (last one cut with
@@ -445,7 +481,12 @@ pub(super) fn render_all(b: &Batch) -> Result<Vec<RenderedChart>> {
             draw_objectives(&groups, &thresholds, &footer)
         ));
     }
-    let panels = data::distributions_data(s, &b.catalog);
+    let preferred: &[String] = b
+        .scenario
+        .as_ref()
+        .map(|sc| sc.exercise.key_metrics.as_slice())
+        .unwrap_or(&[]);
+    let panels = data::distributions_data(s, &b.catalog, preferred);
     if !panels.is_empty() {
         let names: Vec<String> = s.variants.iter().map(|v| v.name.clone()).collect();
         out.push(render_chart!(
@@ -526,10 +567,6 @@ pub(super) fn render_all(b: &Batch) -> Result<Vec<RenderedChart>> {
     Ok(out)
 }
 
-fn objective_heading(id: &str, desc: &str) -> String {
-    ellipsize(&format!("{id}: {desc}"), 90)
-}
-
 /// Objectives chart: one bar per objective × variant, coloured by rating, Wilson whiskers.
 pub(super) fn draw_objectives<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -545,12 +582,27 @@ where
         "Objectives: P(target met) per variant, with 95% Wilson interval",
         footer,
     )?;
+    // Variant names in order of first appearance (the baseline first), for short labels.
+    let mut names: Vec<&str> = Vec::new();
+    for g in groups {
+        for p in &g.points {
+            if !names.contains(&p.variant.as_str()) {
+                names.push(&p.variant);
+            }
+        }
+    }
     // Row layout: a heading row per group, then one row per variant.
     let mut rows: Vec<(f64, usize, Option<usize>)> = Vec::new();
     let mut pos = 0.0;
+    let headings: Vec<Vec<String>> = groups
+        .iter()
+        .map(|g| wrap(&format!("{}: {}", g.id, g.description), 90, 3))
+        .collect();
     for (gi, g) in groups.iter().enumerate() {
-        rows.push((pos, gi, None));
-        pos += 1.0;
+        // a heading of n lines takes 1 + 0.6 (n − 1) rows, centred on its row position
+        let extra = 0.6 * (headings[gi].len() as f64 - 1.0);
+        rows.push((pos + extra / 2.0, gi, None));
+        pos += 1.0 + extra;
         for pi in 0..g.points.len() {
             rows.push((pos, gi, Some(pi)));
             pos += 1.0;
@@ -584,18 +636,22 @@ where
         match r {
             None => {
                 let (_, py) = pa.map_coordinate(&(0.0, y));
-                text(
-                    root,
-                    &objective_heading(&g.id, &g.description),
-                    (24, py),
-                    bold(21),
-                    HPos::Left,
-                )?;
+                let lines = &headings[*gi];
+                let top = py - 12 * (lines.len() as i32 - 1);
+                for (i, line) in lines.iter().enumerate() {
+                    text(root, line, (24, top + 24 * i as i32), bold(21), HPos::Left)?;
+                }
                 if let Some(Some(t)) = thresholds.get(*gi) {
-                    let n = g.points.len() as f64;
+                    let ys: Vec<f64> = rows
+                        .iter()
+                        .filter(|r| r.1 == *gi && r.2.is_some())
+                        .map(|r| y_of(r.0))
+                        .collect();
+                    let top = ys.iter().copied().fold(f64::MIN, f64::max) + 0.45;
+                    let bottom = ys.iter().copied().fold(f64::MAX, f64::min) - 0.45;
                     for th in t {
                         chart.draw_series(std::iter::once(DashedPathElement::new(
-                            vec![(*th, y - 0.55), (*th, y - n - 0.45)],
+                            vec![(*th, top), (*th, bottom)],
                             5,
                             4,
                             pal::GREY.stroke_width(2),
@@ -628,9 +684,17 @@ where
                     bold(19),
                     HPos::Left,
                 )?;
+                // a short label ("Baseline", "V1", …: the report's matrix columns), the full
+                // name in the key beside the chart
+                let k = names.iter().position(|n| *n == pt.variant).unwrap_or(0);
+                let label = if k == 0 {
+                    pt.variant.clone()
+                } else {
+                    format!("V{k}")
+                };
                 text(
                     root,
-                    &ellipsize(&pt.variant, 32),
+                    &ellipsize(&label, 32),
                     (left - 12, py),
                     font(19),
                     HPos::Right,
@@ -638,7 +702,7 @@ where
             }
         }
     }
-    legend(
+    let y = legend(
         &side,
         "HSEEP rating (simulated)",
         &[
@@ -665,6 +729,19 @@ where
             ),
         ],
     )?;
+    // the key of the short variant labels, each name wrapped whole
+    let mut y = y + 12;
+    if names.len() > 1 {
+        text(&side, "Variants", (16, y), bold(20), HPos::Left)?;
+        y += 30;
+    }
+    for (k, n) in names.iter().enumerate().skip(1) {
+        for line in wrap(&format!("V{k}: {n}"), 32, 4) {
+            text(&side, &line, (16, y), font(17), HPos::Left)?;
+            y += 21;
+        }
+        y += 6;
+    }
     root.present()?;
     Ok(())
 }
@@ -941,7 +1018,8 @@ where
         items.push((format!("Median: {name}"), Mark::Line(c, 3, true)));
     }
     let pa = chart.plotting_area().clone();
-    for (i, (id, t)) in f.injects.iter().enumerate() {
+    let mut lane_ends: Vec<i32> = Vec::new();
+    for (id, t) in &f.injects {
         chart.draw_series(std::iter::once(DashedPathElement::new(
             vec![(*t, lo), (*t, hi)],
             4,
@@ -949,11 +1027,12 @@ where
             pal::GREY.stroke_width(2),
         )))?;
         let (px, py) = pa.map_coordinate(&(*t, hi));
-        let dy = 14 + (i % 2) as i32 * 22;
+        let label = ellipsize(id, 12);
+        let lane = inject_label_lane(&mut lane_ends, px + 4, label_width(&label, 17));
         text(
             root,
-            &ellipsize(id, 12),
-            (px + 4, py - 36 + dy),
+            &label,
+            (px + 4, py - 22 + 20 * lane as i32),
             font(17).color(&pal::GREY),
             HPos::Left,
         )?;
@@ -1036,7 +1115,7 @@ where
             .disable_y_mesh()
             .y_labels(0)
             .x_labels(9)
-            .x_label_formatter(&|x| super::text::signed(*x, 0))
+            .x_label_formatter(&|x| super::text::signed(*x, tick_decimals(2.0 * span / 8.0)))
             .x_desc(*desc)
             .axis_desc_style(font(22))
             .label_style(font(19))
@@ -1659,6 +1738,34 @@ mod tests {
         assert_eq!(tick(-0.001, 5.0), "0.0");
         assert_eq!(tick(-1.0, 5.0), "-1.0");
         assert_eq!(tick(12.4, 40.0), "12");
+    }
+
+    #[test]
+    fn what_if_ticks_keep_the_decimals_that_tell_them_apart() {
+        // the "−1 0 0 +1" axis: ticks 0.5 apart need one decimal
+        let d = tick_decimals(0.5);
+        let ticks: Vec<String> = [-1.0, -0.5, 0.0, 0.5, 1.0]
+            .iter()
+            .map(|x| crate::report::text::signed(*x, d))
+            .collect();
+        assert_eq!(ticks, ["−1.0", "−0.5", "0.0", "+0.5", "+1.0"]);
+        assert_eq!(tick_decimals(5.0), 0);
+        assert_eq!(tick_decimals(0.05), 2);
+    }
+
+    #[test]
+    fn inject_labels_close_together_take_separate_lanes() {
+        let mut ends = Vec::new();
+        let w = label_width("I-1409", 17);
+        // three labels 10 px apart: three lanes; one far to the right: back to the top lane
+        assert_eq!(inject_label_lane(&mut ends, 100, w), 0);
+        assert_eq!(inject_label_lane(&mut ends, 110, w), 1);
+        assert_eq!(inject_label_lane(&mut ends, 120, w), 2);
+        assert_eq!(inject_label_lane(&mut ends, 100 + w + 10, w), 0);
+        // every lane busy: the one that frees first, never a fifth
+        for x in 0..10 {
+            assert!(inject_label_lane(&mut ends, 400 + x, w) < INJECT_LANES);
+        }
     }
 
     #[test]

@@ -91,6 +91,11 @@ pub(super) const MAX_KEY_METRICS: usize = 6;
 /// of each prefix, then the second of each, ...) in catalog order, at most
 /// [`MAX_KEY_METRICS`].
 pub(super) fn key_metric_ids(c: &Catalog) -> Vec<String> {
+    key_metric_candidates(c, MAX_KEY_METRICS)
+}
+
+/// Ids of the key metrics in the catalog, round-robin over [`KEY_PREFIXES`], at most `limit`.
+fn key_metric_candidates(c: &Catalog, limit: usize) -> Vec<String> {
     let per_prefix: Vec<Vec<&str>> = KEY_PREFIXES
         .iter()
         .map(|p| {
@@ -107,7 +112,7 @@ pub(super) fn key_metric_ids(c: &Catalog) -> Vec<String> {
         for ids in &per_prefix {
             if let Some(id) = ids.get(round)
                 && !out.iter().any(|x| x == id)
-                && out.len() < MAX_KEY_METRICS
+                && out.len() < limit
             {
                 out.push(id.to_string());
             }
@@ -150,10 +155,42 @@ pub(super) struct MetricPanel {
     pub boxes: Vec<MetricBox>,
 }
 
-/// Key-outcome distributions, baseline vs variants. Panels without any data are dropped.
-pub(super) fn distributions_data(s: &Summary, c: &Catalog) -> Vec<MetricPanel> {
+/// Whether a panel shows nothing: every variant's runs have one and the same value (a detection
+/// time that is always 0, an exposure that is always 0).
+fn degenerate(p: &MetricPanel) -> bool {
+    let Some(first) = p.boxes.first() else {
+        return true;
+    };
+    let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()));
+    p.boxes
+        .iter()
+        .all(|b| same(b.p5, first.p50) && same(b.p95, first.p50) && same(b.p50, first.p50))
+}
+
+/// Key-outcome distributions, baseline vs variants: the scenario's `key_metrics` first (those
+/// in the catalog), then metrics chosen by kind ([`KEY_PREFIXES`]), at most
+/// [`MAX_KEY_METRICS`] panels. Panels without any data, or whose value never varies, are
+/// dropped and the next candidate takes their place.
+pub(super) fn distributions_data(
+    s: &Summary,
+    c: &Catalog,
+    preferred: &[String],
+) -> Vec<MetricPanel> {
+    let mut candidates: Vec<String> = preferred
+        .iter()
+        .filter(|id| c.metrics.iter().any(|m| &m.id == *id))
+        .cloned()
+        .collect();
+    for id in key_metric_candidates(c, usize::MAX) {
+        if !candidates.contains(&id) {
+            candidates.push(id);
+        }
+    }
     let mut panels = Vec::new();
-    for id in key_metric_ids(c) {
+    for id in candidates {
+        if panels.len() >= MAX_KEY_METRICS {
+            break;
+        }
         let def = c.metrics.iter().find(|m| m.id == id);
         let mut panel = MetricPanel {
             id: id.clone(),
@@ -187,7 +224,7 @@ pub(super) fn distributions_data(s: &Summary, c: &Catalog) -> Vec<MetricPanel> {
                 });
             }
         }
-        if !panel.boxes.is_empty() {
+        if !degenerate(&panel) {
             panels.push(panel);
         }
     }
@@ -767,7 +804,7 @@ mod tests {
         assert_eq!(ids[1], "time_to_action.ransomware");
         assert_eq!(ids.last().unwrap(), "time_to_first_share.ransomware");
         assert!(!ids.contains(&"retraction_time.rumor".to_string()));
-        let panels = distributions_data(&fixture::summary("x"), &c);
+        let panels = distributions_data(&fixture::summary("x"), &c, &[]);
         assert_eq!(panels.len(), 5);
         assert!(panels.iter().all(|p| p.boxes.len() == 3));
     }
@@ -797,7 +834,30 @@ mod tests {
                 m.n = 0;
             }
         }
-        assert!(distributions_data(&s, &fixture::catalog()).is_empty());
+        assert!(distributions_data(&s, &fixture::catalog(), &[]).is_empty());
+    }
+
+    #[test]
+    fn constant_metrics_give_no_panel_and_the_scenario_may_choose_key_metrics() {
+        let c = fixture::catalog();
+        let mut s = fixture::summary("x");
+        let all = distributions_data(&s, &c, &[]);
+        let first = all[0].id.clone();
+        // The first key metric never varies in any variant: it is skipped.
+        for v in &mut s.variants {
+            for m in v.metrics.iter_mut().filter(|m| m.id == first) {
+                (m.p5, m.p50, m.p95, m.mean) = (Some(0.0), Some(0.0), Some(0.0), Some(0.0));
+            }
+        }
+        let panels = distributions_data(&s, &c, &[]);
+        assert!(panels.iter().all(|p| p.id != first), "{first} kept");
+        assert_eq!(panels[0].id, all[1].id);
+        // A chosen key metric comes first; an unknown id is ignored.
+        let chosen = all.last().unwrap().id.clone();
+        let panels =
+            distributions_data(&fixture::summary("x"), &c, &["nope".into(), chosen.clone()]);
+        assert_eq!(panels[0].id, chosen);
+        assert_eq!(panels.len(), all.len());
     }
 
     #[test]

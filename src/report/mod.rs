@@ -11,13 +11,16 @@
 mod aar;
 mod charts;
 mod data;
+mod evaluation;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
 mod ledger_aar;
 mod ledger_charts;
 mod ledger_data;
 mod msel;
+mod netmatrix;
 mod text;
+mod xlsx;
 
 use crate::batch::summary::{Exemplar, Manifest, Summary};
 use crate::error::{Error, Result};
@@ -42,6 +45,8 @@ pub(crate) struct Batch {
     pub ledger: Option<Ledger>,
     /// Problems that degraded the report without stopping it.
     pub warnings: Vec<String>,
+    /// The evaluator's rating overrides and notes (`evaluation.csv`), if any.
+    pub evaluation: Vec<evaluation::Override>,
 }
 
 impl Batch {
@@ -96,6 +101,8 @@ impl Batch {
                 }
             }
         }
+        let ids: Vec<&str> = catalog.objectives.iter().map(|o| o.id.as_str()).collect();
+        let evaluation = evaluation::load(dir, &ids)?;
         Ok(Batch {
             summary,
             catalog,
@@ -103,6 +110,7 @@ impl Batch {
             exemplars,
             ledger,
             warnings,
+            evaluation,
         })
     }
 
@@ -133,6 +141,7 @@ pub fn write_report(dir: &Path) -> Result<()> {
     }
     let msel = msel::msel_csv(&batch)?;
     crate::output::write_atomic(&dir.join("msel.csv"), &msel)?;
+    crate::output::write_atomic(&dir.join("report.xlsx"), &xlsx::report_xlsx(&batch)?)?;
     let ctx = aar::context(&batch, &rendered);
     let md = aar::render_markdown(&ctx)?;
     crate::output::write_atomic(&dir.join("report.md"), md.as_bytes())?;

@@ -110,6 +110,15 @@ pub(super) fn msel_rows(b: &Batch) -> Vec<Vec<String>> {
                 ),
                 (None, None) => (String::new(), String::new(), "no exemplar run".into()),
             };
+            // A timed inject that did not fire in the sample run keeps its scheduled time, so
+            // the controller's MSEL still says when it is due.
+            let (time, clk) = match (&i.trigger, time.is_empty()) {
+                (TriggerSpec::At(d), true) => (
+                    format!("{:.2}", d.hours()),
+                    clock(d.hours(), &sc.exercise.start_label),
+                ),
+                _ => (time, clk),
+            };
             vec![
                 i.number.to_string(),
                 i.id.clone(),

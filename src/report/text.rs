@@ -71,12 +71,15 @@ pub(super) fn kind_label(k: AgencyKind) -> &'static str {
 pub(super) fn kind_sector(k: AgencyKind) -> usize {
     use AgencyKind as K;
     match k {
-        K::FederalComponent
-        | K::FederalLawEnforcement
-        | K::Jttf
-        | K::Military
-        | K::IntelligenceCommunity => 0,
-        K::FusionCenter | K::RissCenter | K::Eoc | K::SlttGovernment | K::SlttLawEnforcement => 1,
+        K::FederalComponent | K::FederalLawEnforcement | K::Jttf | K::IntelligenceCommunity => 0,
+        // `Military` is the National Guard (a state force under its governor unless
+        // federalized), so it is drawn with the state and local agencies.
+        K::FusionCenter
+        | K::RissCenter
+        | K::Eoc
+        | K::SlttGovernment
+        | K::SlttLawEnforcement
+        | K::Military => 1,
         K::CriticalInfrastructure | K::PrivateSector | K::Isac => 2,
         K::Academia | K::International | K::Ngo | K::Public => 3,
     }

@@ -326,6 +326,11 @@ pub struct ExerciseSpec {
     /// Label of scenario time zero, e.g. `"2021-05-07 06:00 EDT"` (text only, for narratives).
     #[serde(default)]
     pub start_label: String,
+    /// Metric ids (the `runs.csv` columns, e.g. `"time_to_action.ransomware"`) the report
+    /// shows first as key outcomes; empty: chosen by kind. Metrics that do not vary are
+    /// left out even when listed.
+    #[serde(default)]
+    pub key_metrics: Vec<String>,
 }
 
 fn default_marking() -> String {

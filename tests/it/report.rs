@@ -119,7 +119,8 @@ fn the_html_report_is_one_well_formed_file_with_inline_charts() {
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(!html.contains("<img"), "charts must be inline, not linked");
     assert!(!html.contains("src=\""), "no external resources");
-    assert_eq!(html.matches("<svg").count(), 13);
+    // 13 charts and the interactive partnership matrix
+    assert_eq!(html.matches("<svg").count(), 13 + 1);
     assert_eq!(
         html.matches("class=\"marking").count(),
         2,
@@ -155,7 +156,12 @@ fn scenario_markup_shows_as_text_in_html_and_markdown() {
     let evil = "<script>alert(1)</script> | *x* _y_ `z`";
     let dir = built(evil);
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
-    assert!(!html.contains("<script>"), "raw script tag in HTML");
+    assert!(!html.contains("<script>alert"), "raw script tag in HTML");
+    // the only scripts are the report's own (the partnership matrix's hover and filter)
+    assert_eq!(
+        html.matches("<script").count(),
+        html.matches("var root = document.currentScript").count()
+    );
     assert!(
         html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
             || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
@@ -350,7 +356,7 @@ fn a_ledger_adds_five_charts_that_render_and_carry_no_markup() {
 fn the_ledger_section_is_in_the_html_report_with_every_string_escaped() {
     let dir = built_with_ledger("Fuel Line Mini");
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
-    assert_eq!(html.matches("<svg").count(), 13 + 5);
+    assert_eq!(html.matches("<svg").count(), 13 + 1 + 5);
     let body = html.trim_start_matches("<!DOCTYPE html>");
     let body = body
         .replace("<meta charset=\"utf-8\">", "")
@@ -379,7 +385,12 @@ fn the_ledger_section_is_in_the_html_report_with_every_string_escaped() {
     for name in LEDGER_CHARTS {
         assert!(html.contains(&format!("id=\"chart-{name}\"")), "{name}");
     }
-    assert!(!html.contains("<script>"), "raw script tag in HTML");
+    assert!(!html.contains("<script>alert"), "raw script tag in HTML");
+    // the only scripts are the report's own (the partnership matrix's hover and filter)
+    assert_eq!(
+        html.matches("<script").count(),
+        html.matches("var root = document.currentScript").count()
+    );
     assert!(!html.contains("<b>AMBER"), "raw markup from a target name");
     assert!(
         html.contains("&lt;b&gt;AMBER&lt;"),
@@ -514,4 +525,159 @@ fn report_html_without_a_ledger_matches_its_snapshot() {
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(!html.contains("Partnership ledger"));
     insta::assert_snapshot!("report_html_text", html_without_svgs(&html));
+}
+
+/// `tabletop run` on fuel-line: the default narrative is a page (≤ 60 timed lines) with every
+/// kind of line a facilitator needs, and its folded counts add up to `--detail full`'s events.
+#[test]
+fn run_narrative_is_folded_to_a_page_and_accounts_for_every_event() {
+    let out = tempfile::tempdir().unwrap();
+    let run = |detail: &str| {
+        let o = assert_cmd::Command::cargo_bin("tabletop")
+            .unwrap()
+            .args([
+                "run",
+                "scenarios/fuel-line.ron",
+                "--detail",
+                detail,
+                "--out",
+            ])
+            .arg(out.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let page = run("summary");
+    let full = run("full");
+    let timed = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.starts_with("Day "))
+            .map(str::to_string)
+            .collect()
+    };
+    let (p, f) = (timed(&page), timed(&full));
+    assert!(p.len() <= 60, "{} lines:\n{page}", p.len());
+    assert!(
+        f.len() > 2 * p.len(),
+        "full {} vs folded {}",
+        f.len(),
+        p.len()
+    );
+    for needle in [
+        "Inject 1:",             // injects
+        "observes a signal of",  // first detection
+        "receives an item on",   // first news from a partner
+        "more items from",       // folded traffic
+        "decides to act on",     // decisions
+        "succeeds",              // actions
+        "posts documents",       // insider acts
+        "blocked by",            // failures to pass
+        "[NOT met] O2-coverage", // objectives
+        "[met] O1-share",
+    ] {
+        assert!(page.contains(needle), "no {needle:?} in:\n{page}");
+    }
+    // Each folded line tells its event and the N more it folds: together, every event.
+    let mut told = 0;
+    for l in &p {
+        told += 1;
+        if let Some((_, tail)) = l.split_once("; then ") {
+            let words: Vec<&str> = tail.split_whitespace().collect();
+            for w in words.windows(2) {
+                if w[1] == "more"
+                    && let Ok(n) = w[0].parse::<usize>()
+                {
+                    told += n;
+                }
+            }
+        }
+    }
+    assert_eq!(told, f.len(), "folded:\n{page}");
+}
+
+/// The objectives × variants matrix replaces one table per variant; an evaluator's
+/// `evaluation.csv` overrides a rating, shown beside the simulated evidence; a bad row stops
+/// the report with its line and exit code 2.
+#[test]
+fn matrix_and_evaluator_overrides() {
+    let dir = batch("Fuel Line Mini");
+    std::fs::write(
+        dir.path().join("evaluation.csv"),
+        "objective,rating,note,evaluator\ndetect,U,\"Players <b>never</b> saw the SOC alert\",J. Doe\n",
+    )
+    .unwrap();
+    report::write_report(dir.path()).unwrap();
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert_eq!(html.matches("<table class=\"matrix\">").count(), 1);
+    assert!(md.contains("| Objective | Target | Base | V1 |"), "{md}");
+    assert!(
+        html.contains("rating-U\">U</span>† <small>(simulated "),
+        "override not marked"
+    );
+    assert!(html.contains("Evaluator judgement"));
+    assert!(
+        html.contains("Players &lt;b&gt;never&lt;"),
+        "note not escaped"
+    );
+    assert!(!html.contains("<b>never</b>"));
+    assert!(html.contains("met, but with major problems or negative impacts"));
+    std::fs::write(
+        dir.path().join("evaluation.csv"),
+        "objective,rating\ndetect,U\nwarn,Q\n",
+    )
+    .unwrap();
+    let e = report::write_report(dir.path()).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(e.to_string().contains("evaluation.csv:3:"), "{e}");
+}
+
+/// `report.xlsx`: its sheets, a header, values as numbers, a formula-looking scenario string
+/// stored as text (never a formula), and the same bytes when the report is rebuilt.
+#[test]
+fn excel_workbook_has_its_sheets_values_and_no_formulas() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let dir = built("Fuel Line Mini");
+    let path = dir.path().join("report.xlsx");
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        [
+            "Objectives by variant",
+            "Key metrics",
+            "Paired differences",
+            "Drivers",
+            "MSEL"
+        ]
+    );
+    let obj = wb.worksheet_range("Objectives by variant").unwrap();
+    assert_eq!(obj.get((0, 0)), Some(&Data::String("Objective".into())));
+    assert_eq!(obj.get((1, 0)), Some(&Data::String("detect".into())));
+    assert_eq!(obj.get((1, 5)), Some(&Data::String("P".into())));
+    match obj.get((1, 7)) {
+        Some(Data::Float(p)) => assert!((p - 0.93).abs() < 0.005, "{p}"),
+        x => panic!("P(met) not a number: {x:?}"),
+    }
+    let msel = wb.worksheet_range("MSEL").unwrap();
+    assert_eq!(msel.get((1, 0)), Some(&Data::Float(1.0)));
+    let synopsis = msel.get((3, 6)).unwrap();
+    assert!(
+        matches!(synopsis, Data::String(s) if s.starts_with("'=HYPERLINK")),
+        "{synopsis:?}"
+    );
+    for name in wb.sheet_names() {
+        let f = wb.worksheet_formula(&name).unwrap();
+        assert_eq!(f.used_cells().count(), 0, "{name} holds formulas");
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    report::write_report(dir.path()).unwrap();
+    assert_eq!(
+        bytes,
+        std::fs::read(&path).unwrap(),
+        "report.xlsx not reproducible"
+    );
+    let dir = built_with_ledger("Fuel Line Mini");
+    let wb: Xlsx<_> = open_workbook(dir.path().join("report.xlsx")).unwrap();
+    assert!(wb.sheet_names().contains(&"Ledger".to_string()));
 }

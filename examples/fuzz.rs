@@ -2,7 +2,10 @@
 //! Feeds COUNT inputs (mutated shipped scenarios, generated scenarios, byte noise) through
 //! parse → validate → budget → compile → a short run, in this process; a panic is caught,
 //! its input saved to CRASH_DIR (default `fuzz-crashes/`) and counted; the slowest input is
-//! reported (a hang shows there). Exit code 1 when anything panicked.
+//! reported (a hang shows there). Exit code 1 when anything panicked. Before each input
+//! its index is written to CRASH_DIR/last-input, so that an input the process cannot
+//! survive (killed for memory, aborted) is known: `... fuzz -- 1 SEED CRASH_DIR INDEX`
+//! replays input INDEX of SEED alone.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
@@ -13,13 +16,24 @@ fn main() {
     let count: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let seed: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1);
     let crash_dir = std::path::PathBuf::from(args.get(2).map_or("fuzz-crashes", |s| s.as_str()));
+    let only: Option<u64> = args.get(3).and_then(|a| a.parse().ok());
     let corpus = corpus(std::path::Path::new(env!("CARGO_MANIFEST_DIR")));
+    let _ = std::fs::create_dir_all(&crash_dir);
+    let last = crash_dir.join("last-input");
     std::panic::set_hook(Box::new(|_| {}));
     let t0 = Instant::now();
     let (mut rejected, mut over, mut ran, mut panics) = (0u64, 0u64, 0u64, 0u64);
     let mut slowest = (Duration::ZERO, 0u64);
-    for i in 0..count {
+    let range = match only {
+        Some(i) => i..i + 1,
+        None => 0..count,
+    };
+    for i in range {
+        let _ = std::fs::write(&last, format!("{seed} {i}\n"));
         let input = generate(&corpus, &mut rng_for(seed, i));
+        if only.is_some() {
+            let _ = std::fs::write(crash_dir.join(format!("input-{seed}-{i}.ron")), &input);
+        }
         let t = Instant::now();
         match catch_unwind(AssertUnwindSafe(|| check_input(&input))) {
             Ok(Verdict::Rejected) => rejected += 1,

@@ -33,7 +33,8 @@ pub struct Estimate {
     pub work: f64,
     /// Bytes: signals × agencies × 64.
     pub memory: f64,
-    /// The threat contributing most signals, with its share.
+    /// The field contributing most signals or insider acts (`threats[id].signal_interval`
+    /// or `insiders[id].actions_per_month`), with its count.
     pub top_threat: Option<(String, f64)>,
 }
 
@@ -72,6 +73,19 @@ pub fn estimate(sc: &ValidScenario) -> Estimate {
             top = Some((t.id.clone(), n));
         }
     }
+    // Insider acts: each is an event and an item that may travel every link.
+    let mut top_insider: Option<(String, f64)> = None;
+    for i in &s.insiders {
+        let n = i.actions_per_month.max(0.0) * dur / 720.0;
+        signals += n;
+        if n > top.as_ref().map_or(0.0, |x| x.1) && top_insider.as_ref().is_none_or(|x| n > x.1) {
+            top_insider = Some((i.id.clone(), n));
+        }
+    }
+    let top = match top_insider {
+        Some((id, n)) => Some((format!("insiders[{id}].actions_per_month"), n)),
+        None => top.map(|(id, n)| (format!("threats[{id}].signal_interval"), n)),
+    };
     Estimate {
         ticks,
         agencies,
@@ -109,10 +123,10 @@ pub fn check(sc: &ValidScenario, max_work: f64) -> Result<Estimate> {
                 e.agencies
             )
         } else {
-            let (id, n) = e.top_threat.clone().unwrap_or_default();
+            let (field, n) = e.top_threat.clone().unwrap_or_default();
             format!(
-                "`threats[{id}].signal_interval`: about {} signals per run ({} from this \
-                 threat) × {} {}; use a longer signal interval or fewer observers",
+                "`{field}`: about {} signals and acts per run ({} from this one) × {} {}; \
+                 use a longer signal interval, fewer observers or fewer insider acts",
                 big(e.signals),
                 big(n),
                 if memory { e.agencies } else { e.links },
@@ -169,6 +183,14 @@ mod tests {
             assert!(e.work < DEFAULT_MAX_WORK / 100.0, "{}: {e:?}", p.display());
             assert!(e.memory < MAX_MEMORY / 20.0, "{}: {e:?}", p.display());
         }
+    }
+
+    #[test]
+    fn the_fuzzed_out_of_memory_input_is_refused_naming_the_insider_field() {
+        let src = std::fs::read_to_string("tests/fixtures/fuzz/oom-3-50046.ron").unwrap();
+        let sc = super::super::load_str(std::path::Path::new("x.ron"), &src).unwrap();
+        let msg = check(&sc, DEFAULT_MAX_WORK).unwrap_err().to_string();
+        assert!(msg.contains("actions_per_month"), "{msg}");
     }
 
     #[test]

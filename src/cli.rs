@@ -13,6 +13,10 @@ pub struct Cli {
     /// `-v`: also print the settings used, the scenario's warnings and timings.
     #[command(flatten)]
     pub(crate) verbosity: clap_verbosity_flag::Verbosity,
+    /// Allow scenarios whose estimated work per run (agencies × ticks + signals ×
+    /// partnerships) is above the default limit of 5 billion units.
+    #[arg(long, global = true, value_name = "UNITS")]
+    pub(crate) max_work: Option<u64>,
     /// The subcommand.
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -38,6 +42,22 @@ pub(crate) enum Command {
     Report(ReportArgs),
     /// Write a commented starter scenario that validates as written.
     New(NewArgs),
+    /// Read a MSEL exported from a spreadsheet as CSV into a scenario's injects.
+    ImportMsel(ImportMselArgs),
+}
+
+/// Arguments of `tabletop import-msel`.
+#[derive(Debug, Args)]
+pub(crate) struct ImportMselArgs {
+    /// The MSEL as CSV (columns found by header: number, id, time, from, to, synopsis,
+    /// expected action, objectives; common synonyms accepted).
+    pub csv: PathBuf,
+    /// The scenario whose injects it updates (rewritten atomically unless --out is given).
+    #[arg(long, value_name = "SCENARIO.ron")]
+    pub into: PathBuf,
+    /// Write the updated scenario here instead of over --into.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `tabletop validate`.
@@ -123,6 +143,11 @@ pub(crate) struct BatchArgs {
     /// Overwrite a non-empty output directory.
     #[arg(long)]
     pub force: bool,
+    /// If --out already holds this very batch, finished (same scenario file, seed, runs,
+    /// variants, shard and version), keep it and run nothing; anything else there is
+    /// overwritten as with --force. For cluster arrays that are submitted again.
+    #[arg(long, conflicts_with = "resume")]
+    pub skip_finished: bool,
 }
 
 /// Arguments of `tabletop sweep`.
@@ -224,8 +249,8 @@ pub(crate) struct MergeArgs {
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     /// Output directory for the merged batch.
-    #[arg(long)]
-    pub out: PathBuf,
+    #[arg(long, required_unless_present = "check")]
+    pub out: Option<PathBuf>,
     /// Skip charts and the report.
     #[arg(long)]
     pub no_report: bool,
@@ -236,6 +261,26 @@ pub(crate) struct MergeArgs {
     /// cores].
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// Only check that the shards are finished shards of one batch (and of the batch that
+    /// --seed, --runs, --scenario and --variant describe); write nothing. Exit 0 when they
+    /// can be merged, 2 with every problem named when not.
+    #[arg(long)]
+    pub check: bool,
+    /// Every shard must have this master seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Every shard must be of a batch of this many runs per variant.
+    #[arg(long)]
+    pub runs: Option<u64>,
+    /// Every shard must have run this scenario file (same sha256).
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Every shard must have run these variants beside the baseline (repeatable, in order).
+    #[arg(long = "variant")]
+    pub variants: Vec<String>,
+    /// Every shard must have run all the variants of --scenario.
+    #[arg(long, requires = "scenario", conflicts_with = "variants")]
+    pub all_variants: bool,
 }
 
 /// Arguments of `tabletop report`.

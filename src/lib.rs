@@ -21,6 +21,8 @@ pub mod app;
 pub mod batch;
 pub mod cli;
 pub mod error;
+#[cfg(feature = "test-support")]
+pub mod fuzz;
 pub(crate) mod ids;
 pub mod ledger;
 pub mod output;

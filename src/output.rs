@@ -88,6 +88,26 @@ pub(crate) fn safe_file_name(s: &str) -> String {
     out
 }
 
+/// Scenario text made safe to display: bidirectional-override and isolate controls
+/// (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) and control characters other
+/// than newline and tab become U+FFFD, so that a name cannot reorder the text around it
+/// or hide characters. Markup escaping is still the caller's (HTML, SVG, Markdown).
+pub fn display_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}')
+            || (c.is_control() && c != '\n' && c != '\t')
+    };
+    if s.chars().any(bad) {
+        std::borrow::Cow::Owned(
+            s.chars()
+                .map(|c| if bad(c) { '\u{fffd}' } else { c })
+                .collect(),
+        )
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// A CSV cell made spreadsheet-safe: a cell starting with `=`, `+`, `-`, `@`, tab or CR is
 /// prefixed with `'` so spreadsheet programs do not evaluate it as a formula.
 /// Numbers (e.g. `-1.5`) are left alone.

@@ -61,6 +61,16 @@ pub(crate) fn execute(request: &Request, v: Verbosity) -> Result<()> {
             let t0 = Instant::now();
             let res = batch::run_scenario_batch(&scenario, options, Some(cancel_flag()))?;
             let dir = batch::batch_dir(&scenario, options);
+            if res.skipped {
+                if !v.quiet {
+                    println!(
+                        "{} already holds this batch, finished: nothing to run \
+                         (--skip-finished)",
+                        dir.display()
+                    );
+                }
+                return Ok(());
+            }
             if v.verbose {
                 eprintln!("runs finished in {:.1} s", t0.elapsed().as_secs_f64());
             }
@@ -118,6 +128,8 @@ pub(crate) fn execute(request: &Request, v: Verbosity) -> Result<()> {
                     .join(format!("ledger-{}", options.seed))
             });
             batch_opts.out = Some(dir.clone());
+            // One writer for the whole ledger directory (the batch below re-enters it).
+            let _lock = batch::lock::DirLock::acquire(&dir, "--out")?;
             let t0 = Instant::now();
             // The scenario as written, as a batch: runs, summary and (later) the report the
             // ledger section joins. It also checks the output directory before the ledger.
@@ -154,7 +166,18 @@ pub(crate) fn execute(request: &Request, v: Verbosity) -> Result<()> {
             options,
             report,
             jobs,
+            check,
         } => {
+            if *check {
+                let plan = batch::check_shards(options)?;
+                if !v.quiet {
+                    println!(
+                        "{} shards of one batch, all finished: ready to merge",
+                        plan.dirs.len()
+                    );
+                }
+                return Ok(());
+            }
             let summary = batch::merge_shards(options)?;
             let parts: Vec<&PathBuf> = options
                 .dirs
@@ -183,6 +206,35 @@ pub(crate) fn execute(request: &Request, v: Verbosity) -> Result<()> {
             }
             Ok(())
         }
+        Request::ImportMsel { csv, into, out } => {
+            let (s, path) = scenario::import::import_file(csv, into, out.as_deref())?;
+            if !v.quiet {
+                println!(
+                    "{}: {} injects updated, {} added, {} unchanged{}",
+                    path.display(),
+                    s.updated,
+                    s.added,
+                    s.unchanged,
+                    if s.not_in_msel.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; kept {} not in the MSEL ({})",
+                            s.not_in_msel.len(),
+                            s.not_in_msel.join(", ")
+                        )
+                    }
+                );
+                if s.added > 0 {
+                    println!(
+                        "new injects have `effect: Note`: give each a model effect, then \
+                         `tabletop validate {}`",
+                        path.display()
+                    );
+                }
+            }
+            Ok(())
+        }
         Request::Report { dir } => {
             write_report(dir, v)?;
             if !v.quiet {
@@ -196,6 +248,17 @@ pub(crate) fn execute(request: &Request, v: Verbosity) -> Result<()> {
 /// Load a scenario; under `-v`, print its warnings.
 fn load(file: &Path, v: Verbosity) -> Result<ValidScenario> {
     let scenario = scenario::load(file)?;
+    let max = v
+        .max_work
+        .map_or(scenario::budget::DEFAULT_MAX_WORK, |m| m as f64);
+    let e = scenario::budget::check(&scenario, max)?;
+    if v.verbose {
+        eprintln!(
+            "estimated per run: {:.0} work units, {:.1} MiB",
+            e.work,
+            e.memory / 1048576.0
+        );
+    }
     if v.verbose {
         for w in scenario.warnings() {
             eprint!("{w}");

@@ -3,7 +3,7 @@
 //! its flag.
 
 use crate::batch::sweep::{Design, parse_param};
-use crate::batch::{BatchOptions, DirMode, MergeOptions, SweepOptions};
+use crate::batch::{BatchOptions, DirMode, MergeExpect, MergeOptions, SweepOptions};
 use crate::cli::{Cli, Command, DesignArg, LedgerOfArg};
 use crate::error::{Error, Result};
 use crate::ledger::LedgerOptions;
@@ -19,6 +19,8 @@ pub(crate) struct Verbosity {
     pub quiet: bool,
     /// `-v`: settings, scenario warnings and timings on stderr as well.
     pub verbose: bool,
+    /// `--max-work`: the limit on one run's estimated work (None: the default).
+    pub max_work: Option<u64>,
 }
 
 /// `tabletop run`: one run of one scenario.
@@ -67,6 +69,15 @@ pub(crate) enum Request {
         options: SweepOptions,
     },
     /// Merge shards, then (unless `report` is false) write the report.
+    /// `tabletop import-msel`.
+    ImportMsel {
+        /// The MSEL CSV.
+        csv: PathBuf,
+        /// The scenario to update.
+        into: PathBuf,
+        /// Where to write (None: over `into`).
+        out: Option<PathBuf>,
+    },
     Merge {
         /// The merge.
         options: MergeOptions,
@@ -74,6 +85,8 @@ pub(crate) enum Request {
         report: bool,
         /// Worker threads for a ledger merge.
         jobs: Option<usize>,
+        /// Only check the shards (`--check`); write nothing.
+        check: bool,
     },
     /// The partnership ledger: a batch of the scenario as written, the ledger, the report.
     Ledger {
@@ -122,6 +135,7 @@ impl Request {
     pub(crate) fn from_cli(cli: &Cli) -> Result<(Request, Verbosity)> {
         let filter = cli.verbosity.filter();
         let verbosity = Verbosity {
+            max_work: cli.max_work,
             quiet: filter == VerbosityFilter::Off,
             verbose: !matches!(filter, VerbosityFilter::Off | VerbosityFilter::Error),
         };
@@ -156,13 +170,14 @@ impl Request {
                     out: a.out.clone(),
                     shard: a.shard,
                     until_ci: a.until_ci.clone().map(|t| t.with_max_runs(a.max_runs)),
-                    mode: match (a.resume, a.force) {
+                    mode: match (a.resume, a.force || a.skip_finished) {
                         (true, _) => DirMode::Resume,
                         (false, true) => DirMode::Force,
                         (false, false) => DirMode::Fresh,
                     },
                     progress,
                     command: command_line(),
+                    skip_finished: a.skip_finished,
                 },
                 report: !a.no_report,
             },
@@ -196,12 +211,20 @@ impl Request {
             Command::Merge(a) => Request::Merge {
                 options: MergeOptions {
                     dirs: a.dirs.clone(),
-                    out: a.out.clone(),
+                    out: a.out.clone().unwrap_or_default(),
                     force: a.force,
                     command: command_line(),
+                    expect: MergeExpect {
+                        seed: a.seed,
+                        runs: a.runs,
+                        scenario: a.scenario.clone(),
+                        variants: a.variants.clone(),
+                        all_variants: a.all_variants,
+                    },
                 },
                 report: !a.no_report,
                 jobs: jobs(a.jobs)?,
+                check: a.check,
             },
             Command::Ledger(a) => {
                 if a.runs < 2 {
@@ -255,12 +278,18 @@ impl Request {
                         },
                         progress,
                         command: command_line(),
+                        skip_finished: false,
                     },
                     options,
                     report: !a.no_report,
                 }
             }
             Command::Report(a) => Request::Report { dir: a.dir.clone() },
+            Command::ImportMsel(a) => Request::ImportMsel {
+                csv: a.csv.clone(),
+                into: a.into.clone(),
+                out: a.out.clone(),
+            },
         };
         Ok((req, verbosity))
     }

@@ -43,6 +43,53 @@ fn bad(problems: Vec<String>) -> Error {
     )
 }
 
+/// Check every shard's manifest against what the caller says the batch is (seed, runs,
+/// scenario hash, variants, shard count), so that shards left by an earlier batch in the
+/// same directories are never merged; every mismatch is named.
+pub(crate) fn check_expected(
+    plan: &MergePlan,
+    expect: &super::MergeExpect,
+    scenario_hash: Option<&str>,
+    variants: Option<&[String]>,
+) -> Result<()> {
+    let mut problems = Vec::new();
+    for d in &plan.dirs {
+        let m: Manifest = read_json(&d.join("manifest.json"))?;
+        let mut differ = |what: &str, want: String, got: String| {
+            if want != got {
+                problems.push(format!(
+                    "{} has {what} {got}, not {want}: it is a shard of another batch; \
+                     run this shard again",
+                    d.display()
+                ));
+            }
+        };
+        if let Some(seed) = expect.seed {
+            differ("seed", seed.to_string(), m.master_seed.to_string());
+        }
+        if let Some(runs) = expect.runs {
+            differ("runs", runs.to_string(), m.runs.to_string());
+        }
+        if let (Some(file), Some(hash)) = (&expect.scenario, scenario_hash) {
+            differ(
+                &format!("scenario hash (of {})", file.display()),
+                hash.to_string(),
+                m.scenario_hash.clone(),
+            );
+        }
+        if let Some(v) = variants {
+            let mut want = vec!["baseline".to_string()];
+            want.extend(v.iter().cloned());
+            differ("variants", want.join(","), m.variants.join(","));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(bad(problems))
+    }
+}
+
 /// Check that `dirs` are finished shards of one batch covering every run index exactly once
 /// per variant; every problem found is named.
 pub fn check(dirs: &[PathBuf]) -> Result<MergePlan> {
@@ -58,6 +105,14 @@ pub fn check(dirs: &[PathBuf]) -> Result<MergePlan> {
         if d.join("progress.json").exists() {
             problems.push(format!(
                 "{} is unfinished: complete it with `tabletop batch ... --resume`",
+                d.display()
+            ));
+            continue;
+        }
+        if !d.join("manifest.json").exists() || !d.join("summary.json").exists() {
+            problems.push(format!(
+                "{} holds no finished shard (no manifest.json or summary.json): has its \
+                 `tabletop batch --shard K/N` job run?",
                 d.display()
             ));
             continue;

@@ -7,6 +7,7 @@
 //! [`crate::report`] on the directory a batch wrote.
 
 pub mod accum;
+pub mod lock;
 pub mod merge;
 mod options;
 mod rows;
@@ -20,7 +21,7 @@ pub mod sweep;
 pub mod synthetic;
 
 pub use options::Shard;
-pub(crate) use options::{BatchOptions, CiTarget, MergeOptions, SweepOptions};
+pub(crate) use options::{BatchOptions, CiTarget, MergeExpect, MergeOptions, SweepOptions};
 pub use runner::{BatchResult, BatchSpec, Control, DirMode, UntilCi, run_batch};
 pub use simulator::Simulator;
 pub use summarize::VariantInfo;
@@ -170,6 +171,16 @@ pub(crate) fn run_scenario_batch(
 ) -> Result<BatchResult> {
     let ids = resolve_variants(scenario, &opts.variants, opts.all_variants)?;
     let dir = batch_dir(scenario, opts);
+    let _lock = lock::DirLock::acquire(&dir, "--out")?;
+    if opts.skip_finished
+        && let Some(summary) = finished_batch(scenario, opts, &ids, &dir)?
+    {
+        return Ok(BatchResult {
+            summary,
+            precision: None,
+            skipped: true,
+        });
+    }
     // Fail on a bad output directory before building variants or running anything.
     if opts.mode != DirMode::Resume {
         runner::prepare_dir(&dir, opts.mode == DirMode::Force)?;
@@ -202,9 +213,45 @@ pub(crate) fn run_scenario_batch(
     run_batch(&spec, &sims, &dir, &ctl)
 }
 
+/// The summary of the finished batch in `dir`, when it is exactly the batch `opts` asks for
+/// (same scenario bytes, seed, runs, variants, shard and tool version; no checkpoint left);
+/// None when `dir` holds nothing finished or something else (which is then overwritten).
+fn finished_batch(
+    scenario: &ValidScenario,
+    opts: &BatchOptions,
+    ids: &[String],
+    dir: &Path,
+) -> Result<Option<Summary>> {
+    let (man, sum) = (dir.join("manifest.json"), dir.join("summary.json"));
+    if opts.until_ci.is_some()
+        || dir.join("progress.json").exists()
+        || !man.exists()
+        || !sum.exists()
+    {
+        return Ok(None);
+    }
+    let Ok(m) = crate::output::read_json::<summary::Manifest>(&man) else {
+        return Ok(None);
+    };
+    let mut variants = vec!["baseline".to_string()];
+    variants.extend(ids.iter().cloned());
+    let same = m.scenario_hash == scenario.hash
+        && m.master_seed == opts.seed
+        && m.runs == opts.runs
+        && m.variants == variants
+        && m.shard == opts.shard.map(|s| (s.k, s.n))
+        && m.version == env!("CARGO_PKG_VERSION")
+        && !m.finished.is_empty();
+    if !same {
+        return Ok(None);
+    }
+    Ok(crate::output::read_json::<Summary>(&sum).ok())
+}
+
 /// Merge the shard directories of `opts` into `opts.out` (no report); the merged summary.
 pub(crate) fn merge_shards(opts: &MergeOptions) -> Result<Summary> {
-    let plan = merge::check(&opts.dirs)?;
+    let _lock = lock::DirLock::acquire(&opts.out, "--out")?;
+    let plan = check_shards(opts)?;
     let scenario = crate::scenario::load_str(
         Path::new(&plan.manifest.scenario_file),
         &plan.scenario_source,
@@ -212,6 +259,35 @@ pub(crate) fn merge_shards(opts: &MergeOptions) -> Result<Summary> {
     let ids: Vec<String> = plan.variants.iter().skip(1).map(|v| v.id.clone()).collect();
     let (sims, _) = build_variants(&scenario, &ids)?;
     merge::write(&plan, &sims, &opts.out, opts.force, &opts.command)
+}
+
+/// Check the shards of `opts` as [`merge_shards`] would, and against `opts.expect`, without
+/// writing anything (`tabletop merge --check`).
+pub(crate) fn check_shards(opts: &MergeOptions) -> Result<merge::MergePlan> {
+    let plan = merge::check(&opts.dirs)?;
+    let e = &opts.expect;
+    let scenario = match &e.scenario {
+        Some(f) => Some(crate::scenario::load(f)?),
+        None => None,
+    };
+    let variants = match (&scenario, e.all_variants) {
+        (Some(s), true) => Some(resolve_variants(s, &[], true)?),
+        (None, true) => {
+            return Err(Error::usage(
+                "--all-variants",
+                "needs --scenario FILE to know the variants",
+            ));
+        }
+        (_, false) if !e.variants.is_empty() => Some(e.variants.clone()),
+        _ => None,
+    };
+    merge::check_expected(
+        &plan,
+        e,
+        scenario.as_ref().map(|s| s.hash.as_str()),
+        variants.as_deref(),
+    )?;
+    Ok(plan)
 }
 
 /// What a sweep wrote.
@@ -236,6 +312,7 @@ pub(crate) fn run_scenario_sweep(
             .join(scenario.stem())
             .join(format!("sweep-{}", opts.seed))
     });
+    let _lock = lock::DirLock::acquire(&dir, "--out")?;
     runner::prepare_dir(&dir, opts.force)?;
     let mut sims = Vec::with_capacity(configs.len());
     for c in &configs {

@@ -115,6 +115,9 @@ pub(crate) struct BatchOptions {
     pub progress: bool,
     /// The command line, recorded in the manifest.
     pub command: String,
+    /// When `out` already holds this very batch, finished, keep it and run nothing
+    /// (`--skip-finished`: re-running a cluster array skips finished shards).
+    pub skip_finished: bool,
 }
 
 /// A parameter sweep of one scenario.
@@ -153,6 +156,24 @@ pub(crate) struct MergeOptions {
     pub force: bool,
     /// The command line, recorded in the manifest.
     pub command: String,
+    /// What every shard's manifest must say (this batch, not a previous one).
+    pub expect: MergeExpect,
+}
+
+/// What the shards of a merge must be: each given item is checked against every shard's
+/// manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct MergeExpect {
+    /// Master seed.
+    pub seed: Option<u64>,
+    /// Runs per variant of the whole batch.
+    pub runs: Option<u64>,
+    /// The scenario file the batch ran (its sha256 must match).
+    pub scenario: Option<PathBuf>,
+    /// Variant ids beside the baseline, in order (empty: none given).
+    pub variants: Vec<String>,
+    /// Every variant of `scenario` beside the baseline.
+    pub all_variants: bool,
 }
 
 #[cfg(test)]

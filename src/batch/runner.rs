@@ -42,6 +42,9 @@ fn slice_runs(catalog: &Catalog, workers: usize) -> u64 {
 /// Least time between two checkpoints [s].
 pub(super) const CHECKPOINT_SECS: f64 = 2.0;
 
+/// The writer's lock file in an output directory (see `lock.rs`).
+pub(super) const LOCK_FILE: &str = "tabletop.lock";
+
 /// Files a batch writes (removed by `--force` before starting).
 pub(super) const BATCH_FILES: &[&str] = &[
     "manifest.json",
@@ -161,6 +164,8 @@ pub struct BatchResult {
     pub summary: Summary,
     /// Precision reached, with `until_ci`.
     pub precision: Option<Precision>,
+    /// The directory already held this batch, finished: nothing was run.
+    pub skipped: bool,
 }
 
 /// The checkpoint, `progress.json`, rewritten atomically after every chunk.
@@ -233,7 +238,8 @@ pub(super) fn json<T: Serialize>(x: &T) -> Result<Vec<u8>> {
 pub(super) fn prepare_dir(dir: &Path, force: bool) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    if entries.next().is_none() {
+    // The writer's own lock file (`tabletop.lock`) does not make the directory non-empty.
+    if !entries.any(|e| e.is_ok_and(|e| e.file_name() != LOCK_FILE)) {
         return Ok(());
     }
     if !force {
@@ -634,7 +640,11 @@ pub fn run_batch<S: Simulator>(
         }
         _ => None,
     };
-    Ok(BatchResult { summary, precision })
+    Ok(BatchResult {
+        summary,
+        precision,
+        skipped: false,
+    })
 }
 
 /// Write accumulators.json, summary.json, summary.csv and the exemplars of a directory whose

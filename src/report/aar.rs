@@ -954,8 +954,18 @@ fn environment() -> Result<Environment<'static>> {
                 return Ok(());
             }
             let s = value.to_string();
-            let s = if value.is_safe() { s } else { md_escape(&s) };
+            let s = if value.is_safe() {
+                s
+            } else {
+                md_escape(&crate::output::display_safe(&s))
+            };
             out.write_str(&s).map_err(minijinja::Error::from)
+        } else if !value.is_safe()
+            && let Some(text) = value.as_str()
+            && let std::borrow::Cow::Owned(clean) = crate::output::display_safe(text)
+        {
+            // Bidi overrides and control characters neutralised, then HTML-escaped.
+            minijinja::escape_formatter(out, state, &Value::from(clean))
         } else {
             minijinja::escape_formatter(out, state, value)
         }

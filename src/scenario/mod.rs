@@ -3,7 +3,9 @@
 //! `load` → [`ValidScenario`] is the only way into the simulator: everything downstream may
 //! assume ids resolve, ranges hold and limits are respected.
 
+pub mod budget;
 pub(crate) mod diagnostics;
+pub mod import;
 mod patch;
 pub mod schema;
 mod span;

@@ -2,12 +2,16 @@
 
 mod batch;
 mod batch_cli;
+mod deploy;
 mod end_to_end;
+mod escaping;
+mod fuzz;
 mod golden;
 mod landfall;
 mod ledger;
 mod mechanisms;
 mod model;
+mod msel_import;
 mod report;
 mod scenario_cli;
 mod scenario_diagnostics;

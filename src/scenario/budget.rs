@@ -76,7 +76,7 @@ pub fn estimate(sc: &ValidScenario) -> Estimate {
     // Insider acts: each is an event and an item that may travel every link.
     let mut top_insider: Option<(String, f64)> = None;
     for i in &s.insiders {
-        let n = i.actions_per_month.max(0.0) * dur / 720.0;
+        let n = i.actions_per_month.per_hour().max(0.0) * dur;
         signals += n;
         if n > top.as_ref().map_or(0.0, |x| x.1) && top_insider.as_ref().is_none_or(|x| n > x.1) {
             top_insider = Some((i.id.clone(), n));

@@ -82,6 +82,10 @@ pub struct BaselineValue {
 pub struct RiskColumns {
     /// Mean exposure attributed to it per run [sensitivity-weighted documents].
     pub exposure: f64,
+    /// The part of `exposure` that was its senders' own collection: what the originators lost
+    /// through it, mean per run [SWD] (docs/model.md §5).
+    #[serde(default)]
+    pub origin_exposure: f64,
     /// Mean handling violations per run, by kind (`tlp`, `agreement`, `public`,
     /// `criminal_intel`, `pii`), in that order.
     pub violations: Vec<(String, f64)>,
@@ -94,7 +98,8 @@ pub struct RiskColumns {
     /// Share of runs in which a link of it was withdrawn through loss of trust (not by an
     /// inject), [0, 1].
     pub p_withdrawal: f64,
-    /// Mean hours per run that agencies depending on a partner across it lost a function.
+    /// Mean hours per run that agencies depending on a partner across it lost a function
+    /// (× the dependency's degree where the scenario has degrees or shared-service outages).
     pub dependants_lost_hours: f64,
 }
 

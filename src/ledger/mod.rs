@@ -270,6 +270,7 @@ fn rows_of(ctx: &Ctx, player: &str, measure: Measure, job: &Job) -> Vec<Row> {
 #[derive(Debug, Clone, Default)]
 struct RiskAcc {
     exposure: f64,
+    origin_exposure: f64,
     violations: [f64; 5],
     legal: f64,
     equity_sum: f64,
@@ -302,10 +303,11 @@ fn risk_maps(ctx: &Ctx, model: &Model, defs: &[PlayerDef]) -> (Vec<Vec<usize>>, 
             .iter()
             .any(|a| a.id == x && a.depends_on.iter().any(|d| d.partner == on))
     };
+    // A dependant's exposure to the loss: hours lost × degree where the scenario has
+    // degrees or shared-service outages (`service_exposure`), else hours lost.
     let col = |x: &str| {
-        cat.metrics
-            .iter()
-            .position(|m| m.id == format!("function_lost_hours.{x}"))
+        let find = |id: String| cat.metrics.iter().position(|m| m.id == id);
+        find(format!("service_exposure.{x}")).or_else(|| find(format!("function_lost_hours.{x}")))
     };
     let lost = defs
         .iter()
@@ -359,6 +361,7 @@ fn baseline(ctx: &mut Ctx, model: &Model, defs: &[PlayerDef]) -> Vec<RiskAcc> {
                         for &p in &link_players[l] {
                             let a = &mut rk[p];
                             a.exposure += lr.exposure;
+                            a.origin_exposure += lr.origin_exposure;
                             for k in 0..5 {
                                 a.violations[k] += f64::from(lr.violations[k]);
                             }
@@ -388,6 +391,7 @@ fn baseline(ctx: &mut Ctx, model: &Model, defs: &[PlayerDef]) -> Vec<RiskAcc> {
             base.push(v);
             for (acc, x) in risk.iter_mut().zip(rk) {
                 acc.exposure += x.exposure;
+                acc.origin_exposure += x.origin_exposure;
                 for k in 0..5 {
                     acc.violations[k] += x.violations[k];
                 }
@@ -408,6 +412,7 @@ fn risk_columns(acc: &RiskAcc, runs: u64) -> RiskColumns {
     let n = runs.max(1) as f64;
     RiskColumns {
         exposure: acc.exposure / n,
+        origin_exposure: acc.origin_exposure / n,
         violations: VIOLATION_KINDS
             .iter()
             .zip(acc.violations)

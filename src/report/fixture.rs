@@ -1042,6 +1042,7 @@ pub fn ledger() -> crate::ledger::data::Ledger {
                     ("pii".into(), 0.0),
                 ],
                 legal_findings: exposure * 0.01,
+                origin_exposure: exposure * 0.3,
                 equity_ratio: Some(0.8),
                 p_withdrawal: 0.02,
                 dependants_lost_hours: 1.5,

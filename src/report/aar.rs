@@ -678,7 +678,28 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
                 o.rating
             );
             let driver_chart = chart(&format!("drivers_{}", crate::output::safe_file_name(&o.id)));
-            if o.rating == "P" || o.rating == "S" {
+            // An evaluator's rating (evaluation.csv) decides the side; the simulated
+            // evidence stays beside it.
+            let judged = b
+                .evaluation
+                .iter()
+                .find(|e| e.objective == o.id)
+                .and_then(|e| e.rating.as_ref().map(|r| (r.clone(), e.note.clone())));
+            let rating = judged
+                .as_ref()
+                .map_or(o.rating.as_str(), |(r, _)| r.as_str());
+            let evidence = match &judged {
+                Some((r, note)) if r != &o.rating => {
+                    let note = if note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {note}")
+                    };
+                    format!("{evidence} Evaluator's rating {r}{note}.")
+                }
+                _ => evidence,
+            };
+            if rating == "P" || rating == "S" {
                 strengths.push(Finding {
                     objective: o.id.clone(),
                     capability: cap,

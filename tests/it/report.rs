@@ -623,6 +623,18 @@ fn matrix_and_evaluator_overrides() {
     );
     assert!(!html.contains("<b>never</b>"));
     assert!(html.contains("met, but with major problems or negative impacts"));
+    // The evaluator's U moves `detect` from the strengths to the areas for improvement, with
+    // the simulated evidence and the evaluator's rating in its text.
+    let section = |from: &str, to: &str| {
+        let a = md.find(from).expect(from);
+        let b = a + md[a..].find(to).expect(to);
+        md[a..b].to_string()
+    };
+    let strengths = section("### Strengths", "### Areas for improvement");
+    let afis = section("### Areas for improvement", "### Effects of the variants");
+    assert!(!strengths.contains("detect:"), "{strengths}");
+    assert!(afis.contains("#### detect:"), "{afis}");
+    assert!(afis.contains("Evaluator's rating U"), "{afis}");
     std::fs::write(
         dir.path().join("evaluation.csv"),
         "objective,rating\ndetect,U\nwarn,Q\n",

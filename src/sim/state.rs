@@ -457,6 +457,10 @@ pub(crate) struct InFlight {
 /// End of a slot list.
 const NIL: u32 = u32::MAX;
 
+/// A tick number beyond any exercise and exactly representable: times at or past it are all
+/// "far" (the validator bounds ticks far below it).
+const FAR_TICK: f64 = 4_503_599_627_370_496.0; // 2^52
+
 impl InFlight {
     /// Empty the calendar for a run of `ticks` ticks of `dt` hours, keeping its buffers.
     pub(crate) fn reset(&mut self, ticks: u64, dt: f64) {
@@ -479,7 +483,13 @@ impl InFlight {
         // The estimate is exact but for rounding at a window's edge, which the slow path
         // corrects. Integer ↔ float conversions go through i64 (one instruction each; exact,
         // as every tick number is far below 2^53); negative times land in tick 0.
-        let k = ((t * self.inv_dt) as i64).max(0);
+        let x = t * self.inv_dt;
+        if !(x < FAR_TICK) {
+            // Beyond any exercise (a latency drawn from a huge tail, or infinite): the last
+            // bucket, without counting ticks one by one (the edge loop cannot step past 2^53).
+            return if x.is_nan() { 0 } else { FAR_TICK as u64 };
+        }
+        let k = (x as i64).max(0);
         if (k > 0 && t < k as f64 * self.dt) || t >= (k + 1) as f64 * self.dt {
             return self.tick_of_edge(t, k as u64);
         }
@@ -1069,4 +1079,22 @@ pub(crate) struct Watch {
     pub(crate) informed_any: u32,
     /// Items waiting in all queues.
     pub(crate) backlog: u64,
+}
+
+#[cfg(test)]
+mod far_deliveries {
+    use super::*;
+
+    #[test]
+    fn a_delivery_beyond_any_exercise_goes_to_the_last_bucket_at_once() {
+        let mut f = InFlight::default();
+        f.reset(10, 1.0);
+        for t in [1e30, f64::INFINITY, 4.6e15, 2.5] {
+            f.push(t, 0, AgencyIx::new(0), LinkIx::NONE, ChannelIx::NONE);
+        }
+        assert_eq!(f.tick_of(2.5), 2);
+        assert_eq!(f.tick_of(1e30), FAR_TICK as u64);
+        assert_eq!(f.tick_of(f64::INFINITY), FAR_TICK as u64);
+        assert_eq!(f.tick_of(f64::NAN), 0);
+    }
 }

@@ -484,10 +484,13 @@ impl InFlight {
         // corrects. Integer ↔ float conversions go through i64 (one instruction each; exact,
         // as every tick number is far below 2^53); negative times land in tick 0.
         let x = t * self.inv_dt;
-        if !(x < FAR_TICK) {
+        if x.is_nan() {
+            return 0;
+        }
+        if x >= FAR_TICK {
             // Beyond any exercise (a latency drawn from a huge tail, or infinite): the last
             // bucket, without counting ticks one by one (the edge loop cannot step past 2^53).
-            return if x.is_nan() { 0 } else { FAR_TICK as u64 };
+            return FAR_TICK as u64;
         }
         let k = (x as i64).max(0);
         if (k > 0 && t < k as f64 * self.dt) || t >= (k + 1) as f64 * self.dt {

@@ -62,6 +62,10 @@ struct Checker<'a> {
     duration_h: f64,
 }
 
+/// Most analysts a benefit lends or an arrival brings (as for an agency's own analysts: each
+/// is a server of the analyst queue).
+const MAX_LENT_ANALYSTS: u32 = 10_000;
+
 fn time_metric(m: &MetricSpec) -> bool {
     matches!(
         m,
@@ -784,10 +788,18 @@ impl<'a> Checker<'a> {
                         self.d_prime(format!("{bp}.discrimination"), *discrimination);
                     }
                     BenefitSpec::ResourceAugmentation {
+                        analysts,
                         processing_per_hour,
                         shelter,
                         ..
                     } => {
+                        // As for an agency's own analysts: each is a server of the queue.
+                        if *analysts > MAX_LENT_ANALYSTS {
+                            self.error(
+                                format!("{bp}.analysts"),
+                                format!("analysts lent must be 0–10,000, found {analysts}"),
+                            );
+                        }
                         self.nonneg(
                             format!("{bp}.processing_per_hour"),
                             *processing_per_hour,
@@ -1338,12 +1350,19 @@ impl<'a> Checker<'a> {
                 }
                 EffectSpec::Arrival {
                     agency,
+                    analysts,
                     processing_per_hour,
                     shelter,
                     lead,
                     ..
                 } => {
                     self.agency(format!("{ep}.agency"), agency);
+                    if *analysts > MAX_LENT_ANALYSTS {
+                        self.error(
+                            format!("{ep}.analysts"),
+                            format!("analysts arriving must be 0–10,000, found {analysts}"),
+                        );
+                    }
                     self.nonneg(
                         format!("{ep}.processing_per_hour"),
                         *processing_per_hour,

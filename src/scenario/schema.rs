@@ -1063,6 +1063,19 @@ pub struct RoleSpec {
     pub retry_after: Option<Duration>,
 }
 
+impl RoleSpec {
+    /// Its response, as the threat's `response` would give it (every field but `agency`).
+    pub fn response(&self) -> ResponseSpec {
+        ResponseSpec {
+            action: self.action,
+            corroboration: self.corroboration,
+            time_to_act: self.time_to_act.clone(),
+            success_probability: self.success_probability,
+            retry_after: self.retry_after,
+        }
+    }
+}
+
 /// The impact of a hazard and its consequences (docs/model.md §18).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -204,6 +204,25 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A threat's `response` or one agency's role, at path `rp`.
+    fn response(&mut self, rp: &str, r: &ResponseSpec) {
+        if r.corroboration == Some(0) {
+            self.error(
+                format!("{rp}.corroboration"),
+                "corroboration must be ≥ 1".into(),
+            );
+        }
+        self.dist(
+            &format!("{rp}.time_to_act"),
+            &r.time_to_act,
+            "the time to act",
+        );
+        self.prob(format!("{rp}.success_probability"), r.success_probability);
+        if let Some(d) = r.retry_after {
+            self.dur(format!("{rp}.retry_after"), d, "the retry delay", true);
+        }
+    }
+
     fn positive(&mut self, path: String, v: f64, what: &str) {
         if self.finite(&path, v) && v <= 0.0 {
             self.error(path, format!("{what} must be > 0, found {v}"));
@@ -906,30 +925,7 @@ impl<'a> Checker<'a> {
                     format!("threat \"{}\" sets both `tipoff` and `tipoff_advance`; keep `tipoff` (`tipoff_advance: d` is `tipoff: Some(Accelerate(d))`)", t.id),
                 );
             }
-            let r = &t.response;
-            if r.corroboration == Some(0) {
-                self.error(
-                    format!("{p}.response.corroboration"),
-                    "corroboration must be ≥ 1".into(),
-                );
-            }
-            self.dist(
-                &format!("{p}.response.time_to_act"),
-                &r.time_to_act,
-                "the time to act",
-            );
-            self.prob(
-                format!("{p}.response.success_probability"),
-                r.success_probability,
-            );
-            if let Some(d) = r.retry_after {
-                self.dur(
-                    format!("{p}.response.retry_after"),
-                    d,
-                    "the retry delay",
-                    true,
-                );
-            }
+            self.response(&format!("{p}.response"), &t.response);
             self.roles_and_impact(i, t);
             if let Some(sg) = &t.surge {
                 self.positive(format!("{p}.surge.total"), sg.total, "the surge total");
@@ -1006,21 +1002,7 @@ impl<'a> Checker<'a> {
                     seen.insert(&r.agency, j);
                 }
             }
-            if r.corroboration == Some(0) {
-                self.error(
-                    format!("{rp}.corroboration"),
-                    "corroboration must be ≥ 1".into(),
-                );
-            }
-            self.dist(
-                &format!("{rp}.time_to_act"),
-                &r.time_to_act,
-                "the time to act",
-            );
-            self.prob(format!("{rp}.success_probability"), r.success_probability);
-            if let Some(d) = r.retry_after {
-                self.dur(format!("{rp}.retry_after"), d, "the retry delay", true);
-            }
+            self.response(&rp, &r.response());
         }
         let Some(im) = &t.impact else {
             return;

@@ -4,8 +4,8 @@ use super::agencies::AgencyStatic;
 use super::kind_index;
 use crate::ids::{AgencyIx, InsiderIx, ThreatIx};
 use crate::scenario::schema::{
-    ActionKind, Classification, EffectSpec, InsiderActionSpec, MarkingSpec, ScenarioSpec,
-    ThreatKind, TipOffSpec, Tlp,
+    ActionKind, Classification, EffectSpec, InsiderActionSpec, MarkingSpec, ResponseSpec,
+    ScenarioSpec, ThreatKind, TipOffSpec, Tlp,
 };
 use crate::scenario::validate::Resolved;
 use crate::sim::rng::Sampler;
@@ -238,18 +238,18 @@ pub(super) fn threats(
                     responders.insert(pos, *ra);
                 }
             }
-            let default_role = Role {
-                action: t.response.action,
-                corroboration: t
-                    .response
+            let role = |rs: &ResponseSpec| Role {
+                action: rs.action,
+                corroboration: rs
                     .corroboration
                     .unwrap_or(s.model.default_corroboration)
                     .max(1),
-                time_to_act: Sampler::from_time(&t.response.time_to_act),
-                success_p: t.response.success_probability,
-                retry_after: t.response.retry_after.map(|d| d.hours().max(1e-6)),
+                time_to_act: Sampler::from_time(&rs.time_to_act),
+                success_p: rs.success_probability,
+                retry_after: rs.retry_after.map(|d| d.hours().max(1e-6)),
                 after_impact: false,
             };
+            let default_role = role(&t.response);
             let mut roles: Vec<Role> = responders
                 .iter()
                 .map(|a| {
@@ -259,17 +259,7 @@ pub(super) fn threats(
                         .zip(&r.roles)
                         .find(|(_, ra)| **ra == Some(*a))
                     {
-                        Some((rs, _)) => Role {
-                            action: rs.action,
-                            corroboration: rs
-                                .corroboration
-                                .unwrap_or(s.model.default_corroboration)
-                                .max(1),
-                            time_to_act: Sampler::from_time(&rs.time_to_act),
-                            success_p: rs.success_probability,
-                            retry_after: rs.retry_after.map(|d| d.hours().max(1e-6)),
-                            after_impact: false,
-                        },
+                        Some((rs, _)) => role(&rs.response()),
                         None => default_role.clone(),
                     }
                 })

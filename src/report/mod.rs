@@ -20,6 +20,7 @@ mod ledger_data;
 mod msel;
 mod netmatrix;
 mod text;
+mod uncertainty_aar;
 mod xlsx;
 
 use crate::batch::summary::{Exemplar, Manifest, Summary};
@@ -47,6 +48,8 @@ pub(crate) struct Batch {
     pub warnings: Vec<String>,
     /// The evaluator's rating overrides and notes (`evaluation.csv`), if any.
     pub evaluation: Vec<evaluation::Override>,
+    /// `uncertainty.json`, when the batch ran with `--uncertainty`.
+    pub uncertainty: Option<crate::batch::uncertainty::UncertaintySummary>,
 }
 
 impl Batch {
@@ -86,6 +89,12 @@ impl Batch {
         } else {
             None
         };
+        let unc_path = dir.join("uncertainty.json");
+        let uncertainty = if unc_path.is_file() {
+            Some(read_json(&unc_path)?)
+        } else {
+            None
+        };
         let mut exemplars = Vec::new();
         for v in &summary.variants {
             for role in ["median", "worst"] {
@@ -111,6 +120,7 @@ impl Batch {
             ledger,
             warnings,
             evaluation,
+            uncertainty,
         })
     }
 

@@ -409,7 +409,10 @@ pub(crate) fn examine(source: &str) -> Examined {
             }],
         };
     }
-    let spec = match parse_spec(source) {
+    // In-place `uncertain(..)` values become entries of the `uncertainty:` list; the text
+    // parsed has them replaced by their nominal values at the same byte offsets.
+    let lifted = uncertainty::lift(source);
+    let mut spec = match parse_spec(&lifted.text) {
         Ok(s) => s,
         Err(d) => {
             return Examined {
@@ -418,7 +421,14 @@ pub(crate) fn examine(source: &str) -> Examined {
             };
         }
     };
-    let idx = SpanIndex::build(source);
+    let inline_spans: Vec<_> = lifted
+        .inline
+        .iter()
+        .map(|i| (i.span, i.dist_span))
+        .collect();
+    spec.uncertainty
+        .extend(lifted.inline.into_iter().map(|i| i.entry));
+    let idx = SpanIndex::build(&lifted.text);
     let checked = validate::check(&spec);
     let mut diags: Vec<Diagnostic> = checked
         .problems
@@ -444,7 +454,13 @@ pub(crate) fn examine(source: &str) -> Examined {
     for vi in 0..spec.variants.len() {
         diags.extend(variant_diagnostics(&spec, &checked.problems, vi, &idx));
     }
-    diags.extend(uncertainty::diagnostics(&spec, &checked.problems, &idx));
+    diags.extend(lifted.problems);
+    diags.extend(uncertainty::diagnostics(
+        &spec,
+        &checked.problems,
+        &idx,
+        &inline_spans,
+    ));
     Examined {
         spec: Some(spec),
         diagnostics: diags,

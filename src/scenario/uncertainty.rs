@@ -271,10 +271,13 @@ pub(super) fn resolve(spec: &ScenarioSpec) -> Vec<UncertainParam> {
 /// The problems of the `uncertainty:` section, placed in the file: a bad distribution, a path
 /// that names no number, a path given twice, and a range whose ends make the scenario invalid
 /// (checked only when the scenario itself has no errors).
+/// `inline` holds the spans (whole declaration, distribution) of the in-place declarations,
+/// which follow the section's entries in `spec.uncertainty`.
 pub(super) fn diagnostics(
     spec: &ScenarioSpec,
     base: &[Problem],
     idx: &SpanIndex,
+    inline: &[((usize, usize), (usize, usize))],
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if spec.uncertainty.is_empty() {
@@ -291,7 +294,17 @@ pub(super) fn diagnostics(
     };
     let base_ok = !base.iter().any(|p| p.severity == Severity::Error);
     for (i, u) in spec.uncertainty.iter().enumerate() {
-        let at = |part: &str| idx.lookup(&format!("uncertainty[{i}].{part}"));
+        let in_file = spec.uncertainty.len() - inline.len();
+        let at = |part: &str| match inline.get(i.wrapping_sub(in_file)) {
+            Some(&(whole, dist)) if i >= in_file => {
+                if part == "dist" {
+                    dist
+                } else {
+                    whole
+                }
+            }
+            _ => idx.lookup(&format!("uncertainty[{i}].{part}")),
+        };
         if let Some(j) = spec.uncertainty[..i].iter().position(|v| v.path == u.path) {
             out.push(err(
                 at("path"),
@@ -490,5 +503,181 @@ mod tests {
         assert_eq!(short(0.53124), "0.5312");
         assert_eq!(short(1234.5), "1234");
         assert_eq!(short(4.0), "4");
+    }
+}
+
+/// An uncertain parameter declared in place: `share_probability: uncertain(0.7,
+/// uniform(0.5, 0.9), "workshop judgement")`, lifted out of the text before parsing.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Inline {
+    /// The entry it becomes in the `uncertainty:` list (path by id where the list element
+    /// has one).
+    pub entry: super::schema::UncertainSpec,
+    /// Span of the distribution in the source, for diagnostics.
+    pub dist_span: (usize, usize),
+    /// Span of the whole `uncertain(..)`.
+    pub span: (usize, usize),
+}
+
+/// What lifting found: the text with every `uncertain(n, dist, "source")` replaced by `n`
+/// padded with spaces (every other byte offset, hence every diagnostic, unchanged), the
+/// declarations, and the problems of malformed ones.
+pub(super) struct Lifted {
+    /// The text to parse.
+    pub text: String,
+    /// Declarations in source order.
+    pub inline: Vec<Inline>,
+    /// Malformed declarations.
+    pub problems: Vec<Diagnostic>,
+}
+
+/// Lift in-place declarations out of `source` (a fast no-op when it has none).
+pub(super) fn lift(source: &str) -> Lifted {
+    let mut out = Lifted {
+        text: source.to_string(),
+        inline: Vec::new(),
+        problems: Vec::new(),
+    };
+    if !source.contains("uncertain(") && !source.contains("uncertain (") {
+        return out;
+    }
+    let Ok(root) = super::span::parse(source) else {
+        return out; // the parser reports the syntax error
+    };
+    let mut found = Vec::new();
+    find(&root, String::new(), source, &mut found, &mut out.problems);
+    let mut bytes = std::mem::take(&mut out.text).into_bytes();
+    for (path, node, nominal) in found {
+        let super::span::NodeKind::Tuple { items, .. } = &node.kind else {
+            continue;
+        };
+        // Blank the declaration: the nominal number, then spaces (newlines kept).
+        let nominal_bytes = nominal.as_bytes();
+        for (k, b) in bytes[node.start..node.end].iter_mut().enumerate() {
+            if k < nominal_bytes.len() {
+                *b = nominal_bytes[k];
+            } else if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+        let dist_text = &source[items[1].start..items[1].end];
+        let dist = match ron::Options::default().from_str::<DistSpec>(dist_text) {
+            Ok(d) => d,
+            Err(e) => {
+                out.problems.push(Diagnostic {
+                    severity: Severity::Error,
+                    span: (items[1].start, items[1].end),
+                    message: format!("not a distribution: {}", e.code),
+                    help: Some(
+                        "write uniform(low, high), triangular(low, mode, high), normal(mean, sd), \
+                         truncated_normal(mean, sd, low, high) or lognormal(median, gsd)"
+                            .to_string(),
+                    ),
+                });
+                continue;
+            }
+        };
+        let src_text = match &items[2].kind {
+            super::span::NodeKind::Str(s) => s.clone(),
+            _ => String::new(),
+        };
+        out.inline.push(Inline {
+            entry: super::schema::UncertainSpec {
+                path,
+                dist,
+                source: src_text,
+                label: None,
+                group: None,
+            },
+            dist_span: (items[1].start, items[1].end),
+            span: (node.start, node.end),
+        });
+    }
+    // Only ASCII bytes were written over a whole UTF-8 value, so the text stays UTF-8.
+    out.text = String::from_utf8(bytes).unwrap_or_else(|_| source.to_string());
+    out
+}
+
+/// Collect the `uncertain(..)` nodes under `node` with their variant paths (list elements by
+/// id when they have one) and nominal texts.
+fn find(
+    node: &super::span::Node,
+    path: String,
+    source: &str,
+    found: &mut Vec<(String, super::span::Node, String)>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    use super::span::NodeKind;
+    let join = |f: &str| {
+        if path.is_empty() {
+            f.to_string()
+        } else {
+            format!("{path}.{f}")
+        }
+    };
+    match &node.kind {
+        NodeKind::Tuple { name, items } if name.as_deref() == Some("uncertain") => {
+            let ok = items.len() == 3
+                && matches!(items[0].kind, NodeKind::Num(_))
+                && matches!(items[1].kind, NodeKind::Tuple { .. })
+                && matches!(items[2].kind, NodeKind::Str(_));
+            if !ok || path.is_empty() {
+                problems.push(Diagnostic {
+                    severity: Severity::Error,
+                    span: (node.start, node.end),
+                    message: "an in-place uncertain value is written \
+                              uncertain(NOMINAL, DISTRIBUTION, \"SOURCE\")"
+                        .to_string(),
+                    help: Some(
+                        "for example uncertain(0.7, uniform(0.5, 0.9), \"workshop judgement\")"
+                            .to_string(),
+                    ),
+                });
+                return;
+            }
+            let nominal = source[items[0].start..items[0].end].to_string();
+            found.push((path, node.clone(), nominal));
+        }
+        NodeKind::Struct { fields, .. } => {
+            for (f, v) in fields {
+                find(v, join(f), source, found, problems);
+            }
+        }
+        NodeKind::Tuple { items, .. } => {
+            // A unit (`hours(x)`), `Some(x)` or any one-value wrapper: the number is the value.
+            if items.len() == 1 {
+                find(&items[0], path, source, found, problems);
+            } else {
+                for (i, v) in items.iter().enumerate() {
+                    find(v, join(&i.to_string()), source, found, problems);
+                }
+            }
+        }
+        NodeKind::Seq(items) => {
+            for (i, v) in items.iter().enumerate() {
+                let key = match &v.kind {
+                    NodeKind::Struct { fields, .. } => fields
+                        .iter()
+                        .find(|(f, _)| f == "id")
+                        .and_then(|(_, n)| match &n.kind {
+                            NodeKind::Str(s) => Some(s.clone()),
+                            _ => None,
+                        })
+                        .unwrap_or_else(|| i.to_string()),
+                    _ => i.to_string(),
+                };
+                find(v, format!("{path}[{key}]"), source, found, problems);
+            }
+        }
+        NodeKind::Map(entries) => {
+            for (k, v) in entries {
+                let key = match &k.kind {
+                    NodeKind::Ident(s) | NodeKind::Str(s) | NodeKind::Num(s) => s.clone(),
+                    _ => continue,
+                };
+                find(v, format!("{path}[{key}]"), source, found, problems);
+            }
+        }
+        _ => {}
     }
 }

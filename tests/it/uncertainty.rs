@@ -211,3 +211,44 @@ fn uncertainty_needs_declared_parameters() {
         "ran anyway"
     );
 }
+
+#[test]
+fn a_value_can_be_declared_uncertain_in_place() {
+    let src = bridge_with("");
+    let i = src.find("share_probability: 0.85,").unwrap();
+    let with = |dist: &str| {
+        format!(
+            "{}share_probability: uncertain(0.85, {dist}, \"workshop\"),{}",
+            &src[..i],
+            &src[i + "share_probability: 0.85,".len()..]
+        )
+    };
+    let s = tabletop::scenario::load_str(Path::new("inplace.ron"), &with("uniform(0.3, 0.95)"))
+        .unwrap();
+    let u = s.uncertain();
+    assert_eq!(u.len(), 1);
+    assert!(u[0].path.starts_with("partnerships[") && !u[0].path.starts_with("partnerships[0"));
+    assert!(u[0].path.ends_with("].share_probability"), "{}", u[0].path);
+    assert_eq!((u[0].nominal, u[0].source.as_str()), (0.85, "workshop"));
+    // The nominal run is the file's value: the same scenario as without the declaration.
+    let plain = tabletop::scenario::load_str(Path::new("plain.ron"), &src).unwrap();
+    let mut a = s.spec().clone();
+    a.uncertainty.clear();
+    assert_eq!(&a, plain.spec());
+    assert_eq!(
+        s.with_values(&[0.4]).unwrap().spec().partnerships[0].share_probability,
+        0.4
+    );
+    // Mistakes are placed on the declaration's line.
+    let line = src[..i].lines().count();
+    for (dist, says) in [
+        ("uniform(0.3, 1.95)", "at the high end of its range (1.95)"),
+        ("unifrm(0.3, 0.9)", "not a distribution"),
+    ] {
+        let e = tabletop::scenario::load_str(Path::new("inplace.ron"), &with(dist))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(says), "{e}");
+        assert!(e.contains(&format!("inplace.ron:{line}:")), "{e}");
+    }
+}

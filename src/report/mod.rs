@@ -19,8 +19,15 @@ mod ledger_charts;
 mod ledger_data;
 mod msel;
 mod netmatrix;
+mod sens_charts;
+mod sens_report;
 mod text;
 mod xlsx;
+
+pub use sens_report::{
+    SensMeta, SensitivityFile, morris_csv, prim_csv, section_html, section_markdown, sobol_csv,
+    write_sensitivity,
+};
 
 use crate::batch::summary::{Exemplar, Manifest, Summary};
 use crate::error::{Error, Result};

@@ -148,6 +148,18 @@ pub(crate) struct BatchArgs {
     /// overwritten as with --force. For cluster arrays that are submitted again.
     #[arg(long, conflicts_with = "resume")]
     pub skip_finished: bool,
+    /// Also run two-level Monte Carlo over the scenario's `uncertainty:` parameters: --draws
+    /// parameter draws × --runs-per-draw runs each, per variant; writes uncertainty.json and
+    /// a second interval beside every P(met) in the report.
+    #[arg(long, conflicts_with_all = ["shard", "until_ci", "resume"])]
+    pub uncertainty: bool,
+    /// Outer draws of the uncertain parameters (Latin hypercube), with --uncertainty.
+    #[arg(long, default_value_t = 40, requires = "uncertainty")]
+    pub draws: u64,
+    /// Inner runs per parameter draw (common random numbers: run seeds 0..N), with
+    /// --uncertainty.
+    #[arg(long, default_value_t = 200, requires = "uncertainty")]
+    pub runs_per_draw: u64,
 }
 
 /// Arguments of `tabletop sweep`.

@@ -46,6 +46,9 @@ pub(crate) fn execute(request: &Request, v: Verbosity) -> Result<()> {
             report,
         } => {
             let scenario = load(file, v)?;
+            if options.uncertainty.is_some() && scenario.uncertain().is_empty() {
+                return Err(batch::uncertainty::no_parameters(&scenario));
+            }
             if v.verbose {
                 eprintln!(
                     "batch of {}: seed {}, {} runs per variant, jobs {}, into {}",
@@ -74,11 +77,20 @@ pub(crate) fn execute(request: &Request, v: Verbosity) -> Result<()> {
             if v.verbose {
                 eprintln!("runs finished in {:.1} s", t0.elapsed().as_secs_f64());
             }
+            let unc = batch::run_batch_uncertainty(
+                &scenario,
+                options,
+                &res.summary,
+                Some(cancel_flag()),
+            )?;
             if *report {
                 write_report(&dir, v)?;
             }
             if !v.quiet {
                 print!("{}", result_table(&res.summary, &dir));
+                if let Some(u) = &unc {
+                    print!("{}", batch::uncertainty::table(u));
+                }
                 if let Some(p) = res.precision {
                     let reached = p.halfwidth.is_some_and(|h| h <= p.target);
                     println!(

@@ -3,6 +3,7 @@
 //! its flag.
 
 use crate::batch::sweep::{Design, parse_param};
+use crate::batch::uncertainty::UncertaintyOptions;
 use crate::batch::{BatchOptions, DirMode, MergeExpect, MergeOptions, SweepOptions};
 use crate::cli::{Cli, Command, DesignArg, LedgerOfArg};
 use crate::error::{Error, Result};
@@ -178,6 +179,10 @@ impl Request {
                     progress,
                     command: command_line(),
                     skip_finished: a.skip_finished,
+                    uncertainty: a.uncertainty.then_some(UncertaintyOptions {
+                        draws: a.draws,
+                        runs_per_draw: a.runs_per_draw,
+                    }),
                 },
                 report: !a.no_report,
             },
@@ -279,6 +284,7 @@ impl Request {
                         progress,
                         command: command_line(),
                         skip_finished: false,
+                        uncertainty: None,
                     },
                     options,
                     report: !a.no_report,

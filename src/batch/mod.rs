@@ -19,6 +19,7 @@ pub mod summary;
 pub mod sweep;
 #[cfg(any(test, feature = "test-support"))]
 pub mod synthetic;
+pub mod uncertainty;
 
 pub use options::Shard;
 pub(crate) use options::{BatchOptions, CiTarget, MergeExpect, MergeOptions, SweepOptions};
@@ -211,6 +212,33 @@ pub(crate) fn run_scenario_batch(
         ..Control::default()
     };
     run_batch(&spec, &sims, &dir, &ctl)
+}
+
+/// Two-level Monte Carlo over the uncertain parameters of the batch `summary` summarises
+/// (`batch --uncertainty`), into the batch's directory; None when `opts` does not ask for it.
+pub(crate) fn run_batch_uncertainty(
+    scenario: &ValidScenario,
+    opts: &BatchOptions,
+    summary: &Summary,
+    cancel: Option<&AtomicBool>,
+) -> Result<Option<uncertainty::UncertaintySummary>> {
+    let Some(u) = opts.uncertainty else {
+        return Ok(None);
+    };
+    let ids: Vec<String> = summary
+        .variants
+        .iter()
+        .skip(1)
+        .map(|v| v.id.clone())
+        .collect();
+    let ctl = Control {
+        jobs: opts.jobs,
+        progress: opts.progress,
+        cancel,
+        ..Control::default()
+    };
+    let dir = batch_dir(scenario, opts);
+    uncertainty::run(scenario, &ids, summary, u, &ctl, &dir).map(Some)
 }
 
 /// The summary of the finished batch in `dir`, when it is exactly the batch `opts` asks for

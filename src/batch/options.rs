@@ -118,6 +118,9 @@ pub(crate) struct BatchOptions {
     /// When `out` already holds this very batch, finished, keep it and run nothing
     /// (`--skip-finished`: re-running a cluster array skips finished shards).
     pub skip_finished: bool,
+    /// Two-level Monte Carlo over the uncertain parameters after the batch
+    /// (`--uncertainty`), if asked for.
+    pub uncertainty: Option<super::uncertainty::UncertaintyOptions>,
 }
 
 /// A parameter sweep of one scenario.

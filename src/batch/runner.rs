@@ -55,6 +55,8 @@ pub(super) const BATCH_FILES: &[&str] = &[
     "summary.json",
     "summary.csv",
     "progress.json",
+    "uncertainty.json",
+    "uncertainty.csv",
 ];
 
 /// `--until-ci METRIC=HALFWIDTH --max-runs M`.

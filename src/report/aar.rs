@@ -283,6 +283,8 @@ pub(super) struct Context {
     pub warnings: Vec<String>,
     /// The partnership-ledger section, when the directory holds a ledger.
     pub ledger: Option<super::ledger_aar::LedgerSection>,
+    /// P(met) under parameter uncertainty, when the batch ran with `--uncertainty`.
+    pub uncertainty: Option<super::uncertainty_aar::UncertaintySection>,
 }
 
 fn rec_label(r: &str) -> String {
@@ -957,6 +959,7 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
             .ledger
             .as_ref()
             .map(|l| super::ledger_aar::section(l, sc, charts)),
+        uncertainty: b.uncertainty.as_ref().map(super::uncertainty_aar::section),
     }
 }
 

@@ -463,7 +463,10 @@ pub(super) fn render_all(b: &Batch) -> Result<Vec<RenderedChart>> {
     let s = &b.summary;
     let footer = data::footer(s);
     let mut out = Vec::new();
-    let groups = data::objectives_data(s);
+    let mut groups = data::objectives_data(s);
+    if let Some(u) = &b.uncertainty {
+        data::with_parameter_ranges(&mut groups, u);
+    }
     if !groups.is_empty() {
         let thresholds: Vec<Option<[f64; 3]>> = groups
             .iter()
@@ -577,9 +580,16 @@ pub(super) fn draw_objectives<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    let with_params = groups
+        .iter()
+        .any(|g| g.points.iter().any(|p| p.param.is_some()));
     let (area, side) = frame(
         root,
-        "Objectives: P(target met) per variant, with 95% Wilson interval",
+        if with_params {
+            "Objectives: P(target met) per variant; black: 95% Wilson interval, blue: with parameter uncertainty"
+        } else {
+            "Objectives: P(target met) per variant, with 95% Wilson interval"
+        },
         footer,
     )?;
     // Variant names in order of first appearance (the baseline first), for short labels.
@@ -676,7 +686,24 @@ where
                         pal::INK.stroke_width(3),
                     )))?;
                 }
-                let (px, py) = pa.map_coordinate(&(pt.hi, y));
+                // Monte Carlo plus parameter uncertainty, just below the Wilson whisker.
+                let mut right = pt.hi;
+                if let Some((lo, hi)) = pt.param {
+                    let yb = y - 0.26;
+                    let blue = RGBColor(31, 94, 168);
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(lo, yb), (hi, yb)],
+                        blue.stroke_width(3),
+                    )))?;
+                    for x in [lo, hi] {
+                        chart.draw_series(std::iter::once(PathElement::new(
+                            vec![(x, yb - 0.1), (x, yb + 0.1)],
+                            blue.stroke_width(3),
+                        )))?;
+                    }
+                    right = right.max(hi);
+                }
+                let (px, py) = pa.map_coordinate(&(right, y));
                 text(
                     root,
                     &format!("{:.0}% {}", pt.p * 100.0, pt.rating),

@@ -29,6 +29,8 @@ pub(super) struct ObjectivePoint {
     pub hi: f64,
     /// Rating "P", "S", "M" or "U".
     pub rating: String,
+    /// The 2.5–97.5% range of P(met) across parameter draws (`batch --uncertainty`), if run.
+    pub param: Option<(f64, f64)>,
 }
 
 /// One objective's row group in the objectives chart.
@@ -53,6 +55,7 @@ pub(super) fn objectives_data(s: &Summary) -> Vec<ObjectiveGroup> {
                 lo: clamp01(o.ci_low),
                 hi: clamp01(o.ci_high),
                 rating: o.rating.clone(),
+                param: None,
             };
             match groups.iter_mut().find(|g| g.id == o.id) {
                 Some(g) => g.points.push(point),
@@ -65,6 +68,24 @@ pub(super) fn objectives_data(s: &Summary) -> Vec<ObjectiveGroup> {
         }
     }
     groups
+}
+
+/// Fill each point's range under parameter uncertainty from `uncertainty.json` (matched by
+/// variant name and objective id).
+pub(super) fn with_parameter_ranges(
+    groups: &mut [ObjectiveGroup],
+    u: &crate::batch::uncertainty::UncertaintySummary,
+) {
+    for g in groups.iter_mut() {
+        for pt in &mut g.points {
+            pt.param = u
+                .variants
+                .iter()
+                .find(|v| v.name == pt.variant)
+                .and_then(|v| v.objectives.iter().find(|o| o.id == g.id))
+                .map(|o| (clamp01(o.low), clamp01(o.high)));
+        }
+    }
 }
 
 pub(super) fn clamp01(v: f64) -> f64 {

@@ -22,6 +22,7 @@ mod netmatrix;
 mod sens_charts;
 mod sens_report;
 mod text;
+mod uncertainty_aar;
 mod xlsx;
 
 pub use sens_report::{
@@ -54,6 +55,8 @@ pub(crate) struct Batch {
     pub warnings: Vec<String>,
     /// The evaluator's rating overrides and notes (`evaluation.csv`), if any.
     pub evaluation: Vec<evaluation::Override>,
+    /// `uncertainty.json`, when the batch ran with `--uncertainty`.
+    pub uncertainty: Option<crate::batch::uncertainty::UncertaintySummary>,
 }
 
 impl Batch {
@@ -93,6 +96,12 @@ impl Batch {
         } else {
             None
         };
+        let unc_path = dir.join("uncertainty.json");
+        let uncertainty = if unc_path.is_file() {
+            Some(read_json(&unc_path)?)
+        } else {
+            None
+        };
         let mut exemplars = Vec::new();
         for v in &summary.variants {
             for role in ["median", "worst"] {
@@ -118,6 +127,7 @@ impl Batch {
             ledger,
             warnings,
             evaluation,
+            uncertainty,
         })
     }
 

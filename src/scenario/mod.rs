@@ -9,6 +9,7 @@ pub mod import;
 mod patch;
 pub mod schema;
 mod span;
+pub mod uncertainty;
 pub(crate) mod validate;
 
 pub use diagnostics::{Diagnostics, FileDiagnostics, Located, Location, Severity};
@@ -43,6 +44,8 @@ pub struct ValidScenario {
     pub(crate) variant: Option<String>,
     /// Warnings found (legal but suspicious), rendered one per entry.
     pub(crate) warnings: Vec<String>,
+    /// The uncertain parameters of `spec`, resolved; rebuilt whenever `spec` changes.
+    pub(crate) uncertain: Vec<uncertainty::UncertainParam>,
 }
 
 /// The specification of a [`ValidScenario`], borrowed mutably through
@@ -70,6 +73,7 @@ impl std::ops::DerefMut for SpecMut<'_> {
 impl Drop for SpecMut<'_> {
     fn drop(&mut self) {
         self.0.refs = validate::resolve(&self.0.spec);
+        self.0.uncertain = uncertainty::resolve(&self.0.spec);
     }
 }
 
@@ -178,6 +182,7 @@ impl ValidScenario {
         })?;
         Ok(ValidScenario {
             refs: validate::resolve(&spec),
+            uncertain: uncertainty::resolve(&spec),
             spec,
             variant: Some(match &self.variant {
                 Some(prev) => format!("{prev}+{id}"),
@@ -246,6 +251,7 @@ impl ValidScenario {
         }
         Ok(ValidScenario {
             refs: validate::resolve(&spec),
+            uncertain: uncertainty::resolve(&spec),
             spec,
             variant: Some(match &self.variant {
                 Some(prev) => format!("{prev}, {label}"),
@@ -377,6 +383,7 @@ pub fn load_str(path: &Path, source: &str) -> Result<ValidScenario> {
         .collect();
     Ok(ValidScenario {
         refs: validate::resolve(&spec),
+        uncertain: uncertainty::resolve(&spec),
         spec,
         path: path.to_path_buf(),
         source: source.to_string(),
@@ -437,6 +444,7 @@ pub(crate) fn examine(source: &str) -> Examined {
     for vi in 0..spec.variants.len() {
         diags.extend(variant_diagnostics(&spec, &checked.problems, vi, &idx));
     }
+    diags.extend(uncertainty::diagnostics(&spec, &checked.problems, &idx));
     Examined {
         spec: Some(spec),
         diagnostics: diags,

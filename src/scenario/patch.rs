@@ -396,6 +396,63 @@ pub(super) fn remove_json(root: &mut Value, path: &str) -> Result<(), PatchError
     }
 }
 
+/// The number at `path`: a plain number, or the number of a value with a unit
+/// (`hours(4)` → 4, `per_day(0.2)` → 0.2); and whether it is a whole-number field.
+pub(super) fn number_at(root: &mut Value, path: &str) -> Result<(f64, bool), PatchError> {
+    let segs = parse_path(path)?;
+    let v = navigate(root, &segs)?;
+    let n = match v {
+        Value::Number(n) => n,
+        Value::Object(m) if m.len() == 1 => match m.values_mut().next() {
+            Some(Value::Number(n)) => n,
+            _ => return Err(not_a_number(path)),
+        },
+        Value::Null => {
+            return Err(PatchError::new(format!(
+                "`{path}` is not set in the scenario: write its value in the file first"
+            )));
+        }
+        _ => return Err(not_a_number(path)),
+    };
+    let whole = n.is_i64() || n.is_u64();
+    n.as_f64()
+        .map(|x| (x, whole))
+        .ok_or_else(|| not_a_number(path))
+}
+
+fn not_a_number(path: &str) -> PatchError {
+    PatchError::new(format!(
+        "`{path}` is not a number (nor a number with a unit such as hours(4))"
+    ))
+}
+
+/// Set the number at `path` (see [`number_at`]), keeping its unit; a whole-number field
+/// takes `x` rounded to the nearest whole number.
+pub(super) fn set_number(root: &mut Value, path: &str, x: f64) -> Result<(), PatchError> {
+    let segs = parse_path(path)?;
+    let v = navigate(root, &segs)?;
+    let slot = match v {
+        Value::Object(m) if m.len() == 1 => {
+            m.values_mut().next().ok_or_else(|| not_a_number(path))?
+        }
+        other => other,
+    };
+    let whole = matches!(slot, Value::Number(n) if n.is_i64() || n.is_u64());
+    *slot = if whole {
+        Value::from(x.round() as i64)
+    } else {
+        serde_json::Number::from_f64(x)
+            .map(Value::Number)
+            .ok_or_else(|| PatchError::new(format!("`{path}`: {x} is not a finite number")))?
+    };
+    Ok(())
+}
+
+/// The scenario as a JSON tree of its serde shape.
+pub(super) fn spec_json(spec: &ScenarioSpec) -> Result<Value, PatchError> {
+    to_json(spec)
+}
+
 fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, PatchError> {
     serde_json::to_value(v)
         .map_err(|e| PatchError::new(format!("the scenario cannot be represented: {e}")))

@@ -190,6 +190,52 @@ pub struct ScenarioSpec {
     /// first threat that can be real, and the aligned level of docs/ledger.md.
     #[serde(default)]
     pub ledger: LedgerSpec,
+    /// Parameters whose values are uncertain, with a distribution and the source of its
+    /// range (`tabletop batch --uncertainty`, `tabletop sensitivity`, `tabletop calibrate`).
+    /// Default: none; the file's values are then taken as known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncertainty: Vec<UncertainSpec>,
+}
+
+/// One uncertain parameter: a numeric value of the scenario, named by the same path syntax
+/// as variants and sweeps, with the distribution of values it may take. The value written
+/// in the file is its nominal value (the one a plain batch uses).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UncertainSpec {
+    /// Path of a number in the scenario, e.g. `partnerships[fc_jttf].share_probability` or
+    /// `channels[phone].latency.mean` (a duration or a rate keeps its unit; the distribution
+    /// is in that unit).
+    pub path: String,
+    /// Distribution of the value, in the unit written at the path.
+    pub dist: DistSpec,
+    /// Where the range comes from (a published figure, an expert judgement, or "guess").
+    pub source: String,
+    /// Short label for charts and tables. Default: the path.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Group name: parameters of one group move together in Morris screening and share one
+    /// Sobol index (for example, all parameters of one partnership). Default: none.
+    #[serde(default)]
+    pub group: Option<String>,
+}
+
+/// A distribution of an uncertain parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DistSpec {
+    /// `uniform(low, high)`: every value in [low, high] equally likely; low < high.
+    Uniform(f64, f64),
+    /// `triangular(low, mode, high)`: low ≤ mode ≤ high, low < high.
+    Triangular(f64, f64, f64),
+    /// `normal(mean, sd)`: sd > 0; unbounded (use `truncated_normal` for a bounded value).
+    Normal(f64, f64),
+    /// `truncated_normal(mean, sd, low, high)`: a normal cut to [low, high]; sd > 0, low < high.
+    TruncatedNormal(f64, f64, f64, f64),
+    /// `lognormal(median, gsd)`: a positive value whose log is normal; median > 0, the
+    /// geometric standard deviation gsd > 1 (about 68% of values within median/gsd ..
+    /// median·gsd).
+    Lognormal(f64, f64),
 }
 
 /// Settings of the partnership ledger (`tabletop ledger`, docs/ledger.md).

@@ -17,3 +17,4 @@ mod scenario_cli;
 mod scenario_diagnostics;
 mod scenario_files;
 mod scenario_robustness;
+mod uncertainty;

@@ -1,0 +1,572 @@
+//! Two-level Monte Carlo over the scenario's uncertain parameters (`batch --uncertainty`).
+//!
+//! The outer level draws `draws` points of the parameters' joint distribution (a Latin
+//! hypercube of the unit cube, mapped through each parameter's quantile function; the
+//! parameters are independent). The inner level runs `runs_per_draw` runs of the scenario at
+//! each point, on common random numbers: run j of every draw (and of every variant) uses run
+//! seed j of the batch. Each objective's P(met) then has two intervals: the nominal batch's
+//! (Monte Carlo alone) and the 2.5–97.5% range of the per-draw estimates (Monte Carlo plus
+//! parameter uncertainty). docs/model.md §"Parameter uncertainty" gives the equations.
+
+use super::rows::field;
+use super::runner::Control;
+use super::simulator::ColumnMap;
+use super::stats::{Welford, percentile_sorted, rating};
+use super::summary::Summary;
+use crate::error::{Error, Result};
+use crate::output::write_atomic;
+use crate::scenario::ValidScenario;
+use crate::sim::{Model, RunOptions, RunOutcome, RunSeed};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+/// Random stream of the outer Latin hypercube (the sweep's is `u64::MAX`).
+pub(crate) const OUTER_STREAM: u64 = u64::MAX - 1;
+
+/// Share of outer draws that may give another letter than the most common one before the
+/// rating is called fragile: no single letter holds over 90% of the parameter range.
+pub const FRAGILE_SHARE: f64 = 0.10;
+
+/// How the two-level batch is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct UncertaintyOptions {
+    /// Outer draws of the parameters, ≥ 2.
+    pub draws: u64,
+    /// Inner runs per draw, ≥ 2.
+    pub runs_per_draw: u64,
+}
+
+/// What `uncertainty.json` holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UncertaintySummary {
+    /// Outer draws of the parameters.
+    pub draws: u64,
+    /// Inner runs per draw (run seeds 0 .. runs_per_draw − 1 of the batch).
+    pub runs_per_draw: u64,
+    /// Master seed (of the batch; the outer design uses its own stream).
+    pub master_seed: u64,
+    /// The uncertain parameters.
+    pub params: Vec<ParamInfo>,
+    /// Baseline first, then the variants of the batch.
+    pub variants: Vec<VariantUncertainty>,
+}
+
+/// One uncertain parameter, as declared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParamInfo {
+    /// Label.
+    pub label: String,
+    /// Variant path.
+    pub path: String,
+    /// Distribution, as written in the file.
+    pub dist: String,
+    /// Source of the range.
+    pub source: String,
+    /// Group, if any.
+    pub group: Option<String>,
+    /// Nominal value (the file's).
+    pub nominal: f64,
+    /// Low end of the range drawn (the distribution's end or its 0.1% quantile).
+    pub low: f64,
+    /// High end of the range drawn.
+    pub high: f64,
+}
+
+/// The two-level results of one variant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantUncertainty {
+    /// Variant id ("baseline" first).
+    pub id: String,
+    /// Variant name.
+    pub name: String,
+    /// Parameters this variant sets itself (they keep the variant's value in every draw).
+    pub fixed_by_variant: Vec<String>,
+    /// One per objective, in catalog order.
+    pub objectives: Vec<ObjectiveUncertainty>,
+    /// One per metric, in catalog order.
+    pub metrics: Vec<MetricUncertainty>,
+}
+
+/// P(met) of one objective with and without parameter uncertainty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectiveUncertainty {
+    /// Objective id.
+    pub id: String,
+    /// P(met) of the nominal batch.
+    pub nominal_p: f64,
+    /// 95% interval of the nominal P(met), Monte Carlo alone (Wilson), low end.
+    pub mc_low: f64,
+    /// High end.
+    pub mc_high: f64,
+    /// Rating of the nominal batch.
+    pub nominal_rating: String,
+    /// Mean of the per-draw P(met) estimates: P(met) averaged over the parameters.
+    pub mean_p: f64,
+    /// 2.5% quantile of the per-draw estimates: Monte Carlo plus parameter uncertainty.
+    pub low: f64,
+    /// 97.5% quantile of the per-draw estimates.
+    pub high: f64,
+    /// Standard deviation of P(met) due to the parameters alone: the spread of the per-draw
+    /// estimates with their Monte Carlo part p(1−p)/(R−1) taken out (0 when that is larger).
+    pub param_sd: f64,
+    /// Mean Monte Carlo standard error of a per-draw estimate.
+    pub mc_sd: f64,
+    /// Share of draws rated P, S, M and U (in that order).
+    pub ratings: [f64; 4],
+    /// True when no letter holds in at least 1 − [`FRAGILE_SHARE`] of the draws: the rating
+    /// changes across the parameter range.
+    pub fragile: bool,
+    /// Variants only: the paired change from the baseline across the draws.
+    pub effect: Option<EffectUncertainty>,
+}
+
+/// The change of P(met) from the baseline, across the parameter draws (same draw, same seeds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EffectUncertainty {
+    /// Mean change over the draws.
+    pub mean: f64,
+    /// 2.5% quantile of the per-draw changes.
+    pub low: f64,
+    /// 97.5% quantile.
+    pub high: f64,
+    /// Share of draws where the change does not go against the mean change (same sign, or
+    /// no change; 1.0: the direction holds everywhere in the parameter range).
+    pub same_sign: f64,
+}
+
+/// A metric's mean with and without parameter uncertainty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricUncertainty {
+    /// Metric id.
+    pub id: String,
+    /// Mean of the nominal batch (None when the event never happened).
+    pub nominal_mean: Option<f64>,
+    /// 95% interval of the nominal mean, Monte Carlo alone.
+    pub mc_low: Option<f64>,
+    /// High end.
+    pub mc_high: Option<f64>,
+    /// Mean of the per-draw means.
+    pub mean: Option<f64>,
+    /// 2.5% quantile of the per-draw means.
+    pub low: Option<f64>,
+    /// 97.5% quantile of the per-draw means.
+    pub high: Option<f64>,
+}
+
+/// `draws` points of a Latin hypercube of the `dims`-dimensional unit cube: each coordinate's
+/// [0, 1] cut into `draws` strata, one uniform draw per stratum, strata shuffled independently
+/// per coordinate; from `ChaCha8Rng::seed_from_u64(seed)` on `stream`.
+pub fn lhs_unit(draws: usize, dims: usize, seed: u64, stream: u64) -> Vec<Vec<f64>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    let mut pts = vec![vec![0.0; dims]; draws];
+    for d in 0..dims {
+        let mut strata: Vec<usize> = (0..draws).collect();
+        for i in (1..draws).rev() {
+            let j = rng.random_range(0..=i);
+            strata.swap(i, j);
+        }
+        for (p, &s) in pts.iter_mut().zip(&strata) {
+            let u: f64 = rng.random();
+            p[d] = ((s as f64 + u) / draws as f64).clamp(0.0, 1.0);
+        }
+    }
+    pts
+}
+
+/// The values of the baseline's uncertain parameters at unit point `u`.
+fn values_at(base: &ValidScenario, u: &[f64]) -> Vec<f64> {
+    base.uncertain()
+        .iter()
+        .zip(u)
+        .map(|(p, &u)| {
+            let x = p.dist.quantile(u);
+            if p.whole { x.round() } else { x }
+        })
+        .collect()
+}
+
+/// `scenario` (a variant of `base`, or `base`) at the baseline values `values`; parameters the
+/// variant sets to another value than the baseline's keep the variant's value. Returns the
+/// scenario and the paths the variant keeps.
+fn at_values(
+    base: &ValidScenario,
+    scenario: &ValidScenario,
+    values: &[f64],
+) -> Result<(ValidScenario, Vec<String>)> {
+    let mut vals = Vec::with_capacity(scenario.uncertain().len());
+    let mut fixed = Vec::new();
+    for p in scenario.uncertain() {
+        let i = base.uncertain().iter().position(|b| b.path == p.path);
+        match i {
+            Some(i) if base.uncertain()[i].nominal == p.nominal => vals.push(values[i]),
+            _ => {
+                vals.push(p.nominal);
+                fixed.push(p.path.clone());
+            }
+        }
+    }
+    Ok((scenario.with_values(&vals)?, fixed))
+}
+
+/// Quantile (type 7) of unsorted values; None when empty.
+fn quantile(xs: &[f64], q: f64) -> Option<f64> {
+    let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    percentile_sorted(&v, q)
+}
+
+/// Run the outer draws of the batch `summary` came from (its baseline and variants, in order)
+/// into `dir`: `uncertainty.csv` (one row per variant and draw, streamed) and
+/// `uncertainty.json`. `variants` are the ids of `summary.variants[1..]`.
+pub(crate) fn run(
+    scenario: &ValidScenario,
+    variants: &[String],
+    summary: &Summary,
+    opts: UncertaintyOptions,
+    ctl: &Control<'_>,
+    dir: &Path,
+) -> Result<UncertaintySummary> {
+    let params = scenario.uncertain();
+    if params.is_empty() {
+        return Err(no_parameters(scenario));
+    }
+    if opts.draws < 2 || opts.runs_per_draw < 2 {
+        return Err(Error::usage(
+            "--draws/--runs-per-draw",
+            "two-level Monte Carlo needs at least 2 draws and 2 runs per draw",
+        ));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(ctl.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::Runtime(format!("thread pool: {e}")))?;
+    let seed = summary.master_seed;
+    let points = lhs_unit(opts.draws as usize, params.len(), seed, OUTER_STREAM);
+    let base_model = Model::new(scenario);
+    let catalog = base_model.catalog().clone();
+    let (n_obj, n_met) = (catalog.objectives.len(), catalog.metrics.len());
+
+    let csv_path = dir.join("uncertainty.csv");
+    let tmp = crate::output::tmp_path(&csv_path);
+    let mut file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let mut head = String::from("variant,draw");
+    for p in params {
+        let _ = write!(head, ",{}", field(&p.path));
+    }
+    for o in &catalog.objectives {
+        let _ = write!(head, ",{}", field(&format!("obj:{}:p", o.id)));
+    }
+    for m in &catalog.metrics {
+        let _ = write!(head, ",{}", field(&format!("{}:mean", m.id)));
+    }
+    head.push('\n');
+    file.write_all(head.as_bytes())
+        .map_err(|e| Error::io(&tmp, e))?;
+
+    let pb = if ctl.progress {
+        indicatif::ProgressBar::new(opts.draws * opts.runs_per_draw * (1 + variants.len() as u64))
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    // Per-draw P(met) of the baseline, for the paired effects of the variants.
+    let mut base_p: Vec<Vec<Option<f64>>> = Vec::new();
+    let mut out = Vec::new();
+    for (vi, vs) in summary.variants.iter().enumerate() {
+        let scen = if vi == 0 {
+            scenario.clone()
+        } else {
+            let id = variants.get(vi - 1).ok_or_else(|| {
+                Error::Runtime("the batch's variants and the summary disagree".into())
+            })?;
+            scenario.with_variant(id)?
+        };
+        let mut draw_p: Vec<Vec<Option<f64>>> = Vec::with_capacity(points.len());
+        let mut draw_m: Vec<Vec<Option<f64>>> = Vec::with_capacity(points.len());
+        let mut draw_sd: Vec<Vec<f64>> = Vec::with_capacity(points.len());
+        let mut fixed_paths = Vec::new();
+        for (k, u) in points.iter().enumerate() {
+            if ctl
+                .cancel
+                .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
+            {
+                return Err(Error::Runtime("interrupted".into()));
+            }
+            let values = values_at(scenario, u);
+            let (at, fixed) = at_values(scenario, &scen, &values)?;
+            fixed_paths = fixed;
+            let model = Model::new(&at);
+            let map = ColumnMap::new(&catalog, model.catalog());
+            let outs: Vec<RunOutcome> = pool.install(|| {
+                (0..opts.runs_per_draw)
+                    .into_par_iter()
+                    .map(|j| {
+                        model.run(
+                            RunSeed {
+                                master: seed,
+                                run_index: j,
+                            },
+                            RunOptions::default(),
+                        )
+                    })
+                    .collect()
+            });
+            let (mut met, mut n) = (vec![0u64; n_obj], vec![0u64; n_obj]);
+            let mut means = vec![Welford::default(); n_met];
+            for o in &outs {
+                let row = map.row(o);
+                for (i, m) in row.objectives.iter().enumerate() {
+                    if let Some(m) = m {
+                        n[i] += 1;
+                        met[i] += u64::from(*m);
+                    }
+                }
+                for (w, x) in means.iter_mut().zip(&row.metrics) {
+                    if let Some(x) = x {
+                        w.push(*x);
+                    }
+                }
+            }
+            let p: Vec<Option<f64>> = met
+                .iter()
+                .zip(&n)
+                .map(|(&k, &n)| (n > 0).then(|| k as f64 / n as f64))
+                .collect();
+            let sd: Vec<f64> = p
+                .iter()
+                .zip(&n)
+                .map(|(p, &n)| match p {
+                    Some(p) if n > 1 => (p * (1.0 - p) / (n - 1) as f64).sqrt(),
+                    _ => 0.0,
+                })
+                .collect();
+            let m: Vec<Option<f64>> = means.iter().map(Welford::mean).collect();
+            let mut line = format!("{},{k}", field(&vs.id));
+            for x in &values {
+                let _ = write!(line, ",{x}");
+            }
+            for x in p.iter().chain(&m) {
+                match x {
+                    Some(x) => {
+                        let _ = write!(line, ",{x}");
+                    }
+                    None => line.push(','),
+                }
+            }
+            line.push('\n');
+            file.write_all(line.as_bytes())
+                .map_err(|e| Error::io(&tmp, e))?;
+            pb.inc(opts.runs_per_draw);
+            draw_p.push(p);
+            draw_m.push(m);
+            draw_sd.push(sd);
+        }
+        let objectives = catalog
+            .objectives
+            .iter()
+            .enumerate()
+            .map(|(i, def)| {
+                let nominal = vs.objectives.iter().find(|o| o.id == def.id);
+                let ps: Vec<f64> = draw_p.iter().filter_map(|d| d[i]).collect();
+                let mean_p = ps.iter().sum::<f64>() / ps.len().max(1) as f64;
+                let var = ps.iter().map(|p| (p - mean_p).powi(2)).sum::<f64>()
+                    / (ps.len().max(2) - 1) as f64;
+                let noise =
+                    draw_sd.iter().map(|d| d[i] * d[i]).sum::<f64>() / draw_sd.len().max(1) as f64;
+                let mut ratings = [0.0; 4];
+                for p in &ps {
+                    let r = rating(*p, def.thresholds);
+                    let slot = ["P", "S", "M", "U"]
+                        .iter()
+                        .position(|l| *l == r)
+                        .unwrap_or(3);
+                    ratings[slot] += 1.0 / ps.len() as f64;
+                }
+                let nominal_rating = nominal.map(|o| o.rating.clone()).unwrap_or_default();
+                let effect = (vi > 0).then(|| {
+                    let d: Vec<f64> = draw_p
+                        .iter()
+                        .zip(&base_p)
+                        .filter_map(|(v, b)| Some(v[i]? - b[i]?))
+                        .collect();
+                    let mean = d.iter().sum::<f64>() / d.len().max(1) as f64;
+                    // Draws where the change does not go the other way (ties at 0 agree).
+                    let agree = d.iter().filter(|x| **x * mean >= 0.0).count();
+                    let same_sign = agree as f64 / d.len().max(1) as f64;
+                    EffectUncertainty {
+                        mean,
+                        low: quantile(&d, 0.025).unwrap_or(0.0),
+                        high: quantile(&d, 0.975).unwrap_or(0.0),
+                        same_sign,
+                    }
+                });
+                let mut o = ObjectiveUncertainty {
+                    id: def.id.clone(),
+                    nominal_p: nominal.map_or(0.0, |o| o.p),
+                    mc_low: nominal.map_or(0.0, |o| o.ci_low),
+                    mc_high: nominal.map_or(0.0, |o| o.ci_high),
+                    nominal_rating,
+                    mean_p,
+                    low: quantile(&ps, 0.025).unwrap_or(0.0),
+                    high: quantile(&ps, 0.975).unwrap_or(0.0),
+                    param_sd: (var - noise).max(0.0).sqrt(),
+                    mc_sd: noise.sqrt(),
+                    ratings,
+                    fragile: false,
+                    effect,
+                };
+                o.fragile = o.ratings.iter().all(|&s| s < 1.0 - FRAGILE_SHARE);
+                o
+            })
+            .collect();
+        let metrics = catalog
+            .metrics
+            .iter()
+            .enumerate()
+            .map(|(i, def)| {
+                let nominal = vs.metrics.iter().find(|m| m.id == def.id);
+                let ms: Vec<f64> = draw_m.iter().filter_map(|d| d[i]).collect();
+                MetricUncertainty {
+                    id: def.id.clone(),
+                    nominal_mean: nominal.and_then(|m| m.mean),
+                    mc_low: nominal.and_then(|m| m.ci_low),
+                    mc_high: nominal.and_then(|m| m.ci_high),
+                    mean: (!ms.is_empty()).then(|| ms.iter().sum::<f64>() / ms.len() as f64),
+                    low: quantile(&ms, 0.025),
+                    high: quantile(&ms, 0.975),
+                }
+            })
+            .collect();
+        if vi == 0 {
+            base_p = draw_p;
+        }
+        out.push(VariantUncertainty {
+            id: vs.id.clone(),
+            name: vs.name.clone(),
+            fixed_by_variant: fixed_paths,
+            objectives,
+            metrics,
+        });
+    }
+    pb.finish_and_clear();
+    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    drop(file);
+    std::fs::rename(&tmp, &csv_path).map_err(|e| Error::io(&csv_path, e))?;
+    let result = UncertaintySummary {
+        draws: opts.draws,
+        runs_per_draw: opts.runs_per_draw,
+        master_seed: seed,
+        params: params
+            .iter()
+            .map(|p| {
+                let (low, high) = p.dist.range();
+                ParamInfo {
+                    label: p.label.clone(),
+                    path: p.path.clone(),
+                    dist: p.dist.describe(),
+                    source: p.source.clone(),
+                    group: p.group.clone(),
+                    nominal: p.nominal,
+                    low,
+                    high,
+                }
+            })
+            .collect(),
+        variants: out,
+    };
+    write_atomic(
+        &dir.join("uncertainty.json"),
+        &super::runner::json(&result)?,
+    )?;
+    Ok(result)
+}
+
+/// The lines `batch --uncertainty` prints: per variant and objective, P(met) with its Monte
+/// Carlo interval and its interval with parameter uncertainty, and fragile ratings.
+pub(crate) fn table(u: &UncertaintySummary) -> String {
+    let mut t = format!(
+        "with parameter uncertainty ({} parameters, {} draws × {} runs):\n",
+        u.params.len(),
+        u.draws,
+        u.runs_per_draw
+    );
+    for v in &u.variants {
+        let _ = writeln!(t, "{}", crate::output::display_safe(&v.name));
+        for o in &v.objectives {
+            let _ = writeln!(
+                t,
+                "  {:<12} P(met) {:.2} [{:.2}, {:.2}] Monte Carlo; [{:.2}, {:.2}] with parameters{}",
+                crate::output::display_safe(&o.id),
+                o.nominal_p,
+                o.mc_low,
+                o.mc_high,
+                o.low,
+                o.high,
+                if o.fragile {
+                    format!("  FRAGILE: {}", letters(o))
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    t
+}
+
+/// The letters of the draws in words: `P 40%, S 35%, M 25%`.
+pub fn letters(o: &ObjectiveUncertainty) -> String {
+    ["P", "S", "M", "U"]
+        .iter()
+        .zip(o.ratings)
+        .filter(|(_, s)| *s > 0.0)
+        .map(|(l, s)| format!("{l} {:.0}%", 100.0 * s))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Share of the draws rated `letter`.
+pub fn share_of(o: &ObjectiveUncertainty, letter: &str) -> f64 {
+    ["P", "S", "M", "U"]
+        .iter()
+        .position(|l| *l == letter)
+        .map_or(0.0, |i| o.ratings[i])
+}
+
+/// The error of `--uncertainty` on a scenario without an `uncertainty:` section.
+pub(crate) fn no_parameters(scenario: &ValidScenario) -> Error {
+    Error::usage(
+        "--uncertainty",
+        format!(
+            "{} declares no uncertain parameters: add an `uncertainty:` section \
+             (docs/scenario-format.md, \"Uncertain parameters\")",
+            scenario.path().display()
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latin_hypercube_fills_every_stratum_of_every_coordinate() {
+        let pts = lhs_unit(10, 3, 7, OUTER_STREAM);
+        assert_eq!(pts, lhs_unit(10, 3, 7, OUTER_STREAM));
+        for d in 0..3 {
+            let mut s: Vec<usize> = pts.iter().map(|p| (p[d] * 10.0).floor() as usize).collect();
+            s.sort();
+            assert_eq!(s, (0..10).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn quantiles_ignore_missing_values() {
+        assert_eq!(quantile(&[3.0, f64::NAN, 1.0, 2.0], 0.5), Some(2.0));
+        assert_eq!(quantile(&[], 0.5), None);
+    }
+}

@@ -1,0 +1,494 @@
+//! Uncertain parameters: the `uncertainty:` section of a scenario.
+//!
+//! Each entry names a number of the scenario by a variant path, gives the distribution of
+//! values it may take and the source of that range. The value written in the file is the
+//! nominal one. [`ValidScenario::with_values`] and [`ValidScenario::at_unit_point`] give the
+//! scenario at other values, validated again; `tabletop batch --uncertainty`,
+//! `tabletop sensitivity` and `tabletop calibrate` draw those values.
+
+use super::ValidScenario;
+use super::diagnostics::{Diagnostic, Problem, Severity};
+use super::patch;
+use super::schema::{DistSpec, ScenarioSpec};
+use super::span::SpanIndex;
+use super::validate;
+use crate::error::{Error, Result};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+/// A distribution of an uncertain parameter, checked (see [`DistSpec`] for the meaning of
+/// each form).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Dist {
+    /// Uniform on [lo, hi].
+    Uniform {
+        /// Low end.
+        lo: f64,
+        /// High end.
+        hi: f64,
+    },
+    /// Triangular on [lo, hi] with its peak at `mode`.
+    Triangular {
+        /// Low end.
+        lo: f64,
+        /// Most likely value.
+        mode: f64,
+        /// High end.
+        hi: f64,
+    },
+    /// Normal with mean and standard deviation, cut to [lo, hi] (±∞ when unbounded).
+    Normal {
+        /// Mean (before truncation).
+        mean: f64,
+        /// Standard deviation (before truncation), > 0.
+        sd: f64,
+        /// Low end (−∞ when unbounded).
+        lo: f64,
+        /// High end (+∞ when unbounded).
+        hi: f64,
+    },
+    /// Log-normal with a median and a geometric standard deviation (> 1).
+    LogNormal {
+        /// Median, > 0.
+        median: f64,
+        /// Geometric standard deviation, > 1.
+        gsd: f64,
+    },
+}
+
+/// Share of the probability left out at each end when an unbounded distribution is given a
+/// range (for range checks, charts and normalised axes): its 0.1% and 99.9% quantiles.
+pub const TAIL: f64 = 0.001;
+
+impl Dist {
+    /// The checked distribution of `d`, or why it is not one.
+    pub fn new(d: &DistSpec) -> std::result::Result<Dist, String> {
+        let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
+        match *d {
+            DistSpec::Uniform(lo, hi) => {
+                if !finite(&[lo, hi]) || lo >= hi {
+                    return Err(format!(
+                        "uniform(low, high) needs finite low < high; found uniform({lo}, {hi})"
+                    ));
+                }
+                Ok(Dist::Uniform { lo, hi })
+            }
+            DistSpec::Triangular(lo, mode, hi) => {
+                if !finite(&[lo, mode, hi]) || lo >= hi || mode < lo || mode > hi {
+                    return Err(format!(
+                        "triangular(low, mode, high) needs low ≤ mode ≤ high and low < high; \
+                         found triangular({lo}, {mode}, {hi})"
+                    ));
+                }
+                Ok(Dist::Triangular { lo, mode, hi })
+            }
+            DistSpec::Normal(mean, sd) => {
+                if !finite(&[mean, sd]) || sd <= 0.0 {
+                    return Err(format!(
+                        "normal(mean, sd) needs a finite mean and sd > 0; found normal({mean}, {sd})"
+                    ));
+                }
+                Ok(Dist::Normal {
+                    mean,
+                    sd,
+                    lo: f64::NEG_INFINITY,
+                    hi: f64::INFINITY,
+                })
+            }
+            DistSpec::TruncatedNormal(mean, sd, lo, hi) => {
+                if !finite(&[mean, sd, lo, hi]) || sd <= 0.0 || lo >= hi {
+                    return Err(format!(
+                        "truncated_normal(mean, sd, low, high) needs sd > 0 and low < high; \
+                         found truncated_normal({mean}, {sd}, {lo}, {hi})"
+                    ));
+                }
+                let d = Dist::Normal { mean, sd, lo, hi };
+                if d.mass() < 1e-9 {
+                    return Err(format!(
+                        "truncated_normal({mean}, {sd}, {lo}, {hi}) keeps almost none of the \
+                         normal: [low, high] is far in its tail"
+                    ));
+                }
+                Ok(d)
+            }
+            DistSpec::Lognormal(median, gsd) => {
+                if !finite(&[median, gsd]) || median <= 0.0 || gsd <= 1.0 {
+                    return Err(format!(
+                        "lognormal(median, gsd) needs median > 0 and gsd > 1; found \
+                         lognormal({median}, {gsd})"
+                    ));
+                }
+                Ok(Dist::LogNormal { median, gsd })
+            }
+        }
+    }
+
+    fn std_normal() -> Normal {
+        Normal::standard()
+    }
+
+    /// Probability the untruncated normal gives to [lo, hi].
+    fn mass(&self) -> f64 {
+        match *self {
+            Dist::Normal { mean, sd, lo, hi } => {
+                let n = Self::std_normal();
+                n.cdf((hi - mean) / sd) - n.cdf((lo - mean) / sd)
+            }
+            _ => 1.0,
+        }
+    }
+
+    /// The value at cumulative probability `u` (the inverse CDF; `u` is clamped to
+    /// [[`TAIL`]/10, 1 − [`TAIL`]/10] for unbounded forms, so every value is finite).
+    pub fn quantile(&self, u: f64) -> f64 {
+        let u = if u.is_nan() { 0.5 } else { u.clamp(0.0, 1.0) };
+        match *self {
+            Dist::Uniform { lo, hi } => lo + u * (hi - lo),
+            Dist::Triangular { lo, mode, hi } => {
+                let c = (mode - lo) / (hi - lo);
+                if u < c {
+                    lo + ((hi - lo) * (mode - lo) * u).sqrt()
+                } else {
+                    hi - ((hi - lo) * (hi - mode) * (1.0 - u)).sqrt()
+                }
+            }
+            Dist::Normal { mean, sd, lo, hi } => {
+                let n = Self::std_normal();
+                let (a, b) = (n.cdf((lo - mean) / sd), n.cdf((hi - mean) / sd));
+                let p = (a + u * (b - a)).clamp(TAIL / 10.0, 1.0 - TAIL / 10.0);
+                (mean + sd * n.inverse_cdf(p)).clamp(lo, hi)
+            }
+            Dist::LogNormal { median, gsd } => {
+                let p = u.clamp(TAIL / 10.0, 1.0 - TAIL / 10.0);
+                median * (gsd.ln() * Self::std_normal().inverse_cdf(p)).exp()
+            }
+        }
+    }
+
+    /// The cumulative probability of `x`, in [0, 1].
+    pub fn cdf(&self, x: f64) -> f64 {
+        match *self {
+            Dist::Uniform { lo, hi } => ((x - lo) / (hi - lo)).clamp(0.0, 1.0),
+            Dist::Triangular { lo, mode, hi } => {
+                if x <= lo {
+                    0.0
+                } else if x >= hi {
+                    1.0
+                } else if x <= mode {
+                    (x - lo) * (x - lo) / ((hi - lo) * (mode - lo))
+                } else {
+                    1.0 - (hi - x) * (hi - x) / ((hi - lo) * (hi - mode))
+                }
+            }
+            Dist::Normal { mean, sd, lo, hi } => {
+                if x <= lo {
+                    return 0.0;
+                }
+                if x >= hi {
+                    return 1.0;
+                }
+                let n = Self::std_normal();
+                let a = n.cdf((lo - mean) / sd);
+                ((n.cdf((x - mean) / sd) - a) / self.mass()).clamp(0.0, 1.0)
+            }
+            Dist::LogNormal { median, gsd } => {
+                if x <= 0.0 {
+                    return 0.0;
+                }
+                Self::std_normal().cdf((x / median).ln() / gsd.ln())
+            }
+        }
+    }
+
+    /// The range of values: the ends of a bounded form, else the [`TAIL`] quantiles.
+    pub fn range(&self) -> (f64, f64) {
+        match *self {
+            Dist::Uniform { lo, hi } | Dist::Triangular { lo, hi, .. } => (lo, hi),
+            Dist::Normal { lo, hi, .. } if lo.is_finite() && hi.is_finite() => (lo, hi),
+            _ => (self.quantile(TAIL), self.quantile(1.0 - TAIL)),
+        }
+    }
+
+    /// How it reads in a scenario file: `uniform(0.3, 0.8)`.
+    pub fn describe(&self) -> String {
+        match *self {
+            Dist::Uniform { lo, hi } => format!("uniform({lo}, {hi})"),
+            Dist::Triangular { lo, mode, hi } => format!("triangular({lo}, {mode}, {hi})"),
+            Dist::Normal { mean, sd, lo, hi } if lo.is_finite() || hi.is_finite() => {
+                format!("truncated_normal({mean}, {sd}, {lo}, {hi})")
+            }
+            Dist::Normal { mean, sd, .. } => format!("normal({mean}, {sd})"),
+            Dist::LogNormal { median, gsd } => format!("lognormal({median}, {gsd})"),
+        }
+    }
+}
+
+/// One uncertain parameter of a validated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UncertainParam {
+    /// Label for charts and tables (the path when the file gives none).
+    pub label: String,
+    /// Variant path of the number.
+    pub path: String,
+    /// Distribution of its value, in the unit written at the path.
+    pub dist: Dist,
+    /// Group name (Morris and Sobol treat a group as one factor), if any.
+    pub group: Option<String>,
+    /// Where the range comes from.
+    pub source: String,
+    /// The value written in the scenario (after any variant).
+    pub nominal: f64,
+    /// True when the field holds a whole number (values are rounded).
+    pub whole: bool,
+}
+
+/// The uncertain parameters of a scenario that passed validation: one per entry whose path
+/// resolves (a variant may remove what a path names; that parameter is then left out).
+pub(super) fn resolve(spec: &ScenarioSpec) -> Vec<UncertainParam> {
+    if spec.uncertainty.is_empty() {
+        return Vec::new();
+    }
+    let Ok(mut root) = patch::spec_json(spec) else {
+        return Vec::new();
+    };
+    spec.uncertainty
+        .iter()
+        .filter_map(|u| {
+            let dist = Dist::new(&u.dist).ok()?;
+            let (nominal, whole) = patch::number_at(&mut root, &u.path).ok()?;
+            Some(UncertainParam {
+                label: u.label.clone().unwrap_or_else(|| u.path.clone()),
+                path: u.path.clone(),
+                dist,
+                group: u.group.clone(),
+                source: u.source.clone(),
+                nominal,
+                whole,
+            })
+        })
+        .collect()
+}
+
+/// The problems of the `uncertainty:` section, placed in the file: a bad distribution, a path
+/// that names no number, a path given twice, and a range whose ends make the scenario invalid
+/// (checked only when the scenario itself has no errors).
+pub(super) fn diagnostics(
+    spec: &ScenarioSpec,
+    base: &[Problem],
+    idx: &SpanIndex,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if spec.uncertainty.is_empty() {
+        return out;
+    }
+    let err = |span, message: String, help: Option<String>| Diagnostic {
+        severity: Severity::Error,
+        span,
+        message,
+        help,
+    };
+    let Ok(root) = patch::spec_json(spec) else {
+        return out;
+    };
+    let base_ok = !base.iter().any(|p| p.severity == Severity::Error);
+    for (i, u) in spec.uncertainty.iter().enumerate() {
+        let at = |part: &str| idx.lookup(&format!("uncertainty[{i}].{part}"));
+        if let Some(j) = spec.uncertainty[..i].iter().position(|v| v.path == u.path) {
+            out.push(err(
+                at("path"),
+                format!(
+                    "`{}` is declared uncertain twice (also entry {})",
+                    u.path,
+                    j + 1
+                ),
+                None,
+            ));
+            continue;
+        }
+        if u.source.trim().is_empty() {
+            out.push(err(
+                at("source"),
+                "say where the range comes from (a published figure, a judgement, or \"guess\")"
+                    .to_string(),
+                None,
+            ));
+        }
+        let dist = match Dist::new(&u.dist) {
+            Ok(d) => d,
+            Err(m) => {
+                out.push(err(at("dist"), m, None));
+                continue;
+            }
+        };
+        let mut tree = root.clone();
+        if let Err(e) = patch::number_at(&mut tree, &u.path) {
+            out.push(err(at("path"), e.message, e.help));
+            continue;
+        }
+        if !base_ok {
+            continue;
+        }
+        // Both ends of the range must give a valid scenario.
+        let (lo, hi) = dist.range();
+        for (end, x) in [("low", lo), ("high", hi)] {
+            let mut tree = root.clone();
+            let patched =
+                patch::set_number(&mut tree, &u.path, x).and_then(|()| patch::from_json(&tree));
+            let problem = match patched {
+                Err(e) => Some(e.message),
+                Ok(s) => validate::check(&s)
+                    .problems
+                    .iter()
+                    .filter(|p| p.severity == Severity::Error)
+                    .find(|p| {
+                        !base
+                            .iter()
+                            .any(|b| b.path == p.path && b.message == p.message)
+                    })
+                    .map(|p| format!("{} (at `{}`)", p.message, p.path)),
+            };
+            if let Some(m) = problem {
+                out.push(err(
+                    at("dist"),
+                    format!("at the {end} end of its range ({x}), {m}"),
+                    Some("narrow the distribution to values the field accepts".to_string()),
+                ));
+                break;
+            }
+        }
+    }
+    out
+}
+
+impl ValidScenario {
+    /// The uncertain parameters (the `uncertainty:` section), in file order, with their
+    /// nominal values in this scenario (after its variant).
+    pub fn uncertain(&self) -> &[UncertainParam] {
+        &self.uncertain
+    }
+
+    /// The scenario with the uncertain parameters set to `values` (one per
+    /// [`ValidScenario::uncertain`] entry, in the unit written at its path; whole-number fields
+    /// are rounded), validated again. The variant label records the values.
+    pub fn with_values(&self, values: &[f64]) -> Result<ValidScenario> {
+        if values.len() != self.uncertain.len() {
+            return Err(Error::Runtime(format!(
+                "{} uncertain parameters, {} values given",
+                self.uncertain.len(),
+                values.len()
+            )));
+        }
+        if values.is_empty() {
+            return Ok(self.clone());
+        }
+        let fail = |e: patch::PatchError| {
+            Error::Runtime(format!("{}: {}", self.path.display(), e.message))
+        };
+        let mut root = patch::spec_json(&self.spec).map_err(fail)?;
+        let mut label = Vec::with_capacity(values.len());
+        for (p, &x) in self.uncertain.iter().zip(values) {
+            patch::set_number(&mut root, &p.path, x).map_err(fail)?;
+            label.push(format!("{}={}", p.path, short(x)));
+        }
+        let spec = patch::from_json(&root).map_err(fail)?;
+        self.with_spec(spec, label.join(", "))
+    }
+
+    /// The scenario at a point of the unit cube: coordinate `i` is the cumulative probability
+    /// of parameter `i`'s value ([`Dist::quantile`]).
+    pub fn at_unit_point(&self, u: &[f64]) -> Result<ValidScenario> {
+        let values: Vec<f64> = self
+            .uncertain
+            .iter()
+            .zip(u)
+            .map(|(p, &u)| p.dist.quantile(u))
+            .collect();
+        if u.len() != self.uncertain.len() {
+            return Err(Error::Runtime(format!(
+                "{} uncertain parameters, a point of {} coordinates",
+                self.uncertain.len(),
+                u.len()
+            )));
+        }
+        self.with_values(&values)
+    }
+}
+
+/// A number in 4 significant digits, without trailing zeros.
+fn short(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    let s = format!("{x:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: DistSpec) -> Dist {
+        Dist::new(&s).unwrap()
+    }
+
+    #[test]
+    fn quantile_inverts_cdf() {
+        for dist in [
+            d(DistSpec::Uniform(0.3, 0.8)),
+            d(DistSpec::Triangular(1.0, 2.0, 6.0)),
+            d(DistSpec::Normal(5.0, 2.0)),
+            d(DistSpec::TruncatedNormal(0.5, 0.3, 0.0, 1.0)),
+            d(DistSpec::Lognormal(4.0, 2.0)),
+        ] {
+            for u in [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99] {
+                let x = dist.quantile(u);
+                assert!((dist.cdf(x) - u).abs() < 1e-9, "{dist:?} at {u}: {x}");
+            }
+        }
+    }
+
+    #[test]
+    fn closed_form_quantiles() {
+        assert_eq!(d(DistSpec::Uniform(2.0, 4.0)).quantile(0.25), 2.5);
+        // Triangular(0, 0, 1): F(x) = 1 − (1 − x)², so the median is 1 − √0.5.
+        let t = d(DistSpec::Triangular(0.0, 0.0, 1.0));
+        assert!((t.quantile(0.5) - (1.0 - 0.5f64.sqrt())).abs() < 1e-12);
+        // Normal: the 97.5% quantile is mean + 1.959964 sd.
+        let n = d(DistSpec::Normal(10.0, 2.0));
+        assert!((n.quantile(0.975) - (10.0 + 2.0 * 1.959_964)).abs() < 1e-5);
+        // Log-normal: the median is the median; one gsd up is the 84.13% quantile.
+        let l = d(DistSpec::Lognormal(3.0, 2.0));
+        assert!((l.quantile(0.5) - 3.0).abs() < 1e-12);
+        assert!((l.quantile(0.841_344_746) - 6.0).abs() < 1e-6);
+        // Truncated: every quantile stays inside [low, high].
+        let tn = d(DistSpec::TruncatedNormal(0.9, 0.5, 0.0, 1.0));
+        assert!((0.0..=1.0).contains(&tn.quantile(0.0)));
+        assert!((0.0..=1.0).contains(&tn.quantile(1.0)));
+        assert_eq!(tn.range(), (0.0, 1.0));
+    }
+
+    #[test]
+    fn bad_distributions_say_why() {
+        for bad in [
+            DistSpec::Uniform(1.0, 1.0),
+            DistSpec::Triangular(0.0, 2.0, 1.0),
+            DistSpec::Normal(0.0, 0.0),
+            DistSpec::TruncatedNormal(0.0, 1.0, 50.0, 60.0),
+            DistSpec::Lognormal(1.0, 1.0),
+            DistSpec::Uniform(f64::NAN, 1.0),
+        ] {
+            assert!(Dist::new(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn short_numbers() {
+        assert_eq!(short(0.53124), "0.5312");
+        assert_eq!(short(1234.5), "1234");
+        assert_eq!(short(4.0), "4");
+    }
+}

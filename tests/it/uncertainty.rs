@@ -1,0 +1,213 @@
+//! Uncertain parameters (`uncertainty:`) and two-level Monte Carlo (`batch --uncertainty`).
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use tabletop::batch::uncertainty::UncertaintySummary;
+use tabletop::scenario::schema::Duration;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The bridge scenario with its `uncertainty:` section replaced by `section` (RON entries).
+fn bridge_with(section: &str) -> String {
+    let src = std::fs::read_to_string(root().join("scenarios/bridge.ron")).unwrap();
+    let cut = src
+        .find("\n    uncertainty: [")
+        .unwrap_or_else(|| src.trim_end().len() - 1);
+    format!(
+        "{}\n    uncertainty: [\n{section}\n    ],\n)\n",
+        &src[..cut]
+    )
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn values_are_set_in_their_units_and_validated_again() {
+    let text = bridge_with(
+        r#"        (path: "model.counter_messaging", dist: uniform(0.0, 0.6), source: "test"),
+        (path: "model.equity_window", dist: triangular(12, 24, 72), source: "test", label: "window"),
+        (path: "model.default_corroboration", dist: uniform(1, 3), source: "test"),"#,
+    );
+    let s = tabletop::scenario::load_str(Path::new("bridge-u.ron"), &text).unwrap();
+    let u = s.uncertain();
+    assert_eq!(u.len(), 3);
+    assert_eq!(u[0].nominal, 0.3);
+    assert_eq!(u[0].label, "model.counter_messaging");
+    assert_eq!(u[1].label, "window");
+    assert_eq!(u[1].nominal, 24.0);
+    assert!(u[2].whole && !u[0].whole);
+    let at = s.with_values(&[0.1, 36.5, 2.4]).unwrap();
+    assert_eq!(at.spec().model.counter_messaging, 0.1);
+    assert_eq!(at.spec().model.equity_window, Duration::Hours(36.5));
+    assert_eq!(at.spec().model.default_corroboration, 2);
+    // The unit point maps through each quantile function: the median of uniform(0, 0.6) and
+    // of triangular(12, 24, 72) (F(m) = 1/2 at 72 − √(60·48/2)).
+    let mid = s.at_unit_point(&[0.5, 0.5, 0.5]).unwrap();
+    assert!((mid.spec().model.counter_messaging - 0.3).abs() < 1e-12);
+    let tri_median = 72.0 - (60.0f64 * 48.0 / 2.0).sqrt();
+    match mid.spec().model.equity_window {
+        Duration::Hours(h) => assert!((h - tri_median).abs() < 1e-9, "{h}"),
+        other => panic!("unit changed: {other:?}"),
+    }
+    // A value the field refuses is refused again after validation.
+    assert!(s.with_values(&[1.5, 24.0, 1.0]).is_err());
+    assert!(s.with_values(&[0.1]).is_err());
+}
+
+#[test]
+fn bad_entries_are_placed_at_their_line_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = bridge_with(
+        r#"        (path: "model.counter_messaging", dist: uniform(0.5, 1.5), source: "test"),
+        (path: "model.counter_mesaging", dist: uniform(0.1, 0.2), source: "test"),
+        (path: "exercise.name", dist: uniform(0.1, 0.2), source: "test"),
+        (path: "model.trust_gain", dist: triangular(0.1, 0.05, 0.2), source: "test"),"#,
+    );
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let f = write(dir.path(), "bad.ron", &text);
+    let out = Command::cargo_bin("tabletop")
+        .unwrap()
+        .args(["validate"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(err.contains("at the high end of its range (1.5)"), "{err}");
+    assert!(
+        err.contains(&format!("bad.ron:{}:", line_of("uniform(0.5, 1.5)"))),
+        "{err}"
+    );
+    assert!(
+        err.contains("counter_messaging"),
+        "did-you-mean missing: {err}"
+    );
+    assert!(
+        err.contains(&format!("bad.ron:{}:", line_of("counter_mesaging"))),
+        "{err}"
+    );
+    assert!(err.contains("`exercise.name` is not a number"), "{err}");
+    assert!(err.contains("low ≤ mode ≤ high"), "{err}");
+}
+
+fn batch(file: &Path, out: &Path, jobs: &str, extra: &[&str]) -> std::process::Output {
+    Command::cargo_bin("tabletop")
+        .unwrap()
+        .arg("batch")
+        .arg(file)
+        .args([
+            "--runs",
+            "40",
+            "--uncertainty",
+            "--draws",
+            "6",
+            "--runs-per-draw",
+            "30",
+            "--seed",
+            "3",
+            "--no-report",
+            "--jobs",
+            jobs,
+            "--out",
+        ])
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn two_level_batch_is_identical_across_jobs_and_widens_only_what_matters() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "b.ron",
+        &bridge_with(
+            r#"        (path: "model.counter_messaging", dist: uniform(0.0, 0.6), source: "test"),
+        (path: "ledger.aligned.trust", dist: uniform(0.5, 0.9), source: "read by `tabletop ledger` only"),"#,
+        ),
+    );
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for (d, j) in [(&a, "1"), (&b, "2")] {
+        let o = batch(&f, d, j, &["--variant", "interpreter-pool"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    for name in ["uncertainty.json", "uncertainty.csv"] {
+        assert_eq!(
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(b.join(name)).unwrap(),
+            "{name} differs between --jobs 1 and 2"
+        );
+    }
+    let u: UncertaintySummary =
+        serde_json::from_slice(&std::fs::read(a.join("uncertainty.json")).unwrap()).unwrap();
+    assert_eq!((u.draws, u.runs_per_draw, u.params.len()), (6, 30, 2));
+    assert_eq!(u.variants.len(), 2);
+    let csv = std::fs::read_to_string(a.join("uncertainty.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2 * 6);
+    // The counter-messaging constant moves the hand-off objective across its range (the
+    // reviewer's finding in issue 11): the range with parameters is wider than Monte Carlo's.
+    let o1 = u.variants[0]
+        .objectives
+        .iter()
+        .find(|o| o.id == "O1-handoff")
+        .unwrap();
+    assert!(
+        o1.high - o1.low > o1.mc_high - o1.mc_low,
+        "with parameters [{}, {}] vs Monte Carlo [{}, {}]",
+        o1.low,
+        o1.high,
+        o1.mc_low,
+        o1.mc_high
+    );
+    assert!(o1.param_sd > 0.0);
+    // Every ratings row sums to 1.
+    for v in &u.variants {
+        for o in &v.objectives {
+            assert!((o.ratings.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        }
+    }
+}
+
+#[test]
+fn a_parameter_that_affects_nothing_leaves_every_draw_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "d.ron",
+        &bridge_with(
+            r#"        (path: "ledger.aligned.trust", dist: uniform(0.5, 0.9), source: "read by `tabletop ledger` only"),"#,
+        ),
+    );
+    let out = dir.path().join("d");
+    let o = batch(&f, &out, "2", &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let u: UncertaintySummary =
+        serde_json::from_slice(&std::fs::read(out.join("uncertainty.json")).unwrap()).unwrap();
+    for o in &u.variants[0].objectives {
+        assert_eq!(o.low, o.high, "{}: common random numbers, no effect", o.id);
+        assert_eq!(o.param_sd, 0.0, "{}", o.id);
+        assert!(!o.fragile, "{}", o.id);
+    }
+}
+
+#[test]
+fn uncertainty_needs_declared_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "starter.ron", tabletop::scenario::STARTER);
+    let o = batch(&f, &dir.path().join("c"), "1", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("declares no uncertain parameters"), "{err}");
+    assert!(
+        !dir.path().join("c").join("runs.csv").exists(),
+        "ran anyway"
+    );
+}

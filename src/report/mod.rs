@@ -57,6 +57,8 @@ pub(crate) struct Batch {
     pub evaluation: Vec<evaluation::Override>,
     /// `uncertainty.json`, when the batch ran with `--uncertainty`.
     pub uncertainty: Option<crate::batch::uncertainty::UncertaintySummary>,
+    /// `sensitivity.json`, when `tabletop sensitivity --out` wrote a study into the directory.
+    pub sensitivity: Option<SensitivityFile>,
 }
 
 impl Batch {
@@ -102,6 +104,12 @@ impl Batch {
         } else {
             None
         };
+        let sens_path = dir.join("sensitivity.json");
+        let sensitivity = if sens_path.is_file() {
+            Some(read_json(&sens_path)?)
+        } else {
+            None
+        };
         let mut exemplars = Vec::new();
         for v in &summary.variants {
             for role in ["median", "worst"] {
@@ -128,6 +136,7 @@ impl Batch {
             warnings,
             evaluation,
             uncertainty,
+            sensitivity,
         })
     }
 
@@ -148,6 +157,9 @@ pub fn write_report(dir: &Path) -> Result<()> {
     let mut rendered = charts::render_all(&batch)?;
     if let Some(l) = &batch.ledger {
         rendered.extend(ledger_charts::render(&batch, l)?);
+    }
+    if let Some(sf) = &batch.sensitivity {
+        rendered.extend(sens_report::charts(sf)?);
     }
     for c in &rendered {
         crate::output::write_atomic(&dir.join(format!("charts/{}.png", c.name)), &c.png)?;

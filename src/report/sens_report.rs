@@ -317,11 +317,11 @@ fn html_escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// The section as Markdown (a `##` heading, one paragraph per output).
+/// The section as Markdown (a `###` heading, one paragraph per output).
 pub fn section_markdown(file: &SensitivityFile) -> String {
     let esc = |s: &str| md_escape(&display_safe(s));
     let lines = section(file, &esc);
-    let mut s = format!("## {}\n\n", lines[0]);
+    let mut s = format!("### {}\n\n", lines[0]);
     for l in &lines[1..] {
         s.push_str(l);
         s.push_str("\n\n");
@@ -332,7 +332,7 @@ pub fn section_markdown(file: &SensitivityFile) -> String {
 /// The section as an HTML fragment (`<section>` with a heading and paragraphs).
 pub fn section_html(file: &SensitivityFile) -> String {
     let lines = section(file, &|s: &str| html_escape(s));
-    let mut s = format!("<section id=\"sensitivity\">\n<h2>{}</h2>\n", lines[0]);
+    let mut s = format!("<section id=\"sensitivity\">\n<h3>{}</h3>\n", lines[0]);
     for l in &lines[1..] {
         let _ = writeln!(s, "<p>{l}</p>");
     }
@@ -341,7 +341,7 @@ pub fn section_html(file: &SensitivityFile) -> String {
 }
 
 /// Render every chart of a study.
-fn charts(file: &SensitivityFile) -> Result<Vec<RenderedChart>> {
+pub(super) fn charts(file: &SensitivityFile) -> Result<Vec<RenderedChart>> {
     let r = &file.study;
     let m = &file.meta;
     let hash: String = m.scenario_hash.chars().take(8).collect();
@@ -476,7 +476,7 @@ mod tests {
     fn the_section_names_what_matters_and_what_does_not_escaped() {
         let f = study(Method::Morris { trajectories: 6 });
         let md = section_markdown(&f);
-        assert!(md.starts_with("## What the answer depends on"));
+        assert!(md.starts_with("### What the answer depends on"));
         assert!(md.contains("moved most by \\=share \\<p\\>"), "{md}");
         assert!(md.contains("No effect at all: inert."), "{md}");
         let html = section_html(&f);
@@ -519,5 +519,22 @@ mod tests {
         let back: SensitivityFile =
             crate::output::read_json(&dir.path().join("sensitivity.json")).unwrap();
         assert_eq!(back.study.outputs.len(), f.study.outputs.len());
+    }
+
+    #[test]
+    fn the_report_of_a_batch_directory_includes_a_study_written_into_it() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::report::fixture::write_fixture_batch(dir.path(), "Sens <Test>").unwrap();
+        crate::report::write_report(dir.path()).unwrap();
+        let before = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+        assert!(!before.contains("What the answer depends on"));
+        write_sensitivity(dir.path(), &study(Method::Morris { trajectories: 4 })).unwrap();
+        crate::report::write_report(dir.path()).unwrap();
+        let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+        let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+        assert!(md.contains("### What the answer depends on"), "{md}");
+        assert!(md.contains("\\=share \\<p\\>"));
+        assert!(html.contains("<h3>What the answer depends on</h3>"));
+        assert!(html.contains("=share &lt;p&gt;") && !html.contains("=share <p>"));
     }
 }

@@ -44,6 +44,51 @@ pub(crate) enum Command {
     New(NewArgs),
     /// Read a MSEL exported from a spreadsheet as CSV into a scenario's injects.
     ImportMsel(ImportMselArgs),
+    /// Which uncertain parameters the answer depends on: Morris screening, Sobol' indices or
+    /// PRIM boxes over the scenario's `uncertainty:` section.
+    Sensitivity(SensitivityArgs),
+}
+
+/// Arguments of `tabletop sensitivity`.
+#[derive(Debug, Args)]
+pub(crate) struct SensitivityArgs {
+    /// Scenario file (RON) with an `uncertainty:` section.
+    pub file: PathBuf,
+    /// Method: `morris` screening, `sobol` indices or `prim` scenario discovery.
+    #[arg(long, value_enum, default_value_t = SensMethodArg::Morris)]
+    pub method: SensMethodArg,
+    /// Seeded runs per design point.
+    #[arg(long, default_value_t = 50)]
+    pub runs: u64,
+    /// Morris trajectories.
+    #[arg(long, default_value_t = 10)]
+    pub trajectories: usize,
+    /// Sobol' base rows (N; N·(k+2) points) or PRIM sample points.
+    #[arg(long, default_value_t = 64)]
+    pub samples: usize,
+    /// Study this variant instead of the scenario as written.
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Worker threads [default: all cores].
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Master seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output directory [default: output/<scenario>/sensitivity-<method>-<seed>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `--method` of `tabletop sensitivity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum SensMethodArg {
+    /// Morris elementary effects (groups move together).
+    Morris,
+    /// Sobol' first-order and total indices.
+    Sobol,
+    /// PRIM boxes where an objective falls to M or U.
+    Prim,
 }
 
 /// Arguments of `tabletop import-msel`.

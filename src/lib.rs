@@ -28,6 +28,7 @@ pub mod ledger;
 pub mod output;
 pub mod report;
 pub mod scenario;
+pub mod sensitivity;
 pub mod sim;
 
 pub use error::{Error, Result};

@@ -109,6 +109,18 @@ pub(crate) fn execute(request: &Request, v: Verbosity) -> Result<()> {
             }
             Ok(())
         }
+        Request::Sensitivity { file, options } => {
+            let scenario = load(file, v)?;
+            let res = batch::sensitivity::run_scenario_sensitivity(
+                &scenario,
+                options,
+                Some(cancel_flag()),
+            )?;
+            if !v.quiet {
+                println!("{} design points: {}", res.points, res.dir.display());
+            }
+            Ok(())
+        }
         Request::Sweep { file, options } => {
             let scenario = load(file, v)?;
             let t0 = Instant::now();

@@ -62,6 +62,13 @@ pub(crate) enum Request {
         /// Write charts and the report after the runs.
         report: bool,
     },
+    /// A sensitivity study.
+    Sensitivity {
+        /// Scenario file.
+        file: PathBuf,
+        /// The study.
+        options: crate::batch::sensitivity::SensOptions,
+    },
     /// A parameter sweep.
     Sweep {
         /// Scenario file.
@@ -186,6 +193,28 @@ impl Request {
                 },
                 report: !a.no_report,
             },
+            Command::Sensitivity(a) => {
+                use crate::cli::SensMethodArg;
+                use crate::sensitivity::study::Method;
+                Request::Sensitivity {
+                    file: a.file.clone(),
+                    options: crate::batch::sensitivity::SensOptions {
+                        method: match a.method {
+                            SensMethodArg::Morris => Method::Morris {
+                                trajectories: a.trajectories,
+                            },
+                            SensMethodArg::Sobol => Method::Sobol { samples: a.samples },
+                            SensMethodArg::Prim => Method::Prim { samples: a.samples },
+                        },
+                        runs: a.runs,
+                        variant: a.variant.clone(),
+                        jobs: jobs(a.jobs)?,
+                        seed: a.seed,
+                        out: a.out.clone(),
+                        progress,
+                    },
+                }
+            }
             Command::Sweep(a) => {
                 if a.design == DesignArg::Lhs && a.samples == 0 {
                     return Err(Error::usage("--samples 0", "must be at least 1"));

@@ -12,6 +12,7 @@ pub mod merge;
 mod options;
 mod rows;
 mod runner;
+pub mod sensitivity;
 mod simulator;
 pub mod stats;
 mod summarize;

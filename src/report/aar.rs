@@ -285,6 +285,10 @@ pub(super) struct Context {
     pub ledger: Option<super::ledger_aar::LedgerSection>,
     /// P(met) under parameter uncertainty, when the batch ran with `--uncertainty`.
     pub uncertainty: Option<super::uncertainty_aar::UncertaintySection>,
+    /// "What the answer depends on" as HTML ("" without a sensitivity study).
+    pub sensitivity_html: String,
+    /// The same section as Markdown.
+    pub sensitivity_md: String,
 }
 
 fn rec_label(r: &str) -> String {
@@ -960,6 +964,16 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
             .as_ref()
             .map(|l| super::ledger_aar::section(l, sc, charts)),
         uncertainty: b.uncertainty.as_ref().map(super::uncertainty_aar::section),
+        sensitivity_html: b
+            .sensitivity
+            .as_ref()
+            .map(super::sens_report::section_html)
+            .unwrap_or_default(),
+        sensitivity_md: b
+            .sensitivity
+            .as_ref()
+            .map(super::sens_report::section_markdown)
+            .unwrap_or_default(),
     }
 }
 

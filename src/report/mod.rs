@@ -19,9 +19,16 @@ mod ledger_charts;
 mod ledger_data;
 mod msel;
 mod netmatrix;
+mod sens_charts;
+mod sens_report;
 mod text;
 mod uncertainty_aar;
 mod xlsx;
+
+pub use sens_report::{
+    SensMeta, SensitivityFile, morris_csv, prim_csv, section_html, section_markdown, sobol_csv,
+    write_sensitivity,
+};
 
 use crate::batch::summary::{Exemplar, Manifest, Summary};
 use crate::error::{Error, Result};
@@ -50,6 +57,8 @@ pub(crate) struct Batch {
     pub evaluation: Vec<evaluation::Override>,
     /// `uncertainty.json`, when the batch ran with `--uncertainty`.
     pub uncertainty: Option<crate::batch::uncertainty::UncertaintySummary>,
+    /// `sensitivity.json`, when `tabletop sensitivity --out` wrote a study into the directory.
+    pub sensitivity: Option<SensitivityFile>,
 }
 
 impl Batch {
@@ -95,6 +104,12 @@ impl Batch {
         } else {
             None
         };
+        let sens_path = dir.join("sensitivity.json");
+        let sensitivity = if sens_path.is_file() {
+            Some(read_json(&sens_path)?)
+        } else {
+            None
+        };
         let mut exemplars = Vec::new();
         for v in &summary.variants {
             for role in ["median", "worst"] {
@@ -121,6 +136,7 @@ impl Batch {
             warnings,
             evaluation,
             uncertainty,
+            sensitivity,
         })
     }
 
@@ -141,6 +157,9 @@ pub fn write_report(dir: &Path) -> Result<()> {
     let mut rendered = charts::render_all(&batch)?;
     if let Some(l) = &batch.ledger {
         rendered.extend(ledger_charts::render(&batch, l)?);
+    }
+    if let Some(sf) = &batch.sensitivity {
+        rendered.extend(sens_report::charts(sf)?);
     }
     for c in &rendered {
         crate::output::write_atomic(&dir.join(format!("charts/{}.png", c.name)), &c.png)?;

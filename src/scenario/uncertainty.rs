@@ -268,6 +268,9 @@ pub(super) fn resolve(spec: &ScenarioSpec) -> Vec<UncertainParam> {
         .collect()
 }
 
+/// Spans of an in-place declaration: the whole `uncertain(..)`, and its distribution.
+pub(super) type InlineSpans = ((usize, usize), (usize, usize));
+
 /// The problems of the `uncertainty:` section, placed in the file: a bad distribution, a path
 /// that names no number, a path given twice, and a range whose ends make the scenario invalid
 /// (checked only when the scenario itself has no errors).
@@ -277,7 +280,7 @@ pub(super) fn diagnostics(
     spec: &ScenarioSpec,
     base: &[Problem],
     idx: &SpanIndex,
-    inline: &[((usize, usize), (usize, usize))],
+    inline: &[InlineSpans],
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if spec.uncertainty.is_empty() {

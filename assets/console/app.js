@@ -101,7 +101,9 @@ function facilitator() {
   options($('team-agency'), b.agencies.map((a) => [a.id, a.name]));
   options($('cut-p'), S.partnerships.map((p) => [p, p]));
   options($('warn-t'), b.threats.map((t) => [t.id, t.name]));
-  options($('aid-i'), S.msel.filter((m) => m.arrival).map((m) => [m.id, m.id]));
+  const aid = S.msel.filter((m) => m.arrival);
+  options($('aid-i'), aid.map((m) => [m.id, m.id]));
+  $('aid-row').hidden = !aid.length;
   const objDesc = Object.fromEntries(S.objectives.map((o) => [o.id, o]));
   fill($('objectives'), b.objectives.map((o) => el('li', {},
     el('span', { class: o.met ? 'met' : 'risk' }, o.met ? '● on track ' : '● at risk '), el('b', {}, o.id), ' ',
@@ -122,6 +124,11 @@ function facilitator() {
     e.kind === 'note' ? `note [${e.objectives.join(', ')}]: ${e.text}` : e.kind === 'mark' ? `${e.inject}: expected action ${e.taken ? 'taken' : 'NOT taken'}`
       : e.kind === 'action' ? JSON.stringify(e.action) : e.kind)));
   fill($('teams'), S.teams.map((t) => el('li', {}, t.name, ': ', el('a', { href: `/?token=${encodeURIComponent(t.token)}`, target: '_blank' }, 'player view'))));
+  const f = S.forecast;
+  if (f && $('forecast').dataset.tick !== String(f.tick) + '/' + f.runs) {
+    $('forecast').dataset.tick = String(f.tick) + '/' + f.runs;
+    $('forecast').replaceChildren(el('p', { class: 'hint' }, `Fork at ${hours(f.at_h)}, ${f.runs} continuations per candidate.`), forecastTable(f));
+  }
   fill($('timeline'), timeline.slice(-40).reverse().map((e) => el('li', {}, hours(e.t), ' ', e.text)));
 }
 
@@ -139,11 +146,14 @@ function player() {
 }
 
 function forecastTable(f) {
+  // The scenario's key metrics (exercise.key_metrics), else the first four.
+  let keys = f.metrics.map(([id], i) => ((S.key_metrics || []).includes(id) ? i : -1)).filter((i) => i >= 0);
+  if (!keys.length) keys = f.metrics.slice(0, 4).map((_, i) => i);
   const head = el('tr', {}, el('th', {}, 'Candidate'), ...f.objectives.map((o) => el('th', {}, o)),
-    ...f.metrics.slice(0, 4).map(([, label]) => el('th', {}, label + ' (p10–p50–p90)')));
+    ...keys.map((k) => el('th', {}, f.metrics[k][1] + ' (p10–p50–p90)')));
   const rows = f.candidates.map((c) => el('tr', {}, el('td', {}, c.label),
     ...c.share.map((s, i) => el('td', {}, el('span', { class: 'rating r-' + c.rating[i] }, c.rating[i]), ' ', s == null ? 'n/a' : Math.round(100 * s) + '%')),
-    ...c.metrics.slice(0, 4).map((m) => el('td', {}, m == null ? '–' : m.map((x) => x.toFixed(1)).join(' – ')))));
+    ...keys.map((k) => c.metrics[k]).map((m) => el('td', {}, m == null ? '–' : m.map((x) => x.toFixed(1)).join(' – ')))));
   return el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows));
 }
 
@@ -173,8 +183,9 @@ function wire() {
     $('forecast-status').textContent = 'running…';
     const t0 = performance.now();
     try {
-      const f = await api('POST', '/api/forecast', { runs: Number($('runs').value) });
-      $('forecast').replaceChildren(el('p', { class: 'hint' }, `Fork at ${hours(f.at_h)}, ${f.runs} continuations per candidate.`), forecastTable(f));
+      await api('POST', '/api/forecast', { runs: Number($('runs').value) });
+      $('forecast').dataset.tick = '';
+      await refresh();
       $('forecast-status').textContent = `done in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
     } catch (e) { $('forecast-status').textContent = ''; }
   });
@@ -184,6 +195,10 @@ if (!token) showError('Open the link printed by `tabletop serve` (it carries you
 else {
   wire();
   refresh().catch(() => {});
+  // `&live=0`: a still page without live updates (printing, screenshots).
+  if (new URLSearchParams(location.search).get('live') !== '0') startLive();
+}
+function startLive() {
   const es = new EventSource('/api/events?token=' + encodeURIComponent(token));
   let pending = false;
   es.addEventListener('update', () => { if (!pending) { pending = true; setTimeout(() => { pending = false; refresh().catch(() => {}); }, 150); } });

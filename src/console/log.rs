@@ -96,8 +96,9 @@ pub enum Entry {
         who: String,
         /// Continuations per candidate.
         runs: u64,
-        /// Candidate label → share of continuations meeting each objective (by catalog order).
-        shares: Vec<(String, Vec<f64>)>,
+        /// Candidate label → share of continuations meeting each objective (by catalog order;
+        /// null where no continuation applies).
+        shares: Vec<(String, Vec<Option<f64>>)>,
     },
 }
 

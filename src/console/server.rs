@@ -319,6 +319,8 @@ fn state_for(st: &AppState, role: &Role) -> Value {
                 "partnerships": partnerships,
                 "teams": teams,
                 "log": log,
+                "forecast": live.last_forecast,
+                "key_metrics": spec.exercise.key_metrics,
             })
         }
     }
@@ -601,6 +603,7 @@ async fn api_forecast(
     })
     .await
     .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
+    st.changed();
     Ok(Json(json!(table)))
 }
 

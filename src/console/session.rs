@@ -87,6 +87,8 @@ pub struct Live {
     pub facilitator_token: String,
     /// The outcome once the exercise is over.
     outcome: Option<RunOutcome>,
+    /// The latest fork-and-forecast (shown to every facilitator browser).
+    pub last_forecast: Option<ForecastTable>,
 }
 
 impl std::fmt::Debug for Live {
@@ -190,6 +192,7 @@ impl Live {
             teams,
             facilitator_token: new_token(),
             outcome: None,
+            last_forecast: None,
         }
     }
 
@@ -393,12 +396,7 @@ impl Live {
         let shares = table
             .candidates
             .iter()
-            .map(|c| {
-                (
-                    c.label.clone(),
-                    c.share.iter().map(|s| s.unwrap_or(f64::NAN)).collect(),
-                )
-            })
+            .map(|c| (c.label.clone(), c.share.clone()))
             .collect();
         self.record(Entry::Forecast {
             tick: table.tick,
@@ -407,6 +405,7 @@ impl Live {
             runs,
             shares,
         })?;
+        self.last_forecast = Some(table.clone());
         Ok(table)
     }
 }

@@ -432,6 +432,10 @@ fn a_played_session_replays_and_resumes() {
     live.note(&f, vec![], "Players hesitated on I-02".into())
         .unwrap();
     live.stepper().advance_to(12.0);
+    // A forecast is logged (and read back: objectives no continuation applies to are null).
+    let cands = live.default_candidates();
+    let table = live.forecast(&f, cands, 3).unwrap();
+    assert_eq!(table.candidates.len(), 1);
     live.mark_clock().unwrap();
     // A team may not touch the MSEL nor decide for another agency.
     let team = Role::Team("txfc".into());
@@ -464,7 +468,14 @@ fn a_played_session_replays_and_resumes() {
     }
     let session = slog::read(&log).unwrap();
     assert_eq!(session.actions().len(), 2);
-    assert!(matches!(session.entries.last(), Some(Entry::Clock { .. })));
+    // The clock's position is recorded (by the last entry's tick).
+    assert_eq!(session.last_tick(), board.tick);
+    assert!(
+        session
+            .entries
+            .iter()
+            .any(|e| matches!(e, Entry::Forecast { .. }))
+    );
     let mut resumed = Live::resume(sc.clone(), session, &log).unwrap();
     let b2 = resumed.board();
     assert_eq!(
@@ -714,4 +725,65 @@ async fn clock_actions_and_forecast_through_the_api() {
     // The page and its assets are served from the binary.
     let (s, _) = call(&st, "GET", "/", None).await;
     assert_eq!(s, StatusCode::OK);
+}
+
+#[test]
+fn the_table_percentile_is_the_mid_rank() {
+    use tabletop::console::aar::percentile_of;
+    let v = [1.0, 2.0, 3.0, 4.0];
+    assert_eq!(percentile_of(0.5, &v), Some(0.0));
+    assert_eq!(percentile_of(2.0, &v), Some(37.5));
+    assert_eq!(percentile_of(2.5, &v), Some(50.0));
+    assert_eq!(percentile_of(9.0, &v), Some(100.0));
+    assert_eq!(percentile_of(1.0, &[]), None);
+}
+
+/// `report --session` prices each logged decision by forecast: skipping an inject that
+/// withdraws a partnership is priced from the state just before it, with and without it.
+#[test]
+fn decisions_are_priced_by_forecast() {
+    let sc = scenario::load(Path::new(BRIDGE)).unwrap();
+    let m = Model::new(&sc);
+    let session = slog::Session {
+        header: Header {
+            scenario: BRIDGE.into(),
+            scenario_hash: sc.hash().to_string(),
+            seed: 4,
+            run_index: 0,
+            variant: None,
+            version: String::new(),
+            wall_ms: 0,
+        },
+        entries: vec![
+            Entry::Action {
+                tick: 2,
+                sim_h: 1.0,
+                wall_ms: 0,
+                who: "facilitator".into(),
+                action: Action::Control {
+                    agency: "txfc".into(),
+                    on: true,
+                },
+            },
+            Entry::Action {
+                tick: 4,
+                sim_h: 2.0,
+                wall_ms: 0,
+                who: "facilitator".into(),
+                action: Action::Release {
+                    inject: "I-04".into(),
+                },
+            },
+        ],
+    };
+    let moved = tabletop::console::aar::decisions_moved(&m, seed(4), &session, 8).unwrap();
+    // Binding a team is not priced; the release is, once, with one Δ per objective.
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0].delta.len(), m.catalog().objectives.len());
+    // Priced again: the same figures (deterministic forks).
+    let again = tabletop::console::aar::decisions_moved(&m, seed(4), &session, 8).unwrap();
+    assert_eq!(
+        format!("{:?}", moved[0].delta),
+        format!("{:?}", again[0].delta)
+    );
 }

@@ -47,6 +47,10 @@ pub(crate) enum Command {
     /// Which uncertain parameters the answer depends on: Morris screening, Sobol' indices or
     /// PRIM boxes over the scenario's `uncertainty:` section.
     Sensitivity(SensitivityArgs),
+    /// Run a live exercise: a local web console for the facilitator and the teams.
+    Serve(ServeArgs),
+    /// Reproduce a played session from its log: the same files as `tabletop run`.
+    Replay(ReplayArgs),
 }
 
 /// Arguments of `tabletop sensitivity`.
@@ -89,6 +93,51 @@ pub(crate) enum SensMethodArg {
     Sobol,
     /// PRIM boxes where an objective falls to M or U.
     Prim,
+}
+
+/// Arguments of `tabletop serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Scenario file (RON); not needed with --resume (the log names it).
+    pub file: Option<PathBuf>,
+    /// Port to listen on.
+    #[arg(long, default_value_t = 7878)]
+    pub port: u16,
+    /// Address to bind (127.0.0.1: this machine only; 0.0.0.0 to let other machines of the
+    /// exercise network in).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Continue the session of this log (appending to it).
+    #[arg(long, value_name = "LOG")]
+    pub resume: Option<PathBuf>,
+    /// Master seed of the played run.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Run index of the played run.
+    #[arg(long, default_value_t = 0)]
+    pub run_index: u64,
+    /// Variant to play.
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Session log to write [default: output/<scenario>/session-<seed>-<unix time>.jsonl].
+    #[arg(long, value_name = "LOG")]
+    pub log: Option<PathBuf>,
+    /// Bind this agency's decisions to a team from the start (repeatable).
+    #[arg(long = "team", value_name = "AGENCY")]
+    pub teams: Vec<String>,
+}
+
+/// Arguments of `tabletop replay`.
+#[derive(Debug, Args)]
+pub(crate) struct ReplayArgs {
+    /// The session log (JSON Lines) written by `tabletop serve`.
+    pub log: PathBuf,
+    /// Output directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Scenario file, when it has moved since the session (its hash must match the log's).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
 }
 
 /// Arguments of `tabletop import-msel`.
@@ -345,6 +394,10 @@ pub(crate) struct MergeArgs {
 pub(crate) struct ReportArgs {
     /// A batch directory (holds manifest.json, summary.json, runs.csv).
     pub dir: PathBuf,
+    /// A played session's log (from `tabletop serve`) to place in the batch's distribution:
+    /// writes `session.html` beside the report.
+    #[arg(long, value_name = "LOG")]
+    pub session: Option<PathBuf>,
 }
 
 /// Arguments of `tabletop new`.

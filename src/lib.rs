@@ -20,6 +20,7 @@
 pub mod app;
 pub mod batch;
 pub mod cli;
+pub mod console;
 pub mod error;
 #[cfg(feature = "test-support")]
 pub mod fuzz;

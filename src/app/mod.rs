@@ -3,6 +3,7 @@
 //! plumbing (Ctrl-C, progress, verbosity). Below this module nothing imports [`crate::cli`],
 //! and `batch` never calls `report`: this layer does, after the runs.
 
+mod console;
 mod options;
 
 pub(crate) use options::{Request, RunRequest, Verbosity};
@@ -259,13 +260,21 @@ pub(crate) fn execute(request: &Request, v: Verbosity) -> Result<()> {
             }
             Ok(())
         }
-        Request::Report { dir } => {
+        Request::Report { dir, session } => {
             write_report(dir, v)?;
             if !v.quiet {
                 println!("{}", dir.join("report.html").display());
             }
+            if let Some(log) = session {
+                let page = console::session_report(dir, log, v)?;
+                if !v.quiet {
+                    println!("{}", page.display());
+                }
+            }
             Ok(())
         }
+        Request::Serve(r) => console::serve(r, v),
+        Request::Replay { log, out, scenario } => console::replay(log, out, scenario.as_deref(), v),
     }
 }
 
@@ -369,24 +378,38 @@ fn run_one(r: &RunRequest, v: Verbosity) -> Result<()> {
             print!("{}", outcomes_table(cat, &outcome));
         }
     }
-    write_atomic(&out.join("timeline.csv"), &timeline_csv(&outcome)?)?;
-    write_atomic(&out.join("series.csv"), &series_csv(cat, &outcome)?)?;
+    write_run_files(&out, &scn, &model, &outcome, r.seed, r.variant.as_deref())?;
+    if !v.quiet {
+        println!("\nWrote {}", out.display());
+    }
+    Ok(())
+}
+
+/// Write a run's `timeline.csv`, `series.csv` and `outcome.json` into `out` (`tabletop run`
+/// and `tabletop replay` write the same files).
+pub(crate) fn write_run_files(
+    out: &Path,
+    scn: &ValidScenario,
+    model: &Model,
+    outcome: &crate::sim::RunOutcome,
+    seed: u64,
+    variant: Option<&str>,
+) -> Result<()> {
+    let cat = model.catalog();
+    write_atomic(&out.join("timeline.csv"), &timeline_csv(outcome)?)?;
+    write_atomic(&out.join("series.csv"), &series_csv(cat, outcome)?)?;
     let json = serde_json::to_vec_pretty(&serde_json::json!({
-        "scenario": spec.exercise.name,
+        "scenario": scn.spec().exercise.name,
         "scenario_hash": scn.hash(),
-        "seed": r.seed,
-        "run_index": r.run_index,
-        "variant": r.variant,
+        "seed": seed,
+        "run_index": outcome.run_index,
+        "variant": variant,
         "version": env!("CARGO_PKG_VERSION"),
         "catalog": cat,
         "outcome": outcome,
     }))
     .map_err(|e| Error::Runtime(format!("writing outcome.json: {e}")))?;
-    write_atomic(&out.join("outcome.json"), &json)?;
-    if !v.quiet {
-        println!("\nWrote {}", out.display());
-    }
-    Ok(())
+    write_atomic(&out.join("outcome.json"), &json)
 }
 
 static CANCEL: AtomicBool = AtomicBool::new(false);

@@ -111,7 +111,41 @@ pub(crate) enum Request {
     Report {
         /// The batch directory.
         dir: PathBuf,
+        /// A played session to place in the batch's distribution.
+        session: Option<PathBuf>,
     },
+    /// Serve the live exercise console.
+    Serve(ServeRequest),
+    /// Replay a session log into run files.
+    Replay {
+        /// The log.
+        log: PathBuf,
+        /// Output directory.
+        out: PathBuf,
+        /// Scenario file overriding the log's.
+        scenario: Option<PathBuf>,
+    },
+}
+
+/// `tabletop serve` in domain terms.
+#[derive(Debug, Clone)]
+pub(crate) struct ServeRequest {
+    /// Scenario file (None with `resume`).
+    pub file: Option<PathBuf>,
+    /// Address to listen on.
+    pub addr: std::net::SocketAddr,
+    /// Log to resume.
+    pub resume: Option<PathBuf>,
+    /// Seed of the played run.
+    pub seed: u64,
+    /// Run index of the played run.
+    pub run_index: u64,
+    /// Variant.
+    pub variant: Option<String>,
+    /// Log file to write.
+    pub log: Option<PathBuf>,
+    /// Agencies bound to teams from the start.
+    pub teams: Vec<String>,
 }
 
 /// The process's command line, shell-quoted where needed (for manifests).
@@ -319,7 +353,33 @@ impl Request {
                     report: !a.no_report,
                 }
             }
-            Command::Report(a) => Request::Report { dir: a.dir.clone() },
+            Command::Report(a) => Request::Report {
+                dir: a.dir.clone(),
+                session: a.session.clone(),
+            },
+            Command::Serve(a) => {
+                if a.file.is_none() && a.resume.is_none() {
+                    return Err(Error::usage(
+                        "SCENARIO",
+                        "give a scenario file, or --resume LOG to continue a session",
+                    ));
+                }
+                Request::Serve(ServeRequest {
+                    file: a.file.clone(),
+                    addr: std::net::SocketAddr::new(a.bind, a.port),
+                    resume: a.resume.clone(),
+                    seed: a.seed,
+                    run_index: a.run_index,
+                    variant: a.variant.clone(),
+                    log: a.log.clone(),
+                    teams: a.teams.clone(),
+                })
+            }
+            Command::Replay(a) => Request::Replay {
+                log: a.log.clone(),
+                out: a.out.clone(),
+                scenario: a.scenario.clone(),
+            },
             Command::ImportMsel(a) => Request::ImportMsel {
                 csv: a.csv.clone(),
                 into: a.into.clone(),

@@ -4,6 +4,8 @@
 
 use super::clock::{Clock, Static};
 use super::compile::{Arrival, Compiled, Cond, Effect, MetricWatch, Mile, Trigger};
+use super::hook::{Console, InjectCtl, TeamEffect};
+use super::ids::ThreatIx;
 use super::outcome::EventKind;
 use super::phase::Phase;
 use super::recorder::Recorder;
@@ -19,6 +21,7 @@ use bevy_ecs::system::SystemParam;
 /// Add the MSEL's state to the world and its system to the schedule.
 pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<InjectStates>();
+    world.init_resource::<Console>();
     schedule.add_systems(
         (judge_objectives, fire_injects)
             .chain()
@@ -66,6 +69,7 @@ pub(crate) fn judge_objectives(world: &mut World) {
 /// Put the MSEL back to its start for run `seed`.
 pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     let n = st.injects.len();
+    *world.resource_mut::<Console>() = Console::default();
     let mut inj = world.resource_mut::<InjectStates>();
     inj.fired_at.clear();
     inj.fired_at.resize(n, None);
@@ -111,6 +115,7 @@ pub(crate) fn fire_injects(
     msel: Msel,
     mut signals: MessageWriter<TrustSignal>,
     mut act_now: MessageWriter<ActNow>,
+    mut console: ResMut<Console>,
 ) {
     let Run { clock, st, mut rec } = run;
     let Msel {
@@ -134,6 +139,36 @@ pub(crate) fn fire_injects(
         agencies: &mut agencies,
         due: &mut due,
     };
+    // Team actions from the console, in the order taken, at the start of the tick.
+    if !console.queued.is_empty() {
+        for e in std::mem::take(&mut console.queued) {
+            let t = clock.now;
+            match e {
+                TeamEffect::CutOff {
+                    partnership,
+                    on,
+                    who,
+                } => {
+                    ctx.toggle(&Effect::Withdrawal(partnership), t, on);
+                    let name = &st.partnerships[partnership.ix()];
+                    ctx.rec.log(t, EventKind::Decision, &who, "", || {
+                        if on {
+                            format!("{who} cuts off partnership {name}")
+                        } else {
+                            format!("{who} restores partnership {name}")
+                        }
+                    });
+                }
+                TeamEffect::Warn { threat, who } => {
+                    public_warning(&st, &mut threats, &mut items, threat, t);
+                    let name = &st.threats[threat.ix()].name;
+                    ctx.rec.log(t, EventKind::Decision, &who, "", || {
+                        format!("{who} issues a public warning on {name}")
+                    });
+                }
+            }
+        }
+    }
     // Start effects whose lead time is over (arrivals), in time order.
     inj.starting
         .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -162,6 +197,15 @@ pub(crate) fn fire_injects(
         for (i, s) in st.injects.iter().enumerate() {
             if inj.done[i] || !s.enabled {
                 continue;
+            }
+            let ctl = console.inject(i);
+            match ctl {
+                InjectCtl::Hold => continue,
+                InjectCtl::Skip => {
+                    inj.done[i] = true;
+                    continue;
+                }
+                InjectCtl::Auto | InjectCtl::At(_) => {}
             }
             let when = match &s.trigger {
                 Trigger::At(t) => (*t < clock.end).then_some(t.max(clock.now)),
@@ -272,9 +316,14 @@ pub(crate) fn fire_injects(
                     }
                 }
             };
+            // Released or re-timed by the facilitator: delivered at that time, for certain.
+            let when = match ctl {
+                InjectCtl::At(at) => (at < clock.end).then_some(at.max(clock.now)),
+                _ => when,
+            };
             let Some(t) = when else { continue };
             inj.done[i] = true;
-            if !chance(&mut inj.rng[i], s.p) {
+            if !matches!(ctl, InjectCtl::At(_)) && !chance(&mut inj.rng[i], s.p) {
                 continue;
             }
             inj.fired_at[i] = Some(t);
@@ -302,16 +351,7 @@ pub(crate) fn fire_injects(
                     act_now.write(ActNow { insider: k, t });
                 }
                 Effect::PublicWarning { threat, .. } => {
-                    let ts = &mut threats.0[threat.ix()];
-                    ts.public_warning_at.get_or_insert(t);
-                    if st.threats[threat.ix()].kind == ThreatKind::Rumor {
-                        ts.over = true;
-                        retract_false(&mut items, threat);
-                        ts.retracted_at.get_or_insert(t);
-                        if ts.real {
-                            ts.resolved_at.get_or_insert(t);
-                        }
-                    }
+                    public_warning(&st, &mut threats, &mut items, threat, t);
                 }
                 Effect::AdvanceDeadline { threat, by } => {
                     if let Some(d) = threats.0[threat.ix()].deadline.as_mut() {
@@ -327,6 +367,27 @@ pub(crate) fn fire_injects(
         }
         if !fired_any {
             break;
+        }
+    }
+}
+
+/// A public warning on `threat` at `t`: recorded; a warning on a rumour puts it to rest
+/// (false items retracted, the rumour resolved when real).
+fn public_warning(
+    st: &Static,
+    threats: &mut ThreatStates,
+    items: &mut Items,
+    threat: ThreatIx,
+    t: f64,
+) {
+    let ts = &mut threats.0[threat.ix()];
+    ts.public_warning_at.get_or_insert(t);
+    if st.threats[threat.ix()].kind == ThreatKind::Rumor {
+        ts.over = true;
+        retract_false(items, threat);
+        ts.retracted_at.get_or_insert(t);
+        if ts.real {
+            ts.resolved_at.get_or_insert(t);
         }
     }
 }

@@ -11,6 +11,7 @@ mod compile;
 mod failure;
 mod flow;
 mod hazard;
+mod hook;
 mod inject;
 mod insider;
 mod metrics;
@@ -23,6 +24,7 @@ mod response;
 mod rng;
 mod schedule;
 mod state;
+mod step;
 #[cfg(test)]
 mod tests;
 mod threat;
@@ -32,6 +34,7 @@ pub(crate) use crate::ids;
 pub(crate) use compile::{agreement_violation_mult, default_compliance};
 pub use outcome::*;
 pub use rng::RunSeed;
+pub use step::*;
 
 use std::cell::RefCell;
 use std::sync::{Arc, Weak};

@@ -3,7 +3,8 @@
 //! harm, and surge arrivals meet processing and shelter capacity.
 
 use super::compile::{Processing, Surge, function_bit};
-use super::ids::AgencyIx;
+use super::hook::Console;
+use super::ids::{AgencyIx, ThreatIx};
 use super::outcome::EventKind;
 use super::phase::Phase;
 use super::rng::{Stream, chance};
@@ -108,6 +109,7 @@ pub(crate) fn take_actions(
     mut agencies: ResMut<Agencies>,
     mut threats: ResMut<ThreatStates>,
     mut insiders: ResMut<Insiders>,
+    mut console: ResMut<Console>,
 ) {
     let Run { clock, st, mut rec } = run;
     let Agencies { holdings, mods, .. } = &mut *agencies;
@@ -122,18 +124,33 @@ pub(crate) fn take_actions(
                 if h.decided[ti] || !m.up || m.lost & no_action != 0 {
                     continue;
                 }
+                // A team at the console may decide to act now, whatever the evidence.
+                let (ag_ix, th_ix) = (AgencyIx::new(r), ThreatIx::new(ti));
+                let forced = console.forces(ag_ix, th_ix);
                 // At least one independent source judged true; an explicit waiver
                 // (`corroboration_relief`) spares the rest.
-                if h.evidence[ti] == 0 || h.evidence[ti] + m.relief < role.corroboration {
+                if !forced
+                    && (h.evidence[ti] == 0 || h.evidence[ti] + m.relief < role.corroboration)
+                {
                     continue;
                 }
                 // Assessing damage and working around an outage need the impact first.
                 let mut t = h.evidence_at[ti].max(clock.now);
-                if role.after_impact {
+                if forced {
+                    t = clock.now;
+                } else if role.after_impact {
                     match ts.impact_at {
                         Some(i) if i < clock.end => t = t.max(i),
                         _ => continue,
                     }
+                }
+                // The model would decide here; an agency bound to a team waits for it.
+                if !forced && console.controls(ag_ix) {
+                    console.raise(ag_ix, th_ix, t);
+                    continue;
+                }
+                if forced {
+                    console.decided(ag_ix, th_ix);
                 }
                 h.decided[ti] = true;
                 // A partly lost action function (`degree` < 1) slows the action.

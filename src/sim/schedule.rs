@@ -124,6 +124,29 @@ impl Runner {
         agency::reset(w, &st, seed);
     }
 
+    /// Step API (`step.rs`): put the World to the start of run `seed` without running.
+    pub(crate) fn begin(&mut self, seed: RunSeed, timeline: bool) {
+        self.reset(seed, timeline);
+    }
+
+    /// Step API: run tick `k` (ticks run in order from 0, as [`Runner::run`] does).
+    pub(crate) fn run_tick(&mut self, k: u64) {
+        let dt = self.compiled.dt;
+        *self.world.resource_mut::<Clock>() = Clock::at(k, dt);
+        self.schedule.run(&mut self.world);
+        self.world.clear_trackers();
+    }
+
+    /// Step API: the run's World, to read its state and set the console hook.
+    pub(crate) fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    /// Step API: the outcome once every tick has run.
+    pub(crate) fn end(&mut self, run_index: u64) -> RunOutcome {
+        finish(&mut self.world, run_index)
+    }
+
     /// Simulate run `seed` from its start to the end of the exercise.
     pub(crate) fn run(&mut self, seed: RunSeed, timeline: bool) -> RunOutcome {
         self.reset(seed, timeline);

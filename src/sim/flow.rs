@@ -220,6 +220,7 @@ pub(crate) fn deliver_items(
                 && let Err(k) = lk.false_threats.binary_search(&it.threat)
             {
                 lk.false_threats.insert(k, it.threat);
+                links.1.false_delivered = true;
             }
             if let Some(r) = ls.reverse {
                 let back = &mut links.0[r.ix()];
@@ -307,12 +308,12 @@ pub(crate) fn share_items(
                 continue;
             }
             let need = hot.needed & kind_bit != 0;
-            let state = &mut links.0[l];
+            let rng = &mut links.1.rng[l];
             // One uniform per offer, whatever the outcome, keeps streams aligned across variants.
-            let u_share: f64 = rand::RngExt::random(&mut state.rng);
-            let u_violate: f64 = rand::RngExt::random(&mut state.rng);
+            let u_share: f64 = rand::RngExt::random(rng);
+            let u_violate: f64 = rand::RngExt::random(rng);
             // The sender's choice first: a block counts only an offer it would have made.
-            if u_share >= hot.p0 * state.trust * (1.0 - ms.impaired[2]) {
+            if u_share >= hot.p0 * links.0[l].trust * (1.0 - ms.impaired[2]) {
                 continue;
             }
             let ls = &st.links[l];
@@ -403,7 +404,7 @@ pub(crate) fn share_items(
                 min_class,
             } in &ls.barriers
             {
-                let u: f64 = rand::RngExt::random(&mut state.rng);
+                let u: f64 = rand::RngExt::random(&mut links.1.rng[l]);
                 if mk.class >= min_class {
                     if u < p {
                         legal_block = true;
@@ -416,7 +417,8 @@ pub(crate) fn share_items(
                 block(&mut tally, &mut rec, BlockReason::Legal);
                 continue;
             }
-            let latency = st.channels[ch].latency.sample(&mut state.rng);
+            let latency = st.channels[ch].latency.sample(&mut links.1.rng[l]);
+            let state = &mut links.0[l];
             // Exposure on this link, to charge on to the links that brought a re-shared item
             // to the sender.
             let mut exposed = 0.0;

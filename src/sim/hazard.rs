@@ -2,18 +2,12 @@
 //! leaves without shelter, and the outages of shared services it causes with their
 //! crew-driven restoration (docs/model.md §18).
 
+use super::clock::Clock;
 use super::compile::{Compiled, Outage};
 use super::outcome::EventKind;
-use super::phase::Phase;
-use super::response::advance_surge;
-use super::state::{Agencies, ModsDue, OutageState, Run, ThreatStates};
+use super::recorder::Recorder;
+use super::state::{Agencies, ModsDue, OutageState, ThreatStates};
 use crate::scenario::schema::ActionKind;
-use bevy_ecs::prelude::*;
-
-/// Add the hazard system to the schedule (after the responses of the tick).
-pub(crate) fn install(schedule: &mut Schedule) {
-    schedule.add_systems(advance_hazards.in_set(Phase::Response).after(advance_surge));
-}
 
 /// Customers restored once `work` crew-hours have been spent: none until the first
 /// restoration needs `first_restore`, then `per_crew_hour` per crew-hour, up to all of them.
@@ -48,13 +42,14 @@ pub(crate) fn customer_hours(o: &Outage, a: f64, b: f64, w_a: f64, crews: f64) -
 
 /// Strike impacts due in this window, restore outages with the crews present, and count
 /// people without shelter.
-pub(crate) fn advance_hazards(
-    run: Run,
-    mut agencies: ResMut<Agencies>,
-    mut threats: ResMut<ThreatStates>,
-    mut due: ResMut<ModsDue>,
+pub(crate) fn strike(
+    clock: &Clock,
+    st: &Compiled,
+    rec: &mut Recorder,
+    agencies: &mut Agencies,
+    threats: &mut ThreatStates,
+    due: &mut ModsDue,
 ) {
-    let Run { clock, st, mut rec } = run;
     let (now, end) = (clock.now, clock.end);
     for (ti, th) in st.threats.iter().enumerate() {
         let Some(im) = &th.impact else {
@@ -87,7 +82,7 @@ pub(crate) fn advance_hazards(
             }
         }
         for (o, os) in im.outages.iter().zip(hz.outages.iter_mut()) {
-            restore(&st, o, os, (t_i, now, end), acted_ok, &agencies);
+            restore(st, o, os, (t_i, now, end), acted_ok, agencies);
             let back = os.back_at.is_none().then(|| {
                 let work_around = o
                     .workaround_by

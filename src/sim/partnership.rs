@@ -39,38 +39,38 @@ pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
 pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     *world.resource_mut::<ModsDue>() = ModsDue::default();
     let mut links = world.resource_mut::<Links>();
+    links.1.false_delivered = false;
+    links.1.rng.clear();
+    links
+        .1
+        .rng
+        .extend(st.keys.link.iter().map(|&key| seed.keyed(key)));
     links.0.clear();
-    links.0.extend(
-        st.links
-            .iter()
-            .zip(&st.keys.link)
-            .map(|(l, &key)| LinkState {
-                trust: l.trust0,
-                damage: 0.0,
-                withdrawn: false,
-                inject_withdrawn: 0,
-                held: 0,
-                ever_lost: false,
-                withdrawn_at: None,
-                compromised: false,
-                items: 0,
-                first_item_at: None,
-                first_by_threat: Vec::new(),
-                value: 0.0,
-                value_total: 0.0,
-                good: 0.0,
-                useless: 0.0,
-                bad: 0.0,
-                false_threats: Vec::new(),
-                received: 0.0,
-                exposure: 0.0,
-                origin_exposure: 0.0,
-                violations: [0; 5],
-                violating_offers: 0,
-                legal_findings: 0,
-                rng: seed.keyed(key),
-            }),
-    );
+    links.0.extend(st.links.iter().map(|l| LinkState {
+        trust: l.trust0,
+        damage: 0.0,
+        withdrawn: false,
+        inject_withdrawn: 0,
+        held: 0,
+        ever_lost: false,
+        withdrawn_at: None,
+        compromised: false,
+        items: 0,
+        first_item_at: None,
+        first_by_threat: Vec::new(),
+        value: 0.0,
+        value_total: 0.0,
+        good: 0.0,
+        useless: 0.0,
+        bad: 0.0,
+        false_threats: Vec::new(),
+        received: 0.0,
+        exposure: 0.0,
+        origin_exposure: 0.0,
+        violations: [0; 5],
+        violating_offers: 0,
+        legal_findings: 0,
+    }));
 }
 
 /// Trust model constants.
@@ -265,16 +265,32 @@ pub(crate) fn update_trust(
         kappa: st.params.signal_sensitivity,
         damage_rate: st.params.damage_rate,
     };
-    let TrustScratch { touched, shocks } = &mut *local;
+    let TrustScratch {
+        touched,
+        shocks,
+        retracted,
+    } = &mut *local;
     touched.clear();
     shocks.clear();
     shocks.extend(signals.read().map(|s| (s.link, s.x)));
     // A retraction of false items costs every sender that delivered some of them the
     // receiver's trust, once (noticed in the tick after the Response phase retracts them).
-    for (li, l) in links.0.iter_mut().enumerate() {
+    // Only a new retraction, or a false item delivered since the last look, can find one.
+    let now_retracted = threats
+        .0
+        .iter()
+        .filter(|t| t.retracted_at.is_some())
+        .count();
+    let look = clock.tick == 0 || now_retracted != *retracted || links.1.false_delivered;
+    *retracted = now_retracted;
+    links.1.false_delivered = false;
+    for (li, l) in links.0.iter_mut().enumerate().filter(|_| look) {
         let Some(r) = st.links[li].reverse else {
             continue;
         };
+        if l.false_threats.is_empty() {
+            continue;
+        }
         let before = l.false_threats.len();
         l.false_threats
             .retain(|t| threats.0[t.ix()].retracted_at.is_none());
@@ -379,6 +395,8 @@ pub(crate) struct TrustScratch {
     touched: Vec<usize>,
     /// This tick's shocks: (link, x).
     shocks: Vec<(LinkIx, f64)>,
+    /// Threats retracted when the links were last looked at for retracted false items.
+    retracted: usize,
 }
 
 #[cfg(test)]

@@ -2,27 +2,62 @@
 //! actions complete after a delay, false items are recognised and retracted, deadlines bring
 //! harm, and surge arrivals meet processing and shelter capacity.
 
-use super::compile::{Processing, Surge, function_bit};
+use super::clock::Clock;
+use super::compile::{Compiled, Processing, Surge, function_bit};
+use super::hazard::strike;
 use super::hook::Console;
 use super::ids::{AgencyIx, ThreatIx};
 use super::outcome::EventKind;
 use super::phase::Phase;
+use super::recorder::Recorder;
 use super::rng::{Stream, chance};
 use super::state::{
-    Agencies, Analysed, Insiders, Items, Run, ThreatStates, judged_true, retract_false,
+    Agencies, Analysed, Insiders, Items, ModsDue, Run, ThreatStates, judged_true, retract_false,
 };
 use crate::scenario::schema::{ActionKind, Function, ThreatKind};
 use bevy_ecs::prelude::*;
 use rand_distr::{Distribution, Poisson};
 use statrs::distribution::{ContinuousCDF, Normal};
 
-/// Add the response systems to the schedule.
+/// Add the Response phase to the schedule: one system that judges items, takes actions,
+/// advances surges and then hazards ([`judge`], [`act`], [`surge`] and
+/// [`strike`](super::hazard::strike), in this order), so a tick pays bevy's per-system cost
+/// once for the phase.
 pub(crate) fn install(schedule: &mut Schedule) {
-    schedule.add_systems(
-        (judge_items, take_actions, advance_surge)
-            .chain()
-            .in_set(Phase::Response),
+    schedule.add_systems(respond.in_set(Phase::Response));
+}
+
+/// The Response phase as one system (see [`install`]).
+fn respond(
+    run: Run,
+    mut analysed: MessageReader<Analysed>,
+    mut items: ResMut<Items>,
+    mut agencies: ResMut<Agencies>,
+    mut threats: ResMut<ThreatStates>,
+    (mut insiders, mut console): (ResMut<Insiders>, ResMut<Console>),
+    mut due: ResMut<ModsDue>,
+) {
+    let Run { clock, st, mut rec } = run;
+    let (agencies, threats) = (&mut *agencies, &mut *threats);
+    judge(
+        &st,
+        &mut rec,
+        analysed.read(),
+        &mut items,
+        agencies,
+        threats,
     );
+    act(
+        &clock,
+        &st,
+        &mut rec,
+        agencies,
+        threats,
+        &mut insiders,
+        &mut console,
+    );
+    surge(&clock, &st, &mut rec, agencies, threats);
+    strike(&clock, &st, &mut rec, agencies, threats, &mut due);
 }
 
 /// The decision criterion c of the signal-detection judgement (§12): chosen so that an
@@ -42,6 +77,7 @@ pub(crate) fn criterion(false_recognition: f64, d0: f64) -> f64 {
 /// Judge the items analysed by agencies that act on their threat (signal detection, §12). A
 /// false item recognised as false retracts every false item of its threat; an item taken as
 /// true adds its signal as an independent source of corroboration, once per signal.
+#[cfg(test)]
 pub(crate) fn judge_items(
     run: Run,
     mut analysed: MessageReader<Analysed>,
@@ -50,9 +86,28 @@ pub(crate) fn judge_items(
     mut threats: ResMut<ThreatStates>,
 ) {
     let Run { st, mut rec, .. } = run;
-    let Agencies { holdings, mods, .. } = &mut *agencies;
+    judge(
+        &st,
+        &mut rec,
+        analysed.read(),
+        &mut items,
+        &mut agencies,
+        &mut threats,
+    );
+}
+
+/// Judge the items analysed this tick, as described above, on the run state itself.
+pub(crate) fn judge<'a>(
+    st: &Compiled,
+    rec: &mut Recorder,
+    analysed: impl Iterator<Item = &'a Analysed>,
+    items: &mut Items,
+    agencies: &mut Agencies,
+    threats: &mut ThreatStates,
+) {
+    let Agencies { holdings, mods, .. } = agencies;
     let mut c = None;
-    for m in analysed.read() {
+    for m in analysed {
         let it = &items.0[m.item as usize];
         if it.retracted {
             continue;
@@ -87,7 +142,7 @@ pub(crate) fn judge_items(
             // A true item dismissed as false: it corroborates nothing.
             continue;
         }
-        retract_false(&mut items, ti);
+        retract_false(items, ti);
         let ts = &mut threats.0[ti.ix()];
         ts.retracted_at.get_or_insert(m.t);
         if !ts.real {
@@ -104,6 +159,7 @@ pub(crate) fn judge_items(
 
 /// Decide, complete actions (retrying failed ones), and bring harm at deadlines. Resolving a
 /// threat tied to an insider removes the insider.
+#[cfg(test)]
 pub(crate) fn take_actions(
     run: Run,
     mut agencies: ResMut<Agencies>,
@@ -112,7 +168,29 @@ pub(crate) fn take_actions(
     mut console: ResMut<Console>,
 ) {
     let Run { clock, st, mut rec } = run;
-    let Agencies { holdings, mods, .. } = &mut *agencies;
+    act(
+        &clock,
+        &st,
+        &mut rec,
+        &mut agencies,
+        &mut threats,
+        &mut insiders,
+        &mut console,
+    );
+}
+
+/// Decide and take actions, as described above, on the run state itself. A team bound to an
+/// agency at the console decides for it (`console`): the model then waits instead of drawing.
+pub(crate) fn act(
+    clock: &Clock,
+    st: &Compiled,
+    rec: &mut Recorder,
+    agencies: &mut Agencies,
+    threats: &mut ThreatStates,
+    insiders: &mut Insiders,
+    console: &mut Console,
+) {
+    let Agencies { holdings, mods, .. } = agencies;
     let no_action = function_bit(Function::Action);
     for (ti, th) in st.threats.iter().enumerate() {
         let ts = &mut threats.0[ti];
@@ -301,8 +379,13 @@ pub(crate) fn group_arrivals(rng: &mut Stream, expected: f64, group_size: f64) -
 }
 
 /// Surge arrivals meet the processing and shelter capacity of informed agencies.
-pub(crate) fn advance_surge(run: Run, agencies: Res<Agencies>, mut threats: ResMut<ThreatStates>) {
-    let Run { clock, st, mut rec } = run;
+pub(crate) fn surge(
+    clock: &Clock,
+    st: &Compiled,
+    rec: &mut Recorder,
+    agencies: &Agencies,
+    threats: &mut ThreatStates,
+) {
     // A public warning against a rumor counters the word of mouth that drives every surge.
     let rumor_countered = st.threats.iter().zip(&threats.0).any(|(t, s)| {
         t.kind == ThreatKind::Rumor && s.public_warning_at.is_some_and(|w| w < clock.end)

@@ -10,9 +10,7 @@ use super::phase::Phase;
 use super::recorder::Recorder;
 use super::rng::RunSeed;
 use super::state::{ActNow, Analysed, TrustSignal};
-use super::{
-    agency, failure, flow, hazard, inject, insider, metrics, partnership, response, threat,
-};
+use super::{agency, failure, flow, inject, insider, metrics, partnership, response, threat};
 use bevy_ecs::message::Messages;
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{ScheduleBuildSettings, SingleThreadedExecutor};
@@ -77,7 +75,6 @@ impl Runner {
         flow::install(&mut w, &mut s);
         agency::install(&mut w, &mut s);
         response::install(&mut s);
-        hazard::install(&mut s);
         metrics::install(&mut w, &mut s);
         Runner {
             compiled: st.clone(),

@@ -708,8 +708,6 @@ pub(crate) struct LinkState {
     pub(crate) violating_offers: u32,
     /// Legal findings on it (violations of law or agreement).
     pub(crate) legal_findings: u32,
-    /// Sharing and latency draws.
-    pub(crate) rng: Stream,
 }
 
 impl LinkState {
@@ -784,9 +782,21 @@ pub(crate) fn charge_upstream(
     }
 }
 
-/// All links, by [`LinkIx`].
+/// All links, by [`LinkIx`]: their states, and apart from them what only sharing and the
+/// trust review touch (so the per-tick passes over the states stay small in cache).
 #[derive(Resource, Debug, Default)]
-pub(crate) struct Links(pub(crate) Vec<LinkState>);
+pub(crate) struct Links(pub(crate) Vec<LinkState>, pub(crate) LinkSide);
+
+/// The part of [`Links`] kept apart from the link states.
+#[derive(Debug, Default)]
+pub(crate) struct LinkSide {
+    /// Sharing and latency draws of each link, by [`LinkIx`] (a stream is large: kept out of
+    /// [`LinkState`]).
+    pub(crate) rng: Vec<Stream>,
+    /// A false item was delivered since the trust review last looked for retracted threats
+    /// among the links' `false_threats`.
+    pub(crate) false_delivered: bool,
+}
 
 /// An experience that moves the sender's trust on a link: x > 0 good, x < 0 bad.
 #[derive(Message, Debug, Clone, Copy)]

@@ -765,8 +765,8 @@ impl Stepper {
             re(&mut a.service);
             re(&mut a.failure);
         }
-        for l in &mut w.resource_mut::<Links>().0 {
-            re(&mut l.rng);
+        for r in &mut w.resource_mut::<Links>().1.rng {
+            re(r);
         }
         for ch in &mut w.resource_mut::<Channels>().0 {
             re(&mut ch.rng);

@@ -178,7 +178,7 @@ impl Sim {
 
     /// A copy of link `from → to`'s random stream as it stands.
     pub(crate) fn link_stream(&self, from: &str, to: &str) -> Stream {
-        self.link_state(from, to).rng.clone()
+        self.world.resource::<Links>().1.rng[self.link(from, to)].clone()
     }
 
     /// Add an item about `threat` originated by `origin` at time `t` [h], and nothing else (no

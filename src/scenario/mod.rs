@@ -9,6 +9,7 @@ pub mod import;
 mod patch;
 pub mod schema;
 mod span;
+mod structure;
 pub(crate) mod validate;
 
 pub use diagnostics::{Diagnostics, FileDiagnostics, Located, Location, Severity};
@@ -407,7 +408,7 @@ pub(crate) fn examine(source: &str) -> Examined {
         Err(d) => {
             return Examined {
                 spec: None,
-                diagnostics: vec![d],
+                diagnostics: structural_diagnostics(source).unwrap_or_else(|| vec![d]),
             };
         }
     };
@@ -441,6 +442,62 @@ pub(crate) fn examine(source: &str) -> Examined {
         spec: Some(spec),
         diagnostics: diags,
     }
+}
+
+/// Every structural error of a text that parses as RON but not as a scenario (None when the
+/// structural pass finds nothing, e.g. a syntax error): see [`structure`]. The checks of
+/// `validate.rs` run too, on the scenario with the culprits replaced by neutral values, twice
+/// with two different sets of neutral values; only problems found both times, away from any
+/// replaced value and not about a placeholder id, are kept (the others would be echoes of the
+/// structural errors).
+fn structural_diagnostics(source: &str) -> Option<Vec<Diagnostic>> {
+    let root = span::parse(source).ok()?;
+    let found = structure::check(&root, source);
+    if found.errors.is_empty() {
+        return None;
+    }
+    let mut diags: Vec<Diagnostic> = found
+        .errors
+        .iter()
+        .map(|f| Diagnostic {
+            severity: Severity::Error,
+            span: f.span,
+            message: f.message.clone(),
+            help: f.help.clone(),
+        })
+        .collect();
+    if let (Some(spec), Some(alt)) = (&found.spec, &found.alternative) {
+        let related = |a: &str, b: &str| {
+            a == b
+                || a.is_empty()
+                || b.is_empty()
+                || (a.starts_with(b) && a[b.len()..].starts_with(['.', '[']))
+                || (b.starts_with(a) && b[a.len()..].starts_with(['.', '[']))
+        };
+        let idx = SpanIndex::build(source);
+        let checked = validate::check(spec);
+        let other = validate::check(alt);
+        diags.extend(
+            checked
+                .problems
+                .iter()
+                .filter(|p| !found.repaired.iter().any(|r| related(&p.path, r)))
+                .filter(|p| !p.message.contains("\"\"") && !p.message.contains("\"?\""))
+                .filter(|p| {
+                    other
+                        .problems
+                        .iter()
+                        .any(|q| q.path == p.path && q.message == p.message)
+                })
+                .map(|p| Diagnostic {
+                    severity: p.severity,
+                    span: idx.lookup(&p.path),
+                    message: p.message.clone(),
+                    help: p.help.clone(),
+                }),
+        );
+    }
+    Some(diags)
 }
 
 /// Problems of variant `vi`: changes that cannot apply, and new errors in the patched scenario

@@ -555,11 +555,45 @@ fn variant_diagnostics(
                     || idx.lookup(&format!("variants[{vi}].id")),
                     |j| at(j, None),
                 ),
-                message: format!("with variant \"{}\", {} (at `{}`)", v.id, p.message, p.path),
+                message: format!(
+                    "with variant \"{}\", {} (at `{}`)",
+                    v.id,
+                    p.message,
+                    path_by_id(&patched, &p.path)
+                ),
                 help: p.help.clone(),
             }
         })
         .collect()
+}
+
+/// A value path with its top-level list element named by id: `injects[4].time` →
+/// `injects[I-05].time` (the position is kept when the element has no usable id).
+fn path_by_id(spec: &ScenarioSpec, path: &str) -> String {
+    let Some((list, rest)) = path.split_once('[') else {
+        return path.to_string();
+    };
+    let Some((index, tail)) = rest.split_once(']') else {
+        return path.to_string();
+    };
+    let Ok(i) = index.parse::<usize>() else {
+        return path.to_string();
+    };
+    let id = match list {
+        "agencies" => spec.agencies.get(i).map(|x| x.id.as_str()),
+        "channels" => spec.channels.get(i).map(|x| x.id.as_str()),
+        "partnerships" => spec.partnerships.get(i).map(|x| x.id.as_str()),
+        "injects" => spec.injects.get(i).map(|x| x.id.as_str()),
+        "insiders" => spec.insiders.get(i).map(|x| x.id.as_str()),
+        "objectives" => spec.objectives.get(i).map(|x| x.id.as_str()),
+        _ => None,
+    };
+    match id {
+        Some(id) if !id.is_empty() && !id.contains(['[', ']', '`', '\n']) => {
+            format!("{list}[{id}]{tail}")
+        }
+        _ => path.to_string(),
+    }
 }
 
 /// The top-level list a change touches.

@@ -9,6 +9,7 @@ pub mod import;
 mod patch;
 pub mod schema;
 mod span;
+mod structure;
 pub mod uncertainty;
 pub(crate) mod validate;
 
@@ -417,7 +418,7 @@ pub(crate) fn examine(source: &str) -> Examined {
         Err(d) => {
             return Examined {
                 spec: None,
-                diagnostics: vec![d],
+                diagnostics: structural_diagnostics(&lifted.text).unwrap_or_else(|| vec![d]),
             };
         }
     };
@@ -465,6 +466,62 @@ pub(crate) fn examine(source: &str) -> Examined {
         spec: Some(spec),
         diagnostics: diags,
     }
+}
+
+/// Every structural error of a text that parses as RON but not as a scenario (None when the
+/// structural pass finds nothing, e.g. a syntax error): see [`structure`]. The checks of
+/// `validate.rs` run too, on the scenario with the culprits replaced by neutral values, twice
+/// with two different sets of neutral values; only problems found both times, away from any
+/// replaced value and not about a placeholder id, are kept (the others would be echoes of the
+/// structural errors).
+fn structural_diagnostics(source: &str) -> Option<Vec<Diagnostic>> {
+    let root = span::parse(source).ok()?;
+    let found = structure::check(&root, source);
+    if found.errors.is_empty() {
+        return None;
+    }
+    let mut diags: Vec<Diagnostic> = found
+        .errors
+        .iter()
+        .map(|f| Diagnostic {
+            severity: Severity::Error,
+            span: f.span,
+            message: f.message.clone(),
+            help: f.help.clone(),
+        })
+        .collect();
+    if let (Some(spec), Some(alt)) = (&found.spec, &found.alternative) {
+        let related = |a: &str, b: &str| {
+            a == b
+                || a.is_empty()
+                || b.is_empty()
+                || (a.starts_with(b) && a[b.len()..].starts_with(['.', '[']))
+                || (b.starts_with(a) && b[a.len()..].starts_with(['.', '[']))
+        };
+        let idx = SpanIndex::build(source);
+        let checked = validate::check(spec);
+        let other = validate::check(alt);
+        diags.extend(
+            checked
+                .problems
+                .iter()
+                .filter(|p| !found.repaired.iter().any(|r| related(&p.path, r)))
+                .filter(|p| !p.message.contains("\"\"") && !p.message.contains("\"?\""))
+                .filter(|p| {
+                    other
+                        .problems
+                        .iter()
+                        .any(|q| q.path == p.path && q.message == p.message)
+                })
+                .map(|p| Diagnostic {
+                    severity: p.severity,
+                    span: idx.lookup(&p.path),
+                    message: p.message.clone(),
+                    help: p.help.clone(),
+                }),
+        );
+    }
+    Some(diags)
 }
 
 /// Problems of variant `vi`: changes that cannot apply, and new errors in the patched scenario
@@ -522,11 +579,45 @@ fn variant_diagnostics(
                     || idx.lookup(&format!("variants[{vi}].id")),
                     |j| at(j, None),
                 ),
-                message: format!("with variant \"{}\", {} (at `{}`)", v.id, p.message, p.path),
+                message: format!(
+                    "with variant \"{}\", {} (at `{}`)",
+                    v.id,
+                    p.message,
+                    path_by_id(&patched, &p.path)
+                ),
                 help: p.help.clone(),
             }
         })
         .collect()
+}
+
+/// A value path with its top-level list element named by id: `injects[4].time` →
+/// `injects[I-05].time` (the position is kept when the element has no usable id).
+fn path_by_id(spec: &ScenarioSpec, path: &str) -> String {
+    let Some((list, rest)) = path.split_once('[') else {
+        return path.to_string();
+    };
+    let Some((index, tail)) = rest.split_once(']') else {
+        return path.to_string();
+    };
+    let Ok(i) = index.parse::<usize>() else {
+        return path.to_string();
+    };
+    let id = match list {
+        "agencies" => spec.agencies.get(i).map(|x| x.id.as_str()),
+        "channels" => spec.channels.get(i).map(|x| x.id.as_str()),
+        "partnerships" => spec.partnerships.get(i).map(|x| x.id.as_str()),
+        "injects" => spec.injects.get(i).map(|x| x.id.as_str()),
+        "insiders" => spec.insiders.get(i).map(|x| x.id.as_str()),
+        "objectives" => spec.objectives.get(i).map(|x| x.id.as_str()),
+        _ => None,
+    };
+    match id {
+        Some(id) if !id.is_empty() && !id.contains(['[', ']', '`', '\n']) => {
+            format!("{list}[{id}]{tail}")
+        }
+        _ => path.to_string(),
+    }
 }
 
 /// The top-level list a change touches.

@@ -229,3 +229,96 @@ broken_fixture!(
     an_objective_judged_after_the_end_is_refused,
     "milestone_after_end"
 );
+
+/// Every structural error of a file is reported in one pass, each at its own line, in a
+/// planner's words; `tabletop validate` exits 2.
+#[test]
+fn every_structural_error_is_reported_in_one_pass() {
+    let rel = "tests/fixtures/broken/five_errors.ron";
+    let out = assert_cmd::Command::cargo_bin("tabletop")
+        .expect("binary built")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["validate", rel])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let source =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).expect("fixture");
+    let line_of = |needle: &str| {
+        let at = source.find(needle).expect("needle in fixture");
+        source[..at].matches('\n').count() + 1
+    };
+    let expected = [
+        (
+            "a duration needs its unit: seconds(4), minutes(4), hours(4), days(4) or weeks(4) (at `exercise.duration`)",
+            "duration: 4",
+        ),
+        (
+            "expected a whole number of 0 or more, found -3 (at `agencies[fusion].analysts`)",
+            "analysts: -3",
+        ),
+        (
+            "unknown agency kind `FederalComponant` (at `agencies[cisa].kind`)",
+            "FederalComponant",
+        ),
+        (
+            "an agency needs the field `name`, which is missing (at `agencies[eoc]`)",
+            "id: \"eoc\"",
+        ),
+        (
+            "a partnership has no field `trsut` (at `partnerships[fbi_fusion]`)",
+            "trsut",
+        ),
+        (
+            "expected a number, found \"high\" (at `partnerships[fusion_utility].share_probability`)",
+            "\"high\"",
+        ),
+    ];
+    assert_eq!(
+        text.matches("\nerror: ").count() + usize::from(text.starts_with("error: ")),
+        expected.len(),
+        "{text}"
+    );
+    for (message, needle) in expected {
+        assert!(
+            text.contains(&format!("error: {message}\n")),
+            "{message:?} missing:\n{text}"
+        );
+        // the missing field points at the agency's opening parenthesis, one line above its id
+        let line = line_of(needle) - usize::from(needle.starts_with("id:"));
+        assert!(
+            text.contains(&format!("--> {rel}:{line}:")),
+            "{message:?} not at line {line}:\n{text}"
+        );
+    }
+    assert!(text.contains("did you mean \"FederalComponent\"? The valid ones are: FederalComponent, FederalLawEnforcement, Jttf"));
+    assert!(text.contains("did you mean \"trust\"?"));
+    assert!(text.contains("invalid — 6 errors"), "{text}");
+}
+
+/// A semantic error (an unknown agency) is still found beside the structural ones, and the
+/// neutral values put in place of the culprits raise no echo (the missing duration makes no
+/// inject "after the end").
+#[test]
+fn semantic_errors_are_found_beside_structural_ones_without_echoes() {
+    let rel = "tests/fixtures/broken/five_errors.ron";
+    let source = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel))
+        .expect("fixture")
+        .replacen("from: \"utility\"", "from: \"utilty\"", 1);
+    let report = match tabletop::scenario::load_str(Path::new(rel), &source) {
+        Err(Error::Invalid(r)) => r.to_string(),
+        other => panic!("expected invalid, got {other:?}"),
+    };
+    assert!(
+        report.contains("error: unknown agency \"utilty\""),
+        "{report}"
+    );
+    assert!(report.contains("did you mean \"utility\"?"), "{report}");
+    assert!(!report.contains("after the exercise ends"), "{report}");
+    assert!(report.contains("invalid (7 errors)"), "{report}");
+}

@@ -9,6 +9,7 @@
 pub mod accum;
 pub mod lock;
 pub mod merge;
+mod observed;
 mod options;
 mod rows;
 mod runner;

@@ -283,6 +283,10 @@ pub(super) struct Context {
     pub warnings: Vec<String>,
     /// The partnership-ledger section, when the directory holds a ledger.
     pub ledger: Option<super::ledger_aar::LedgerSection>,
+    /// "Does the model reproduce the case?": the baseline's observed-value checks.
+    pub observed: Vec<super::data::ObservedRow>,
+    /// How many observed values fall outside the simulated 5–95% band.
+    pub observed_outside: usize,
 }
 
 fn rec_label(r: &str) -> String {
@@ -957,6 +961,11 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
             .ledger
             .as_ref()
             .map(|l| super::ledger_aar::section(l, sc, charts)),
+        observed: super::data::observed_rows(s),
+        observed_outside: s
+            .variants
+            .first()
+            .map_or(0, |v| v.observed.iter().filter(|c| !c.inside).count()),
     }
 }
 

@@ -372,6 +372,9 @@ pub(crate) fn advance_surge(run: Run, agencies: Res<Agencies>, mut threats: ResM
                 )
             });
         }
-        sg.peak_unsheltered = sg.peak_unsheltered.max(unsheltered);
+        if unsheltered > sg.peak_unsheltered {
+            sg.peak_unsheltered = unsheltered;
+            sg.peak_unsheltered_at = clock.end;
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! guarantees. Charts and the report are not made here: the app layer calls
 //! [`crate::report`] on the directory a batch wrote.
 
+pub mod abc;
 pub mod accum;
 pub mod lock;
 pub mod merge;

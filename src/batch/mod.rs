@@ -6,9 +6,11 @@
 //! guarantees. Charts and the report are not made here: the app layer calls
 //! [`crate::report`] on the directory a batch wrote.
 
+pub mod abc;
 pub mod accum;
 pub mod lock;
 pub mod merge;
+mod observed;
 mod options;
 mod rows;
 mod runner;

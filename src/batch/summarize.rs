@@ -259,6 +259,9 @@ pub(super) fn summarize(
         .first()
         .and_then(|o| catalog.metrics.iter().position(|m| m.id == o.metric));
     let mut key_vals: Vec<Vec<Option<f64>>> = vec![Vec::new(); nv];
+    // Observed values of the real case, compared while their metric's column is in memory.
+    let mut observed: Vec<Vec<Option<super::summary::ObservedCheck>>> =
+        vec![vec![None; catalog.observed.len()]; nv];
     let group = (CELL_BUDGET / total_rows.max(1)).max(1);
     let mut start = 0;
     while start < lay.metrics {
@@ -287,6 +290,14 @@ pub(super) fn summarize(
                         &cols[0][m - start],
                         &cols[v][m - start],
                     ));
+                }
+            }
+            for (k, od) in catalog.observed.iter().enumerate() {
+                if od.metric == def.id {
+                    for v in 0..nv {
+                        observed[v][k] =
+                            Some(super::observed::check(od, &def.unit, &cols[v][m - start]));
+                    }
                 }
             }
             if key_metric == Some(m) {
@@ -454,6 +465,11 @@ pub(super) fn summarize(
             drivers,
             links,
             originated_exposure,
+            observed: std::mem::take(&mut observed[v])
+                .into_iter()
+                .zip(&catalog.observed)
+                .map(|(c, od)| c.unwrap_or_else(|| super::observed::check(od, "", &[])))
+                .collect(),
         });
     }
     Ok((

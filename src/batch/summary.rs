@@ -252,6 +252,54 @@ pub struct VariantSummary {
     /// (agencies whose collection was never exposed by a partner are left out).
     #[serde(default)]
     pub originated_exposure: BTreeMap<String, f64>,
+    /// Where each observed value of the real case falls in this variant's simulated
+    /// distribution, in the scenario's `observed:` order (empty when it has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observed: Vec<ObservedCheck>,
+}
+
+/// Where an observed value of the real case falls in the simulated distribution of its
+/// metric (pattern-oriented validation). For a time metric (unit `h`) a run where the event
+/// never happened counts as later than any time; for other metrics such runs are left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObservedCheck {
+    /// Observed value id.
+    pub id: String,
+    /// What was observed.
+    pub description: String,
+    /// Metric id it is compared with.
+    pub metric: String,
+    /// The metric's unit.
+    pub unit: String,
+    /// How the value constrains the metric.
+    pub kind: crate::sim::ObservedKind,
+    /// The observed value in the metric's unit (None for `never`).
+    pub value: Option<f64>,
+    /// Where the value was read.
+    pub source: String,
+    /// Notes from the scenario.
+    #[serde(default)]
+    pub note: String,
+    /// Runs compared (with a value, or for a time metric also those where it never happened).
+    pub n: u64,
+    /// Share of the compared runs where the event never happened (time metrics; 0 otherwise).
+    pub never_share: f64,
+    /// Percentile of the observed value in the simulated distribution, in [0, 100]: the
+    /// mid-rank `100 × (P(X < v) + P(X = v) / 2)` for a value or `never`; for `at_least`, the
+    /// least percentile the real value can have, `100 × P(X < v)`; for `at_most`, the most,
+    /// `100 × P(X ≤ v)`. None without runs.
+    pub percentile: Option<f64>,
+    /// 5th percentile of the simulated metric (type 7); None when it falls among runs where
+    /// the event never happened (or without runs).
+    pub p5: Option<f64>,
+    /// Median, as `p5`.
+    pub p50: Option<f64>,
+    /// 95th percentile, as `p5`.
+    pub p95: Option<f64>,
+    /// Whether the observed value is consistent with the simulated 5–95% band: a value (or
+    /// `never`) with P(X ≤ v) ≥ 0.05 and P(X < v) ≤ 0.95; `at_least` with P(X ≥ v) ≥ 0.05;
+    /// `at_most` with P(X ≤ v) ≥ 0.05. False without runs.
+    pub inside: bool,
 }
 
 /// The whole `summary.json`.

@@ -76,6 +76,7 @@ impl Synthetic {
                 series_times: (0..9).map(f64::from).collect(),
                 links: vec![link("a", "b"), link("b", "a")],
                 inject_times: vec![("inj1".into(), 2.0)],
+                observed: Vec::new(),
             },
             rate,
             threshold: 1.0,

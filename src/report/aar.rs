@@ -289,6 +289,10 @@ pub(super) struct Context {
     pub sensitivity_html: String,
     /// The same section as Markdown.
     pub sensitivity_md: String,
+    /// "Does the model reproduce the case?": the baseline's observed-value checks.
+    pub observed: Vec<super::data::ObservedRow>,
+    /// How many observed values fall outside the simulated 5–95% band.
+    pub observed_outside: usize,
 }
 
 fn rec_label(r: &str) -> String {
@@ -974,6 +978,11 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
             .as_ref()
             .map(super::sens_report::section_markdown)
             .unwrap_or_default(),
+        observed: super::data::observed_rows(s),
+        observed_outside: s
+            .variants
+            .first()
+            .map_or(0, |v| v.observed.iter().filter(|c| !c.inside).count()),
     }
 }
 

@@ -1013,3 +1013,100 @@ mod tests {
         );
     }
 }
+
+/// One row of the "Does the model reproduce the case?" table (text, escaped by the template).
+#[derive(Debug, Clone, serde::Serialize)]
+pub(super) struct ObservedRow {
+    /// Observed value id.
+    pub id: String,
+    /// What was observed.
+    pub description: String,
+    /// Metric it is compared with.
+    pub metric: String,
+    /// The observed value with its unit ("≥ 96 h", "never").
+    pub observed: String,
+    /// Simulated p5 / p50 / p95 with the unit.
+    pub simulated: String,
+    /// Percentile of the observed value ("p62", "≥ p97").
+    pub percentile: String,
+    /// Whether it is inside the simulated 5–95% band.
+    pub inside: bool,
+    /// Source and note.
+    pub source: String,
+}
+
+/// A metric value with its unit: hours beyond 72 also in days; "never" for None.
+fn observed_text(v: Option<f64>, unit: &str) -> String {
+    let Some(v) = v else {
+        return "never".into();
+    };
+    let num = |x: f64| {
+        if x.abs() >= 100.0 {
+            format!("{x:.0}")
+        } else if x.abs() >= 10.0 {
+            format!("{x:.1}")
+        } else {
+            format!("{x:.2}")
+        }
+    };
+    match unit {
+        "h" if v >= 72.0 => format!("{} h ({} d)", num(v), num(v / 24.0)),
+        "h" => format!("{} h", num(v)),
+        "" => num(v),
+        u => format!("{} {u}", num(v)),
+    }
+}
+
+/// The baseline's observed-value checks as table rows (empty when the scenario has none).
+pub(super) fn observed_rows(s: &Summary) -> Vec<ObservedRow> {
+    use crate::sim::ObservedKind as K;
+    let Some(base) = s.variants.first() else {
+        return Vec::new();
+    };
+    base.observed
+        .iter()
+        .map(|c| {
+            let value = match c.kind {
+                K::Never => "never".to_string(),
+                K::Value => observed_text(c.value, &c.unit),
+                K::AtLeast => format!("≥ {}", observed_text(c.value, &c.unit)),
+                K::AtMost => format!("≤ {}", observed_text(c.value, &c.unit)),
+            };
+            let simulated = if c.n == 0 {
+                "no runs with a value".to_string()
+            } else {
+                let mut t = format!(
+                    "{} / {} / {}",
+                    observed_text(c.p5, &c.unit),
+                    observed_text(c.p50, &c.unit),
+                    observed_text(c.p95, &c.unit)
+                );
+                if c.never_share > 0.0 {
+                    t.push_str(&format!("; never in {:.0}% of runs", 100.0 * c.never_share));
+                }
+                t
+            };
+            let percentile = match (c.percentile, c.kind) {
+                (None, _) => "—".to_string(),
+                (Some(p), K::AtLeast) => format!("≥ p{p:.0}"),
+                (Some(p), K::AtMost) => format!("≤ p{p:.0}"),
+                (Some(p), _) => format!("p{p:.0}"),
+            };
+            let mut source = c.source.clone();
+            if !c.note.is_empty() {
+                source.push_str(". ");
+                source.push_str(&c.note);
+            }
+            ObservedRow {
+                id: c.id.clone(),
+                description: c.description.clone(),
+                metric: c.metric.clone(),
+                observed: value,
+                simulated,
+                percentile,
+                inside: c.inside,
+                source,
+            }
+        })
+        .collect()
+}

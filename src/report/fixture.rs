@@ -224,6 +224,7 @@ pub(crate) fn catalog() -> Catalog {
         series_times: times(),
         links,
         inject_times: vec![("I-01".into(), 0.5), ("I-02".into(), 8.0)],
+        observed: Vec::new(),
     }
 }
 
@@ -519,6 +520,7 @@ fn variant(
         drivers,
         links,
         originated_exposure: Default::default(),
+        observed: Vec::new(),
     }
 }
 

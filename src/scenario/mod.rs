@@ -6,6 +6,7 @@
 pub mod budget;
 pub(crate) mod diagnostics;
 pub mod import;
+pub(crate) mod observed;
 mod patch;
 pub mod schema;
 mod span;

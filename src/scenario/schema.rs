@@ -190,6 +190,11 @@ pub struct ScenarioSpec {
     /// first threat that can be real, and the aligned level of docs/ledger.md.
     #[serde(default)]
     pub ledger: LedgerSpec,
+    /// What really happened in the case the scenario is grounded in: observed timings and
+    /// magnitudes that every batch compares with the simulated distribution of a metric
+    /// (pattern-oriented validation). Default: none.
+    #[serde(default)]
+    pub observed: Vec<ObservedSpec>,
     /// Parameters whose values are uncertain, with a distribution and the source of its
     /// range (`tabletop batch --uncertainty`, `tabletop sensitivity`, `tabletop calibrate`).
     /// Default: none; the file's values are then taken as known.
@@ -236,6 +241,71 @@ pub enum DistSpec {
     /// geometric standard deviation gsd > 1 (about 68% of values within median/gsd ..
     /// median·gsd).
     Lognormal(f64, f64),
+}
+
+/// One observed value of the real case, compared with a simulated metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedSpec {
+    /// Unique id among the observed values.
+    pub id: String,
+    /// What was observed, in a planner's words.
+    pub description: String,
+    /// Id of the simulated metric it is compared with, as in `summary.json` and the columns
+    /// of `runs.csv` (e.g. `"time_to_action.darkside"`, `"peak_unsheltered.crowd"`).
+    pub metric: String,
+    /// The observed value, in the metric's unit.
+    pub value: ObservedValue,
+    /// Where the value comes from (a citation; the domain primer names the cases' sources).
+    pub source: String,
+    /// Anything the reader should know (how the value was read, what it leaves out).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// An observed value. Times are written with their unit; the metric's unit is hours.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum ObservedValue {
+    /// This number, in the metric's unit (people, items, a share, ...).
+    Value(f64),
+    /// This time (for a metric in hours).
+    Time(Duration),
+    /// At least this number: the real value was still rising, or the event had not happened,
+    /// when the case was last observed (a censored observation).
+    AtLeast(f64),
+    /// At least this time: the event had not happened this long after the start (e.g. "still
+    /// waiting for data after 96 h").
+    AtLeastTime(Duration),
+    /// At most this number.
+    AtMost(f64),
+    /// At most this time.
+    AtMostTime(Duration),
+    /// The event never happened (e.g. the alarm was never retracted): in the simulation the
+    /// metric has no value.
+    Never,
+}
+
+impl ObservedValue {
+    /// The number in the metric's unit (hours for times); None for `Never`.
+    pub fn number(self) -> Option<f64> {
+        match self {
+            ObservedValue::Value(v) | ObservedValue::AtLeast(v) | ObservedValue::AtMost(v) => {
+                Some(v)
+            }
+            ObservedValue::Time(d)
+            | ObservedValue::AtLeastTime(d)
+            | ObservedValue::AtMostTime(d) => Some(d.hours()),
+            ObservedValue::Never => None,
+        }
+    }
+
+    /// Whether it is a time (written with a unit).
+    pub fn is_time(self) -> bool {
+        matches!(
+            self,
+            ObservedValue::Time(_) | ObservedValue::AtLeastTime(_) | ObservedValue::AtMostTime(_)
+        )
+    }
 }
 
 /// Settings of the partnership ledger (`tabletop ledger`, docs/ledger.md).

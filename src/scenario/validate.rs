@@ -42,6 +42,9 @@ pub(crate) struct Checked {
 pub(crate) fn check(spec: &ScenarioSpec) -> Checked {
     let mut c = Checker::new(spec);
     c.run();
+    for p in super::observed::check(spec) {
+        c.push(p.severity, p.path, p.message, || p.help);
+    }
     Checked {
         problems: c.problems,
         suppressed: c.suppressed,

@@ -352,6 +352,11 @@ pub(crate) fn measure(
                 .surge
                 .as_ref()
                 .map(|s| s.peak_unsheltered.round()),
+            MetricKind::PeakUnshelteredTime(t) => threats.0[t.ix()]
+                .surge
+                .as_ref()
+                .filter(|s| s.peak_unsheltered > 0.0)
+                .map(|s| s.peak_unsheltered_at - st.threats[t.ix()].start),
             MetricKind::FalseAlarmActed(t) => {
                 Some(f64::from(u8::from(threats.0[t.ix()].false_alarm_acted)))
             }

@@ -105,6 +105,44 @@ pub struct Catalog {
     pub links: Vec<LinkDef>,
     /// Scenario times \[h\] of time-triggered injects (for marking fan charts), with their ids.
     pub inject_times: Vec<(String, f64)>,
+    /// Observed values of the real case (the scenario's `observed:` section), each tied to a
+    /// metric column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observed: Vec<ObservedDef>,
+}
+
+/// How an observed value constrains the simulated metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObservedKind {
+    /// The real value was this.
+    Value,
+    /// The real value was at least this (censored: still rising, or not yet happened).
+    AtLeast,
+    /// The real value was at most this.
+    AtMost,
+    /// The event never happened (the metric has no value).
+    Never,
+}
+
+/// One observed value of the real case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObservedDef {
+    /// Id.
+    pub id: String,
+    /// What was observed.
+    pub description: String,
+    /// Id of the metric column it is compared with.
+    pub metric: String,
+    /// How it constrains the metric.
+    pub kind: ObservedKind,
+    /// The value in the metric's unit (hours for times); None for `never`.
+    pub value: Option<f64>,
+    /// Where it was read.
+    pub source: String,
+    /// Notes.
+    #[serde(default)]
+    pub note: String,
 }
 
 /// An objective's result in one run.

@@ -472,6 +472,9 @@ pub(crate) fn surge(
                 )
             });
         }
-        sg.peak_unsheltered = sg.peak_unsheltered.max(unsheltered);
+        if unsheltered > sg.peak_unsheltered {
+            sg.peak_unsheltered = unsheltered;
+            sg.peak_unsheltered_at = clock.end;
+        }
     }
 }

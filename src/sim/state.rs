@@ -893,6 +893,9 @@ pub(crate) struct SurgeState {
     pub(crate) late: f64,
     /// Largest number without shelter at any tick [people].
     pub(crate) peak_unsheltered: f64,
+    /// Scenario time the largest number without shelter was first reached [h] (0 while
+    /// nobody has been without shelter).
+    pub(crate) peak_unsheltered_at: f64,
     /// Arrival draws (`threat/<id>/surge`).
     pub(crate) rng: Option<Stream>,
 }

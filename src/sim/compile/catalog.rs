@@ -243,6 +243,7 @@ pub(super) fn catalog(p: Parts<'_>) -> (Catalog, Vec<MetricKind>) {
             })
             .collect(),
         inject_times,
+        observed: Vec::new(),
     };
     (catalog, kinds)
 }

@@ -172,6 +172,8 @@ pub(crate) fn compile(scn: &ValidScenario) -> Compiled {
         series_stride,
     });
 
+    let mut catalog = catalog;
+    catalog.observed = observed_defs(&s.observed);
     let offer_trips = injects
         .iter()
         .enumerate()
@@ -204,6 +206,29 @@ pub(crate) fn compile(scn: &ValidScenario) -> Compiled {
     };
     compiled.keys = StreamKeys::of(&compiled);
     compiled
+}
+
+/// The scenario's observed values, for the catalog.
+fn observed_defs(specs: &[crate::scenario::schema::ObservedSpec]) -> Vec<crate::sim::ObservedDef> {
+    use crate::scenario::schema::ObservedValue as V;
+    use crate::sim::ObservedKind as K;
+    specs
+        .iter()
+        .map(|o| crate::sim::ObservedDef {
+            id: o.id.clone(),
+            description: o.description.clone(),
+            metric: o.metric.clone(),
+            kind: match o.value {
+                V::Value(_) | V::Time(_) => K::Value,
+                V::AtLeast(_) | V::AtLeastTime(_) => K::AtLeast,
+                V::AtMost(_) | V::AtMostTime(_) => K::AtMost,
+                V::Never => K::Never,
+            },
+            value: o.value.number(),
+            source: o.source.clone(),
+            note: o.note.clone(),
+        })
+        .collect()
 }
 
 /// A number as short text: `12`, `0.5`, `1.25`.

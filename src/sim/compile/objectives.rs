@@ -34,6 +34,8 @@ pub(crate) enum MetricKind {
     ProcessedWithinHandoff(ThreatIx),
     /// Most people waiting without shelter at any time [people].
     PeakUnsheltered(ThreatIx),
+    /// From the threat's start to the time the most people were waiting without shelter [h].
+    PeakUnshelteredTime(ThreatIx),
     /// From a false item's first share to its retraction [h].
     RetractionTime(ThreatIx),
     /// 1 when a successful action was taken on the threat while it was not real, else 0.
@@ -127,6 +129,7 @@ impl MetricKind {
             | MetricKind::Resolved(t)
             | MetricKind::ProcessedWithinHandoff(t)
             | MetricKind::PeakUnsheltered(t)
+            | MetricKind::PeakUnshelteredTime(t)
             | MetricKind::RetractionTime(t)
             | MetricKind::FalseAlarmActed(t)
             | MetricKind::TimeToPublicWarning(t)
@@ -331,6 +334,12 @@ pub(super) fn standard_metrics(
                 format!("Peak people without shelter: {name}"),
                 "people",
                 MetricKind::PeakUnsheltered(ti),
+            );
+            cat.push(
+                format!("peak_unsheltered_time.{id}"),
+                format!("Time of the peak of people without shelter: {name}"),
+                "h",
+                MetricKind::PeakUnshelteredTime(ti),
             );
         }
         if let Some(im) = &t.impact {

@@ -306,6 +306,30 @@ pub(crate) fn check(spec: &ScenarioSpec) -> Vec<Problem> {
     out
 }
 
+/// `exercise.key_metrics` ids that name none of the metrics [`metric_ids`] knows: a warning
+/// with a did-you-mean (the report leaves such an id out of its key outcomes).
+pub(crate) fn key_metric_problems(spec: &ScenarioSpec) -> Vec<Problem> {
+    if spec.exercise.key_metrics.is_empty() {
+        return Vec::new();
+    }
+    let ids = metric_ids(spec);
+    spec.exercise
+        .key_metrics
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| !ids.contains_key(k.as_str()))
+        .map(|(i, k)| Problem {
+            severity: Severity::Warning,
+            path: format!("exercise.key_metrics[{i}]"),
+            message: format!(
+                "key metric \"{k}\" is not a metric this scenario summarises (a column of \
+                 runs.csv such as time_to_action.<threat>); the report will leave it out"
+            ),
+            help: did_you_mean(k, ids.keys().map(String::as_str)),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

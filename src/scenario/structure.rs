@@ -724,6 +724,14 @@ impl<'de> NodeDe<'de> {
             Some(n) => match parse_int(n) {
                 Some(Int::U(u)) => v.visit_u64(u),
                 Some(Int::I(_)) => self.mismatch("a whole number of 0 or more"),
+                // All digits, yet not a u64: too large.
+                None if n
+                    .trim_start_matches('+')
+                    .bytes()
+                    .all(|b| b.is_ascii_digit()) =>
+                {
+                    self.mismatch("a whole number of 0 or more (this one is out of range)")
+                }
                 None => self.mismatch("a whole number of 0 or more"),
             },
             None => self.mismatch("a whole number of 0 or more"),

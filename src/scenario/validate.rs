@@ -42,7 +42,10 @@ pub(crate) struct Checked {
 pub(crate) fn check(spec: &ScenarioSpec) -> Checked {
     let mut c = Checker::new(spec);
     c.run();
-    for p in super::observed::check(spec) {
+    for p in super::observed::check(spec)
+        .into_iter()
+        .chain(super::observed::key_metric_problems(spec))
+    {
         c.push(p.severity, p.path, p.message, || p.help);
     }
     Checked {

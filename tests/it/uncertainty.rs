@@ -252,3 +252,32 @@ fn a_value_can_be_declared_uncertain_in_place() {
         assert!(e.contains(&format!("inplace.ron:{line}:")), "{e}");
     }
 }
+
+#[test]
+fn validate_warns_about_an_unknown_key_metric_with_a_did_you_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(root().join("scenarios/bridge.ron")).unwrap();
+    let text = src.replacen(
+        "exercise: (",
+        "exercise: (\n        key_metrics: [\"time_to_acton.surge\", \"time_to_action.surge\"],",
+        1,
+    );
+    assert_ne!(text, src);
+    let f = write(dir.path(), "km.ron", &text);
+    let out = Command::cargo_bin("tabletop")
+        .unwrap()
+        .arg("validate")
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "a warning must not fail validation");
+    let all =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(all.contains("key metric \"time_to_acton.surge\""), "{all}");
+    assert!(all.contains("time_to_action.surge"), "{all}");
+    assert_eq!(
+        all.matches("key metric \"").count(),
+        1,
+        "only the misspelt id: {all}"
+    );
+}

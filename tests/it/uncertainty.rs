@@ -281,3 +281,69 @@ fn validate_warns_about_an_unknown_key_metric_with_a_did_you_mean() {
         "only the misspelt id: {all}"
     );
 }
+
+#[test]
+fn morris_gives_a_parameter_that_affects_nothing_zero_mu_star() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "m.ron",
+        &bridge_with(
+            r#"        (path: "model.counter_messaging", dist: uniform(0.0, 0.6), source: "test"),
+        (path: "ledger.aligned.trust", dist: uniform(0.5, 0.9), source: "read by `tabletop ledger` only"),"#,
+        ),
+    );
+    let out = dir.path().join("m");
+    let o = Command::cargo_bin("tabletop")
+        .unwrap()
+        .arg("sensitivity")
+        .arg(&f)
+        .args([
+            "--method",
+            "morris",
+            "--trajectories",
+            "4",
+            "--runs",
+            "20",
+            "--jobs",
+            "2",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("sensitivity.json")).unwrap()).unwrap();
+    let v = &v["study"];
+    let groups: Vec<String> = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g.as_str().unwrap().to_string())
+        .collect();
+    let inert = groups
+        .iter()
+        .position(|g| g.contains("ledger.aligned.trust"))
+        .unwrap();
+    let active = groups
+        .iter()
+        .position(|g| g.contains("counter_messaging"))
+        .unwrap();
+    let mut checked = 0;
+    let mut moved = false;
+    for out in v["outputs"].as_array().unwrap() {
+        let Some(m) = out["morris"].as_array() else {
+            continue;
+        };
+        // Every elementary effect of the inert parameter is exactly 0 (common random
+        // numbers: the two runs of a step are the same runs).
+        if let Some(mu) = m[inert]["mu_star"].as_f64() {
+            assert_eq!(mu, 0.0, "{}", out["output"]["id"]);
+            checked += 1;
+        }
+        moved |= m[active]["mu_star"].as_f64().is_some_and(|x| x > 0.0);
+    }
+    assert!(checked > 0, "no Morris output was read");
+    assert!(moved, "counter-messaging moved nothing");
+}

@@ -105,14 +105,16 @@ pub struct ObjectiveUncertainty {
     pub mc_high: f64,
     /// Rating of the nominal batch.
     pub nominal_rating: String,
-    /// Mean of the per-draw P(met) estimates: P(met) averaged over the parameters.
+    /// P(met) averaged over the parameters: the nominal P(met) plus the mean effect Δ̄ of the
+    /// draws (Δ_k: a draw's P(met) minus the reference's, on the same R seeds).
     pub mean_p: f64,
-    /// 2.5% quantile of the per-draw estimates: Monte Carlo plus parameter uncertainty.
+    /// Low end with parameter uncertainty: the Monte Carlo low end plus the 2.5% quantile of
+    /// Δ_k where that is negative (Monte Carlo plus parameter uncertainty), in [0, 1].
     pub low: f64,
-    /// 97.5% quantile of the per-draw estimates.
+    /// High end: the Monte Carlo high end plus the 97.5% quantile of Δ_k where positive.
     pub high: f64,
-    /// Standard deviation of P(met) due to the parameters alone: the spread of the per-draw
-    /// estimates with their Monte Carlo part p(1−p)/(R−1) taken out (0 when that is larger).
+    /// Standard deviation of P(met) due to the parameters: the spread of Δ_k (common random
+    /// numbers cancel most of the Monte Carlo part).
     pub param_sd: f64,
     /// Mean Monte Carlo standard error of a per-draw estimate.
     pub mc_sd: f64,
@@ -150,11 +152,11 @@ pub struct MetricUncertainty {
     pub mc_low: Option<f64>,
     /// High end.
     pub mc_high: Option<f64>,
-    /// Mean of the per-draw means.
+    /// The nominal mean plus the mean effect of the draws (as for P(met)).
     pub mean: Option<f64>,
-    /// 2.5% quantile of the per-draw means.
+    /// The Monte Carlo low end plus the 2.5% quantile of the draws' effects where negative.
     pub low: Option<f64>,
-    /// 97.5% quantile of the per-draw means.
+    /// The Monte Carlo high end plus the 97.5% quantile of the draws' effects where positive.
     pub high: Option<f64>,
 }
 
@@ -290,16 +292,25 @@ pub(crate) fn run(
         let mut draw_m: Vec<Vec<Option<f64>>> = Vec::with_capacity(points.len());
         let mut draw_sd: Vec<Vec<f64>> = Vec::with_capacity(points.len());
         let mut fixed_paths = Vec::new();
-        for (k, u) in points.iter().enumerate() {
+        // Draw 0 is the reference: the scenario as written, on the same R seeds. Each draw's
+        // change from it is the parameters' effect, free of the noise the R seeds share.
+        let (mut ref_p, mut ref_m) = (Vec::new(), Vec::new());
+        for k in 0..=points.len() {
             if ctl
                 .cancel
                 .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
             {
                 return Err(Error::Runtime("interrupted".into()));
             }
-            let values = values_at(scenario, u);
-            let (at, fixed) = at_values(scenario, &scen, &values)?;
-            fixed_paths = fixed;
+            let (values, at) = if k == 0 {
+                let nominal: Vec<f64> = scenario.uncertain().iter().map(|p| p.nominal).collect();
+                (nominal, scen.clone())
+            } else {
+                let values = values_at(scenario, &points[k - 1]);
+                let (at, fixed) = at_values(scenario, &scen, &values)?;
+                fixed_paths = fixed;
+                (values, at)
+            };
             let model = Model::new(&at);
             let map = ColumnMap::new(&catalog, model.catalog());
             let outs: Vec<RunOutcome> = pool.install(|| {
@@ -346,7 +357,12 @@ pub(crate) fn run(
                 })
                 .collect();
             let m: Vec<Option<f64>> = means.iter().map(Welford::mean).collect();
-            let mut line = format!("{},{k}", field(&vs.id));
+            let draw = if k == 0 {
+                "nominal".to_string()
+            } else {
+                (k - 1).to_string()
+            };
+            let mut line = format!("{},{draw}", field(&vs.id));
             for x in &values {
                 let _ = write!(line, ",{x}");
             }
@@ -362,6 +378,10 @@ pub(crate) fn run(
             file.write_all(line.as_bytes())
                 .map_err(|e| Error::io(&tmp, e))?;
             pb.inc(opts.runs_per_draw);
+            if k == 0 {
+                (ref_p, ref_m) = (p, m);
+                continue;
+            }
             draw_p.push(p);
             draw_m.push(m);
             draw_sd.push(sd);
@@ -372,10 +392,17 @@ pub(crate) fn run(
             .enumerate()
             .map(|(i, def)| {
                 let nominal = vs.objectives.iter().find(|o| o.id == def.id);
-                let ps: Vec<f64> = draw_p.iter().filter_map(|d| d[i]).collect();
-                let mean_p = ps.iter().sum::<f64>() / ps.len().max(1) as f64;
-                let var = ps.iter().map(|p| (p - mean_p).powi(2)).sum::<f64>()
-                    / (ps.len().max(2) - 1) as f64;
+                let p_nom = nominal.map_or(0.0, |o| o.p);
+                // The parameters' effect per draw (same seeds as the reference), applied to the
+                // nominal batch's estimate.
+                let deltas: Vec<f64> = draw_p
+                    .iter()
+                    .filter_map(|d| Some(d[i]? - ref_p.get(i).copied().flatten()?))
+                    .collect();
+                let ps: Vec<f64> = deltas.iter().map(|d| (p_nom + d).clamp(0.0, 1.0)).collect();
+                let mean_d = deltas.iter().sum::<f64>() / deltas.len().max(1) as f64;
+                let var = deltas.iter().map(|d| (d - mean_d).powi(2)).sum::<f64>()
+                    / (deltas.len().max(2) - 1) as f64;
                 let noise =
                     draw_sd.iter().map(|d| d[i] * d[i]).sum::<f64>() / draw_sd.len().max(1) as f64;
                 let mut ratings = [0.0; 4];
@@ -405,16 +432,19 @@ pub(crate) fn run(
                         same_sign,
                     }
                 });
+                let (mc_low, mc_high) = nominal.map_or((0.0, 0.0), |o| (o.ci_low, o.ci_high));
                 let mut o = ObjectiveUncertainty {
                     id: def.id.clone(),
-                    nominal_p: nominal.map_or(0.0, |o| o.p),
-                    mc_low: nominal.map_or(0.0, |o| o.ci_low),
-                    mc_high: nominal.map_or(0.0, |o| o.ci_high),
+                    nominal_p: p_nom,
+                    mc_low,
+                    mc_high,
                     nominal_rating,
-                    mean_p,
-                    low: quantile(&ps, 0.025).unwrap_or(0.0),
-                    high: quantile(&ps, 0.975).unwrap_or(0.0),
-                    param_sd: (var - noise).max(0.0).sqrt(),
+                    mean_p: (p_nom + mean_d).clamp(0.0, 1.0),
+                    low: (mc_low + quantile(&deltas, 0.025).unwrap_or(0.0).min(0.0))
+                        .clamp(0.0, 1.0),
+                    high: (mc_high + quantile(&deltas, 0.975).unwrap_or(0.0).max(0.0))
+                        .clamp(0.0, 1.0),
+                    param_sd: var.max(0.0).sqrt(),
                     mc_sd: noise.sqrt(),
                     ratings,
                     fragile: false,
@@ -430,15 +460,29 @@ pub(crate) fn run(
             .enumerate()
             .map(|(i, def)| {
                 let nominal = vs.metrics.iter().find(|m| m.id == def.id);
-                let ms: Vec<f64> = draw_m.iter().filter_map(|d| d[i]).collect();
+                let ds: Vec<f64> = draw_m
+                    .iter()
+                    .filter_map(|d| Some(d[i]? - ref_m.get(i).copied().flatten()?))
+                    .collect();
+                let mean = nominal.and_then(|m| m.mean);
+                let (mc_low, mc_high) = (
+                    nominal.and_then(|m| m.ci_low),
+                    nominal.and_then(|m| m.ci_high),
+                );
                 MetricUncertainty {
                     id: def.id.clone(),
-                    nominal_mean: nominal.and_then(|m| m.mean),
-                    mc_low: nominal.and_then(|m| m.ci_low),
-                    mc_high: nominal.and_then(|m| m.ci_high),
-                    mean: (!ms.is_empty()).then(|| ms.iter().sum::<f64>() / ms.len() as f64),
-                    low: quantile(&ms, 0.025),
-                    high: quantile(&ms, 0.975),
+                    nominal_mean: mean,
+                    mc_low,
+                    mc_high,
+                    mean: mean
+                        .filter(|_| !ds.is_empty())
+                        .map(|m| m + ds.iter().sum::<f64>() / ds.len() as f64),
+                    low: mc_low
+                        .zip(quantile(&ds, 0.025))
+                        .map(|(l, d)| l + d.min(0.0)),
+                    high: mc_high
+                        .zip(quantile(&ds, 0.975))
+                        .map(|(h, d)| h + d.max(0.0)),
                 }
             })
             .collect();

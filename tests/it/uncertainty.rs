@@ -151,7 +151,9 @@ fn two_level_batch_is_identical_across_jobs_and_widens_only_what_matters() {
     assert_eq!((u.draws, u.runs_per_draw, u.params.len()), (6, 30, 2));
     assert_eq!(u.variants.len(), 2);
     let csv = std::fs::read_to_string(a.join("uncertainty.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 1 + 2 * 6);
+    // Per variant: the reference at the file's values, then the 6 draws.
+    assert_eq!(csv.lines().count(), 1 + 2 * (1 + 6));
+    assert_eq!(csv.lines().filter(|l| l.contains(",nominal,")).count(), 2);
     // The counter-messaging constant moves the hand-off objective across its range (the
     // reviewer's finding in issue 11): the range with parameters is wider than Monte Carlo's.
     let o1 = u.variants[0]
@@ -192,7 +194,13 @@ fn a_parameter_that_affects_nothing_leaves_every_draw_identical() {
     let u: UncertaintySummary =
         serde_json::from_slice(&std::fs::read(out.join("uncertainty.json")).unwrap()).unwrap();
     for o in &u.variants[0].objectives {
-        assert_eq!(o.low, o.high, "{}: common random numbers, no effect", o.id);
+        assert_eq!(
+            (o.low, o.high),
+            (o.mc_low, o.mc_high),
+            "{}: common random numbers, no effect beyond Monte Carlo",
+            o.id
+        );
+        assert_eq!(o.mean_p, o.nominal_p, "{}", o.id);
         assert_eq!(o.param_sd, 0.0, "{}", o.id);
         assert!(!o.fragile, "{}", o.id);
     }

@@ -17,8 +17,6 @@ use crate::error::{Error, Result};
 use crate::output::write_atomic;
 use crate::scenario::ValidScenario;
 use crate::sim::{Model, RunOptions, RunOutcome, RunSeed};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -160,27 +158,6 @@ pub struct MetricUncertainty {
     pub high: Option<f64>,
 }
 
-/// `draws` points of a Latin hypercube of the `dims`-dimensional unit cube: each coordinate's
-/// [0, 1] cut into `draws` strata, one uniform draw per stratum, strata shuffled independently
-/// per coordinate; from `ChaCha8Rng::seed_from_u64(seed)` on `stream`.
-pub fn lhs_unit(draws: usize, dims: usize, seed: u64, stream: u64) -> Vec<Vec<f64>> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(stream);
-    let mut pts = vec![vec![0.0; dims]; draws];
-    for d in 0..dims {
-        let mut strata: Vec<usize> = (0..draws).collect();
-        for i in (1..draws).rev() {
-            let j = rng.random_range(0..=i);
-            strata.swap(i, j);
-        }
-        for (p, &s) in pts.iter_mut().zip(&strata) {
-            let u: f64 = rng.random();
-            p[d] = ((s as f64 + u) / draws as f64).clamp(0.0, 1.0);
-        }
-    }
-    pts
-}
-
 /// The values of the baseline's uncertain parameters at unit point `u`.
 fn values_at(base: &ValidScenario, u: &[f64]) -> Vec<f64> {
     base.uncertain()
@@ -249,7 +226,12 @@ pub(crate) fn run(
         .build()
         .map_err(|e| Error::Runtime(format!("thread pool: {e}")))?;
     let seed = summary.master_seed;
-    let points = lhs_unit(opts.draws as usize, params.len(), seed, OUTER_STREAM);
+    // The outer design: the sensitivity module's Latin hypercube, on its own stream.
+    let points = crate::sensitivity::sobol::latin_hypercube(
+        opts.draws as usize,
+        params.len(),
+        &mut crate::sensitivity::rng(seed, OUTER_STREAM),
+    );
     let base_model = Model::new(scenario);
     let catalog = base_model.catalog().clone();
     let (n_obj, n_met) = (catalog.objectives.len(), catalog.metrics.len());
@@ -596,17 +578,6 @@ pub(crate) fn no_parameters(scenario: &ValidScenario) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn latin_hypercube_fills_every_stratum_of_every_coordinate() {
-        let pts = lhs_unit(10, 3, 7, OUTER_STREAM);
-        assert_eq!(pts, lhs_unit(10, 3, 7, OUTER_STREAM));
-        for d in 0..3 {
-            let mut s: Vec<usize> = pts.iter().map(|p| (p[d] * 10.0).floor() as usize).collect();
-            s.sort();
-            assert_eq!(s, (0..10).collect::<Vec<_>>());
-        }
-    }
 
     #[test]
     fn quantiles_ignore_missing_values() {

@@ -153,19 +153,16 @@ pub(crate) fn metric_ids(spec: &ScenarioSpec) -> BTreeMap<String, &'static str> 
         }
     }
     for o in &spec.objectives {
+        // Event times, plus the durations also measured in hours.
+        let hours = super::validate::time_metric(&o.metric)
+            || matches!(
+                o.metric,
+                MetricSpec::FunctionLostHours(_)
+                    | MetricSpec::HoursWithoutService(_)
+                    | MetricSpec::ServiceExposure(_)
+            );
         let unit = match &o.metric {
-            MetricSpec::TimeToDetection(_)
-            | MetricSpec::TimeToFirstShare(_)
-            | MetricSpec::TimeToAction(_)
-            | MetricSpec::RetractionTime(_)
-            | MetricSpec::TimeToPublicWarning(_)
-            | MetricSpec::InsiderDetectionTime(_)
-            | MetricSpec::FunctionLostHours(_)
-            | MetricSpec::TimeToActionBy { .. }
-            | MetricSpec::HoursWithoutService(_)
-            | MetricSpec::TimeToFirstRestoration(_)
-            | MetricSpec::ServiceExposure(_)
-            | MetricSpec::FirstItemCarried { .. } => "h",
+            _ if hours => "h",
             MetricSpec::Resolved(_) | MetricSpec::FalseAlarmActed(_) => "0/1",
             _ => "",
         };

@@ -72,7 +72,8 @@ struct Checker<'a> {
 /// is a server of the analyst queue).
 const MAX_LENT_ANALYSTS: u32 = 10_000;
 
-fn time_metric(m: &MetricSpec) -> bool {
+/// Whether `m` is the time of an event, in hours (never-happened runs are late, not missing).
+pub(super) fn time_metric(m: &MetricSpec) -> bool {
     matches!(
         m,
         MetricSpec::TimeToDetection(_)

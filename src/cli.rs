@@ -47,6 +47,9 @@ pub(crate) enum Command {
     /// Which uncertain parameters the answer depends on: Morris screening, Sobol' indices or
     /// PRIM boxes over the scenario's `uncertainty:` section.
     Sensitivity(SensitivityArgs),
+    /// Fit the uncertain parameters to the real case's observed values (rejection ABC):
+    /// accepted ranges, how much they narrow the priors, and the calibrated section.
+    Calibrate(CalibrateArgs),
     /// Run a live exercise: a local web console for the facilitator and the teams.
     Serve(ServeArgs),
     /// Reproduce a played session from its log: the same files as `tabletop run`.
@@ -82,6 +85,41 @@ pub(crate) struct SensitivityArgs {
     /// Output directory [default: output/<scenario>/sensitivity-<method>-<seed>/].
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// Arguments of `tabletop calibrate`.
+#[derive(Debug, Args)]
+pub(crate) struct CalibrateArgs {
+    /// Scenario file (RON) with an `uncertainty:` and an `observed:` section.
+    pub file: PathBuf,
+    /// Prior draws of the uncertain parameters (a Latin hypercube).
+    #[arg(long, default_value_t = 200)]
+    pub draws: u64,
+    /// Seeded runs per draw (the same seeds for every draw).
+    #[arg(long, default_value_t = 40)]
+    pub runs_per_draw: u64,
+    /// Share of the draws accepted: those closest to the observed values.
+    #[arg(long, default_value_t = 0.1)]
+    pub accept: f64,
+    /// Calibrate this variant instead of the scenario as written.
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Worker threads [default: all cores].
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Master seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output directory [default: output/<scenario>/calibrate-<seed>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write the scenario with the calibrated distributions to this file (comments kept; it
+    /// is validated first). May name the scenario file itself.
+    #[arg(long, value_name = "FILE")]
+    pub write_back: Option<PathBuf>,
+    /// With --write-back, also set each parameter's value to its accepted median.
+    #[arg(long, requires = "write_back")]
+    pub set_nominal: bool,
 }
 
 /// `--method` of `tabletop sensitivity`.

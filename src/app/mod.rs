@@ -122,6 +122,49 @@ pub(crate) fn execute(request: &Request, v: Verbosity) -> Result<()> {
             }
             Ok(())
         }
+        Request::Calibrate { file, options } => {
+            let scenario = load(file, v)?;
+            let res = batch::calibrate::run_calibration(&scenario, options, Some(cancel_flag()))?;
+            if !v.quiet {
+                let f = &res.file;
+                println!(
+                    "{} of {} draws accepted (tolerance {:.3}; the scenario as written: {:.3})",
+                    f.accepted, f.draws, f.tolerance, f.nominal_distance
+                );
+                for p in &f.params {
+                    println!(
+                        "  {:<32} prior {:>10.4}–{:<10.4} accepted {:>10.4}–{:<10.4} ({:.0}% of the width)",
+                        crate::output::display_safe(&p.label),
+                        p.prior.0,
+                        p.prior.1,
+                        p.accepted.0,
+                        p.accepted.2,
+                        p.width_ratio * 100.0
+                    );
+                }
+                for o in &f.observed {
+                    let pct = |c: &batch::summary::ObservedCheck| {
+                        c.percentile.map_or("–".to_string(), |p| format!("{p:.0}"))
+                    };
+                    println!(
+                        "  {:<32} percentile as written {:>3}, after calibration {:>3}{}",
+                        crate::output::display_safe(&o.id),
+                        pct(&o.nominal),
+                        pct(&o.posterior),
+                        if o.posterior.inside {
+                            ""
+                        } else {
+                            "  (outside 5–95%)"
+                        }
+                    );
+                }
+                println!("{}", res.dir.join("calibration.html").display());
+                if let Some(p) = &res.written_back {
+                    println!("calibrated scenario: {}", p.display());
+                }
+            }
+            Ok(())
+        }
         Request::Sweep { file, options } => {
             let scenario = load(file, v)?;
             let t0 = Instant::now();

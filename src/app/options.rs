@@ -69,6 +69,13 @@ pub(crate) enum Request {
         /// The study.
         options: crate::batch::sensitivity::SensOptions,
     },
+    /// A calibration against the observed values.
+    Calibrate {
+        /// Scenario file.
+        file: PathBuf,
+        /// The calibration.
+        options: crate::batch::calibrate::CalibrateOptions,
+    },
     /// A parameter sweep.
     Sweep {
         /// Scenario file.
@@ -249,6 +256,21 @@ impl Request {
                     },
                 }
             }
+            Command::Calibrate(a) => Request::Calibrate {
+                file: a.file.clone(),
+                options: crate::batch::calibrate::CalibrateOptions {
+                    draws: a.draws,
+                    runs_per_draw: a.runs_per_draw,
+                    accept: a.accept,
+                    variant: a.variant.clone(),
+                    jobs: jobs(a.jobs)?,
+                    seed: a.seed,
+                    out: a.out.clone(),
+                    write_back: a.write_back.clone(),
+                    set_nominal: a.set_nominal,
+                    progress,
+                },
+            },
             Command::Sweep(a) => {
                 if a.design == DesignArg::Lhs && a.samples == 0 {
                     return Err(Error::usage("--samples 0", "must be at least 1"));

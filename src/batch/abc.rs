@@ -11,14 +11,46 @@
 
 use super::stats::percentile_sorted;
 
+/// What an observed value asks of a draw's statistic.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Target {
+    /// The statistic should equal this.
+    Value(f64),
+    /// The statistic should be at least this (a censored observation): no distance above it.
+    AtLeast(f64),
+    /// The statistic should be at most this: no distance below it.
+    AtMost(f64),
+}
+
+impl Target {
+    /// The number the target names.
+    pub fn point(self) -> f64 {
+        match self {
+            Target::Value(x) | Target::AtLeast(x) | Target::AtMost(x) => x,
+        }
+    }
+
+    /// How far `x` is from the target, before scaling (0 inside a censored target).
+    pub fn gap(self, x: f64) -> f64 {
+        match self {
+            Target::Value(o) => x - o,
+            Target::AtLeast(o) => (o - x).max(0.0),
+            Target::AtMost(o) => (x - o).max(0.0),
+        }
+    }
+}
+
 /// Distance of each draw's statistics to the observed values: the root mean square of
-/// `(stat − observed) / scale` over the observed values, where `scale` is the spread of that
-/// statistic across all draws (its p5–p95 width, or the observed value's magnitude, or 1 when
-/// both are 0). A draw missing a statistic is infinitely far. `stats[d][k]` is draw `d`'s
+/// `gap(stat) / scale` over the observed values, where `gap` is the signed difference for a
+/// value and the shortfall for a censored bound ([`Target::gap`]), and `scale` is the spread of
+/// that statistic across all draws (its p5–p95 width, or the observed value's magnitude, or 1
+/// when both are 0). A draw missing a statistic is infinitely far. `stats[d][k]` is draw `d`'s
 /// statistic for observed value `k`.
-pub fn distances(stats: &[Vec<Option<f64>>], observed: &[f64]) -> Vec<f64> {
-    let scales: Vec<f64> = (0..observed.len())
-        .map(|k| {
+pub fn distances(stats: &[Vec<Option<f64>>], targets: &[Target]) -> Vec<f64> {
+    let scales: Vec<f64> = targets
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
             let mut xs: Vec<f64> = stats
                 .iter()
                 .filter_map(|s| s.get(k).copied().flatten())
@@ -30,8 +62,8 @@ pub fn distances(stats: &[Vec<Option<f64>>], observed: &[f64]) -> Vec<f64> {
             };
             if w > 0.0 {
                 w
-            } else if observed[k].abs() > 0.0 {
-                observed[k].abs()
+            } else if t.point().abs() > 0.0 {
+                t.point().abs()
             } else {
                 1.0
             }
@@ -40,17 +72,17 @@ pub fn distances(stats: &[Vec<Option<f64>>], observed: &[f64]) -> Vec<f64> {
     stats
         .iter()
         .map(|s| {
-            if observed.is_empty() {
+            if targets.is_empty() {
                 return 0.0;
             }
             let mut sum = 0.0;
-            for (k, (&o, &sc)) in observed.iter().zip(&scales).enumerate() {
+            for (k, (&t, &sc)) in targets.iter().zip(&scales).enumerate() {
                 match s.get(k).copied().flatten() {
-                    Some(x) => sum += ((x - o) / sc).powi(2),
+                    Some(x) => sum += (t.gap(x) / sc).powi(2),
                     None => return f64::INFINITY,
                 }
             }
-            (sum / observed.len() as f64).sqrt()
+            (sum / targets.len() as f64).sqrt()
         })
         .collect()
 }
@@ -161,7 +193,7 @@ mod tests {
     #[test]
     fn abc_narrows_towards_the_truth_and_leaves_a_dummy_parameter_wide() {
         let (params, stats) = toy(2000);
-        let d = distances(&stats, &[3.0]);
+        let d = distances(&stats, &[Target::Value(3.0)]);
         let acc = accept(&d, 0.05);
         assert_eq!(acc.len(), 100);
         let nar = narrowing(&params, &acc).expect("draws");
@@ -185,9 +217,26 @@ mod tests {
             vec![Some(1.0)],
             vec![Some(5.0)],
         ];
-        let d = distances(&stats, &[1.0]);
+        let d = distances(&stats, &[Target::Value(1.0)]);
         assert!(d[0].is_infinite());
         assert_eq!(accept(&d, 0.5), vec![1, 2]);
         assert_eq!(accept(&d, 0.01), vec![1]);
+    }
+
+    #[test]
+    fn a_censored_target_is_met_by_every_value_beyond_it() {
+        let stats = vec![
+            vec![Some(10.0)],
+            vec![Some(20.0)],
+            vec![Some(30.0)],
+            vec![Some(40.0)],
+        ];
+        let d = distances(&stats, &[Target::AtLeast(25.0)]);
+        assert_eq!(d[2], 0.0);
+        assert_eq!(d[3], 0.0);
+        assert!(d[0] > d[1] && d[1] > 0.0, "{d:?}");
+        let d = distances(&stats, &[Target::AtMost(25.0)]);
+        assert_eq!((d[0], d[1]), (0.0, 0.0));
+        assert!(d[3] > d[2] && d[2] > 0.0, "{d:?}");
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod abc;
 pub mod accum;
+pub mod calibrate;
 pub mod lock;
 pub mod merge;
 mod observed;

@@ -9,6 +9,7 @@
 //! inputs, so `tabletop report DIR` reproduces the same bytes.
 
 mod aar;
+mod calib_report;
 mod charts;
 mod data;
 mod evaluation;
@@ -25,6 +26,7 @@ mod text;
 mod uncertainty_aar;
 mod xlsx;
 
+pub use calib_report::write_calibration;
 pub use sens_report::{
     SensMeta, SensitivityFile, morris_csv, prim_csv, section_html, section_markdown, sobol_csv,
     write_sensitivity,

@@ -447,6 +447,26 @@ fn short(x: f64) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn rewrite_edits_section_and_in_place_declarations_and_refuses_a_default_nominal() {
+        let src = "(\n  a: (x: hours(uncertain(5, uniform(1, 9), \"s\"))), // c\n  b: 2,\n  \
+                   uncertainty: [(path: \"b\", dist: uniform(1, 3), source: \"old\")],\n)";
+        let edit = |path: &str, nominal| ParamEdit {
+            path: path.into(),
+            dist: "normal(2, 1)".into(),
+            source: "new \"q\"".into(),
+            nominal,
+        };
+        let out = rewrite(src, &[edit("a.x", Some(4.5)), edit("b", Some(2.25))]).unwrap();
+        assert_eq!(
+            out,
+            "(\n  a: (x: hours(uncertain(4.5, normal(2, 1), \"new \\\"q\\\"\"))), // c\n  \
+             b: 2.25,\n  uncertainty: [(path: \"b\", dist: normal(2, 1), source: \"new \\\"q\\\"\")],\n)"
+        );
+        let err = rewrite(src, &[edit("c", Some(1.0))]).unwrap_err();
+        assert!(err.contains("`c`"), "{err}");
+    }
+
     fn d(s: DistSpec) -> Dist {
         Dist::new(&s).unwrap()
     }
@@ -548,7 +568,7 @@ pub(super) fn lift(source: &str) -> Lifted {
         return out; // the parser reports the syntax error
     };
     let mut found = Vec::new();
-    find(&root, String::new(), source, &mut found, &mut out.problems);
+    find(&root, source, &mut found, &mut out.problems);
     let mut bytes = std::mem::take(&mut out.text).into_bytes();
     for (path, node, nominal) in found {
         let super::span::NodeKind::Tuple { items, .. } = &node.kind else {
@@ -601,58 +621,38 @@ pub(super) fn lift(source: &str) -> Lifted {
     out
 }
 
-/// Collect the `uncertain(..)` nodes under `node` with their variant paths (list elements by
-/// id when they have one) and nominal texts.
-fn find(
+/// Visit every value of the tree under `node` with its variant path (the same paths as
+/// variants and sweeps: struct fields `.name`, sequence elements `[id]` when the element has an
+/// `id` field else `[i]`, map entries `[key]`; a one-value wrapper such as `hours(x)` or
+/// `Some(x)` has its content's path). `f` returns whether to descend into the value.
+fn walk(
     node: &super::span::Node,
     path: String,
-    source: &str,
-    found: &mut Vec<(String, super::span::Node, String)>,
-    problems: &mut Vec<Diagnostic>,
+    f: &mut dyn FnMut(&str, &super::span::Node) -> bool,
 ) {
     use super::span::NodeKind;
-    let join = |f: &str| {
+    if !f(&path, node) {
+        return;
+    }
+    let join = |k: &str| {
         if path.is_empty() {
-            f.to_string()
+            k.to_string()
         } else {
-            format!("{path}.{f}")
+            format!("{path}.{k}")
         }
     };
     match &node.kind {
-        NodeKind::Tuple { name, items } if name.as_deref() == Some("uncertain") => {
-            let ok = items.len() == 3
-                && matches!(items[0].kind, NodeKind::Num(_))
-                && matches!(items[1].kind, NodeKind::Tuple { .. })
-                && matches!(items[2].kind, NodeKind::Str(_));
-            if !ok || path.is_empty() {
-                problems.push(Diagnostic {
-                    severity: Severity::Error,
-                    span: (node.start, node.end),
-                    message: "an in-place uncertain value is written \
-                              uncertain(NOMINAL, DISTRIBUTION, \"SOURCE\")"
-                        .to_string(),
-                    help: Some(
-                        "for example uncertain(0.7, uniform(0.5, 0.9), \"workshop judgement\")"
-                            .to_string(),
-                    ),
-                });
-                return;
-            }
-            let nominal = source[items[0].start..items[0].end].to_string();
-            found.push((path, node.clone(), nominal));
-        }
         NodeKind::Struct { fields, .. } => {
-            for (f, v) in fields {
-                find(v, join(f), source, found, problems);
+            for (k, v) in fields {
+                walk(v, join(k), f);
             }
         }
         NodeKind::Tuple { items, .. } => {
-            // A unit (`hours(x)`), `Some(x)` or any one-value wrapper: the number is the value.
             if items.len() == 1 {
-                find(&items[0], path, source, found, problems);
+                walk(&items[0], path, f);
             } else {
                 for (i, v) in items.iter().enumerate() {
-                    find(v, join(&i.to_string()), source, found, problems);
+                    walk(v, join(&i.to_string()), f);
                 }
             }
         }
@@ -661,7 +661,7 @@ fn find(
                 let key = match &v.kind {
                     NodeKind::Struct { fields, .. } => fields
                         .iter()
-                        .find(|(f, _)| f == "id")
+                        .find(|(k, _)| k == "id")
                         .and_then(|(_, n)| match &n.kind {
                             NodeKind::Str(s) => Some(s.clone()),
                             _ => None,
@@ -669,7 +669,7 @@ fn find(
                         .unwrap_or_else(|| i.to_string()),
                     _ => i.to_string(),
                 };
-                find(v, format!("{path}[{key}]"), source, found, problems);
+                walk(v, format!("{path}[{key}]"), f);
             }
         }
         NodeKind::Map(entries) => {
@@ -678,9 +678,149 @@ fn find(
                     NodeKind::Ident(s) | NodeKind::Str(s) | NodeKind::Num(s) => s.clone(),
                     _ => continue,
                 };
-                find(v, format!("{path}[{key}]"), source, found, problems);
+                walk(v, format!("{path}[{key}]"), f);
             }
         }
         _ => {}
     }
+}
+
+/// Collect the in-place `uncertain(..)` declarations under `root` (path, node, nominal text),
+/// and the problems of malformed ones.
+fn find(
+    root: &super::span::Node,
+    source: &str,
+    found: &mut Vec<(String, super::span::Node, String)>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    use super::span::NodeKind;
+    walk(root, String::new(), &mut |path, node| {
+        let NodeKind::Tuple { name, items } = &node.kind else {
+            return true;
+        };
+        if name.as_deref() != Some("uncertain") {
+            return true;
+        }
+        let ok = items.len() == 3
+            && matches!(items[0].kind, NodeKind::Num(_))
+            && matches!(items[1].kind, NodeKind::Tuple { .. })
+            && matches!(items[2].kind, NodeKind::Str(_));
+        if !ok || path.is_empty() {
+            problems.push(Diagnostic {
+                severity: Severity::Error,
+                span: (node.start, node.end),
+                message: "an in-place uncertain value is written \
+                          uncertain(NOMINAL, DISTRIBUTION, \"SOURCE\")"
+                    .to_string(),
+                help: Some(
+                    "for example uncertain(0.7, uniform(0.5, 0.9), \"workshop judgement\")"
+                        .to_string(),
+                ),
+            });
+            return false;
+        }
+        let nominal = source[items[0].start..items[0].end].to_string();
+        found.push((path.to_string(), node.clone(), nominal));
+        false
+    });
+}
+
+/// A calibrated replacement for one uncertain parameter (`tabletop calibrate --write-back`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamEdit {
+    /// Variant path of the parameter.
+    pub path: String,
+    /// New distribution, as written in a file (`truncated_normal(0.6, 0.05, 0.5, 0.9)`).
+    pub dist: String,
+    /// New source.
+    pub source: String,
+    /// New nominal value, if it changes.
+    pub nominal: Option<f64>,
+}
+
+/// `source` with each edited parameter's distribution, source and (when given) nominal value
+/// replaced where the file writes them: in its `uncertainty:` entry, or in its in-place
+/// `uncertain(NOMINAL, DIST, "SOURCE")`; the nominal of a section entry is the number at its
+/// path. Everything else (comments, layout) is kept. Fails when a parameter cannot be found.
+pub fn rewrite(source: &str, edits: &[ParamEdit]) -> std::result::Result<String, String> {
+    use super::span::NodeKind;
+    let root = super::span::parse(source).map_err(|e| e.message)?;
+    let quote = |s: &str| ron::to_string(&s.to_string()).map_err(|e| e.to_string());
+    let fmt = |x: f64| {
+        let s = format!("{x}");
+        if s.contains('.') || s.contains('e') {
+            s
+        } else {
+            format!("{s}.0")
+        }
+    };
+    let mut repl: Vec<((usize, usize), String)> = Vec::new();
+    let mut done = vec![false; edits.len()];
+    // Section entries.
+    if let NodeKind::Struct { fields, .. } = &root.kind
+        && let Some(NodeKind::Seq(entries)) = fields
+            .iter()
+            .find(|(k, _)| k == "uncertainty")
+            .map(|(_, v)| &v.kind)
+    {
+        for e in entries {
+            let NodeKind::Struct { fields, .. } = &e.kind else {
+                continue;
+            };
+            let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v);
+            let Some(NodeKind::Str(path)) = get("path").map(|n| &n.kind) else {
+                continue;
+            };
+            let Some(i) = edits.iter().position(|x| &x.path == path) else {
+                continue;
+            };
+            if let (Some(d), Some(src)) = (get("dist"), get("source")) {
+                repl.push(((d.start, d.end), edits[i].dist.clone()));
+                repl.push(((src.start, src.end), quote(&edits[i].source)?));
+                done[i] = edits[i].nominal.is_none();
+            }
+        }
+    }
+    // In-place declarations, and the numbers section entries name.
+    walk(&root, String::new(), &mut |path, node| {
+        let Some(i) = edits.iter().position(|x| x.path == path) else {
+            return true;
+        };
+        match &node.kind {
+            NodeKind::Tuple { name, items }
+                if name.as_deref() == Some("uncertain") && items.len() == 3 =>
+            {
+                if let Some(v) = edits[i].nominal {
+                    repl.push(((items[0].start, items[0].end), fmt(v)));
+                }
+                repl.push(((items[1].start, items[1].end), edits[i].dist.clone()));
+                if let Ok(q) = quote(&edits[i].source) {
+                    repl.push(((items[2].start, items[2].end), q));
+                }
+                done[i] = true;
+                false
+            }
+            NodeKind::Num(_) => {
+                if let Some(v) = edits[i].nominal {
+                    repl.push(((node.start, node.end), fmt(v)));
+                    done[i] = true;
+                }
+                false
+            }
+            _ => true,
+        }
+    });
+    if let Some(i) = done.iter().position(|d| !d) {
+        return Err(format!(
+            "parameter `{}` is not written in the file (its nominal value is a default); \
+             write its value, or drop the nominal change",
+            edits[i].path
+        ));
+    }
+    repl.sort_by_key(|(span, _)| std::cmp::Reverse(span.0));
+    let mut out = source.to_string();
+    for ((a, b), text) in repl {
+        out.replace_range(a..b, &text);
+    }
+    Ok(out)
 }

@@ -2,6 +2,7 @@
 
 mod batch;
 mod batch_cli;
+mod calibrate;
 mod console;
 mod deploy;
 mod end_to_end;

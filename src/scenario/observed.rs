@@ -154,7 +154,7 @@ pub(crate) fn metric_ids(spec: &ScenarioSpec) -> BTreeMap<String, &'static str> 
     }
     for o in &spec.objectives {
         // Event times, plus the durations also measured in hours.
-        let hours = super::validate::time_metric(&o.metric)
+        let hours = o.metric.is_event_time()
             || matches!(
                 o.metric,
                 MetricSpec::FunctionLostHours(_)

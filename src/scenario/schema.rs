@@ -1741,6 +1741,25 @@ pub enum MetricSpec {
     },
 }
 
+impl MetricSpec {
+    /// Whether the metric is the time of an event, in hours (never-happened runs are late,
+    /// not missing).
+    pub fn is_event_time(&self) -> bool {
+        matches!(
+            self,
+            MetricSpec::TimeToDetection(_)
+                | MetricSpec::TimeToFirstShare(_)
+                | MetricSpec::TimeToAction(_)
+                | MetricSpec::RetractionTime(_)
+                | MetricSpec::TimeToPublicWarning(_)
+                | MetricSpec::InsiderDetectionTime(_)
+                | MetricSpec::TimeToActionBy { .. }
+                | MetricSpec::TimeToFirstRestoration(_)
+                | MetricSpec::FirstItemCarried { .. }
+        )
+    }
+}
+
 /// Share of runs meeting the target that earns each HSEEP rating (P ≥ s ≥ m).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -72,22 +72,6 @@ struct Checker<'a> {
 /// is a server of the analyst queue).
 const MAX_LENT_ANALYSTS: u32 = 10_000;
 
-/// Whether `m` is the time of an event, in hours (never-happened runs are late, not missing).
-pub(super) fn time_metric(m: &MetricSpec) -> bool {
-    matches!(
-        m,
-        MetricSpec::TimeToDetection(_)
-            | MetricSpec::TimeToFirstShare(_)
-            | MetricSpec::TimeToAction(_)
-            | MetricSpec::RetractionTime(_)
-            | MetricSpec::TimeToPublicWarning(_)
-            | MetricSpec::InsiderDetectionTime(_)
-            | MetricSpec::TimeToActionBy { .. }
-            | MetricSpec::TimeToFirstRestoration(_)
-            | MetricSpec::FirstItemCarried { .. }
-    )
-}
-
 fn share_metric(m: &MetricSpec) -> bool {
     matches!(
         m,
@@ -1676,7 +1660,7 @@ impl<'a> Checker<'a> {
             let tp = format!("{p}.target");
             match o.target {
                 TargetSpec::Within(d) => {
-                    if !time_metric(&o.metric) {
+                    if !o.metric.is_event_time() {
                         self.error(format!("{tp}.0"), format!("objective \"{}\": `Within` needs a time metric; use AtLeast or AtMost for this one", o.id));
                     }
                     self.dur(format!("{tp}.0"), d, "the target time", true);

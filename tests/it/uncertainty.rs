@@ -37,13 +37,14 @@ fn values_are_set_in_their_units_and_validated_again() {
     let s = tabletop::scenario::load_str(Path::new("bridge-u.ron"), &text).unwrap();
     let u = s.uncertain();
     assert_eq!(u.len(), 3);
-    assert_eq!(u[0].nominal, 0.3);
+    // The value bridge.ron writes (its calibrated counter-messaging effect).
+    assert_eq!(u[0].nominal, 0.1);
     assert_eq!(u[0].label, "model.counter_messaging");
     assert_eq!(u[1].label, "window");
     assert_eq!(u[1].nominal, 24.0);
     assert!(u[2].whole && !u[0].whole);
-    let at = s.with_values(&[0.1, 36.5, 2.4]).unwrap();
-    assert_eq!(at.spec().model.counter_messaging, 0.1);
+    let at = s.with_values(&[0.25, 36.5, 2.4]).unwrap();
+    assert_eq!(at.spec().model.counter_messaging, 0.25);
     assert_eq!(at.spec().model.equity_window, Duration::Hours(36.5));
     assert_eq!(at.spec().model.default_corroboration, 2);
     // The unit point maps through each quantile function: the median of uniform(0, 0.6) and

@@ -4,8 +4,9 @@
 //! Row preparation is in pure, tested functions (`param_rows`, `observed_rows`).
 
 use super::charts::{
-    DrawResult, HEIGHT, Mark, RenderedChart, WIDTH, chart_error, draw_mark_sized, encode_png, font,
-    frame, legend, legend_note, palette as pal, register_fonts, render_chart, text,
+    DrawResult, HEIGHT, Mark, RenderedChart, RowsChart, WIDTH, chart_error, draw_mark_sized,
+    encode_png, font, frame, legend, legend_note, palette as pal, register_fonts, render_chart,
+    rows_chart, text,
 };
 use super::text::{ellipsize, md_escape};
 use crate::batch::calibrate::CalibrationFile;
@@ -100,24 +101,17 @@ where
 {
     let (area, side) = frame(root, "What the real case says about each parameter", footer)?;
     let n = rows.len().max(3) as f64;
-    let mut chart = ChartBuilder::on(&area)
-        .margin(16)
-        .margin_right(60)
-        .x_label_area_size(80)
-        .y_label_area_size(380)
-        .build_cartesian_2d(-0.05..1.05, 0.0..n)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(0)
-        .x_labels(11)
-        .x_label_formatter(&|x| format!("{:.0}%", x * 100.0))
-        .x_desc("Position in the prior's 5–95% range")
-        .axis_desc_style(font(22))
-        .label_style(font(19))
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(pal::LIGHT.mix(0.6))
-        .draw()?;
+    let mut chart = rows_chart(
+        &area,
+        &RowsChart {
+            rows: rows.len(),
+            x: -0.05..1.05,
+            caption: None,
+            x_desc: "Position in the prior's 5–95% range",
+            x_fmt: &|x| format!("{:.0}%", x * 100.0),
+            margin_right: 60,
+        },
+    )?;
     let pa = chart.plotting_area().clone();
     let left = pa.get_pixel_range().0.start;
     for (i, r) in rows.iter().enumerate() {
@@ -182,24 +176,17 @@ where
         footer,
     )?;
     let n = rows.len().max(3) as f64;
-    let mut chart = ChartBuilder::on(&area)
-        .margin(16)
-        .margin_right(60)
-        .x_label_area_size(80)
-        .y_label_area_size(380)
-        .build_cartesian_2d(0.0..100.0, 0.0..n)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(0)
-        .x_labels(11)
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .x_desc("Percentile of the observed value among the simulated runs")
-        .axis_desc_style(font(22))
-        .label_style(font(19))
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(pal::LIGHT.mix(0.6))
-        .draw()?;
+    let mut chart = rows_chart(
+        &area,
+        &RowsChart {
+            rows: rows.len(),
+            x: 0.0..100.0,
+            caption: None,
+            x_desc: "Percentile of the observed value among the simulated runs",
+            x_fmt: &|x| format!("{x:.0}"),
+            margin_right: 60,
+        },
+    )?;
     chart.draw_series(std::iter::once(Rectangle::new(
         [(5.0, 0.0), (95.0, n)],
         pal::GREEN.mix(0.12).filled(),

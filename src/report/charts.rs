@@ -410,6 +410,64 @@ where
     Ok((chart, side))
 }
 
+/// A chart of horizontal rows (row i centred at y = n − i − ½, labels drawn by the caller left
+/// of the plotting area) over `x`, with 11 x labels formatted by `x_fmt`: the layout of the
+/// PRIM box and the calibration charts.
+pub(super) struct RowsChart<'a> {
+    /// Rows (at least 3 rows of height are kept, so that few rows do not stretch).
+    pub rows: usize,
+    /// The x range.
+    pub x: std::ops::Range<f64>,
+    /// Caption above the plot, if any.
+    pub caption: Option<String>,
+    /// Description of the x axis.
+    pub x_desc: &'a str,
+    /// Tick label of an x value.
+    pub x_fmt: &'a dyn Fn(&f64) -> String,
+    /// Right margin [px].
+    pub margin_right: u32,
+}
+
+/// Build and draw the mesh of a [`RowsChart`] on `area`.
+pub(super) fn rows_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    c: &RowsChart<'_>,
+) -> std::result::Result<
+    ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    Box<dyn std::error::Error>,
+>
+where
+    DB::ErrorType: 'static,
+{
+    let n = c.rows.max(3) as f64;
+    let mut b = ChartBuilder::on(area);
+    b.margin(16)
+        .margin_right(c.margin_right)
+        .x_label_area_size(80)
+        .y_label_area_size(380);
+    if let Some(cap) = &c.caption {
+        b.caption(cap, font(22));
+    }
+    let mut chart = b.build_cartesian_2d(c.x.clone(), 0.0..n)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_labels(11)
+        .x_label_formatter(c.x_fmt)
+        .x_desc(c.x_desc)
+        .axis_desc_style(font(22))
+        .label_style(font(19))
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(pal::LIGHT.mix(0.6))
+        .draw()?;
+    Ok(chart)
+}
+
 macro_rules! render_chart {
     ($name:expr, $title:expr, $draw:ident ( $($arg:expr),* )) => {{
         let name: String = $name;

@@ -4,8 +4,9 @@
 //! functions (`morris_points`, `sobol_bars`, `tradeoff_points`, `box_ranges`).
 
 use super::charts::{
-    DrawResult, HEIGHT, Mark, RenderedChart, WIDTH, chart_error, draw_mark_sized, encode_png, font,
-    frame, legend, legend_note, palette as pal, register_fonts, render_chart, text, tick,
+    DrawResult, HEIGHT, Mark, RenderedChart, RowsChart, WIDTH, chart_error, draw_mark_sized,
+    encode_png, font, frame, legend, legend_note, palette as pal, register_fonts, render_chart,
+    rows_chart, text, tick,
 };
 use super::text::ellipsize;
 use crate::error::Result;
@@ -460,33 +461,22 @@ where
     let title = format!("Where {}: the chosen box", ellipsize(what, 44));
     let (area, side) = frame(root, &title, footer)?;
     let n = ranges.len().max(3) as f64;
-    let mut chart = ChartBuilder::on(&area)
-        .margin(16)
-        .margin_right(160)
-        .caption(
-            format!(
+    let mut chart = rows_chart(
+        &area,
+        &RowsChart {
+            rows: ranges.len(),
+            x: 0.0..1.0,
+            caption: Some(format!(
                 "coverage {:.0}% · density {:.0}% · mass {:.0}% of the points",
                 b.coverage * 100.0,
                 b.density * 100.0,
                 b.mass * 100.0
-            ),
-            font(22),
-        )
-        .x_label_area_size(80)
-        .y_label_area_size(380)
-        .build_cartesian_2d(0.0..1.0, 0.0..n)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(0)
-        .x_labels(11)
-        .x_label_formatter(&|x| format!("{:.0}%", x * 100.0))
-        .x_desc("Position in the factor's range [0% = lowest value tried, 100% = highest]")
-        .axis_desc_style(font(22))
-        .label_style(font(19))
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(pal::LIGHT.mix(0.6))
-        .draw()?;
+            )),
+            x_desc: "Position in the factor's range [0% = lowest value tried, 100% = highest]",
+            x_fmt: &|x| format!("{:.0}%", x * 100.0),
+            margin_right: 160,
+        },
+    )?;
     let pa = chart.plotting_area().clone();
     let left = pa.get_pixel_range().0.start;
     for (i, r) in ranges.iter().enumerate() {

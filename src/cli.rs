@@ -82,6 +82,14 @@ pub(crate) struct SensitivityArgs {
     /// Output directory [default: output/<scenario>/sensitivity-<method>-<seed>/].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Sobol' only: make the run seed a factor of the design (its indices are the share of
+    /// the variance that is Monte Carlo noise).
+    #[arg(long)]
+    pub seed_factor: bool,
+    /// Evaluate only shard K of N (design points i with i mod N == K-1) into a shard
+    /// directory; `tabletop merge` joins the shards into the study.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
 }
 
 /// `--method` of `tabletop sensitivity`.
@@ -351,7 +359,8 @@ pub(crate) enum LedgerOfArg {
 #[derive(Debug, Args)]
 pub(crate) struct MergeArgs {
     /// Shard directories written by `tabletop batch --shard K/N` (or `tabletop ledger
-    /// --shard K/N`: the ledger parts are merged too).
+    /// --shard K/N`: the ledger parts are merged too; or `tabletop sensitivity --shard K/N`:
+    /// the study's files are written).
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     /// Output directory for the merged batch.

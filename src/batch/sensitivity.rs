@@ -98,9 +98,12 @@ pub struct SensShardManifest {
 
 const SHARD_KIND: &str = "tabletop sensitivity shard";
 
-/// Whether `dir` holds a finished sensitivity shard (its `sensitivity-shard.json`).
+/// Whether `dir` holds a sensitivity shard: finished (its `sensitivity-shard.json`) or
+/// begun (a `points.csv` and no batch `manifest.json`), so that `tabletop merge` can say which
+/// shard is unfinished.
 pub fn is_shard_dir(dir: &Path) -> bool {
     dir.join(SHARD_MANIFEST).exists()
+        || (dir.join("points.csv").exists() && !dir.join("manifest.json").exists())
 }
 
 /// A Morris grid coordinate moved to the centre of its cell, u′ = (u (p − 1) + ½) / p, so that
@@ -1054,9 +1057,16 @@ mod tests {
         std::fs::write(edited.join("points.csv"), lines.join("\n") + "\n").unwrap();
         let e = err(&[s1.clone(), s2.clone(), edited], none());
         assert!(e.contains("not the row of design point 2"), "{e}");
-        // The good set passes the check.
-        merge_sensitivity_shards(&merge_opts(&[s1, s2, s3], out.clone()), true).unwrap();
+        assert!(is_shard_dir(&unfinished) && !is_shard_dir(t.path()));
+        // The good set passes the check, and merges into the Morris study of one machine.
+        let good = [s1, s2, s3];
+        merge_sensitivity_shards(&merge_opts(&good, out.clone()), true).unwrap();
         assert!(!out.exists(), "--check writes nothing");
+        let e = merge_sensitivity_shards(&merge_opts(&good, good[0].clone()), false);
+        assert!(e.unwrap_err().to_string().contains("overwrite a shard"));
+        merge_sensitivity_shards(&merge_opts(&good, out.clone()), false).unwrap();
+        let whole = run_scenario_sensitivity(&s, &o, None).unwrap();
+        assert_eq!(tree(&whole.dir), tree(&out));
     }
 
     #[test]

@@ -384,13 +384,15 @@ pub(crate) struct MergeArgs {
     /// Every shard must have this master seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Every shard must be of a batch of this many runs per variant.
+    /// Every shard must be of a batch of this many runs per variant (of a sensitivity study:
+    /// runs per design point).
     #[arg(long)]
     pub runs: Option<u64>,
     /// Every shard must have run this scenario file (same sha256).
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
-    /// Every shard must have run these variants beside the baseline (repeatable, in order).
+    /// Every shard must have run these variants beside the baseline (repeatable, in order;
+    /// of a sensitivity study: the one variant studied).
     #[arg(long = "variant")]
     pub variants: Vec<String>,
     /// Every shard must have run all the variants of --scenario.

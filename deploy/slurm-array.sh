@@ -12,6 +12,10 @@
 # fewer; a CPUS larger than every node is refused instead of leaving tasks pending).
 # Submitting again on the same OUT skips shards that already finished this batch, resumes
 # interrupted ones, and removes locks left by array jobs that are no longer queued.
+#
+# A sensitivity study shards the same way (docs/batch.md, "Sensitivity studies in shards"):
+#   J=$(sbatch --parsable --array=1-8 --wrap 'tabletop sensitivity s.ron --method sobol --seed 4 --shard $SLURM_ARRAY_TASK_ID/8 --out sens/$SLURM_ARRAY_TASK_ID')
+#   sbatch --dependency=afterok:$J --kill-on-invalid-dep=yes --wrap 'tabletop merge sens/[1-8] --out sens/merged --seed 4 --scenario s.ron'
 set -euo pipefail
 
 usage() { sed -n '2,14p' "$0" >&2; }

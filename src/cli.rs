@@ -85,6 +85,14 @@ pub(crate) struct SensitivityArgs {
     /// Output directory [default: output/<scenario>/sensitivity-<method>-<seed>/].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Sobol' only: make the run seed a factor of the design (its indices are the share of
+    /// the variance that is Monte Carlo noise).
+    #[arg(long)]
+    pub seed_factor: bool,
+    /// Evaluate only shard K of N (design points i with i mod N == K-1) into a shard
+    /// directory; `tabletop merge` joins the shards into the study.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
 }
 
 /// Arguments of `tabletop calibrate`.
@@ -389,7 +397,8 @@ pub(crate) enum LedgerOfArg {
 #[derive(Debug, Args)]
 pub(crate) struct MergeArgs {
     /// Shard directories written by `tabletop batch --shard K/N` (or `tabletop ledger
-    /// --shard K/N`: the ledger parts are merged too).
+    /// --shard K/N`: the ledger parts are merged too; or `tabletop sensitivity --shard K/N`:
+    /// the study's files are written).
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     /// Output directory for the merged batch.
@@ -413,13 +422,15 @@ pub(crate) struct MergeArgs {
     /// Every shard must have this master seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Every shard must be of a batch of this many runs per variant.
+    /// Every shard must be of a batch of this many runs per variant (of a sensitivity study:
+    /// runs per design point).
     #[arg(long)]
     pub runs: Option<u64>,
     /// Every shard must have run this scenario file (same sha256).
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
-    /// Every shard must have run these variants beside the baseline (repeatable, in order).
+    /// Every shard must have run these variants beside the baseline (repeatable, in order;
+    /// of a sensitivity study: the one variant studied).
     #[arg(long = "variant")]
     pub variants: Vec<String>,
     /// Every shard must have run all the variants of --scenario.

@@ -118,7 +118,16 @@ pub(crate) fn execute(request: &Request, v: Verbosity) -> Result<()> {
                 Some(cancel_flag()),
             )?;
             if !v.quiet {
-                println!("{} design points: {}", res.points, res.dir.display());
+                match res.shard {
+                    Some(sh) => println!(
+                        "shard {sh}: {} of {} design points: {} (join the shards with \
+                         `tabletop merge`)",
+                        res.points,
+                        res.total,
+                        res.dir.display()
+                    ),
+                    None => println!("{} design points: {}", res.points, res.dir.display()),
+                }
             }
             Ok(())
         }
@@ -236,6 +245,21 @@ pub(crate) fn execute(request: &Request, v: Verbosity) -> Result<()> {
             jobs,
             check,
         } => {
+            if options
+                .dirs
+                .iter()
+                .any(|d| batch::sensitivity::is_shard_dir(d))
+            {
+                let res = batch::sensitivity::merge_sensitivity_shards(options, *check)?;
+                if !v.quiet {
+                    if *check {
+                        println!("sensitivity shards of one study, all finished: ready to merge");
+                    } else {
+                        println!("{} design points: {}", res.total, res.dir.display());
+                    }
+                }
+                return Ok(());
+            }
             if *check {
                 let plan = batch::check_shards(options)?;
                 if !v.quiet {

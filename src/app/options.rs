@@ -253,6 +253,8 @@ impl Request {
                         seed: a.seed,
                         out: a.out.clone(),
                         progress,
+                        seed_factor: a.seed_factor,
+                        shard: a.shard,
                     },
                 }
             }

@@ -178,6 +178,10 @@ fn section(file: &SensitivityFile, esc: &dyn Fn(&str) -> String) -> Vec<String> 
             "Morris screening, {trajectories} trajectories ({} design points × {} runs)",
             r.points, file.meta.runs_per_point
         ),
+        Method::Sobol { samples } if r.seed_factor => format!(
+            "Sobol' indices, {samples} base rows ({} design points × {} runs), the run seed a factor of its own",
+            r.points, file.meta.runs_per_point
+        ),
         Method::Sobol { samples } => format!(
             "Sobol' indices, {samples} base rows ({} design points × {} runs, common random numbers per base row)",
             r.points, file.meta.runs_per_point
@@ -229,7 +233,9 @@ fn section(file: &SensitivityFile, esc: &dyn Fn(&str) -> String) -> Vec<String> 
             ));
         }
         if let Some(s) = &o.sobol {
-            let mut order: Vec<usize> = (0..s.indices.len()).collect();
+            // With --seed-factor the last group is the run seed: said apart, not ranked.
+            let params = s.indices.len() - usize::from(r.seed_factor);
+            let mut order: Vec<usize> = (0..params).collect();
             order.sort_by(|&a, &b| s.indices[b].st.total_cmp(&s.indices[a].st).then(a.cmp(&b)));
             let top: Vec<String> = order
                 .iter()
@@ -251,8 +257,21 @@ fn section(file: &SensitivityFile, esc: &dyn Fn(&str) -> String) -> Vec<String> 
                 .filter(|&&g| s.indices[g].st_ci.lo <= 0.0)
                 .map(|&g| esc(&r.groups[g]))
                 .collect();
+            let noise = match s.indices.get(params) {
+                Some(i) if r.seed_factor => format!(
+                    " Monte Carlo noise (the run seed, {} runs per point): total {} [{}, {}], \
+                     alone {}; that share of the variance of a point's estimate is chance, \
+                     not the parameters.",
+                    file.meta.runs_per_point,
+                    sig(i.st),
+                    sig(i.st_ci.lo),
+                    sig(i.st_ci.hi),
+                    sig(i.s1)
+                ),
+                _ => String::new(),
+            };
             out.push(format!(
-                "{label}: shares of its variance: {}.{}",
+                "{label}: shares of its variance: {}.{}{noise}",
                 top.join("; "),
                 if fixable.is_empty() {
                     String::new()

@@ -20,6 +20,12 @@
 //! With V̂ the variance of all outputs of A and B:
 //! - first order: S_i = (1/N) Σ_j f(B)_j (f(AB_i)_j − f(A)_j) / V̂
 //! - total: ST_i = (1/2N) Σ_j (f(A)_j − f(AB_i)_j)² / V̂
+//!
+//! The seed as a factor ([`SobolDesign::with_seed_factor`]): the random-number seed block ω
+//! of a stochastic model becomes one more group, without a column in [0, 1]^k. Base row j
+//! draws two seed blocks, ω_A = 2j and ω_B = 2j + 1: A_j and every AB_ij run on ω_A, B_j and
+//! one extra point AB_ω,j (A_j's parameters on ω_B) run on ω_B. The estimators above then
+//! apportion the variance of f(x, ω) over the parameters and the seed alike.
 
 use super::{Interval, group_count, index, rng, stream, unit};
 use crate::error::{Error, Result};
@@ -41,6 +47,9 @@ pub struct SobolDesign {
     /// The points, base row by base row: point `j·(g+2) + s` is A_j (s = 0), B_j (s = 1) or
     /// AB_(s−2),j.
     pub points: Vec<Vec<f64>>,
+    /// Whether the last group is the seed block (it has no column; see
+    /// [`SobolDesign::with_seed_factor`]).
+    pub seed_factor: bool,
 }
 
 /// A Latin hypercube sample of `n` rows in [0, 1]^k: in every column, exactly one value in
@@ -63,6 +72,27 @@ impl SobolDesign {
     /// A design of `base_rows` base rows over factors grouped by `group_of` (one entry per
     /// factor; `(0..k).collect()` for no grouping), deterministic from `seed`.
     pub fn new(group_of: &[usize], base_rows: usize, seed: u64) -> Result<SobolDesign> {
+        Self::build(group_of, base_rows, seed, false)
+    }
+
+    /// The design of [`SobolDesign::new`] (the same A and B, drawn from the same seed) with the
+    /// random-number seed block as one more group, the last: each base row gets one more
+    /// point, AB_ω = A_j's coordinates, and [`SobolDesign::seed_block`] gives A_j and the
+    /// AB_ij block 2j, B_j and AB_ω,j block 2j + 1. `groups` counts the seed group.
+    pub fn with_seed_factor(
+        group_of: &[usize],
+        base_rows: usize,
+        seed: u64,
+    ) -> Result<SobolDesign> {
+        Self::build(group_of, base_rows, seed, true)
+    }
+
+    fn build(
+        group_of: &[usize],
+        base_rows: usize,
+        seed: u64,
+        seed_factor: bool,
+    ) -> Result<SobolDesign> {
         let k = group_of.len();
         if k == 0 {
             return Err(Error::usage(
@@ -80,7 +110,8 @@ impl SobolDesign {
         let mut r = rng(seed, stream::SOBOL_DESIGN);
         let a = latin_hypercube(base_rows, k, &mut r);
         let b = latin_hypercube(base_rows, k, &mut r);
-        let mut points = Vec::with_capacity(base_rows * (g + 2));
+        let groups = g + usize::from(seed_factor);
+        let mut points = Vec::with_capacity(base_rows * (groups + 2));
         for (aj, bj) in a.iter().zip(&b) {
             points.push(aj.clone());
             points.push(bj.clone());
@@ -93,13 +124,17 @@ impl SobolDesign {
                 }
                 points.push(p);
             }
+            if seed_factor {
+                points.push(aj.clone());
+            }
         }
         Ok(SobolDesign {
             factors: k,
             group_of: group_of.to_vec(),
-            groups: g,
+            groups,
             base_rows,
             points,
+            seed_factor,
         })
     }
 
@@ -111,6 +146,22 @@ impl SobolDesign {
     /// The base row of point `i` (the key for common random numbers).
     pub fn base_row(&self, i: usize) -> usize {
         i / self.row_len()
+    }
+
+    /// The random-number seed block point `i` runs on: its base row j (every point of a row
+    /// shares it), or with the seed as a factor 2j for A_j and the AB_ij, 2j + 1 for B_j and
+    /// AB_ω,j (the last point of the row).
+    pub fn seed_block(&self, i: usize) -> u64 {
+        let j = self.base_row(i) as u64;
+        if !self.seed_factor {
+            return j;
+        }
+        let s = i % self.row_len();
+        if s == 1 || s == self.row_len() - 1 {
+            2 * j + 1
+        } else {
+            2 * j
+        }
     }
 
     /// First-order and total indices of every group, with bootstrap intervals, from the
@@ -371,6 +422,94 @@ pub(crate) mod tests {
         );
         check("S2", r.indices[1].s1, r.indices[1].s1_ci.se, 1.0 / 3.0, z);
         check("ST2", r.indices[1].st, r.indices[1].st_ci.se, 1.0 / 3.0, z);
+    }
+
+    /// A stochastic model: the share of R runs in which the event happens, each run with
+    /// probability p(x) = 0.2 + 0.6 x0 (x1 does nothing), run r of seed block ω drawing its
+    /// uniform U_ω,r from its own stream (common random numbers: the same block gives the
+    /// same U's at every x).
+    pub(crate) fn bernoulli_share(x: &[f64], block: u64, runs: usize) -> f64 {
+        let p = 0.2 + 0.6 * x[0];
+        let mut r = rng(block, 77);
+        (0..runs).filter(|_| unit(&mut r) < p).count() as f64 / runs as f64
+    }
+
+    /// Analytic (S1, ST) of [`bernoulli_share`] for x0 and the seed ω, with R runs.
+    /// Var_x p = 0.6²/12 = 0.03; E_x[p(1 − p)] = E p − E p² = 0.5 − 0.28 = 0.22, so the
+    /// noise variance at fixed x averages 0.22/R and V = 0.03 + 0.22/R. E_x[f | ω] =
+    /// (1/R) Σ_r h(U_r) with h(u) = P_x(p(x) > u), Var h(U) = E h² − ¼ = (0.2 + 0.6/3) − ¼ =
+    /// 0.15, so V_ω = 0.15/R. Then S_x0 = 0.03/V, ST_x0 = 1 − V_ω/V, S_ω = V_ω/V and
+    /// ST_ω = (0.22/R)/V; the x0–ω interaction is 1 − S_x0 − S_ω.
+    pub(crate) fn bernoulli_indices(runs: usize) -> [(f64, f64); 2] {
+        let r = runs as f64;
+        let v = 0.03 + 0.22 / r;
+        let vw = 0.15 / r;
+        [(0.03 / v, 1.0 - vw / v), (vw / v, 0.22 / r / v)]
+    }
+
+    #[test]
+    fn the_seed_as_a_factor_gets_the_analytic_share_of_monte_carlo_noise() {
+        let runs = 4;
+        let d = SobolDesign::with_seed_factor(&[0, 1], 4096, 11).unwrap();
+        assert_eq!(d.groups, 3, "x0, x1 and the seed");
+        assert_eq!(d.points.len(), 4096 * 5);
+        // The parameter coordinates are those of the design without the seed factor.
+        let plain = SobolDesign::new(&[0, 1], 4096, 11).unwrap();
+        assert_eq!(d.points[5..9], plain.points[4..8]);
+        assert_eq!(
+            (0..5).map(|i| d.seed_block(5 + i)).collect::<Vec<_>>(),
+            vec![2, 3, 2, 2, 3],
+            "A, AB_x0, AB_x1 on block 2j; B and AB_seed on 2j + 1 (row j = 1)"
+        );
+        let y: Vec<f64> = (0..d.points.len())
+            .map(|i| bernoulli_share(&d.points[i], d.seed_block(i), runs))
+            .collect();
+        let r = d.analyze(&y, 4).unwrap();
+        let z = z_family(6);
+        let [x0, seed] = bernoulli_indices(runs);
+        let (e0, e1, es) = (&r.indices[0], &r.indices[1], &r.indices[2]);
+        check("S_x0", e0.s1, e0.s1_ci.se, x0.0, z);
+        check("ST_x0", e0.st, e0.st_ci.se, x0.1, z);
+        check("S_seed", es.s1, es.s1_ci.se, seed.0, z);
+        check("ST_seed", es.st, es.st_ci.se, seed.1, z);
+        // x1 does nothing and shares A's seed block on AB_x1: exactly 0.
+        assert_eq!((e1.s1, e1.st), (0.0, 0.0));
+        assert!(
+            es.st_ci.lo > 0.3,
+            "the noise share is large at R = 4: {es:?}"
+        );
+        // The first-order shares leave room for the interaction (≈ 0.21); the totals
+        // count it twice.
+        let s1: f64 = r.indices.iter().map(|i| i.s1).sum();
+        let st: f64 = r.indices.iter().map(|i| i.st).sum();
+        let interaction = 1.0 - x0.0 - seed.0;
+        let se = (e0.s1_ci.se.powi(2) + es.s1_ci.se.powi(2)).sqrt();
+        check("1 − ΣS", 1.0 - s1, se, interaction, z);
+        let se = (e0.st_ci.se.powi(2) + es.st_ci.se.powi(2)).sqrt();
+        check("ΣST − 1", st - 1.0, se, interaction, z);
+    }
+
+    #[test]
+    fn more_runs_per_point_shrink_the_seed_total_index_as_one_over_r() {
+        let d = SobolDesign::with_seed_factor(&[0], 2048, 12).unwrap();
+        let mut st = Vec::new();
+        for runs in [2, 32] {
+            let y: Vec<f64> = (0..d.points.len())
+                .map(|i| bernoulli_share(&d.points[i], d.seed_block(i), runs))
+                .collect();
+            let r = d.analyze(&y, 4).unwrap();
+            let e = &r.indices[1];
+            check(
+                &format!("ST_seed at R = {runs}"),
+                e.st,
+                e.st_ci.se,
+                bernoulli_indices(runs)[1].1,
+                z_family(2),
+            );
+            st.push(e.st);
+        }
+        // Analytic ratio 0.786 / 0.186 = 4.2; each estimate is checked above.
+        assert!(st[1] < st[0] / 3.0, "{st:?}");
     }
 
     #[test]

@@ -13,6 +13,9 @@ use crate::error::{Error, Result};
 /// Grid levels of the Morris design.
 pub const MORRIS_LEVELS: usize = 4;
 
+/// The name of the seed factor among a Sobol' study's groups (`--seed-factor`).
+pub const SEED_FACTOR: &str = "seed (Monte Carlo noise)";
+
 /// Which method, with its size.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -57,6 +60,9 @@ pub struct Plan {
     pub group_of: Vec<usize>,
     /// Master seed.
     pub seed: u64,
+    /// Whether the run seed is a factor of its own (Sobol' only): the last group, named
+    /// [`SEED_FACTOR`], without a coordinate.
+    pub seed_factor: bool,
     design: Design,
 }
 
@@ -122,6 +128,9 @@ pub struct StudyResult {
     pub points: usize,
     /// Master seed.
     pub seed: u64,
+    /// Whether the last of `groups` is the run seed (`--seed-factor`, Sobol' only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub seed_factor: bool,
     /// One analysis per output.
     pub outputs: Vec<OutputResult>,
 }
@@ -129,6 +138,24 @@ pub struct StudyResult {
 impl Plan {
     /// Build the design of `method` over `factors`, deterministic from `seed`.
     pub fn new(method: Method, factors: Vec<Factor>, seed: u64) -> Result<Plan> {
+        Self::with_seed_factor(method, factors, seed, false)
+    }
+
+    /// [`Plan::new`], with the run seed as one more factor when `seed_factor` (Sobol' only;
+    /// see [`SobolDesign::with_seed_factor`]): the parameters' design points are the same, each
+    /// base row gains one point, and [`Plan::crn_key`] gives the points their seed blocks.
+    pub fn with_seed_factor(
+        method: Method,
+        factors: Vec<Factor>,
+        seed: u64,
+        seed_factor: bool,
+    ) -> Result<Plan> {
+        if seed_factor && !matches!(method, Method::Sobol { .. }) {
+            return Err(Error::usage(
+                "--seed-factor",
+                "the seed is a factor of Sobol' studies only: add --method sobol",
+            ));
+        }
         if factors.is_empty() {
             return Err(Error::usage(
                 "uncertainty",
@@ -156,6 +183,9 @@ impl Plan {
                 MORRIS_LEVELS,
                 seed,
             )?),
+            Method::Sobol { samples } if seed_factor => {
+                Design::Sobol(SobolDesign::with_seed_factor(&each, samples, seed)?)
+            }
             Method::Sobol { samples } => Design::Sobol(SobolDesign::new(&each, samples, seed)?),
             Method::Prim { samples } => {
                 if samples < 20 {
@@ -171,6 +201,9 @@ impl Plan {
         if matches!(method, Method::Sobol { .. }) {
             groups = factors.iter().map(|f| f.label.clone()).collect();
             group_of = each;
+            if seed_factor {
+                groups.push(SEED_FACTOR.to_string());
+            }
         }
         Ok(Plan {
             method,
@@ -178,6 +211,7 @@ impl Plan {
             groups,
             group_of,
             seed,
+            seed_factor,
             design,
         })
     }
@@ -192,12 +226,14 @@ impl Plan {
     }
 
     /// The common-random-numbers key of point `i`: points with the same key should run on the
-    /// same seeds. Sobol': the base row (A_j, B_j and every AB_ij share it); Morris: the
-    /// trajectory (each elementary effect is a difference along it); PRIM: the point itself.
+    /// same seeds. Sobol': the base row (A_j, B_j and every AB_ij share it), or with the seed
+    /// as a factor the seed block (2j for A_j and the AB_ij, 2j + 1 for B_j and AB_seed,j);
+    /// Morris: the trajectory (each elementary effect is a difference along it); PRIM: the
+    /// point itself.
     pub fn crn_key(&self, i: usize) -> u64 {
         match &self.design {
             Design::Morris(d) => (i / (d.groups + 1)) as u64,
-            Design::Sobol(d) => d.base_row(i) as u64,
+            Design::Sobol(d) => d.seed_block(i),
             Design::Prim(_) => i as u64,
         }
     }
@@ -248,6 +284,7 @@ impl Plan {
             group_of: self.group_of.clone(),
             points: self.points().len(),
             seed: self.seed,
+            seed_factor: self.seed_factor,
             outputs: res,
         })
     }
@@ -317,6 +354,40 @@ mod tests {
         let r = p.analyze(&outs(), &eval(&p)).unwrap();
         let s = r.outputs[0].sobol.as_ref().unwrap();
         assert_eq!(s.indices[1].st, 0.0);
+    }
+
+    #[test]
+    fn the_seed_factor_is_the_last_sobol_group_and_gives_the_seed_blocks() {
+        let p = Plan::with_seed_factor(Method::Sobol { samples: 64 }, factors(4), 1, true).unwrap();
+        assert_eq!(p.groups.len(), 5);
+        assert_eq!(p.groups[4], SEED_FACTOR);
+        assert_eq!(p.points().len(), 64 * 7);
+        assert!(
+            p.points().iter().all(|x| x.len() == 4),
+            "no seed coordinate"
+        );
+        let keys: Vec<u64> = (7..14).map(|i| p.crn_key(i)).collect();
+        assert_eq!(keys, vec![2, 3, 2, 2, 2, 2, 3]);
+        let r = p.analyze(&outs(), &eval(&p)).unwrap();
+        assert!(r.seed_factor);
+        let s = r.outputs[0].sobol.as_ref().unwrap();
+        assert_eq!(s.indices.len(), 5);
+        assert_eq!(
+            s.indices[4].st, 0.0,
+            "a deterministic model has no seed effect"
+        );
+        let back: StudyResult = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert!(back.seed_factor);
+        assert!(
+            Plan::with_seed_factor(Method::Morris { trajectories: 4 }, factors(2), 1, true)
+                .is_err()
+        );
+        let plain = Plan::new(Method::Sobol { samples: 8 }, factors(4), 1).unwrap();
+        let j = serde_json::to_string(&plain.analyze(&outs(), &eval(&plain)).unwrap()).unwrap();
+        assert!(
+            !j.contains("seed_factor"),
+            "files without the seed factor are unchanged"
+        );
     }
 
     #[test]

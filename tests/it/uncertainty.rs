@@ -356,3 +356,76 @@ fn morris_gives_a_parameter_that_affects_nothing_zero_mu_star() {
     assert!(checked > 0, "no Morris output was read");
     assert!(moved, "counter-messaging moved nothing");
 }
+
+#[test]
+fn sensitivity_shards_merge_on_the_command_line_and_a_missing_shard_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "s.ron",
+        &bridge_with(
+            r#"        (path: "model.counter_messaging", dist: uniform(0.0, 0.6), source: "test"),
+        (path: "model.discrimination", dist: uniform(1.0, 3.0), source: "test"),"#,
+        ),
+    );
+    let study = |extra: &[&str], out: &Path| {
+        Command::cargo_bin("tabletop")
+            .unwrap()
+            .arg("sensitivity")
+            .arg(&f)
+            .args([
+                "--method",
+                "sobol",
+                "--samples",
+                "3",
+                "--runs",
+                "2",
+                "--seed-factor",
+                "-q",
+                "--out",
+            ])
+            .arg(out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let whole = dir.path().join("whole");
+    let o = study(&["--jobs", "2"], &whole);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let shards: Vec<PathBuf> = (1..=2).map(|k| dir.path().join(format!("s{k}"))).collect();
+    for (k, s) in shards.iter().enumerate() {
+        let o = study(&["--jobs", "1", "--shard", &format!("{}/2", k + 1)], s);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let merged = dir.path().join("merged");
+    let merge = |dirs: &[PathBuf], out: &Path| {
+        Command::cargo_bin("tabletop")
+            .unwrap()
+            .arg("merge")
+            .args(dirs)
+            .args(["-q", "--seed", "1", "--scenario"])
+            .arg(&f)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let o = merge(&shards, &merged);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for name in [
+        "sensitivity.json",
+        "sobol.csv",
+        "points.csv",
+        "sensitivity.md",
+    ] {
+        assert!(
+            std::fs::read(whole.join(name)).unwrap() == std::fs::read(merged.join(name)).unwrap(),
+            "{name} differs"
+        );
+    }
+    let o = merge(&shards[..1], &dir.path().join("half"));
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("shard 2/2 is missing"), "{err}");
+    assert!(!dir.path().join("half").exists());
+}

@@ -111,6 +111,16 @@ pub(super) fn open_session(r: &ServeRequest, v: Verbosity) -> Result<Live> {
         )
         .map_err(|e| Error::usage(format!("--team {agency}"), e.to_string()))?;
     }
+    for agency in &r.team_shares {
+        live.act(
+            &crate::console::session::Role::Facilitator,
+            Action::Sharing {
+                agency: agency.clone(),
+                on: true,
+            },
+        )
+        .map_err(|e| Error::usage(format!("--team-shares {agency}"), e.to_string()))?;
+    }
     if !v.quiet {
         println!("session log: {}", log.display());
     }

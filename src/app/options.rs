@@ -146,6 +146,8 @@ pub(crate) struct ServeRequest {
     pub log: Option<PathBuf>,
     /// Agencies bound to teams from the start.
     pub teams: Vec<String>,
+    /// Agencies whose sharing decisions are bound to teams from the start.
+    pub team_shares: Vec<String>,
 }
 
 /// The process's command line, shell-quoted where needed (for manifests).
@@ -373,6 +375,7 @@ impl Request {
                     variant: a.variant.clone(),
                     log: a.log.clone(),
                     teams: a.teams.clone(),
+                    team_shares: a.team_shares.clone(),
                 })
             }
             Command::Replay(a) => Request::Replay {

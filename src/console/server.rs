@@ -219,6 +219,7 @@ fn team_view(live: &mut Live, agency: &str, board: &Board) -> Value {
         .iter()
         .filter(|d| d.agency == agency)
         .collect();
+    let shares: Vec<_> = board.shares.iter().filter(|d| d.agency == agency).collect();
     let spec = live.scenario().spec();
     let injects: Vec<Value> = board
         .injects
@@ -258,6 +259,7 @@ fn team_view(live: &mut Live, agency: &str, board: &Board) -> Value {
         "knows": known,
         "links": links,
         "decisions": decisions,
+        "shares": shares,
         "injects": injects,
     })
 }
@@ -493,6 +495,7 @@ async fn api_action(
             action,
             Action::Act { .. }
                 | Action::Wait { .. }
+                | Action::Share { .. }
                 | Action::CutOff { .. }
                 | Action::Restore { .. }
                 | Action::PublicWarning { .. }

@@ -254,11 +254,13 @@ impl Live {
     }
 
     /// Apply an action for `role` and log it. A team may only decide for its own agency
-    /// (act, wait, cut off, warn); only the facilitator touches the MSEL and the clock.
+    /// (act, wait, share, cut off, warn); only the facilitator touches the MSEL and the clock.
     pub fn act(&mut self, role: &Role, action: Action) -> Result<()> {
         if let Role::Team(me) = role {
             let mine = match &action {
-                Action::Act { agency, .. } | Action::Wait { agency, .. } => agency == me,
+                Action::Act { agency, .. }
+                | Action::Wait { agency, .. }
+                | Action::Share { agency, .. } => agency == me,
                 Action::CutOff { by, .. }
                 | Action::Restore { by, .. }
                 | Action::PublicWarning { by, .. } => by == me,

@@ -44,6 +44,13 @@ function options(sel, items) {
 
 async function refresh() {
   S = await api('GET', '/api/state');
+  if (S.role === 'facilitator') picker(S.open, S.session);
+  if (S.session === false) {
+    $('controls').hidden = true;
+    $('now').textContent = 'no scenario open';
+    return;
+  }
+  $('controls').hidden = false;
   const tl = await api('GET', '/api/timeline?from=' + timelineNext);
   timelineNext = tl.next; timeline.push(...tl.events);
   $('exercise').textContent = S.exercise;
@@ -95,6 +102,33 @@ function pointBoxes(decisions, shares, name, none) {
   const boxes = [...decisions.map((d) => decisionBox(d, name(d))), ...shares.slice(0, 6).map((p) => shareBox(p, name(p)))];
   if (shares.length > 6) boxes.push(el('p', { class: 'hint' }, `${shares.length - 6} more share point(s) after these.`));
   return boxes.length ? boxes : [el('p', { class: 'hint' }, none)];
+}
+
+// The scenario picker: shipped scenarios and an upload, validated by the server; its
+// diagnostics are shown as text.
+function picker(o, session) {
+  if (!o || !o.available) { $('open').hidden = true; return; }
+  $('open').hidden = false;
+  $('open-title').textContent = session ? 'Open another scenario (a new session)' : 'Open a scenario';
+  if ($('shipped').dataset.n !== String(o.shipped.length)) {
+    $('shipped').dataset.n = String(o.shipped.length);
+    fill($('shipped'), o.shipped.length ? o.shipped.map((n) => el('li', {},
+      el('button', { class: 'small go', onclick: () => openScenario({ shipped: n }) }, 'Open'), ' ', n))
+      : [el('li', { class: 'hint' }, 'No scenarios/ folder next to where the console was started.')]);
+  }
+  $('open').dataset.max = String(o.max_upload_bytes);
+}
+async function openScenario(body) {
+  const seed = $('open-seed').value;
+  if (seed !== '') body.seed = Number(seed);
+  if (S && S.session && !confirm('Close this session and open another? Its log keeps everything.')) return;
+  const r = await fetch('/api/open?token=' + encodeURIComponent(token), {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const j = await r.json().catch(() => ({ error: r.status === 413 ? 'The file is too large (2 MiB at most).' : r.statusText }));
+  const box = $('open-error');
+  if (!r.ok) { box.textContent = j.error || r.statusText; box.hidden = false; return; }
+  box.hidden = true;
+  location.reload();
 }
 
 function facilitator() {
@@ -206,6 +240,14 @@ function wire() {
   $('do-note').addEventListener('click', () => {
     const objectives = [...$('note-objs').querySelectorAll('input:checked')].map((i) => i.value);
     api('POST', '/api/note', { objectives, text: $('note').value }).then(() => { $('note').value = ''; refresh(); });
+  });
+  $('do-upload').addEventListener('click', async () => {
+    const f = $('upload').files[0];
+    const box = $('open-error');
+    if (!f) { box.textContent = 'Choose a .ron file first.'; box.hidden = false; return; }
+    const max = Number($('open').dataset.max || 2097152);
+    if (f.size > max) { box.textContent = `${f.name} is ${f.size} bytes; uploads are limited to ${max} bytes (2 MiB).`; box.hidden = false; return; }
+    openScenario({ name: f.name, ron: await f.text() });
   });
   $('do-forecast').addEventListener('click', async () => {
     $('forecast-status').textContent = 'running…';

@@ -1070,3 +1070,171 @@ async fn share_decisions_through_the_api() {
     let logged = st.live().actions();
     assert!(matches!(logged.last(), Some((_, Action::Share { .. }))));
 }
+
+// ------------------------------------------------------------------------------------------
+// Opening a shipped or uploaded scenario from the page.
+
+fn picker_app(out: &Path) -> Arc<AppState> {
+    use tabletop::console::session::Opener;
+    AppState::with_opener(
+        None,
+        Some(Opener {
+            shipped: "scenarios".into(),
+            out: out.to_path_buf(),
+            seed: seed(4),
+        }),
+    )
+}
+
+#[tokio::test]
+async fn the_console_opens_shipped_and_uploaded_scenarios() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = picker_app(dir.path());
+    let fac = st.facilitator_token().to_string();
+    // The picker: no session yet; the shipped scenarios listed for the facilitator only.
+    let (code, v) = call(&st, "GET", &format!("/api/state?token={fac}"), None).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(v["session"], false);
+    let shipped: Vec<&str> = v["open"]["shipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert!(shipped.contains(&"bridge.ron"), "{shipped:?}");
+    let (code, _) = call(&st, "GET", "/api/state?token=nope", None).await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED);
+    let (code, _) = call(
+        &st,
+        "POST",
+        &format!("/api/clock?token={fac}"),
+        Some(json!({"op": "start"})),
+    )
+    .await;
+    assert_eq!(
+        code,
+        StatusCode::CONFLICT,
+        "nothing to run before a scenario is open"
+    );
+    // Not a shipped file (no path escapes the folder).
+    let (code, v) = call(
+        &st,
+        "POST",
+        &format!("/api/open?token={fac}"),
+        Some(json!({"shipped": "../Cargo.toml"})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+    assert!(
+        v["error"].as_str().unwrap().contains("no shipped scenario"),
+        "{v}"
+    );
+    // An invalid upload: the validator's diagnostics (file:line:col, the line, a caret).
+    let src = std::fs::read_to_string(BRIDGE).unwrap();
+    let bad = src.replacen("share_probability: 0.75", "share_probabilty: 0.75", 1);
+    let (code, v) = call(
+        &st,
+        "POST",
+        &format!("/api/open?token={fac}"),
+        Some(json!({"name": "my <bridge>.ron", "ron": bad})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+    let e = v["error"].as_str().unwrap();
+    assert!(e.contains("my <bridge>.ron:"), "{e}");
+    assert!(e.contains("share_probabilty") && e.contains('^'), "{e}");
+    assert!(!st.has_session());
+    // Too large: refused with the limit.
+    let big = "/".repeat(2 * 1024 * 1024 + 1);
+    let (code, v) = call(
+        &st,
+        "POST",
+        &format!("/api/open?token={fac}"),
+        Some(json!({"name": "big.ron", "ron": big})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(v["error"].as_str().unwrap().contains("2 MiB"), "{v}");
+    // A valid upload starts a session, saved beside its log with the log's hash.
+    let (code, v) = call(
+        &st,
+        "POST",
+        &format!("/api/open?token={fac}"),
+        Some(json!({"name": "../my bridge.ron", "ron": src, "seed": 6})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    let saved = std::path::PathBuf::from(v["scenario"].as_str().unwrap());
+    assert!(saved.starts_with(dir.path()), "{}", saved.display());
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), src);
+    let log = saved.with_extension("jsonl");
+    let (code, v) = call(&st, "GET", &format!("/api/state?token={fac}"), None).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(v["session"], true);
+    assert_eq!(v["seed"], 6);
+    // The facilitator keeps the token; the teams get theirs; a team may not open scenarios.
+    let team = st.live().teams[0].token.clone();
+    let (code, _) = call(
+        &st,
+        "POST",
+        &format!("/api/open?token={team}"),
+        Some(json!({"shipped": "bridge.ron"})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, _) = call(
+        &st,
+        "POST",
+        &format!("/api/action?token={fac}"),
+        Some(json!({"action": "skip", "inject": "I-02"})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, _) = call(
+        &st,
+        "POST",
+        &format!("/api/clock?token={fac}"),
+        Some(json!({"op": "jump", "to_h": 10.0})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK);
+    // The log names the saved upload, whose hash it records: replay finds it.
+    let session = slog::read(&log).unwrap();
+    assert_eq!(session.header.scenario, saved);
+    assert_eq!(
+        scenario::load(&saved).unwrap().hash(),
+        session.header.scenario_hash
+    );
+    let out = dir.path().join("replayed");
+    Command::cargo_bin("tabletop")
+        .unwrap()
+        .args([
+            "replay",
+            log.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ])
+        .assert()
+        .success();
+    let timeline = std::fs::read_to_string(out.join("timeline.csv")).unwrap();
+    assert!(!timeline.is_empty());
+    let direct = replay(&model(BRIDGE), seed(6), &session.actions(), true).unwrap();
+    assert!(
+        fired(&direct, "I-02").is_empty(),
+        "the logged skip is replayed"
+    );
+    // Opening a shipped scenario replaces the session (a new log).
+    let (code, v) = call(
+        &st,
+        "POST",
+        &format!("/api/open?token={fac}"),
+        Some(json!({"shipped": "landfall.ron"})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    assert_eq!(
+        st.live().header().scenario,
+        Path::new("scenarios").join("landfall.ron")
+    );
+}

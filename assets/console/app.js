@@ -45,7 +45,10 @@ function options(sel, items) {
 async function refresh() {
   S = await api('GET', '/api/state');
   if (S.role === 'facilitator') picker(S.open, S.session);
-  if (S.session === false) {
+  const none = S.session === false;
+  $('marking').hidden = none;
+  $('state').hidden = none;
+  if (none) {
     $('controls').hidden = true;
     $('now').textContent = 'no scenario open';
     return;

@@ -171,6 +171,10 @@ pub(crate) struct ServeArgs {
     /// Bind this agency's decisions to a team from the start (repeatable).
     #[arg(long = "team", value_name = "AGENCY")]
     pub teams: Vec<String>,
+    /// Bind this agency's sharing decisions (with whom, under which TLP) to its team from the
+    /// start (repeatable).
+    #[arg(long = "team-shares", value_name = "AGENCY")]
+    pub team_shares: Vec<String>,
 }
 
 /// Arguments of `tabletop replay`.

@@ -44,6 +44,16 @@ function options(sel, items) {
 
 async function refresh() {
   S = await api('GET', '/api/state');
+  if (S.role === 'facilitator') picker(S.open, S.session);
+  const none = S.session === false;
+  $('marking').hidden = none;
+  $('state').hidden = none;
+  if (none) {
+    $('controls').hidden = true;
+    $('now').textContent = 'no scenario open';
+    return;
+  }
+  $('controls').hidden = false;
   const tl = await api('GET', '/api/timeline?from=' + timelineNext);
   timelineNext = tl.next; timeline.push(...tl.events);
   $('exercise').textContent = S.exercise;
@@ -69,6 +79,59 @@ function decisionBox(d, agency) {
     el('b', {}, agency), ` would decide to act on `, el('b', {}, d.threat_name), ` (since ${hours(d.since_h)}). `,
     el('button', { class: 'go', onclick: () => act({ action: 'act', agency: d.agency, threat: d.threat }) }, 'Act now'), ' ',
     el('button', { onclick: () => act({ action: 'wait', agency: d.agency, threat: d.threat }) }, 'Wait for corroboration'));
+}
+const TLPS = ['CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED'];
+// A share point: the item's partners (channel, highest TLP of the agreement, whether each may
+// hold it as marked), recipients to tick and the TLP to mark it with.
+function shareBox(p, agency) {
+  const picks = p.partners.map((q) => {
+    const box = el('input', { type: 'checkbox', value: q.agency });
+    box.checked = q.may_hold;
+    return el('label', { class: 'partner' }, box, ' ', el('b', {}, q.name), ` (${q.partnership}, ${q.channel || 'no channel'}, up to ${q.max_tlp}) `,
+      q.may_hold ? el('span', { class: 'met' }, 'may hold it') : el('span', { class: 'risk' }, 'may not: ' + q.why_not.join(', ')));
+  });
+  const tlp = el('select', {}, ...TLPS.map((t) => el('option', { value: t }, 'TLP:' + t)));
+  tlp.value = p.tlp;
+  const send = (to) => act({ action: 'share', agency: p.agency, item: p.item, to, tlp: tlp.value });
+  return el('div', { class: 'decision' },
+    el('b', {}, agency), ` may share item ${p.item} on `, el('b', {}, p.threat_name),
+    ` (${p.class}, TLP:${p.tlp}${p.reshare ? ', received from a partner' : ', own collection'}; analysed ${hours(p.since_h)}). Share with whom?`,
+    el('div', { class: 'checks' }, ...picks),
+    el('div', {}, 'Mark it ', tlp, ' ',
+      el('button', { class: 'go', onclick: () => send(picks.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => i.value)) }, 'Share'), ' ',
+      el('button', { onclick: () => send([]) }, 'Keep it (share with no one)')));
+}
+function pointBoxes(decisions, shares, name, none) {
+  const boxes = [...decisions.map((d) => decisionBox(d, name(d))), ...shares.slice(0, 6).map((p) => shareBox(p, name(p)))];
+  if (shares.length > 6) boxes.push(el('p', { class: 'hint' }, `${shares.length - 6} more share point(s) after these.`));
+  return boxes.length ? boxes : [el('p', { class: 'hint' }, none)];
+}
+
+// The scenario picker: shipped scenarios and an upload, validated by the server; its
+// diagnostics are shown as text.
+function picker(o, session) {
+  if (!o || !o.available) { $('open').hidden = true; return; }
+  $('open').hidden = false;
+  $('open-title').textContent = session ? 'Open another scenario (a new session)' : 'Open a scenario';
+  if ($('shipped').dataset.n !== String(o.shipped.length)) {
+    $('shipped').dataset.n = String(o.shipped.length);
+    fill($('shipped'), o.shipped.length ? o.shipped.map((n) => el('li', {},
+      el('button', { class: 'small go', onclick: () => openScenario({ shipped: n }) }, 'Open'), ' ', n))
+      : [el('li', { class: 'hint' }, 'No scenarios/ folder next to where the console was started.')]);
+  }
+  $('open').dataset.max = String(o.max_upload_bytes);
+}
+async function openScenario(body) {
+  const seed = $('open-seed').value;
+  if (seed !== '') body.seed = Number(seed);
+  if (S && S.session && !confirm('Close this session and open another? Its log keeps everything.')) return;
+  const r = await fetch('/api/open?token=' + encodeURIComponent(token), {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const j = await r.json().catch(() => ({ error: r.status === 413 ? 'The file is too large (2 MiB at most).' : r.statusText }));
+  const box = $('open-error');
+  if (!r.ok) { box.textContent = j.error || r.statusText; box.hidden = false; return; }
+  box.hidden = true;
+  location.reload();
 }
 
 function facilitator() {
@@ -96,8 +159,8 @@ function facilitator() {
       el('td', {}, i.synopsis, m.expected_action ? el('div', { class: 'exp' }, 'Expected: ', m.expected_action) : ''),
       el('td', {}, ...took), el('td', {}, ...ctl));
   }));
-  $('decisions').replaceChildren(...(b.decisions.length ? b.decisions.map((d) => decisionBox(d, d.agency))
-    : [el('p', { class: 'hint' }, 'None open. Tick "team decides" on an agency to hand its decisions to a team.')]));
+  $('decisions').replaceChildren(...pointBoxes(b.decisions, b.shares, (d) => d.agency,
+    'None open. Tick "team decides" on an agency to hand its decisions to a team.'));
   options($('team-agency'), b.agencies.map((a) => [a.id, a.name]));
   options($('cut-p'), S.partnerships.map((p) => [p, p]));
   options($('warn-t'), b.threats.map((t) => [t.id, t.name]));
@@ -111,10 +174,12 @@ function facilitator() {
   fill($('threats').tBodies[0], b.threats.map((t) => el('tr', {}, el('td', {}, t.name), el('td', {}, t.real ? 'yes' : 'no'),
     ...[t.detected_at, t.shared_at, t.acted_at, t.resolved_at, t.harm_at].map((x) => el('td', {}, hours(x))))));
   fill($('agencies').tBodies[0], b.agencies.map((a) => {
-    const box = el('input', { type: 'checkbox', onchange: (e) => act({ action: 'control', agency: a.id, on: e.target.checked }) });
+    const box = el('input', { type: 'checkbox', title: 'team decides when to act', onchange: (e) => act({ action: 'control', agency: a.id, on: e.target.checked }) });
     box.checked = a.team;
+    const shr = el('input', { type: 'checkbox', title: 'team decides with whom to share, under which TLP', onchange: (e) => act({ action: 'sharing', agency: a.id, on: e.target.checked }) });
+    shr.checked = a.team_shares;
     return el('tr', {}, el('td', {}, a.name), el('td', {}, el('span', { class: a.up ? 'up' : 'down' }, a.up ? 'up' : 'DOWN')),
-      el('td', {}, a.backlog), el('td', {}, a.knows.map(([t]) => t).join(', ')), el('td', {}, a.decided.join(', ')), el('td', {}, box));
+      el('td', {}, a.backlog), el('td', {}, a.knows.map(([t]) => t).join(', ')), el('td', {}, a.decided.join(', ')), el('td', {}, box, ' act ', shr, ' share'));
   }));
   fill($('links').tBodies[0], linkRows(b.links));
   const checks = $('note-objs');
@@ -138,8 +203,8 @@ function player() {
   $('me-name').textContent = S.me ? S.me.name : S.agency;
   fill($('knows'), S.knows.length ? S.knows.map((k) => el('li', {}, el('b', {}, k.name), ` since ${hours(k.since_h)}`, k.decided ? ' — decided to act' : ''))
     : [el('li', { class: 'hint' }, 'Nothing yet.')]);
-  $('my-decisions').replaceChildren(...(S.decisions.length ? S.decisions.map((d) => decisionBox(d, S.me ? S.me.name : d.agency))
-    : [el('p', { class: 'hint' }, 'No decision is waiting for your team.')]));
+  $('my-decisions').replaceChildren(...pointBoxes(S.decisions, S.shares, (d) => (S.me ? S.me.name : d.agency),
+    'No decision is waiting for your team.'));
   fill($('my-links').tBodies[0], linkRows(S.links));
   fill($('my-injects'), S.injects.map((i) => el('li', {}, hours(i.fired_at), ' ', el('b', {}, i.from || ''), ' ', i.synopsis, i.delivery ? ` (${i.delivery})` : '')));
   fill($('my-timeline'), timeline.slice(-60).reverse().map((e) => el('li', {}, hours(e.t), ' ', e.text)));
@@ -178,6 +243,14 @@ function wire() {
   $('do-note').addEventListener('click', () => {
     const objectives = [...$('note-objs').querySelectorAll('input:checked')].map((i) => i.value);
     api('POST', '/api/note', { objectives, text: $('note').value }).then(() => { $('note').value = ''; refresh(); });
+  });
+  $('do-upload').addEventListener('click', async () => {
+    const f = $('upload').files[0];
+    const box = $('open-error');
+    if (!f) { box.textContent = 'Choose a .ron file first.'; box.hidden = false; return; }
+    const max = Number($('open').dataset.max || 2097152);
+    if (f.size > max) { box.textContent = `${f.name} is ${f.size} bytes; uploads are limited to ${max} bytes (2 MiB).`; box.hidden = false; return; }
+    openScenario({ name: f.name, ron: await f.text() });
   });
   $('do-forecast').addEventListener('click', async () => {
     $('forecast-status').textContent = 'running…';

@@ -4,7 +4,7 @@
 use super::options::{ServeRequest, Verbosity};
 use super::{load, write_run_files};
 use crate::console::log::{self as slog, Session};
-use crate::console::session::Live;
+use crate::console::session::{Live, Opener};
 use crate::error::{Error, Result};
 use crate::scenario::ValidScenario;
 use crate::sim::{Action, Model, RunSeed, replay as replay_run};
@@ -70,14 +70,17 @@ pub(super) fn replay(log: &Path, out: &Path, file: Option<&Path>, v: Verbosity) 
     Ok(())
 }
 
-/// Build the live session a `serve` request asks for.
-pub(super) fn open_session(r: &ServeRequest, v: Verbosity) -> Result<Live> {
+/// Build the live session a `serve` request asks for (none without a scenario file: the
+/// console starts on its scenario picker).
+pub(super) fn open_session(r: &ServeRequest, v: Verbosity) -> Result<Option<Live>> {
     if let Some(log) = &r.resume {
         let session = slog::read(log)?;
         let scn = session_scenario(&session, r.file.as_deref(), log, v)?;
-        return Live::resume(scn, session, log);
+        return Live::resume(scn, session, log).map(Some);
     }
-    let file = r.file.as_ref().expect("checked by the options");
+    let Some(file) = r.file.as_ref() else {
+        return Ok(None);
+    };
     let base = load(file, v)?;
     let scn = match &r.variant {
         Some(id) => base.with_variant(id)?,
@@ -111,16 +114,34 @@ pub(super) fn open_session(r: &ServeRequest, v: Verbosity) -> Result<Live> {
         )
         .map_err(|e| Error::usage(format!("--team {agency}"), e.to_string()))?;
     }
+    for agency in &r.team_shares {
+        live.act(
+            &crate::console::session::Role::Facilitator,
+            Action::Sharing {
+                agency: agency.clone(),
+                on: true,
+            },
+        )
+        .map_err(|e| Error::usage(format!("--team-shares {agency}"), e.to_string()))?;
+    }
     if !v.quiet {
         println!("session log: {}", log.display());
     }
-    Ok(live)
+    Ok(Some(live))
 }
 
 /// `tabletop serve`: open the session and serve the console until Ctrl-C.
 pub(super) fn serve(r: &ServeRequest, v: Verbosity) -> Result<()> {
     let live = open_session(r, v)?;
-    crate::console::server::serve(live, r.addr, !v.quiet)
+    let opener = Opener {
+        shipped: PathBuf::from("scenarios"),
+        out: PathBuf::from("output"),
+        seed: RunSeed {
+            master: r.seed,
+            run_index: r.run_index,
+        },
+    };
+    crate::console::server::serve(live, opener, r.addr, !v.quiet)
 }
 
 /// `tabletop report DIR --session LOG`: place the played run in the batch's distribution.

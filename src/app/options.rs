@@ -137,7 +137,7 @@ pub(crate) enum Request {
 /// `tabletop serve` in domain terms.
 #[derive(Debug, Clone)]
 pub(crate) struct ServeRequest {
-    /// Scenario file (None with `resume`).
+    /// Scenario file (None with `resume`, or to start on the console's scenario picker).
     pub file: Option<PathBuf>,
     /// Address to listen on.
     pub addr: std::net::SocketAddr,
@@ -153,6 +153,8 @@ pub(crate) struct ServeRequest {
     pub log: Option<PathBuf>,
     /// Agencies bound to teams from the start.
     pub teams: Vec<String>,
+    /// Agencies whose sharing decisions are bound to teams from the start.
+    pub team_shares: Vec<String>,
 }
 
 /// The process's command line, shell-quoted where needed (for manifests).
@@ -381,24 +383,17 @@ impl Request {
                 dir: a.dir.clone(),
                 session: a.session.clone(),
             },
-            Command::Serve(a) => {
-                if a.file.is_none() && a.resume.is_none() {
-                    return Err(Error::usage(
-                        "SCENARIO",
-                        "give a scenario file, or --resume LOG to continue a session",
-                    ));
-                }
-                Request::Serve(ServeRequest {
-                    file: a.file.clone(),
-                    addr: std::net::SocketAddr::new(a.bind, a.port),
-                    resume: a.resume.clone(),
-                    seed: a.seed,
-                    run_index: a.run_index,
-                    variant: a.variant.clone(),
-                    log: a.log.clone(),
-                    teams: a.teams.clone(),
-                })
-            }
+            Command::Serve(a) => Request::Serve(ServeRequest {
+                file: a.file.clone(),
+                addr: std::net::SocketAddr::new(a.bind, a.port),
+                resume: a.resume.clone(),
+                seed: a.seed,
+                run_index: a.run_index,
+                variant: a.variant.clone(),
+                log: a.log.clone(),
+                teams: a.teams.clone(),
+                team_shares: a.team_shares.clone(),
+            }),
             Command::Replay(a) => Request::Replay {
                 log: a.log.clone(),
                 out: a.out.clone(),

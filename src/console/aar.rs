@@ -174,7 +174,10 @@ pub fn decisions_moved(
         let before = &actions[..n];
         n += 1;
         // Binding a team changes who decides, not the run: nothing to price.
-        if matches!(action, Action::Control { .. } | Action::Wait { .. }) {
+        if matches!(
+            action,
+            Action::Control { .. } | Action::Sharing { .. } | Action::Wait { .. }
+        ) {
             continue;
         }
         let t = forecast_table(

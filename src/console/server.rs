@@ -7,12 +7,12 @@
 //! takes its agency's decisions, nothing else.
 
 use super::log::Entry;
-use super::session::{Live, Role};
+use super::session::{Live, MAX_UPLOAD_BYTES, Opener, Role, new_token};
 use crate::error::{Error, Result};
 use crate::sim::{Action, Board, Event};
 use axum::Json;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -44,9 +44,37 @@ pub struct ClockState {
 
 /// Everything the router serves.
 pub struct AppState {
-    live: Mutex<Live>,
+    /// The session: none until the facilitator opens a scenario; once open, only ever
+    /// replaced by another.
+    live: Mutex<Option<Live>>,
+    /// The facilitator's token, kept across the sessions the console opens.
+    token: String,
+    /// Where shipped scenarios are found and new sessions logged (none: this session only).
+    opener: Option<Opener>,
     clock: Mutex<ClockState>,
     tx: broadcast::Sender<u64>,
+}
+
+/// The open session, behind the server's lock. Only handed out once a session is open
+/// ([`AppState::live`] callers check [`AppState::has_session`] or hold a role, which needs
+/// one).
+pub struct LiveGuard<'a>(MutexGuard<'a, Option<Live>>);
+
+impl std::ops::Deref for LiveGuard<'_> {
+    type Target = Live;
+    fn deref(&self) -> &Live {
+        self.0
+            .as_ref()
+            .expect("a session is open (checked before the guard is taken)")
+    }
+}
+
+impl std::ops::DerefMut for LiveGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Live {
+        self.0
+            .as_mut()
+            .expect("a session is open (checked before the guard is taken)")
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -58,9 +86,20 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// Serve `live`, paused, at 60× (one scenario minute per wall second).
     pub fn new(live: Live) -> Arc<AppState> {
+        AppState::with_opener(Some(live), None)
+    }
+
+    /// Serve `live` (none: start on the scenario picker), opening further sessions with
+    /// `opener`.
+    pub fn with_opener(live: Option<Live>, opener: Option<Opener>) -> Arc<AppState> {
         let (tx, _) = broadcast::channel(64);
+        let token = live
+            .as_ref()
+            .map_or_else(new_token, |l| l.facilitator_token.clone());
         Arc::new(AppState {
             live: Mutex::new(live),
+            token,
+            opener,
             clock: Mutex::new(ClockState {
                 running: false,
                 speed: 60.0,
@@ -70,9 +109,37 @@ impl AppState {
         })
     }
 
-    /// The session (poisoning is ignored: the run's state is consistent between ticks).
-    pub fn live(&self) -> MutexGuard<'_, Live> {
+    fn slot(&self) -> MutexGuard<'_, Option<Live>> {
         self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether a session is open.
+    pub fn has_session(&self) -> bool {
+        self.slot().is_some()
+    }
+
+    /// The facilitator's token.
+    pub fn facilitator_token(&self) -> &str {
+        &self.token
+    }
+
+    /// The session (poisoning is ignored: the run's state is consistent between ticks). Only
+    /// once one is open ([`AppState::has_session`]).
+    pub fn live(&self) -> LiveGuard<'_> {
+        LiveGuard(self.slot())
+    }
+
+    /// Replace the session by `live` (its facilitator token becomes the console's), pause the
+    /// clock, and tell every browser.
+    pub fn open(&self, mut live: Live) {
+        live.facilitator_token = self.token.clone();
+        {
+            let mut clock = self.clock();
+            clock.running = false;
+            clock.carry_h = 0.0;
+            *self.slot() = Some(live);
+        }
+        self.changed();
     }
 
     fn clock(&self) -> MutexGuard<'_, ClockState> {
@@ -80,7 +147,10 @@ impl AppState {
     }
 
     fn changed(&self) {
-        let tick = self.live().stepper().tick();
+        let tick = match self.slot().as_mut() {
+            Some(l) => l.stepper().tick(),
+            None => return,
+        };
         let _ = self.tx.send(tick);
     }
 
@@ -88,7 +158,7 @@ impl AppState {
     /// new decision point and at the end. True when anything changed.
     pub fn tick_wall(&self, wall_s: f64) -> bool {
         let mut clock = self.clock();
-        if !clock.running {
+        if !clock.running || !self.has_session() {
             return false;
         }
         let mut live = self.live();
@@ -151,10 +221,56 @@ fn role(st: &AppState, headers: &HeaderMap, q: &TokenQuery) -> ApiResult<Role> {
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
     let token = if q.token.is_empty() { bearer } else { &q.token };
-    st.live().role_of(token).ok_or(ApiError(
+    let role = if !token.is_empty() && token == st.token {
+        Some(Role::Facilitator)
+    } else {
+        st.slot().as_ref().and_then(|l| l.role_of(token))
+    };
+    let role = role.ok_or(ApiError(
         StatusCode::UNAUTHORIZED,
         "a session token is needed (printed when the console started)".into(),
-    ))
+    ))?;
+    if !st.has_session() {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            "no scenario is open yet: the facilitator picks or uploads one first".into(),
+        ));
+    }
+    Ok(role)
+}
+
+/// The facilitator's token, whether or not a session is open (the scenario picker).
+fn facilitator_any(st: &AppState, headers: &HeaderMap, q: &TokenQuery) -> ApiResult<()> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let token = if q.token.is_empty() { bearer } else { &q.token };
+    if !token.is_empty() && token == st.token {
+        return Ok(());
+    }
+    let known = st.slot().as_ref().and_then(|l| l.role_of(token)).is_some();
+    Err(if known {
+        ApiError(
+            StatusCode::FORBIDDEN,
+            "only the facilitator can do this".into(),
+        )
+    } else {
+        ApiError(
+            StatusCode::UNAUTHORIZED,
+            "a session token is needed (printed when the console started)".into(),
+        )
+    })
+}
+
+/// The scenario picker: the shipped scenarios, and whether uploads are taken.
+fn picker(st: &AppState) -> Value {
+    json!({
+        "available": st.opener.is_some(),
+        "shipped": st.opener.as_ref().map(|o| o.shipped()).unwrap_or_default(),
+        "max_upload_bytes": MAX_UPLOAD_BYTES,
+    })
 }
 
 fn facilitator(st: &AppState, headers: &HeaderMap, q: &TokenQuery) -> ApiResult<Role> {
@@ -191,6 +307,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/mark", post(api_mark))
         .route("/api/forecast", post(api_forecast))
         .route("/api/outcome", get(api_outcome))
+        .route("/api/open", post(api_open))
+        // Room for a 2 MiB scenario in JSON (escapes included); the size itself is checked
+        // with a clear message.
+        .layer(DefaultBodyLimit::max(3 * MAX_UPLOAD_BYTES))
         .with_state(state)
 }
 
@@ -219,6 +339,7 @@ fn team_view(live: &mut Live, agency: &str, board: &Board) -> Value {
         .iter()
         .filter(|d| d.agency == agency)
         .collect();
+    let shares: Vec<_> = board.shares.iter().filter(|d| d.agency == agency).collect();
     let spec = live.scenario().spec();
     let injects: Vec<Value> = board
         .injects
@@ -258,6 +379,7 @@ fn team_view(live: &mut Live, agency: &str, board: &Board) -> Value {
         "knows": known,
         "links": links,
         "decisions": decisions,
+        "shares": shares,
         "injects": injects,
     })
 }
@@ -309,6 +431,8 @@ fn state_for(st: &AppState, role: &Role) -> Value {
                 .collect();
             json!({
                 "role": "facilitator",
+                "session": true,
+                "open": picker(st),
                 "exercise": spec.exercise.name,
                 "marking": spec.exercise.marking,
                 "seed": live.header().seed,
@@ -331,8 +455,78 @@ async fn api_state(
     headers: HeaderMap,
     Query(q): Query<TokenQuery>,
 ) -> ApiResult<Json<Value>> {
+    if !st.has_session() {
+        facilitator_any(&st, &headers, &q)?;
+        return Ok(Json(json!({
+            "role": "facilitator",
+            "session": false,
+            "open": picker(&st),
+        })));
+    }
     let r = role(&st, &headers, &q)?;
     Ok(Json(state_for(&st, &r)))
+}
+
+/// Open a scenario: a shipped one by file name, or an uploaded text (with its file name).
+#[derive(Debug, Deserialize)]
+struct OpenReq {
+    #[serde(default)]
+    shipped: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    ron: Option<String>,
+    #[serde(default)]
+    seed: Option<u64>,
+}
+
+async fn api_open(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+    Json(req): Json<OpenReq>,
+) -> ApiResult<Json<Value>> {
+    facilitator_any(&st, &headers, &q)?;
+    let Some(opener) = st.opener.clone() else {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            "this console serves one session only".into(),
+        ));
+    };
+    if st.clock().running {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            "pause the clock before opening another scenario".into(),
+        ));
+    }
+    if let Some(text) = &req.ron
+        && text.len() > MAX_UPLOAD_BYTES
+    {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the file is {} bytes; uploads are limited to {MAX_UPLOAD_BYTES} bytes (2 MiB)",
+                text.len()
+            ),
+        ));
+    }
+    let live = tokio::task::spawn_blocking(move || match (&req.shipped, &req.ron) {
+        (Some(name), None) => opener.open_shipped(name, req.seed),
+        (None, Some(text)) => opener.open_upload(
+            req.name.as_deref().unwrap_or("uploaded.ron"),
+            text,
+            req.seed,
+        ),
+        _ => Err(Error::Usage {
+            flag: "open".into(),
+            message: "give either `shipped` (a file name) or `ron` (the scenario text)".into(),
+        }),
+    })
+    .await
+    .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
+    let log = live.header().scenario.display().to_string();
+    st.open(live);
+    Ok(Json(json!({ "ok": true, "scenario": log })))
 }
 
 async fn api_timeline(
@@ -493,6 +687,7 @@ async fn api_action(
             action,
             Action::Act { .. }
                 | Action::Wait { .. }
+                | Action::Share { .. }
                 | Action::CutOff { .. }
                 | Action::Restore { .. }
                 | Action::PublicWarning { .. }
@@ -623,8 +818,14 @@ async fn api_outcome(
     }
 }
 
-/// Serve `live` on `addr` until Ctrl-C; print the URLs with their tokens when `print`.
-pub fn serve(live: Live, addr: std::net::SocketAddr, print: bool) -> Result<()> {
+/// Serve `live` (none: start on the scenario picker) on `addr` until Ctrl-C, opening further
+/// sessions with `opener`; print the URLs with their tokens when `print`.
+pub fn serve(
+    live: Option<Live>,
+    opener: Opener,
+    addr: std::net::SocketAddr,
+    print: bool,
+) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_io()
@@ -635,14 +836,17 @@ pub fn serve(live: Live, addr: std::net::SocketAddr, print: bool) -> Result<()> 
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| Error::Runtime(format!("cannot listen on {addr}: {e}")))?;
-        let state = AppState::new(live);
+        let state = AppState::with_opener(live, Some(opener));
         if print {
-            let live = state.live();
             println!(
                 "Facilitator: http://{addr}/?token={}",
-                live.facilitator_token
+                state.facilitator_token()
             );
-            for t in &live.teams {
+            if !state.has_session() {
+                println!("No scenario open yet: pick or upload one on the facilitator's page.");
+            }
+            let slot = state.slot();
+            for t in slot.iter().flat_map(|l| &l.teams) {
                 println!(
                     "Team {} ({}): http://{addr}/?token={}",
                     t.agency, t.name, t.token

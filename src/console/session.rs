@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::scenario::ValidScenario;
 use crate::sim::{Action, Board, Event, Model, RunOutcome, RunSeed, Stepper, forecast};
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Who is calling: the facilitator or one team.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +96,111 @@ impl std::fmt::Debug for Live {
         f.debug_struct("Live")
             .field("header", &self.header)
             .finish()
+    }
+}
+
+/// Largest scenario text the console accepts as an upload [bytes] (2 MiB).
+pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
+
+/// Where the console finds the shipped scenarios it offers, and where it writes the logs (and
+/// the uploaded scenarios) of the sessions it opens.
+#[derive(Debug, Clone)]
+pub struct Opener {
+    /// Folder of shipped scenarios (`*.ron`), listed on the facilitator's page.
+    pub shipped: PathBuf,
+    /// Root of session logs: a session on scenario S logs to
+    /// `<out>/<S>/session-<seed>-<unix ms>.jsonl`, and an uploaded S is saved beside its log
+    /// with the same name and `.ron`.
+    pub out: PathBuf,
+    /// Seed and run of new sessions (a request may give another seed).
+    pub seed: RunSeed,
+}
+
+impl Opener {
+    /// The shipped scenarios' file names, sorted (none when the folder is missing).
+    pub fn shipped(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(&self.shipped)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".ron"))
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn log_path(&self, stem: &str, seed: u64) -> Result<PathBuf> {
+        let dir = self.out.join(stem);
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        Ok(dir.join(format!("session-{seed}-{}.jsonl", wall_ms())))
+    }
+
+    fn seed(&self, seed: Option<u64>) -> RunSeed {
+        RunSeed {
+            master: seed.unwrap_or(self.seed.master),
+            run_index: self.seed.run_index,
+        }
+    }
+
+    /// Start a session on the shipped scenario `name` (a file name from [`Opener::shipped`]).
+    pub fn open_shipped(&self, name: &str, seed: Option<u64>) -> Result<Live> {
+        let known = self.shipped();
+        if !known.iter().any(|k| k == name) {
+            return Err(Error::Usage {
+                flag: "scenario".into(),
+                message: format!(
+                    "no shipped scenario `{name}` (there are: {})",
+                    known.join(", ")
+                ),
+            });
+        }
+        let path = self.shipped.join(name);
+        let scn = crate::scenario::load(&path)?;
+        crate::scenario::budget::check(&scn, crate::scenario::budget::DEFAULT_MAX_WORK)?;
+        let seed = self.seed(seed);
+        let log = self.log_path(&scn.stem(), seed.master)?;
+        Live::start(scn, &path, seed, None, Some(&log))
+    }
+
+    /// Validate an uploaded scenario (`name` as the browser gave it, `text` its content) with
+    /// the same diagnostics as `tabletop validate`, save it beside the new session's log (so
+    /// that `tabletop replay` and `serve --resume` find it, with the hash the log records),
+    /// and start the session.
+    pub fn open_upload(&self, name: &str, text: &str, seed: Option<u64>) -> Result<Live> {
+        if text.len() > MAX_UPLOAD_BYTES {
+            return Err(Error::Usage {
+                flag: "upload".into(),
+                message: format!(
+                    "the file is {} bytes; uploads are limited to {MAX_UPLOAD_BYTES} bytes (2 MiB)",
+                    text.len()
+                ),
+            });
+        }
+        // Only the file's own name: a browser gives no folder, and none is trusted.
+        let base = Path::new(name)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .filter(|n| !n.is_empty())
+            .unwrap_or("uploaded.ron");
+        let scn = crate::scenario::load_str(Path::new(base), text)?;
+        crate::scenario::budget::check(&scn, crate::scenario::budget::DEFAULT_MAX_WORK)?;
+        let seed = self.seed(seed);
+        let log = self.log_path(&scn.stem(), seed.master)?;
+        let saved = log.with_extension("ron");
+        {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .create_new(true)
+                .write(true)
+                .open(&saved)
+                .map_err(|e| Error::io(&saved, e))?;
+            f.write_all(text.as_bytes())
+                .and_then(|()| f.sync_all())
+                .map_err(|e| Error::io(&saved, e))?;
+        }
+        Live::start(scn, &saved, seed, None, Some(&log))
     }
 }
 
@@ -254,11 +359,13 @@ impl Live {
     }
 
     /// Apply an action for `role` and log it. A team may only decide for its own agency
-    /// (act, wait, cut off, warn); only the facilitator touches the MSEL and the clock.
+    /// (act, wait, share, cut off, warn); only the facilitator touches the MSEL and the clock.
     pub fn act(&mut self, role: &Role, action: Action) -> Result<()> {
         if let Role::Team(me) = role {
             let mine = match &action {
-                Action::Act { agency, .. } | Action::Wait { agency, .. } => agency == me,
+                Action::Act { agency, .. }
+                | Action::Wait { agency, .. }
+                | Action::Share { agency, .. } => agency == me,
                 Action::CutOff { by, .. }
                 | Action::Restore { by, .. }
                 | Action::PublicWarning { by, .. } => by == me,

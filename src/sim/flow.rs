@@ -6,6 +6,7 @@ use super::compile::{
     AgencyStatic, Barrier, BlockReason, Compiled, LinkStatic, Marking, ViolationKind, function_bit,
 };
 use super::compile::{Effect, Trigger};
+use super::hook::Console;
 use super::ids::{AgencyIx, ChannelIx, LinkIx, PartnershipIx, ThreatIx};
 use super::outcome::EventKind;
 use super::phase::Phase;
@@ -271,6 +272,9 @@ pub(crate) fn deliver_items(
 }
 
 /// Offer each item analysed this tick to the analysing agency's partners, through the gates.
+/// An item analysed by an agency whose sharing is bound to a team at the console is not offered: it becomes a
+/// share point for the team. The team's decisions (taken before this tick) are offered first,
+/// at the start of the tick, on the links the team picked and under the TLP it chose.
 pub(crate) fn share_items(
     run: Run,
     net: Network,
@@ -278,9 +282,9 @@ pub(crate) fn share_items(
     channels: Res<Channels>,
     mut threats: ResMut<ThreatStates>,
     (mut analysed, mut trips): (MessageReader<Analysed>, Trips),
-    mut signals: MessageWriter<TrustSignal>,
+    (mut signals, mut console): (MessageWriter<TrustSignal>, ResMut<Console>),
 ) {
-    let Run { st, mut rec, .. } = run;
+    let Run { clock, st, mut rec } = run;
     let Network {
         mut items,
         mut flight,
@@ -288,7 +292,22 @@ pub(crate) fn share_items(
         mut tally,
     } = net;
     let dissem = function_bit(Function::Dissemination);
-    for m in analysed.read() {
+    let decided = std::mem::take(&mut console.share_out);
+    let now = clock.now;
+    let offers = decided
+        .into_iter()
+        .map(|c| (now, c.agency, c.item, c.pick, true))
+        .chain(
+            analysed
+                .read()
+                .map(|m| (m.t, m.agency, m.item, None, false)),
+        );
+    for (t, agency, item_ix, pick, from_console) in offers {
+        let m = Analysed {
+            t,
+            agency,
+            item: item_ix,
+        };
         let item = items.0[m.item as usize].clone();
         if item.retracted {
             continue;
@@ -299,23 +318,46 @@ pub(crate) fn share_items(
         if !ms.up || ms.stalled || ms.lost & dissem != 0 {
             continue;
         }
+        if !from_console && console.shares_for(m.agency) {
+            // The team decides where this item goes (docs/console.md).
+            if !sender.out_links.is_empty() {
+                console.raise_share(m.agency, m.item, m.t);
+            }
+            continue;
+        }
         let resharing = item.origin != m.agency;
         let kind_bit = 1u8 << th.kind_ix;
         for &l in &sender.out_links {
             let l = l.ix();
             let hot = &st.hot_links[l];
-            if hot.relevant & kind_bit == 0 {
-                continue;
-            }
             let need = hot.needed & kind_bit != 0;
-            let rng = &mut links.1.rng[l];
-            // One uniform per offer, whatever the outcome, keeps streams aligned across variants.
-            let u_share: f64 = rand::RngExt::random(rng);
-            let u_violate: f64 = rand::RngExt::random(rng);
-            // The sender's choice first: a block counts only an offer it would have made.
-            if u_share >= hot.p0 * links.0[l].trust * (1.0 - ms.impaired[2]) {
-                continue;
-            }
+            let team_tlp = match &pick {
+                Some((to, tlp)) => {
+                    if !to.contains(&LinkIx::new(l)) {
+                        continue;
+                    }
+                    Some(*tlp)
+                }
+                None => None,
+            };
+            let u_violate = if team_tlp.is_some() {
+                // The team chose to offer it: no draw for the sender's choice or compliance.
+                0.0
+            } else {
+                if hot.relevant & kind_bit == 0 {
+                    continue;
+                }
+                let rng = &mut links.1.rng[l];
+                // One uniform per offer, whatever the outcome, keeps streams aligned across
+                // variants.
+                let u_share: f64 = rand::RngExt::random(rng);
+                let u_violate: f64 = rand::RngExt::random(rng);
+                // The sender's choice first: a block counts only an offer it would have made.
+                if u_share >= hot.p0 * links.0[l].trust * (1.0 - ms.impaired[2]) {
+                    continue;
+                }
+                u_violate
+            };
             let ls = &st.links[l];
             if !st.offer_trips.is_empty() {
                 let at = (ls.partnership, item.threat, m.t);
@@ -390,8 +432,13 @@ pub(crate) fn share_items(
                 continue;
             };
             let resharing = resharing && !tearline;
-            let broken = broken_rules(mk, sender, to_ag, ls, resharing);
-            if broken != 0 && u_violate >= violation_probability(sender, ls) {
+            let own = *mk;
+            let (mk, broken) = match team_tlp {
+                Some(tlp) => team_marking(&own, tlp, sender, to_ag, ls, resharing),
+                None => (own, broken_rules(&own, sender, to_ag, ls, resharing)),
+            };
+            let mk = &mk;
+            if broken != 0 && team_tlp.is_none() && u_violate >= violation_probability(sender, ls) {
                 block(&mut tally, &mut rec, BlockReason::Marking);
                 continue;
             }
@@ -523,6 +570,34 @@ pub(crate) fn share_items(
     }
 }
 
+/// The marking of an offer a team marked `tlp`, and the rules the offer breaks. The team's TLP
+/// replaces the item's own (`own`) on this offer: the agreement, the partnership's highest TLP
+/// and the public rule are judged on it. A re-sharer may not lower the originator's marking
+/// (doing so is a TLP breach), and the item's own one-hop (RED) and in-organisation
+/// (AMBER+STRICT) limits still bind it. Class, 28 CFR Part 23, PII and sensitivity stay the
+/// item's.
+pub(crate) fn team_marking(
+    own: &Marking,
+    tlp: Tlp,
+    sender: &AgencyStatic,
+    to: &AgencyStatic,
+    ls: &LinkStatic,
+    resharing: bool,
+) -> (Marking, u8) {
+    let marked = Marking { tlp, ..*own };
+    let mut broken = broken_rules(&marked, sender, to, ls, false);
+    if resharing && (tlp < own.tlp || reshare_breach(own, sender, to)) {
+        broken |= ViolationKind::Tlp.bit();
+    }
+    (marked, broken)
+}
+
+/// Whether re-sharing an item marked `th` from `sender` to `to` breaches its TLP: TLP:RED
+/// moves one hop only; TLP:AMBER+STRICT stays inside the recipient's organisation.
+fn reshare_breach(th: &Marking, sender: &AgencyStatic, to: &AgencyStatic) -> bool {
+    th.tlp == Tlp::Red || (th.tlp == Tlp::AmberStrict && sender.org != to.org)
+}
+
 /// The tearline version of item `full`, written by `writer` the first time a holder needs it
 /// and shared by every later one: it keeps the full item's threat, truth, creation time and
 /// source (so it never corroborates the full item), and takes its threat's tearline marking.
@@ -570,8 +645,7 @@ pub(crate) fn broken_rules(
 ) -> u8 {
     let mut m = 0;
     // TLP:RED moves one hop only; TLP:AMBER+STRICT stays inside the recipient's organisation.
-    let reshare_breach =
-        resharing && (th.tlp == Tlp::Red || (th.tlp == Tlp::AmberStrict && sender.org != to.org));
+    let reshare_breach = resharing && reshare_breach(th, sender, to);
     if th.tlp > ls.max_tlp || reshare_breach {
         m |= ViolationKind::Tlp.bit();
     }

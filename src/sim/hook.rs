@@ -3,7 +3,8 @@
 //! default (nothing held, re-timed or controlled, nothing queued) it changes nothing, so a run
 //! without a console draws exactly as before.
 
-use super::ids::{AgencyIx, PartnershipIx, ThreatIx};
+use super::ids::{AgencyIx, LinkIx, PartnershipIx, ThreatIx};
+use crate::scenario::schema::Tlp;
 use bevy_ecs::prelude::*;
 
 /// The facilitator's control over one inject.
@@ -42,6 +43,19 @@ pub(crate) enum TeamEffect {
     },
 }
 
+/// A share point decided: what the sharing phase of the next tick does with one item a bound
+/// agency has analysed.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ShareChoice {
+    /// The sending agency.
+    pub(crate) agency: AgencyIx,
+    /// The item.
+    pub(crate) item: u32,
+    /// The team's pick: the links to offer it on and the TLP it marks the offer with. `None`:
+    /// the agency was handed back to the model, which offers it as it offers any analysed item.
+    pub(crate) pick: Option<(Vec<LinkIx>, Tlp)>,
+}
+
 /// Console decisions in force in the current run.
 #[derive(Resource, Debug, Default)]
 pub(crate) struct Console {
@@ -55,6 +69,12 @@ pub(crate) struct Console {
     pub(crate) act: Vec<(AgencyIx, ThreatIx)>,
     /// Team effects to apply at the start of the next tick, in order.
     pub(crate) queued: Vec<TeamEffect>,
+    /// Agencies whose sharing decisions wait for their team (empty: none).
+    pub(crate) sharing: Vec<bool>,
+    /// Share points waiting for a team: (agency, item, since [h]), in the order raised.
+    pub(crate) shares: Vec<(AgencyIx, u32, f64)>,
+    /// Share points decided and not yet applied, in order (the next sharing phase takes them).
+    pub(crate) share_out: Vec<ShareChoice>,
 }
 
 impl Console {
@@ -68,6 +88,11 @@ impl Console {
         self.controlled.get(a.ix()).copied().unwrap_or(false)
     }
 
+    /// Whether a team decides where the items `a` analyses go.
+    pub(crate) fn shares_for(&self, a: AgencyIx) -> bool {
+        self.sharing.get(a.ix()).copied().unwrap_or(false)
+    }
+
     /// Whether a team has decided that `a` acts on threat `t` now.
     pub(crate) fn forces(&self, a: AgencyIx, t: ThreatIx) -> bool {
         !self.act.is_empty() && self.act.contains(&(a, t))
@@ -77,6 +102,36 @@ impl Console {
     pub(crate) fn raise(&mut self, a: AgencyIx, t: ThreatIx, at: f64) {
         if !self.pending.iter().any(|p| p.0 == a && p.1 == t) {
             self.pending.push((a, t, at));
+        }
+    }
+
+    /// Raise a share point (once) for `a` on item `item` analysed at time `at`.
+    pub(crate) fn raise_share(&mut self, a: AgencyIx, item: u32, at: f64) {
+        if !self.shares.iter().any(|p| p.0 == a && p.1 == item) {
+            self.shares.push((a, item, at));
+        }
+    }
+
+    /// Close the share point of `a` on `item` with `pick` (applied at the next sharing phase).
+    pub(crate) fn share(&mut self, a: AgencyIx, item: u32, pick: Option<(Vec<LinkIx>, Tlp)>) {
+        self.shares.retain(|p| !(p.0 == a && p.1 == item));
+        self.share_out.push(ShareChoice {
+            agency: a,
+            item,
+            pick,
+        });
+    }
+
+    /// Hand every open share point of `a` back to the model.
+    pub(crate) fn release_shares(&mut self, a: AgencyIx) {
+        let open: Vec<u32> = self
+            .shares
+            .iter()
+            .filter(|p| p.0 == a)
+            .map(|p| p.1)
+            .collect();
+        for item in open {
+            self.share(a, item, None);
         }
     }
 

@@ -134,6 +134,11 @@ impl Runner {
         self.world.clear_trackers();
     }
 
+    /// Step API: the run's World, read-only.
+    pub(crate) fn world(&self) -> &World {
+        &self.world
+    }
+
     /// Step API: the run's World, to read its state and set the console hook.
     pub(crate) fn world_mut(&mut self) -> &mut World {
         &mut self.world

@@ -6,15 +6,19 @@
 //! its seed and its list of (tick, action) pairs: replaying the list reproduces it exactly, and
 //! a fork is a replay up to now followed by a continuation with re-keyed random streams.
 
+use super::compile::ViolationKind;
+use super::flow::broken_rules;
 use super::hook::{Console, InjectCtl, TeamEffect};
-use super::ids::{AgencyIx, PartnershipIx, ThreatIx};
+use super::ids::{AgencyIx, LinkIx, PartnershipIx, ThreatIx};
 use super::metrics::measure;
 use super::outcome::{Event, RunOutcome};
 use super::recorder::Recorder;
 use super::rng::RunSeed;
 use super::schedule::Runner;
+use super::state::Items;
 use super::state::{Agencies, Channels, InjectStates, Insiders, Links, ThreatStates};
 use super::{Model, compile::Trigger};
+use crate::scenario::schema::{Classification, Tlp};
 use bevy_ecs::prelude::*;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -63,6 +67,15 @@ pub enum Action {
         /// Team decides (true) or model decides (false).
         on: bool,
     },
+    /// Bind an agency's sharing decisions to its team (`on`): each item it analyses waits at a
+    /// share point for the team's [`Action::Share`]; off, open share points go back to the
+    /// model.
+    Sharing {
+        /// Agency id.
+        agency: String,
+        /// Team decides (true) or model decides (false).
+        on: bool,
+    },
     /// A team decides its agency acts on a threat now (whatever its corroboration).
     Act {
         /// Agency id.
@@ -103,6 +116,96 @@ pub enum Action {
         /// Inject id of an arrival inject.
         inject: String,
     },
+    /// A team decides where an item its agency has analysed goes: to these partners (agency
+    /// ids; none: keep it), marked with this TLP (`CLEAR`, `GREEN`, `AMBER`, `AMBER+STRICT`
+    /// or `RED`). Offered at the start of the next tick, through the partnership's gates.
+    Share {
+        /// Agency id of the sender (its team decides).
+        agency: String,
+        /// The item (as numbered on the share point).
+        item: u32,
+        /// Partner agency ids.
+        #[serde(default)]
+        to: Vec<String>,
+        /// The TLP marking (needed when `to` is not empty).
+        #[serde(default)]
+        tlp: String,
+    },
+}
+
+/// A TLP 2.0 label as the console writes it.
+pub fn tlp_label(t: Tlp) -> &'static str {
+    match t {
+        Tlp::Clear => "CLEAR",
+        Tlp::Green => "GREEN",
+        Tlp::Amber => "AMBER",
+        Tlp::AmberStrict => "AMBER+STRICT",
+        Tlp::Red => "RED",
+    }
+}
+
+/// Read a TLP label (`CLEAR`, `GREEN`, `AMBER`, `AMBER+STRICT`, `RED`; case and a `TLP:`
+/// prefix ignored; the scenario file's `AmberStrict` also accepted).
+pub fn parse_tlp(s: &str) -> Result<Tlp, String> {
+    let u = s.trim().to_ascii_uppercase();
+    let u = u.strip_prefix("TLP:").unwrap_or(&u);
+    match u {
+        "CLEAR" => Ok(Tlp::Clear),
+        "GREEN" => Ok(Tlp::Green),
+        "AMBER" => Ok(Tlp::Amber),
+        "AMBER+STRICT" | "AMBERSTRICT" => Ok(Tlp::AmberStrict),
+        "RED" => Ok(Tlp::Red),
+        _ => Err(format!(
+            "unknown TLP `{s}` (CLEAR, GREEN, AMBER, AMBER+STRICT or RED)"
+        )),
+    }
+}
+
+/// A partner a share point's item could go to.
+#[derive(Debug, Clone, Serialize)]
+pub struct SharePartner {
+    /// Partner agency id.
+    pub agency: String,
+    /// Partner name.
+    pub name: String,
+    /// Partnership id.
+    pub partnership: String,
+    /// The channel the item would go by now (none up that carries its class: blocked).
+    pub channel: Option<String>,
+    /// Highest TLP the partnership's agreement allows.
+    pub max_tlp: String,
+    /// Withdrawn or under a legal hold now (blocked).
+    pub withdrawn: bool,
+    /// The partner may hold the item as marked: cleared, a channel, and no handling rule
+    /// broken (docs/model.md §5–6).
+    pub may_hold: bool,
+    /// Why not, when it may not (`clearance`, `channel`, `withdrawn`, or violation kinds:
+    /// `tlp`, `agreement`, `public`, `criminal_intel`, `pii`).
+    pub why_not: Vec<String>,
+}
+
+/// A share point: an item an agency bound to a team has analysed, waiting for the team to
+/// say with whom it is shared and under which TLP.
+#[derive(Debug, Clone, Serialize)]
+pub struct SharePoint {
+    /// Sending agency id.
+    pub agency: String,
+    /// The item's number in the run.
+    pub item: u32,
+    /// Threat id.
+    pub threat: String,
+    /// Threat name.
+    pub threat_name: String,
+    /// Analysed at [h].
+    pub since_h: f64,
+    /// The item's own TLP.
+    pub tlp: String,
+    /// The item's classification or control level.
+    pub class: String,
+    /// Received from a partner (a re-share), not the agency's own collection.
+    pub reshare: bool,
+    /// The agency's partners.
+    pub partners: Vec<SharePartner>,
 }
 
 /// One agency on the board.
@@ -122,6 +225,8 @@ pub struct AgencyBoard {
     pub decided: Vec<String>,
     /// Bound to a team at the console.
     pub team: bool,
+    /// Its sharing decisions bound to a team at the console.
+    pub team_shares: bool,
 }
 
 /// One directed partnership link on the board.
@@ -230,6 +335,8 @@ pub struct Board {
     pub injects: Vec<InjectBoard>,
     /// Open decision points.
     pub decisions: Vec<DecisionPoint>,
+    /// Open share points.
+    pub shares: Vec<SharePoint>,
     /// Objectives on the run so far.
     pub objectives: Vec<ObjectiveBoard>,
     /// Timeline events so far (when the timeline is recorded).
@@ -329,15 +436,16 @@ impl Stepper {
         while self.next < k && self.step() {}
     }
 
-    /// Decision points open now.
+    /// Decision and share points open now.
     pub fn open_decisions(&mut self) -> usize {
-        self.world().resource::<Console>().pending.len()
+        let c = self.world().resource::<Console>();
+        c.pending.len() + c.shares.len()
     }
 
     /// Run until a decision point is open (at most to `limit_h`); true when one is.
     pub fn advance_to_decision(&mut self, limit_h: f64) -> bool {
         loop {
-            if !self.world().resource::<Console>().pending.is_empty() {
+            if self.open_decisions() > 0 {
                 return true;
             }
             if self.done() || self.now_h() >= limit_h - 1e-9 {
@@ -442,7 +550,9 @@ impl Stepper {
                     Err("shift must be a finite number of hours".into())
                 }
             }
-            Action::Control { agency, .. } => self.agency_ix(agency).map(|_| ()),
+            Action::Control { agency, .. } | Action::Sharing { agency, .. } => {
+                self.agency_ix(agency).map(|_| ())
+            }
             Action::Act { agency, threat } | Action::Wait { agency, threat } => {
                 let (a, t) = (self.agency_ix(agency)?, self.threat_ix(threat)?);
                 if !st.threats[t.ix()].responders.contains(&a) {
@@ -479,7 +589,72 @@ impl Stepper {
                 }
                 Ok(())
             }
+            Action::Share {
+                agency,
+                item,
+                to,
+                tlp,
+            } => self.share_links(agency, *item, to, tlp).map(|_| ()),
         }
+    }
+
+    /// The sender, the links and the TLP of a share decision, checked: the share point must
+    /// be open, every recipient a partner, the TLP a TLP 2.0 label. For a partner linked by
+    /// several partnerships, the first of them in the scenario's order that is neither
+    /// withdrawn nor held (or the first, blocked, when all are).
+    fn share_links(
+        &self,
+        agency: &str,
+        item: u32,
+        to: &[String],
+        tlp: &str,
+    ) -> Result<(AgencyIx, Vec<LinkIx>, Tlp), String> {
+        let st = &self.model.compiled;
+        let a = self.agency_ix(agency)?;
+        let w = self.runner.world();
+        if !w
+            .resource::<Console>()
+            .shares
+            .iter()
+            .any(|p| p.0 == a && p.1 == item)
+        {
+            return Err(format!("{agency} has no open share point for item {item}"));
+        }
+        let tlp = if to.is_empty() && tlp.trim().is_empty() {
+            Tlp::Clear
+        } else {
+            parse_tlp(tlp)?
+        };
+        let out = &st.agencies[a.ix()].out_links;
+        let links = w.resource::<Links>();
+        let mut picked = Vec::new();
+        for p in to {
+            let pa = self.agency_ix(p)?;
+            let cands: Vec<LinkIx> = out
+                .iter()
+                .copied()
+                .filter(|l| st.links[l.ix()].to == pa)
+                .collect();
+            let Some(&first) = cands.first() else {
+                let partners: Vec<&str> = out
+                    .iter()
+                    .map(|l| st.agencies[st.links[l.ix()].to.ix()].id.as_str())
+                    .collect();
+                return Err(format!(
+                    "{p} is not a partner of {agency} (its partners: {})",
+                    partners.join(", ")
+                ));
+            };
+            let open = cands.iter().copied().find(|l| {
+                let s = &links.0[l.ix()];
+                !s.is_withdrawn() && s.held == 0
+            });
+            let l = open.unwrap_or(first);
+            if !picked.contains(&l) {
+                picked.push(l);
+            }
+        }
+        Ok((a, picked, tlp))
     }
 
     /// Apply an action from the next tick on (checked first; nothing changes on error).
@@ -538,6 +713,18 @@ impl Stepper {
                     c.pending.retain(|p| p.0 != ag);
                 }
             }
+            Action::Sharing { agency, on } => {
+                let ag = self.agency_ix(agency)?;
+                let mut c = self.world().resource_mut::<Console>();
+                if c.sharing.len() < n_ag {
+                    c.sharing.resize(n_ag, false);
+                }
+                c.sharing[ag.ix()] = *on;
+                if !on {
+                    // Its open share points go back to the model, offered at the next tick.
+                    c.release_shares(ag);
+                }
+            }
             Action::Act { agency, threat } => {
                 let (ag, th) = (self.agency_ix(agency)?, self.threat_ix(threat)?);
                 let mut c = self.world().resource_mut::<Console>();
@@ -572,6 +759,17 @@ impl Stepper {
                     .resource_mut::<Console>()
                     .queued
                     .push(TeamEffect::Warn { threat: th, who });
+            }
+            Action::Share {
+                agency,
+                item,
+                to,
+                tlp,
+            } => {
+                let (ag, links, tlp) = self.share_links(agency, *item, to, tlp)?;
+                self.world()
+                    .resource_mut::<Console>()
+                    .share(ag, *item, Some((links, tlp)));
             }
         }
         Ok(())
@@ -620,6 +818,7 @@ impl Stepper {
                         .map(|(th, _)| th.id.clone())
                         .collect(),
                     team: console.controls(AgencyIx::new(i)),
+                    team_shares: console.shares_for(AgencyIx::new(i)),
                 }
             })
             .collect();
@@ -691,6 +890,11 @@ impl Stepper {
                 since_h: since,
             })
             .collect();
+        let shares = console
+            .shares
+            .iter()
+            .map(|&(a, item, since)| share_point(&st, w, a, item, since))
+            .collect();
         let objectives = st
             .catalog
             .objectives
@@ -715,6 +919,7 @@ impl Stepper {
             threats,
             injects,
             decisions,
+            shares,
             objectives,
             events,
         }
@@ -747,7 +952,12 @@ impl Stepper {
     fn hand_back(&mut self) {
         let mut c = self.world().resource_mut::<Console>();
         c.controlled.clear();
+        c.sharing.clear();
         c.pending.clear();
+        let open: Vec<AgencyIx> = c.shares.iter().map(|p| p.0).collect();
+        for a in open {
+            c.release_shares(a);
+        }
     }
 
     /// Re-key every random stream of the run for continuation `c` (c ≥ 1): the draws after
@@ -784,6 +994,93 @@ impl Stepper {
         for r in &mut w.resource_mut::<InjectStates>().rng {
             re(r);
         }
+    }
+}
+
+/// The share point of agency `a` on `item`, with what each partner may hold now (the gates
+/// of the sharing phase, docs/model.md §5–6, judged on the item's own marking).
+fn share_point(
+    st: &super::compile::Compiled,
+    w: &World,
+    a: AgencyIx,
+    item: u32,
+    since: f64,
+) -> SharePoint {
+    let it = &w.resource::<Items>().0[item as usize];
+    let links = w.resource::<Links>();
+    let channels = w.resource::<Channels>();
+    let th = &st.threats[it.threat.ix()];
+    let sender = &st.agencies[a.ix()];
+    let full = th.marking_of(it.tearline);
+    let partners = sender
+        .out_links
+        .iter()
+        .map(|&l| {
+            let ls = &st.links[l.ix()];
+            let to = &st.agencies[ls.to.ix()];
+            let state = &links.0[l.ix()];
+            let cleared = |mk: &super::compile::Marking| {
+                mk.class < Classification::Confidential || mk.class <= to.clearance
+            };
+            let channel = |mk: &super::compile::Marking| {
+                ls.channels
+                    .iter()
+                    .map(|c| c.ix())
+                    .find(|&c| channels.0[c].up() && st.channels[c].max_class >= mk.class)
+            };
+            // As the sharing phase does: the tearline for a partner who may not get the full
+            // item, where the partnership writes tearlines.
+            let mut mk = full;
+            let mut tearline = false;
+            if ls.tearlines
+                && !it.tearline
+                && let Some(tl) = &th.tearline
+                && (!cleared(mk) || channel(mk).is_none())
+            {
+                mk = tl;
+                tearline = true;
+            }
+            let resharing = it.origin != a && !tearline;
+            let mut why_not = Vec::new();
+            let withdrawn = state.is_withdrawn() || state.held > 0;
+            if withdrawn {
+                why_not.push("withdrawn".to_string());
+            }
+            if !cleared(mk) {
+                why_not.push("clearance".into());
+            }
+            let ch = channel(mk);
+            if ch.is_none() {
+                why_not.push("channel".into());
+            }
+            let broken = broken_rules(mk, sender, to, ls, resharing);
+            for k in ViolationKind::ALL {
+                if broken & k.bit() != 0 {
+                    why_not.push(k.id().into());
+                }
+            }
+            SharePartner {
+                agency: to.id.clone(),
+                name: to.name.clone(),
+                partnership: st.partnerships[ls.partnership.ix()].clone(),
+                channel: ch.map(|c| st.channels[c].name.clone()),
+                max_tlp: tlp_label(ls.max_tlp).into(),
+                withdrawn,
+                may_hold: why_not.is_empty(),
+                why_not,
+            }
+        })
+        .collect();
+    SharePoint {
+        agency: sender.id.clone(),
+        item,
+        threat: th.id.clone(),
+        threat_name: th.name.clone(),
+        since_h: since,
+        tlp: tlp_label(full.tlp).into(),
+        class: format!("{:?}", full.class),
+        reshare: it.origin != a,
+        partners,
     }
 }
 

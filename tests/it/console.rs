@@ -787,3 +787,454 @@ fn decisions_are_priced_by_forecast() {
         format!("{:?}", again[0].delta)
     );
 }
+
+// ------------------------------------------------------------------------------------------
+// The share decision: with whom, under which TLP.
+
+const SENDER: &str = "txfc";
+
+/// Bind the sender to its team and run to its first share point.
+fn first_share(m: &Model, s: u64) -> (Stepper, tabletop::sim::SharePoint) {
+    let mut st = Stepper::new(m, seed(s), true);
+    st.apply(&Action::Sharing {
+        agency: SENDER.into(),
+        on: true,
+    })
+    .unwrap();
+    loop {
+        assert!(st.advance_to_decision(1e9), "the sender gets a share point");
+        if let Some(p) = st.board().shares.into_iter().find(|p| p.agency == SENDER) {
+            return (st, p);
+        }
+        st.step();
+    }
+}
+
+/// Play the rest of the run: every later share point of the sender goes to `to` (its own
+/// TLP) or is kept when `to` is empty; the actions taken, with their ticks.
+fn share_all(st: &mut Stepper, to: &[String], actions: &mut Vec<(u64, Action)>) {
+    while !st.done() {
+        for p in st.board().shares.iter().filter(|p| p.agency == SENDER) {
+            let a = Action::Share {
+                agency: SENDER.into(),
+                item: p.item,
+                to: to.to_vec(),
+                tlp: p.tlp.clone(),
+            };
+            st.apply(&a).unwrap();
+            actions.push((st.tick(), a));
+        }
+        st.step();
+    }
+}
+
+/// Names of the agencies the timeline shows receiving an item from the sender.
+fn received_from_sender(o: &tabletop::sim::RunOutcome) -> Vec<String> {
+    let sc = scenario::load(Path::new(BRIDGE)).unwrap();
+    let name = &sc
+        .spec()
+        .agencies
+        .iter()
+        .find(|a| a.id == SENDER)
+        .unwrap()
+        .name;
+    let mut v: Vec<String> = o
+        .timeline
+        .iter()
+        .filter(|e| e.text.contains(" receives an item on "))
+        .filter(|e| e.text.contains(&format!(" from {name} via ")))
+        .map(|e| e.who.to_string())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[test]
+fn a_team_shares_only_with_the_partners_it_picks_and_replay_reproduces_it() {
+    let m = model(BRIDGE);
+    let free = replay(&m, seed(2), &[], true).unwrap();
+    let (mut st, p) = first_share(&m, 2);
+    let partners: Vec<String> = p.partners.iter().map(|q| q.agency.clone()).collect();
+    assert!(partners.len() >= 2, "{partners:?}");
+    // Left to the model, the sender reaches several partners in this run: among them the one
+    // the team will leave out.
+    let reached = received_from_sender(&free);
+    let left_out = partners
+        .iter()
+        .find(|q| reached.contains(q))
+        .expect("the model shares with some partner")
+        .clone();
+    let chosen = partners
+        .iter()
+        .find(|q| **q != left_out && p.partners.iter().any(|x| &x.agency == *q && x.may_hold))
+        .expect("another partner that may hold the item")
+        .clone();
+    let mut actions = vec![(
+        0,
+        Action::Sharing {
+            agency: SENDER.into(),
+            on: true,
+        },
+    )];
+    share_all(&mut st, std::slice::from_ref(&chosen), &mut actions);
+    let played = st.finish();
+    let got = received_from_sender(&played);
+    assert!(
+        !got.contains(&left_out),
+        "{left_out} received an item from {SENDER}: {got:?}"
+    );
+    assert_eq!(
+        got,
+        vec![chosen.clone()],
+        "only the chosen partner receives"
+    );
+    // Replay from the seed and the actions reproduces the played run byte for byte.
+    let again = replay(&m, seed(2), &actions, true).unwrap();
+    assert_eq!(json_of(&played), json_of(&again));
+    // The actions round-trip through the session log's JSON.
+    for (_, a) in &actions {
+        let back: Action = serde_json::from_str(&json_of(a)).unwrap();
+        assert_eq!(&back, a);
+    }
+    // Fork-and-forecast replays the log, shares included: the same fork gives the same
+    // figures.
+    let at = actions.last().unwrap().0 + 1;
+    let f1 = forecast(&m, seed(2), &actions, at, &[], 4).unwrap();
+    let f2 = forecast(&m, seed(2), &actions, at, &[], 4).unwrap();
+    assert_eq!(json_of(&f1.outcomes), json_of(&f2.outcomes));
+}
+
+/// Handling violations the timeline records for the sender.
+fn sender_violations(o: &tabletop::sim::RunOutcome) -> Vec<String> {
+    o.timeline
+        .iter()
+        .filter(|e| e.who == SENDER && e.text.contains("beyond what its marking"))
+        .map(|e| e.text.to_string())
+        .collect()
+}
+
+#[test]
+fn a_red_share_to_a_partner_without_the_right_is_a_violation() {
+    let m = model(BRIDGE);
+    let (st0, p) = first_share(&m, 3);
+    drop(st0);
+    // A partner that may hold the item as marked, but whose agreement stops below RED.
+    let q = p
+        .partners
+        .iter()
+        .find(|q| q.may_hold && q.max_tlp != "RED")
+        .expect("a partner with a TLP limit below RED")
+        .agency
+        .clone();
+    let play = |tlp: &str| {
+        let (mut st, p) = first_share(&m, 3);
+        st.apply(&Action::Share {
+            agency: SENDER.into(),
+            item: p.item,
+            to: vec![q.clone()],
+            tlp: tlp.into(),
+        })
+        .unwrap();
+        share_all(&mut st, &[], &mut Vec::new());
+        st.finish()
+    };
+    let own = play(&p.tlp);
+    assert_eq!(sender_violations(&own), Vec::<String>::new());
+    let red = play("RED");
+    let v = sender_violations(&red);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert!(v[0].contains("Red") && v[0].contains("(tlp)"), "{}", v[0]);
+    // The violation is the model's own: counted on the run's handling-violation tally.
+    let cat = m.catalog();
+    if let Some(k) = cat
+        .metrics
+        .iter()
+        .position(|x| x.id == "handling_violations")
+    {
+        assert!(red.metrics[k].unwrap() >= own.metrics[k].unwrap() + 1.0 - 1e-9);
+    }
+}
+
+#[test]
+fn bad_share_decisions_are_refused_with_a_clear_message() {
+    let m = model(BRIDGE);
+    let (mut st, p) = first_share(&m, 2);
+    let share = |to: &str, tlp: &str, item: u32| Action::Share {
+        agency: SENDER.into(),
+        item,
+        to: vec![to.into()],
+        tlp: tlp.into(),
+    };
+    let q = p.partners[0].agency.clone();
+    let e = st.apply(&share("nobody", "GREEN", p.item)).unwrap_err();
+    assert!(e.contains("unknown agency `nobody`"), "{e}");
+    let e = st.apply(&share("public", "GREEN", p.item)).unwrap_err();
+    assert!(e.contains("public is not a partner of txfc"), "{e}");
+    let e = st.apply(&share(&q, "PURPLE", p.item)).unwrap_err();
+    assert!(e.contains("unknown TLP `PURPLE`"), "{e}");
+    let e = st.apply(&share(&q, "GREEN", p.item + 100_000)).unwrap_err();
+    assert!(e.contains("no open share point"), "{e}");
+    // Labels are read as TLP 2.0 writes them.
+    st.apply(&share(&q, "tlp:amber+strict", p.item)).unwrap();
+}
+
+#[tokio::test]
+async fn share_decisions_through_the_api() {
+    let (st, fac, team) = app();
+    let ok = call(
+        &st,
+        "POST",
+        &format!("/api/action?token={fac}"),
+        Some(json!({"action": "sharing", "agency": SENDER, "on": true})),
+    )
+    .await;
+    assert_eq!(ok.0, StatusCode::OK);
+    let p = {
+        let mut live = st.live();
+        let s = live.stepper();
+        loop {
+            assert!(s.advance_to_decision(1e9));
+            if let Some(p) = s.board().shares.into_iter().find(|p| p.agency == SENDER) {
+                break p;
+            }
+            s.step();
+        }
+    };
+    // The team sees its share point, with its partners.
+    let (code, v) = call(&st, "GET", &format!("/api/state?token={team}"), None).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(
+        v["shares"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["item"] == p.item && !x["partners"].as_array().unwrap().is_empty())
+    );
+    let q = p.partners[0].agency.clone();
+    for (body, want) in [
+        (
+            json!({"action": "share", "agency": SENDER, "item": p.item, "to": ["nobody"], "tlp": "GREEN"}),
+            "unknown agency",
+        ),
+        (
+            json!({"action": "share", "agency": SENDER, "item": p.item, "to": [q], "tlp": "ORANGE"}),
+            "unknown TLP `ORANGE`",
+        ),
+    ] {
+        let (code, v) = call(
+            &st,
+            "POST",
+            &format!("/api/action?token={team}"),
+            Some(body),
+        )
+        .await;
+        assert_eq!(code, StatusCode::BAD_REQUEST, "{v}");
+        assert!(v["error"].as_str().unwrap().contains(want), "{v}");
+    }
+    // Another agency's team may not decide for the sender.
+    let other = st
+        .live()
+        .teams
+        .iter()
+        .find(|t| t.agency == "vv_eoc")
+        .unwrap()
+        .token
+        .clone();
+    let body =
+        json!({"action": "share", "agency": SENDER, "item": p.item, "to": [q], "tlp": "GREEN"});
+    let (code, _) = call(
+        &st,
+        "POST",
+        &format!("/api/action?token={other}"),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, v) = call(
+        &st,
+        "POST",
+        &format!("/api/action?token={team}"),
+        Some(body),
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    assert!(
+        !v["shares"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["item"] == p.item),
+        "the point is closed"
+    );
+    let logged = st.live().actions();
+    assert!(matches!(logged.last(), Some((_, Action::Share { .. }))));
+}
+
+// ------------------------------------------------------------------------------------------
+// Opening a shipped or uploaded scenario from the page.
+
+fn picker_app(out: &Path) -> Arc<AppState> {
+    use tabletop::console::session::Opener;
+    AppState::with_opener(
+        None,
+        Some(Opener {
+            shipped: "scenarios".into(),
+            out: out.to_path_buf(),
+            seed: seed(4),
+        }),
+    )
+}
+
+#[tokio::test]
+async fn the_console_opens_shipped_and_uploaded_scenarios() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = picker_app(dir.path());
+    let fac = st.facilitator_token().to_string();
+    // The picker: no session yet; the shipped scenarios listed for the facilitator only.
+    let (code, v) = call(&st, "GET", &format!("/api/state?token={fac}"), None).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(v["session"], false);
+    let shipped: Vec<&str> = v["open"]["shipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert!(shipped.contains(&"bridge.ron"), "{shipped:?}");
+    let (code, _) = call(&st, "GET", "/api/state?token=nope", None).await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED);
+    let (code, _) = call(
+        &st,
+        "POST",
+        &format!("/api/clock?token={fac}"),
+        Some(json!({"op": "start"})),
+    )
+    .await;
+    assert_eq!(
+        code,
+        StatusCode::CONFLICT,
+        "nothing to run before a scenario is open"
+    );
+    // Not a shipped file (no path escapes the folder).
+    let (code, v) = call(
+        &st,
+        "POST",
+        &format!("/api/open?token={fac}"),
+        Some(json!({"shipped": "../Cargo.toml"})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+    assert!(
+        v["error"].as_str().unwrap().contains("no shipped scenario"),
+        "{v}"
+    );
+    // An invalid upload: the validator's diagnostics (file:line:col, the line, a caret).
+    let src = std::fs::read_to_string(BRIDGE).unwrap();
+    let bad = src.replacen("share_probability: 0.75", "share_probabilty: 0.75", 1);
+    let (code, v) = call(
+        &st,
+        "POST",
+        &format!("/api/open?token={fac}"),
+        Some(json!({"name": "my <bridge>.ron", "ron": bad})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+    let e = v["error"].as_str().unwrap();
+    assert!(e.contains("my <bridge>.ron:"), "{e}");
+    assert!(e.contains("share_probabilty") && e.contains('^'), "{e}");
+    assert!(!st.has_session());
+    // Too large: refused with the limit.
+    let big = "/".repeat(2 * 1024 * 1024 + 1);
+    let (code, v) = call(
+        &st,
+        "POST",
+        &format!("/api/open?token={fac}"),
+        Some(json!({"name": "big.ron", "ron": big})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(v["error"].as_str().unwrap().contains("2 MiB"), "{v}");
+    // A valid upload starts a session, saved beside its log with the log's hash.
+    let (code, v) = call(
+        &st,
+        "POST",
+        &format!("/api/open?token={fac}"),
+        Some(json!({"name": "../my bridge.ron", "ron": src, "seed": 6})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    let saved = std::path::PathBuf::from(v["scenario"].as_str().unwrap());
+    assert!(saved.starts_with(dir.path()), "{}", saved.display());
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), src);
+    let log = saved.with_extension("jsonl");
+    let (code, v) = call(&st, "GET", &format!("/api/state?token={fac}"), None).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(v["session"], true);
+    assert_eq!(v["seed"], 6);
+    // The facilitator keeps the token; the teams get theirs; a team may not open scenarios.
+    let team = st.live().teams[0].token.clone();
+    let (code, _) = call(
+        &st,
+        "POST",
+        &format!("/api/open?token={team}"),
+        Some(json!({"shipped": "bridge.ron"})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, _) = call(
+        &st,
+        "POST",
+        &format!("/api/action?token={fac}"),
+        Some(json!({"action": "skip", "inject": "I-02"})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, _) = call(
+        &st,
+        "POST",
+        &format!("/api/clock?token={fac}"),
+        Some(json!({"op": "jump", "to_h": 10.0})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK);
+    // The log names the saved upload, whose hash it records: replay finds it.
+    let session = slog::read(&log).unwrap();
+    assert_eq!(session.header.scenario, saved);
+    assert_eq!(
+        scenario::load(&saved).unwrap().hash(),
+        session.header.scenario_hash
+    );
+    let out = dir.path().join("replayed");
+    Command::cargo_bin("tabletop")
+        .unwrap()
+        .args([
+            "replay",
+            log.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ])
+        .assert()
+        .success();
+    let timeline = std::fs::read_to_string(out.join("timeline.csv")).unwrap();
+    assert!(!timeline.is_empty());
+    let direct = replay(&model(BRIDGE), seed(6), &session.actions(), true).unwrap();
+    assert!(
+        fired(&direct, "I-02").is_empty(),
+        "the logged skip is replayed"
+    );
+    // Opening a shipped scenario replaces the session (a new log).
+    let (code, v) = call(
+        &st,
+        "POST",
+        &format!("/api/open?token={fac}"),
+        Some(json!({"shipped": "landfall.ron"})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    assert_eq!(
+        st.live().header().scenario,
+        Path::new("scenarios").join("landfall.ron")
+    );
+}

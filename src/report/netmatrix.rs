@@ -1,5 +1,5 @@
 //! The partnership network as an adjacency matrix for `report.html`: rows are senders,
-//! columns receivers, both ordered by sector then kind (the order of the network chart), so
+//! columns receivers, both ordered by sector, kind, then name (the order of the matrix chart), so
 //! a network of 50 or more agencies still reads: blocks on the diagonal are partnerships
 //! within a kind, off the diagonal between kinds. Self-contained: inline SVG and a few lines
 //! of inline script, no external files. Hovering a cell shows the partnership's figures;

@@ -116,6 +116,27 @@ pub(super) fn matrix_data(nodes: &[NetNode], edges: &[NetEdge]) -> NetMatrix {
     }
 }
 
+/// `nodes` in matrix order (see [`matrix_data`]) and `edges` renumbered to match, for the
+/// interactive matrix of `report.html`, so that it reads in the same order as the chart.
+pub(super) fn in_matrix_order(
+    nodes: &[NetNode],
+    edges: &[NetEdge],
+) -> (Vec<NetNode>, Vec<NetEdge>) {
+    let m = matrix_data(nodes, edges);
+    let ordered = m.order.iter().map(|&i| nodes[i].clone()).collect();
+    let renumbered = edges
+        .iter()
+        .filter(|e| e.from < nodes.len() && e.to < nodes.len())
+        .zip(&m.cells)
+        .map(|(e, c)| NetEdge {
+            from: c.row,
+            to: c.col,
+            ..e.clone()
+        })
+        .collect();
+    (ordered, renumbered)
+}
+
 /// The agencies of one kind in the grouped layout.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Group {
@@ -710,6 +731,20 @@ mod tests {
                 .iter()
                 .any(|c| (c.row, c.col, c.items) == (4, 3, 3.0))
         );
+    }
+
+    #[test]
+    fn the_interactive_matrix_gets_the_same_order_and_keeps_every_link() {
+        let (nodes, edges) = net();
+        let (ordered, renumbered) = in_matrix_order(&nodes, &edges);
+        let ids: Vec<&str> = ordered.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(ids, ["cisa", "fbi", "a_fc", "b_fc", "z_pd", "util", "x"]);
+        assert_eq!(renumbered.len(), edges.len());
+        for (r, e) in renumbered.iter().zip(&edges) {
+            assert_eq!(ordered[r.from].id, nodes[e.from].id);
+            assert_eq!(ordered[r.to].id, nodes[e.to].id);
+            assert_eq!(r.items, e.items);
+        }
     }
 
     #[test]

@@ -923,6 +923,7 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
         evaluations: evaluations(s, &b.evaluation),
         network_matrix: {
             let (nodes, edges) = super::data::network_data(s, sc);
+            let (nodes, edges) = super::netscale::in_matrix_order(&nodes, &edges);
             super::netmatrix::network_matrix_html(&nodes, &edges)
         },
         variant_effects: variant_effects(s),

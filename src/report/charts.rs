@@ -583,7 +583,8 @@ pub(super) fn render_all(b: &Batch) -> Result<Vec<RenderedChart>> {
         }
     }
     let (nodes, edges) = data::network_data(s, b.scenario.as_ref());
-    if !nodes.is_empty() {
+    // above NETWORK_DETAIL_MAX agencies `netscale` draws the matrix and grouped layout instead
+    if !nodes.is_empty() && (nodes.len() <= data::NETWORK_DETAIL_MAX || edges.is_empty()) {
         out.push(render_chart!(
             "network".to_string(),
             "Partnership network (baseline means)".to_string(),
@@ -1376,7 +1377,7 @@ where
     Ok(())
 }
 
-fn sector_mark(sector: usize) -> Mark {
+pub(super) fn sector_mark(sector: usize) -> Mark {
     match sector {
         0 => Mark::Dot(pal::BLUE),
         1 => Mark::Square(pal::GREEN),

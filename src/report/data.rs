@@ -509,6 +509,11 @@ pub(super) struct NetEdge {
     pub p_compromised: f64,
 }
 
+/// Most agencies drawn one node each on the network chart; a larger network is drawn as an
+/// adjacency matrix and a grouped layout (see `netscale`), where single nodes and their
+/// labels would no longer read.
+pub(super) const NETWORK_DETAIL_MAX: usize = 30;
+
 /// Share of runs above which a link is drawn dashed as withdrawn.
 pub(super) const WITHDRAWN_MARK: f64 = 0.10;
 /// Share of runs above which a link is marked compromised.

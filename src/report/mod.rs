@@ -20,6 +20,7 @@ mod ledger_charts;
 mod ledger_data;
 mod msel;
 mod netmatrix;
+mod netscale;
 mod sens_charts;
 mod sens_report;
 mod text;
@@ -157,6 +158,7 @@ impl Batch {
 pub fn write_report(dir: &Path) -> Result<()> {
     let batch = Batch::load(dir)?;
     let mut rendered = charts::render_all(&batch)?;
+    rendered.extend(netscale::render(&batch)?);
     if let Some(l) = &batch.ledger {
         rendered.extend(ledger_charts::render(&batch, l)?);
     }

@@ -1,5 +1,5 @@
 //! The partnership network as an adjacency matrix for `report.html`: rows are senders,
-//! columns receivers, both ordered by sector then kind (the order of the network chart), so
+//! columns receivers, both ordered by sector, kind, then name (the order of the matrix chart), so
 //! a network of 50 or more agencies still reads: blocks on the diagonal are partnerships
 //! within a kind, off the diagonal between kinds. Self-contained: inline SVG and a few lines
 //! of inline script, no external files. Hovering a cell shows the partnership's figures;
@@ -45,21 +45,40 @@ fn short(s: &str, max: usize) -> String {
 /// Characters of an agency name shown beside the matrix (the whole name on hover).
 const LABEL: usize = 32;
 
+/// Most agencies named beside the matrix, a row and a column each (at 80, rows of 9 px); a
+/// larger matrix labels its kind bands only.
+const DETAIL_MAX: usize = 80;
+
 /// The matrix as an HTML fragment (empty when there are no edges).
 pub(super) fn network_matrix_html(nodes: &[NetNode], edges: &[NetEdge]) -> String {
     if nodes.is_empty() || edges.is_empty() {
         return String::new();
     }
     let n = nodes.len();
-    let cell = (640.0 / n as f64).clamp(9.0, 22.0);
+    // Above DETAIL_MAX agencies a row per name would make the matrix thousands of
+    // pixels tall: cells shrink to fit about 800 px and only the kind bands are labelled
+    // (each agency is still named on hover).
+    let detail = n <= DETAIL_MAX;
+    let cell = if detail {
+        (640.0 / n as f64).clamp(9.0, 22.0)
+    } else {
+        (800.0 / n as f64).clamp(2.2, 9.0)
+    };
     // room for labels of LABEL characters: left of the rows, above the columns (at −60°)
     let label_w = 300.0;
-    let top_h = 230.0;
+    let top_h = if detail { 230.0 } else { 40.0 };
     let size = cell * n as f64;
     // the column labels lean right: about cos 60° of their length past the last column
-    let (w, h) = (label_w + size + 130.0, top_h + size + 10.0);
+    let (w, h) = (
+        label_w + size + if detail { 130.0 } else { 20.0 },
+        top_h + size + 10.0,
+    );
     let max_items = edges.iter().map(|e| e.items).fold(0.0, f64::max).max(1e-9);
-    let font = (cell * 0.8).clamp(8.0, 12.0);
+    let font = if detail {
+        (cell * 0.8).clamp(8.0, 12.0)
+    } else {
+        12.0
+    };
     let mut kinds: Vec<&str> = Vec::new();
     for nd in nodes {
         let k = if nd.kind.is_empty() {
@@ -118,7 +137,42 @@ pub(super) fn network_matrix_html(nodes: &[NetNode], edges: &[NetEdge]) -> Strin
         s,
         "<rect x=\"{label_w:.1}\" y=\"{top_h:.1}\" width=\"{size:.1}\" height=\"{size:.1}\" fill=\"none\" stroke=\"#888\"/>"
     );
-    for (i, nd) in nodes.iter().enumerate() {
+    if !detail {
+        let mut bands: Vec<(usize, usize, usize)> = Vec::new();
+        for (i, nd) in nodes.iter().enumerate() {
+            match bands.last_mut() {
+                Some(b) if b.0 == kind_ix(nd) => b.2 += 1,
+                _ => bands.push((kind_ix(nd), i, 1)),
+            }
+        }
+        let mids: Vec<f64> = bands
+            .iter()
+            .map(|b| (b.1 as f64 + b.2 as f64 / 2.0) * cell)
+            .collect();
+        let ys = super::netscale::spread(&mids, font * 1.3, font, size - font);
+        let xs = super::netscale::spread(&mids, font * 2.2, font, size - font);
+        for (bi, b) in bands.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "<text class=\"nm-r\" data-i=\"band\" data-k=\"{}\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" dominant-baseline=\"middle\">{} {} ({})</text>",
+                b.0,
+                label_w - 6.0,
+                top_h + ys[bi],
+                bi + 1,
+                esc(kinds[b.0]),
+                b.2
+            );
+            let _ = writeln!(
+                s,
+                "<text class=\"nm-c\" data-i=\"band\" data-k=\"{}\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                b.0,
+                label_w + xs[bi],
+                top_h - 8.0,
+                bi + 1
+            );
+        }
+    }
+    for (i, nd) in nodes.iter().enumerate().filter(|_| detail) {
         let k = kind_ix(nd);
         let y = top_h + (i as f64 + 0.5) * cell;
         let x = label_w + (i as f64 + 0.5) * cell;
@@ -139,7 +193,9 @@ pub(super) fn network_matrix_html(nodes: &[NetNode], edges: &[NetEdge]) -> Strin
     for e in edges {
         let (a, b) = (&nodes[e.from], &nodes[e.to]);
         let c = trust_colour(e.trust);
-        let opacity = 0.25 + 0.75 * (e.items / max_items).clamp(0.0, 1.0);
+        // small cells (a large matrix) touch and stay opaque enough to be seen
+        let (gap, floor) = if detail { (1.0, 0.25) } else { (0.0, 0.6) };
+        let opacity = floor + (1.0 - floor) * (e.items / max_items).clamp(0.0, 1.0);
         let info = format!(
             "{} → {}: {:.1} items per run; end trust {:.2}; P(withdrawn) {:.0}%; P(compromised) {:.0}%",
             a.name,
@@ -157,10 +213,10 @@ pub(super) fn network_matrix_html(nodes: &[NetNode], edges: &[NetEdge]) -> Strin
             kind_ix(a),
             kind_ix(b),
             esc(&info),
-            label_w + e.to as f64 * cell + 0.5,
-            top_h + e.from as f64 * cell + 0.5,
-            cell - 1.0,
-            cell - 1.0,
+            label_w + e.to as f64 * cell + gap / 2.0,
+            top_h + e.from as f64 * cell + gap / 2.0,
+            cell - gap,
+            cell - gap,
             c.0,
             c.1,
             c.2,
@@ -175,7 +231,12 @@ pub(super) fn network_matrix_html(nodes: &[NetNode], edges: &[NetEdge]) -> Strin
     let _ = writeln!(s, "</svg>");
     let _ = writeln!(
         s,
-        "<p class=\"note\">Rows send, columns receive; both ordered by sector and kind (shaded blocks: partnerships within a kind). Colour: end-of-run trust of the sender in the receiver (vermillion low, blue high); opacity: items per run; dark outline: withdrawn in at least {:.0}% of runs.</p>",
+        "<p class=\"note\">Rows send, columns receive; both ordered by sector and kind (shaded blocks: partnerships within a kind{}). Colour: end-of-run trust of the sender in the receiver (vermillion low, blue high); opacity: items per run; dark outline: withdrawn in at least {:.0}% of runs.</p>",
+        if detail {
+            ""
+        } else {
+            "; kinds numbered on the left, the same numbers above the columns; hover a cell for the agencies' names"
+        },
         super::data::WITHDRAWN_MARK * 100.0
     );
     s.push_str(SCRIPT);
@@ -264,5 +325,38 @@ mod tests {
         assert!(!h.contains("src="), "no external script");
         assert_eq!(h.matches("<script>").count(), 1);
         assert!(network_matrix_html(&nodes, &[]).is_empty());
+    }
+
+    #[test]
+    fn a_large_matrix_labels_kind_bands_and_keeps_every_partnership() {
+        let kinds = [
+            "Federal component",
+            "Fusion center",
+            "Critical infrastructure",
+        ];
+        let nodes: Vec<NetNode> = (0..120)
+            .map(|i| {
+                let k = i * 3 / 120;
+                node(&format!("a{i:03}"), &format!("Agency <{i}>"), kinds[k], k)
+            })
+            .collect();
+        let edges: Vec<NetEdge> = (0..119)
+            .map(|i| NetEdge {
+                from: i,
+                to: (i * 7 + 3) % 120,
+                items: i as f64 / 10.0,
+                trust: 0.5,
+                p_withdrawn: 0.0,
+                p_compromised: 0.0,
+            })
+            .collect();
+        let h = network_matrix_html(&nodes, &edges);
+        assert_eq!(h.matches("class=\"nm-e\"").count(), 119);
+        // one label per kind band on each side, none per agency
+        assert_eq!(h.matches("class=\"nm-r\"").count(), 3);
+        assert_eq!(h.matches("class=\"nm-c\"").count(), 3);
+        assert!(h.contains(">2 Fusion center (40)</text>"), "band label");
+        assert!(h.contains("Agency &lt;5&gt; → "), "names stay on hover");
+        assert!(!h.contains("Agency <"));
     }
 }

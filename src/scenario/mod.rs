@@ -568,6 +568,27 @@ fn variant_diagnostics(
                 .any(|b| b.path == p.path && b.message == p.message)
         })
         .map(|p| {
+            let by_id = path_by_id(&patched, &p.path);
+            if let Some((j, span)) =
+                culprit_change(&v.changes, &patched, &p.path, &by_id).map(|c| {
+                    (
+                        c.change,
+                        idx.lookup(&format!("variants[{vi}].changes[{}]{}", c.change, c.inner)),
+                    )
+                })
+            {
+                return Diagnostic {
+                    severity: Severity::Error,
+                    span,
+                    message: format!(
+                        "with variant \"{}\", in its {}: {} (at `{by_id}`)",
+                        v.id,
+                        change_as_written(&v.changes[j]),
+                        p.message,
+                    ),
+                    help: p.help.clone(),
+                };
+            }
             let list = p.path.split(['.', '[']).next().unwrap_or("");
             let j = v
                 .changes
@@ -580,16 +601,99 @@ fn variant_diagnostics(
                     || idx.lookup(&format!("variants[{vi}].id")),
                     |j| at(j, None),
                 ),
-                message: format!(
-                    "with variant \"{}\", {} (at `{}`)",
-                    v.id,
-                    p.message,
-                    path_by_id(&patched, &p.path)
-                ),
+                message: format!("with variant \"{}\", {} (at `{by_id}`)", v.id, p.message),
                 help: p.help.clone(),
             }
         })
         .collect()
+}
+
+/// The change of a variant that wrote the value a problem of the patched scenario is about,
+/// and where inside that change the value sits (a path suffix below `changes[j]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Culprit {
+    /// Index of the change in the variant's `changes`.
+    change: usize,
+    /// Path below the change: `.0.channels[1]` inside `AddPartnership((..))`, `.1` for the
+    /// value text of a `Set`.
+    inner: String,
+}
+
+/// Which change wrote the value at `path` (positional, as validation reports it; `by_id` the
+/// same path with its list element named by id) in the patched scenario `patched`: the last
+/// `Add…((..))` whose element has that id (the problem then points at the offending field
+/// inside it, or at the nearest field the file writes), else the last `Set` whose path is the
+/// problem's path, a part of it or below it (pointing at its value). None when no change did.
+fn culprit_change(
+    changes: &[ChangeSpec],
+    patched: &ScenarioSpec,
+    path: &str,
+    by_id: &str,
+) -> Option<Culprit> {
+    let (list, rest) = path.split_once('[')?;
+    let (index, tail) = rest.split_once(']')?;
+    let i: usize = index.parse().ok()?;
+    let id = match list {
+        "agencies" => patched.agencies.get(i).map(|x| x.id.as_str()),
+        "channels" => patched.channels.get(i).map(|x| x.id.as_str()),
+        "partnerships" => patched.partnerships.get(i).map(|x| x.id.as_str()),
+        "injects" => patched.injects.get(i).map(|x| x.id.as_str()),
+        "insiders" => patched.insiders.get(i).map(|x| x.id.as_str()),
+        _ => None,
+    };
+    fn added(c: &ChangeSpec) -> Option<&str> {
+        match c {
+            ChangeSpec::AddAgency(a) => Some(a.id.as_str()),
+            ChangeSpec::AddChannel(a) => Some(a.id.as_str()),
+            ChangeSpec::AddPartnership(a) => Some(a.id.as_str()),
+            ChangeSpec::AddInject(a) => Some(a.id.as_str()),
+            ChangeSpec::AddInsider(a) => Some(a.id.as_str()),
+            ChangeSpec::Set(..) | ChangeSpec::Remove(_) => None,
+        }
+    }
+    if let Some(id) = id
+        && let Some(j) = changes
+            .iter()
+            .rposition(|c| change_list(c) == list && added(c) == Some(id))
+    {
+        return Some(Culprit {
+            change: j,
+            inner: format!(".0{tail}"),
+        });
+    }
+    // a Set whose path and the problem's path are one inside the other (segment boundaries)
+    let nested = |a: &str, b: &str| {
+        a == b
+            || (a.starts_with(b) && a[b.len()..].starts_with(['.', '[']))
+            || (b.starts_with(a) && b[a.len()..].starts_with(['.', '[']))
+    };
+    changes
+        .iter()
+        .rposition(|c| match c {
+            ChangeSpec::Set(p, _) => {
+                let p = p.trim();
+                nested(path, p) || nested(by_id, p)
+            }
+            _ => false,
+        })
+        .map(|j| Culprit {
+            change: j,
+            inner: ".1".to_string(),
+        })
+}
+
+/// A change named as a planner wrote it in the file: `AddPartnership("fc_isac")`,
+/// `Set("agencies[x].analysts", ..)`.
+fn change_as_written(c: &ChangeSpec) -> String {
+    match c {
+        ChangeSpec::Set(p, _) => format!("Set({p:?}, ..)"),
+        ChangeSpec::Remove(p) => format!("Remove({p:?})"),
+        ChangeSpec::AddAgency(a) => format!("AddAgency({:?})", a.id),
+        ChangeSpec::AddChannel(a) => format!("AddChannel({:?})", a.id),
+        ChangeSpec::AddPartnership(a) => format!("AddPartnership({:?})", a.id),
+        ChangeSpec::AddInject(a) => format!("AddInject({:?})", a.id),
+        ChangeSpec::AddInsider(a) => format!("AddInsider({:?})", a.id),
+    }
 }
 
 /// A value path with its top-level list element named by id: `injects[4].time` →

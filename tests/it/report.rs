@@ -693,3 +693,33 @@ fn excel_workbook_has_its_sheets_values_and_no_formulas() {
     let wb: Xlsx<_> = open_workbook(dir.path().join("report.xlsx")).unwrap();
     assert!(wb.sheet_names().contains(&"Ledger".to_string()));
 }
+
+#[test]
+fn a_network_above_thirty_agencies_is_drawn_grouped_and_as_a_matrix() {
+    // state-network: 51 agencies; the hairball chart gives way to the two large-network views
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("b");
+    assert_cmd::Command::cargo_bin("tabletop")
+        .unwrap()
+        .args(["-q", "batch", "scenarios/state-network.ron", "--runs", "4"])
+        .args(["--jobs", "1", "--out"])
+        .arg(&dir)
+        .assert()
+        .success();
+    assert!(!dir.join("charts/network.png").exists());
+    for name in ["network_groups", "network_matrix"] {
+        let (pixels, w, h) = decode_png(&dir.join(format!("charts/{name}.png")));
+        assert_eq!((w, h), (1600, 900), "{name}");
+        let first = &pixels[..3];
+        let differing = pixels.chunks(3).filter(|p| p != &first).count();
+        assert!(differing > (w * h / 100) as usize, "{name} is blank");
+        let svg = std::fs::read_to_string(dir.join(format!("charts/{name}.svg"))).unwrap();
+        assert_well_formed_xml(&svg, name);
+    }
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("<figure id=\"chart-network_groups\">"));
+    assert!(html.contains("<figure id=\"chart-network_matrix\">"));
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("(charts/network_groups.png)"));
+    assert!(md.contains("(charts/network_matrix.png)"));
+}

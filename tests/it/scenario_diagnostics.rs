@@ -91,6 +91,34 @@ broken_fixture!(
     "variant_breaks_scenario"
 );
 broken_fixture!(list_limit_names_the_list_and_the_limit, "limit_hit");
+broken_fixture!(
+    unknown_channel_in_a_variants_added_partnership_points_at_the_channel,
+    "variant_add_partnership_unknown_channel"
+);
+broken_fixture!(
+    unknown_agency_in_a_variants_added_inject_points_at_the_agency,
+    "variant_add_inject_unknown_agency"
+);
+broken_fixture!(
+    unknown_channel_set_by_a_variant_points_at_the_value,
+    "variant_set_unknown_channel"
+);
+
+#[test]
+fn a_variant_error_names_the_change_it_sits_in() {
+    let (report, _) = broken("variant_add_partnership_unknown_channel");
+    assert!(
+        report.contains(
+            "with variant \"pd_jttf\", in its AddPartnership(\"pd_jttf\"): unknown channel \"hsni\""
+        ),
+        "{report}"
+    );
+    let (report, _) = broken("variant_set_unknown_channel");
+    assert!(
+        report.contains("in its Set(\"partnerships[fc_jttf].channels\", ..)"),
+        "{report}"
+    );
+}
 
 #[test]
 fn every_semantic_problem_is_reported_in_one_pass() {

@@ -936,7 +936,8 @@ mod tests {
         o.runs = 2;
         o.seed_factor = true;
         let whole = run_scenario_sensitivity(&s, &o, None).unwrap();
-        assert_eq!(whole.total, 4 * 7, "4 parameters, the seed, A and B");
+        let nk = s.uncertain().len();
+        assert_eq!(whole.total, 4 * (nk + 3), "k parameters, the seed, A and B");
         let mut dirs = Vec::new();
         for k in [3, 1, 2] {
             let mut o = o.clone();
@@ -944,7 +945,7 @@ mod tests {
             o.shard = Shard::new(k, 3);
             o.out = Some(t.path().join(format!("shard{k}")));
             let r = run_scenario_sensitivity(&s, &o, None).unwrap();
-            assert_eq!(r.points, (k as usize - 1..28).step_by(3).count());
+            assert_eq!(r.points, (k as usize - 1..whole.total).step_by(3).count());
             assert!(
                 !r.dir.join("sensitivity.json").exists(),
                 "a shard analyses nothing"
@@ -1077,11 +1078,12 @@ mod tests {
         o.seed_factor = true;
         assert!(run_scenario_sensitivity(&s, &o, None).is_err());
         o.seed_factor = false;
-        o.shard = Shard::new(9, 9);
+        let points = run_scenario_sensitivity(&s, &o, None).unwrap().total;
+        o.shard = Shard::new(points as u64 + 1, points as u64 + 1);
         let e = run_scenario_sensitivity(&s, &o, None)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("at most 8 shards"), "{e}");
+        assert!(e.contains(&format!("at most {points} shards")), "{e}");
     }
 
     #[test]

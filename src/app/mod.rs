@@ -328,13 +328,15 @@ pub(crate) fn execute(request: &Request, v: Verbosity) -> Result<()> {
             Ok(())
         }
         Request::Report { dir, session } => {
+            // The session's section first: the report includes it.
+            let page = match session {
+                Some(log) => Some(console::session_report(dir, log, v)?),
+                None => None,
+            };
             write_report(dir, v)?;
             if !v.quiet {
                 println!("{}", dir.join("report.html").display());
-            }
-            if let Some(log) = session {
-                let page = console::session_report(dir, log, v)?;
-                if !v.quiet {
+                if let Some(page) = page {
                     println!("{}", page.display());
                 }
             }

@@ -232,7 +232,8 @@ fn action_text(a: &Action) -> String {
     serde_json::to_string(a).unwrap_or_default()
 }
 
-/// Write `session.html` into the batch directory `dir` and return its path.
+/// Write `session.html` (and its report section, [`crate::report::SESSION_SECTION`]) into the batch
+/// directory `dir` and return its path.
 pub fn write(dir: &Path, scn: &ValidScenario, session: &Session) -> Result<PathBuf> {
     let model = Model::new(scn);
     let seed = RunSeed {
@@ -268,6 +269,8 @@ Placed among the batch's <em>{}</em> runs in this directory.</p>",
         session.actions().len(),
         esc(variant)
     );
+    // The page's body from here on is also the report's "table's run" section.
+    let body_start = h.len();
     h.push_str("<h2>Where the table's run sits</h2><ul>");
     for p in &placed {
         let desc = cat
@@ -364,8 +367,24 @@ change in the share of continuations meeting each objective.</p><table><tr><th>t
             _ => {}
         }
     }
-    h.push_str("</ul></html>\n");
+    h.push_str("</ul>");
+    // The after-action report's section: the same body, one heading level down, with the
+    // line that says which run it is (`tabletop report` includes it in report.html).
+    let intro_end = h[..body_start].rfind("<p>").unwrap_or(body_start);
+    let section = format!(
+        "<section id=\"table-run\">\n<h3>The table's run (played session)</h3>\n{}{}\n\
+         <p><a href=\"session.html\">session.html</a> has this section as a page.</p></section>\n",
+        &h[intro_end..body_start],
+        h[body_start..]
+            .replace("<h2>", "<h4>")
+            .replace("</h2>", "</h4>")
+    );
+    h.push_str("</html>\n");
     let path = dir.join("session.html");
     write_atomic(&path, h.as_bytes())?;
+    write_atomic(
+        &dir.join(crate::report::SESSION_SECTION),
+        section.as_bytes(),
+    )?;
     Ok(path)
 }

@@ -289,6 +289,8 @@ pub(super) struct Context {
     pub sensitivity_html: String,
     /// The same section as Markdown.
     pub sensitivity_md: String,
+    /// The played session's section as HTML ("" without one).
+    pub session_html: String,
     /// "Does the model reproduce the case?": the baseline's observed-value checks.
     pub observed: Vec<super::data::ObservedRow>,
     /// How many observed values fall outside the simulated 5–95% band.
@@ -979,6 +981,7 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
             .as_ref()
             .map(super::sens_report::section_markdown)
             .unwrap_or_default(),
+        session_html: b.session_html.clone().unwrap_or_default(),
         observed: super::data::observed_rows(s),
         observed_outside: s
             .variants

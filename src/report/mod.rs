@@ -28,6 +28,10 @@ mod uncertainty_aar;
 mod xlsx;
 
 pub use calib_report::write_calibration;
+
+/// File name of a played session's section of the after-action report: `tabletop report
+/// --session` writes it beside `session.html`, and the report includes it.
+pub const SESSION_SECTION: &str = "session-section.html";
 pub use sens_report::{
     SensMeta, SensitivityFile, morris_csv, prim_csv, section_html, section_markdown, sobol_csv,
     write_sensitivity,
@@ -62,6 +66,9 @@ pub(crate) struct Batch {
     pub uncertainty: Option<crate::batch::uncertainty::UncertaintySummary>,
     /// `sensitivity.json`, when `tabletop sensitivity --out` wrote a study into the directory.
     pub sensitivity: Option<SensitivityFile>,
+    /// The played session's section ([`SESSION_SECTION`]), when `tabletop report --session`
+    /// placed a session in this batch.
+    pub session_html: Option<String>,
 }
 
 impl Batch {
@@ -107,6 +114,9 @@ impl Batch {
         } else {
             None
         };
+        // The played session's section, written by `tabletop report --session` (already
+        // escaped HTML of this program's own making).
+        let session_html = std::fs::read_to_string(dir.join(SESSION_SECTION)).ok();
         let sens_path = dir.join("sensitivity.json");
         let sensitivity = if sens_path.is_file() {
             Some(read_json(&sens_path)?)
@@ -140,6 +150,7 @@ impl Batch {
             evaluation,
             uncertainty,
             sensitivity,
+            session_html,
         })
     }
 

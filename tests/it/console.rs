@@ -1238,3 +1238,60 @@ async fn the_console_opens_shipped_and_uploaded_scenarios() {
         Path::new("scenarios").join("landfall.ron")
     );
 }
+
+/// `tabletop report DIR --session LOG` places the played run in the after-action report
+/// itself (report.html's "table's run" section, report.md's pointer), not only in
+/// session.html.
+#[test]
+fn report_with_a_session_puts_the_tables_run_in_the_after_action_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = scenario::load(Path::new(LANDFALL)).unwrap();
+    let batch = dir.path().join("batch");
+    Command::cargo_bin("tabletop")
+        .unwrap()
+        .args(["-q", "batch", LANDFALL, "--runs", "20", "--out"])
+        .arg(&batch)
+        .assert()
+        .success();
+    let before = std::fs::read_to_string(batch.join("report.html")).unwrap();
+    assert!(!before.contains("id=\"table-run\""));
+    let log = dir.path().join("s.jsonl");
+    let header = Header {
+        scenario: LANDFALL.into(),
+        scenario_hash: sc.hash().to_string(),
+        seed: 11,
+        run_index: 0,
+        variant: None,
+        version: env!("CARGO_PKG_VERSION").into(),
+        wall_ms: 0,
+    };
+    slog::Writer::create(&log, &header).unwrap();
+    Command::cargo_bin("tabletop")
+        .unwrap()
+        .args(["-q", "report"])
+        .arg(&batch)
+        .arg("--session")
+        .arg(&log)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(batch.join("report.html")).unwrap();
+    let at = html
+        .find("id=\"table-run\"")
+        .expect("the report has the table's run section");
+    let section = &html[at..html[at..].find("</section>").unwrap() + at];
+    assert!(
+        section.contains("your table's run sits at the"),
+        "{section}"
+    );
+    assert!(
+        section.matches("<li>").count() >= m_objectives(&sc),
+        "one placement per objective"
+    );
+    let md = std::fs::read_to_string(batch.join("report.md")).unwrap();
+    assert!(md.contains("### The table's run (played session)"));
+    assert!(batch.join("session.html").is_file());
+}
+
+fn m_objectives(sc: &tabletop::scenario::ValidScenario) -> usize {
+    Model::new(sc).catalog().objectives.len()
+}

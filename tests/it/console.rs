@@ -359,15 +359,7 @@ fn replay_of_a_log_without_actions_writes_run_files_byte_identically() {
     let dir = tempfile::tempdir().unwrap();
     let sc = scenario::load(Path::new(LANDFALL)).unwrap();
     let log = dir.path().join("s.jsonl");
-    let header = Header {
-        scenario: LANDFALL.into(),
-        scenario_hash: sc.hash().to_string(),
-        seed: 11,
-        run_index: 0,
-        variant: None,
-        version: env!("CARGO_PKG_VERSION").into(),
-        wall_ms: 0,
-    };
+    let header = landfall_header(&sc, 11);
     slog::Writer::create(&log, &header).unwrap();
     let (a, b) = (dir.path().join("run"), dir.path().join("replay"));
     Command::cargo_bin("tabletop")
@@ -1256,15 +1248,7 @@ fn report_with_a_session_puts_the_tables_run_in_the_after_action_report() {
     let before = std::fs::read_to_string(batch.join("report.html")).unwrap();
     assert!(!before.contains("id=\"table-run\""));
     let log = dir.path().join("s.jsonl");
-    let header = Header {
-        scenario: LANDFALL.into(),
-        scenario_hash: sc.hash().to_string(),
-        seed: 11,
-        run_index: 0,
-        variant: None,
-        version: env!("CARGO_PKG_VERSION").into(),
-        wall_ms: 0,
-    };
+    let header = landfall_header(&sc, 11);
     slog::Writer::create(&log, &header).unwrap();
     Command::cargo_bin("tabletop")
         .unwrap()
@@ -1290,6 +1274,19 @@ fn report_with_a_session_puts_the_tables_run_in_the_after_action_report() {
     let md = std::fs::read_to_string(batch.join("report.md")).unwrap();
     assert!(md.contains("### The table's run (played session)"));
     assert!(batch.join("session.html").is_file());
+}
+
+/// The header of a session log of landfall as written, run `seed`/0.
+fn landfall_header(sc: &tabletop::scenario::ValidScenario, seed: u64) -> Header {
+    Header {
+        scenario: LANDFALL.into(),
+        scenario_hash: sc.hash().to_string(),
+        seed,
+        run_index: 0,
+        variant: None,
+        version: env!("CARGO_PKG_VERSION").into(),
+        wall_ms: 0,
+    }
 }
 
 fn m_objectives(sc: &tabletop::scenario::ValidScenario) -> usize {

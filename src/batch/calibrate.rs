@@ -353,8 +353,7 @@ pub fn run_calibration(
     let draws: Vec<Draw> = draws.into_iter().collect::<Result<_>>()?;
 
     let targets: Vec<Target> = obs.iter().map(target).collect();
-    let stats: Vec<Vec<Option<f64>>> = draws.iter().map(|d| d.stats.clone()).collect();
-    let mut with_nominal = stats.clone();
+    let mut with_nominal: Vec<Vec<Option<f64>>> = draws.iter().map(|d| d.stats.clone()).collect();
     with_nominal.push(nominal.stats.clone());
     // Scales from the prior draws (and the nominal one, so its distance is comparable).
     let dist_all = abc::distances(&with_nominal, &targets);
@@ -440,7 +439,7 @@ pub fn run_calibration(
     write_atomic(&dir.join("uncertainty.ron"), section.as_bytes())?;
     crate::report::write_calibration(&dir, &file)?;
     let written_back = match &opts.write_back {
-        Some(path) => Some(write_back(&scenario, &file, opts.set_nominal, path)?),
+        Some(path) => Some(write_back(&scenario, &file, &obs, opts.set_nominal, path)?),
         None => None,
     };
     Ok(CalibrateRun {
@@ -537,6 +536,7 @@ fn uncertainty_section(file: &CalibrationFile, obs: &[ObservedDef]) -> String {
 fn write_back(
     scenario: &ValidScenario,
     file: &CalibrationFile,
+    obs: &[ObservedDef],
     set_nominal: bool,
     path: &Path,
 ) -> Result<PathBuf> {
@@ -550,7 +550,6 @@ fn write_back(
             ),
         ));
     }
-    let obs = &Model::new(scenario).catalog().observed.clone();
     let edits: Vec<ParamEdit> = file
         .params
         .iter()

@@ -492,12 +492,75 @@ pub(super) fn apply_json(root: &mut Value, change: &ChangeSpec) -> Result<(), Pa
 /// Read a JSON tree back as a scenario, naming the path of the first bad value.
 pub(super) fn from_json(root: &Value) -> Result<ScenarioSpec, PatchError> {
     serde_path_to_error::deserialize::<_, ScenarioSpec>(root).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
+        let path = id_path(root, e.path());
+        let inner = planner_message(&e.into_inner().to_string());
         let mut e = PatchError::new(format!("after this change, `{path}`: {inner}"));
         e.at_value = true;
         e
     })
+}
+
+/// A serde path with list elements named by their id where they have one
+/// (`injects[I-05].number`, not `injects[4].number`), as the planner wrote it.
+fn id_path(root: &Value, path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment as S;
+    let mut out = String::new();
+    let mut at = Some(root);
+    for seg in path.iter() {
+        match seg {
+            S::Seq { index } => {
+                let elem = at.and_then(|v| v.get(*index));
+                match elem.and_then(|e| e.get("id")).and_then(Value::as_str) {
+                    Some(id) => out.push_str(&format!("[{id}]")),
+                    None => out.push_str(&format!("[{index}]")),
+                }
+                at = elem;
+            }
+            S::Map { key } | S::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+                at = at.and_then(|v| v.get(key.as_str()));
+            }
+            S::Unknown => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push('?');
+                at = None;
+            }
+        }
+    }
+    if out.is_empty() {
+        "the scenario".into()
+    } else {
+        out
+    }
+}
+
+/// serde's "invalid type: string \"abc\", expected u32" in planner words:
+/// "expected a whole number of 0 or more, found \"abc\"". Other messages pass unchanged.
+fn planner_message(inner: &str) -> String {
+    let Some(rest) = inner
+        .strip_prefix("invalid type: ")
+        .or_else(|| inner.strip_prefix("invalid value: "))
+    else {
+        return inner.to_string();
+    };
+    let Some((found, expected)) = rest.rsplit_once(", expected ") else {
+        return inner.to_string();
+    };
+    let found = found
+        .strip_prefix("string ")
+        .or_else(|| found.strip_prefix("integer "))
+        .or_else(|| found.strip_prefix("floating point "))
+        .map(|v| v.trim_matches('`').to_string())
+        .unwrap_or_else(|| found.to_string());
+    format!(
+        "expected {}, found {found}",
+        super::structure::planner_expected(expected)
+    )
 }
 
 /// Apply `changes` in order; on failure, the index of the change and why.

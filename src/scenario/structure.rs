@@ -374,6 +374,9 @@ fn planner_name(rust: &str) -> String {
     if base == "Dist" {
         return "distribution".to_string();
     }
+    if base == "Tlp" {
+        return "TLP marking".to_string();
+    }
     let mut out = String::new();
     for (i, c) in base.chars().enumerate() {
         if c.is_uppercase() && i > 0 {
@@ -394,7 +397,7 @@ fn a_an(what: &str) -> String {
 }
 
 /// serde's names of expected types in planner words.
-fn planner_expected(exp: &str) -> String {
+pub(super) fn planner_expected(exp: &str) -> String {
     match exp {
         "f64" | "f32" => "a number".into(),
         "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number of 0 or more".into(),

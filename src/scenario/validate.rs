@@ -701,11 +701,42 @@ impl<'a> Checker<'a> {
                     let needy = |ag: &AgencySpec, k: ThreatKind| {
                         ag.needs.contains(&k) || ag.acts_on.contains(&k)
                     };
+                    // Only where both ends can hold some version of the item (the full item
+                    // or, on a partnership with tearlines, its tearline): an end cleared for
+                    // none never receives it, and a sender neither cleared for it nor
+                    // observing the threat itself never has it to send, whatever the channel.
+                    let observes = |ag: &AgencySpec, t: &ThreatSpec| {
+                        ((t.observed_by.is_empty() || t.observed_by.contains(&ag.id))
+                            && ag.collection.get(&t.kind).is_some_and(|&p| p > 0.0))
+                            || s.injects.iter().any(|x| {
+                                x.enabled
+                                    && matches!(&x.effect,
+                                        EffectSpec::Signal { threat, at }
+                                        | EffectSpec::FalseReport { threat, at }
+                                        if threat == &t.id && at == &ag.id)
+                            })
+                    };
+                    let blocked_by_channel =
+                        |from: &AgencySpec, to: &AgencySpec, t: &ThreatSpec| {
+                            let cleared = |ag: &AgencySpec, c: Classification| {
+                                c < Classification::Confidential || c <= ag.clearance
+                            };
+                            let seen = observes(from, t);
+                            let mut versions = std::iter::once(t.marking.class)
+                                .chain(
+                                    t.tearline
+                                        .filter(|_| pt.tearlines)
+                                        .map(|tl| tl.marking.class),
+                                )
+                                .filter(|&c| cleared(to, c) && (seen || cleared(from, c)))
+                                .peekable();
+                            versions.peek().is_some() && versions.all(|c| c > top)
+                        };
                     for (ti, t) in s.threats.iter().enumerate() {
-                        if t.marking.class > top
-                            && t.tearline.is_none_or(|tl| tl.marking.class > top)
-                            && (needy(b, t.kind)
-                                || (pt.direction == Direction::Mutual && needy(a, t.kind)))
+                        if (needy(b, t.kind) && blocked_by_channel(a, b, t))
+                            || (pt.direction == Direction::Mutual
+                                && needy(a, t.kind)
+                                && blocked_by_channel(b, a, t))
                         {
                             cannot_carry.entry(ti).or_default().push(pt.id.as_str());
                         }

@@ -121,6 +121,59 @@ fn a_variant_error_names_the_change_it_sits_in() {
 }
 
 #[test]
+fn a_variant_value_error_names_the_entity_by_its_id_in_planner_words() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fuel-line.ron");
+    let text = std::fs::read_to_string(&path)
+        .expect("shipped scenario")
+        .replace(
+            "Set(\"partnerships[op_cisa].max_tlp\", \"Amber\")",
+            "Set(\"injects[I-05].number\", \"abc\")",
+        );
+    let report = match tabletop::scenario::load_str(Path::new("v.ron"), &text) {
+        Err(Error::Invalid(r)) => r.to_string(),
+        other => panic!("expected an invalid scenario, got {other:?}"),
+    };
+    assert!(
+        report.contains(
+            "`injects[I-05].number`: expected a whole number of 0 or more, found \"abc\""
+        ),
+        "{report}"
+    );
+    assert!(
+        !report.contains("injects[4]") && !report.contains("u32"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_channel_class_warning_names_partnerships_whose_receiver_could_hold_the_item() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/green-room.ron");
+    let s = tabletop::scenario::load(&path).expect("shipped scenario validates");
+    let carry: Vec<&String> = s
+        .warnings()
+        .iter()
+        .filter(|w| w.contains("above every channel"))
+        .collect();
+    // The Secret regional warning cannot reach the Secret-cleared state police over their
+    // unclassified channels: named. Nobody in these partnerships is cleared for the Top
+    // Secret adversary item, nor is the Cui-cleared utility for the Secret one: no warning.
+    assert!(
+        carry
+            .iter()
+            .any(|w| w.contains("\"regional_warning\"") && w.contains("\"cfc_msp\"")),
+        "{carry:?}"
+    );
+    assert!(
+        !carry.iter().any(|w| w.contains("\"adversary_cyber\"")),
+        "{carry:?}"
+    );
+    assert!(
+        !carry.iter().any(|w| w.contains("\"cisa_utility\"")),
+        "{carry:?}"
+    );
+}
+
+#[test]
 fn every_semantic_problem_is_reported_in_one_pass() {
     let (report, _) = broken("duplicate_id");
     assert_eq!(

@@ -9,9 +9,11 @@ use super::charts::{
     palette as pal, render_chart, sector_legend, text, text_width, three_stop, tick,
     variant_colour,
 };
+use super::data::{NETWORK_DETAIL_MAX, NetEdge};
 use super::ledger_data::{
     self as ld, IntervalBar, LedgerNet, Quadrant, QuadrantData, RECOMMENDATIONS, ShapleyData,
 };
+use super::netscale::{self, MatrixPaint};
 use super::text::signed;
 use crate::error::Result;
 use crate::ledger::data::{Ledger, LedgerOf};
@@ -116,13 +118,162 @@ pub(super) fn render(b: &Batch, l: &Ledger) -> Result<Vec<RenderedChart>> {
     }
     let net = ld::network(l, b.scenario.as_ref());
     if !net.nodes.is_empty() && (!net.links.is_empty() || !net.halos.is_empty()) {
-        out.push(render_chart!(
-            "ledger-network".to_string(),
-            format!("The network of {who} by value (width) and risk (colour)"),
-            draw_ledger_network(&net, &footer)
-        ));
+        // Above NETWORK_DETAIL_MAX agencies a circle of nodes is a hairball: the matrix of
+        // `netscale`, ordered by kind, one cell per partnership coloured by its net value.
+        if net.nodes.len() > NETWORK_DETAIL_MAX {
+            out.push(render_chart!(
+                "ledger-network".to_string(),
+                format!(
+                    "The {who} as a matrix by kind, coloured by net value (the partnership matrix above is coloured by items per run)"
+                ),
+                draw_ledger_matrix(&net, &footer)
+            ));
+        } else {
+            out.push(render_chart!(
+                "ledger-network".to_string(),
+                format!("The network of {who} by value (width) and risk (colour)"),
+                draw_ledger_network(&net, &footer)
+            ));
+        }
     }
     Ok(out)
+}
+
+/// Colour of a net value `v` when the largest |value| is `max`: blue shades for a value
+/// (square-root scale, pale to dark), orange to brown for a negative one (the network does
+/// better without the partnership).
+pub(super) fn value_colour(v: f64, max: f64) -> RGBColor {
+    let f = if max > 0.0 && v.is_finite() {
+        (v.abs() / max).clamp(0.0, 1.0).sqrt()
+    } else {
+        0.0
+    };
+    if v < 0.0 {
+        three_stop(
+            f,
+            (253.0, 208.0, 162.0),
+            (241.0, 105.0, 19.0),
+            (127.0, 39.0, 4.0),
+        )
+    } else {
+        three_stop(
+            f,
+            (198.0, 219.0, 239.0),
+            (66.0, 146.0, 198.0),
+            (8.0, 48.0, 107.0),
+        )
+    }
+}
+
+/// What a cell of the ledger matrix shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum LedgerCell {
+    /// A partnership player (or an agency player on the diagonal): its net value, and
+    /// whether its interval lies above the negligible band.
+    Value(f64, bool),
+    /// A partnership of the scenario that is not a player (context for agency players).
+    Context,
+}
+
+/// The ledger network as edges for [`netscale::matrix_data`]: one per partnership player, one
+/// per context partnership, and one on the diagonal per agency player; `paint[k]` says what
+/// edge `k` shows.
+pub(super) fn ledger_matrix_edges(net: &LedgerNet) -> (Vec<NetEdge>, Vec<LedgerCell>) {
+    let edge = |from: usize, to: usize| NetEdge {
+        from,
+        to,
+        items: 0.0,
+        trust: 0.0,
+        p_withdrawn: 0.0,
+        p_compromised: 0.0,
+    };
+    let mut edges = Vec::new();
+    let mut paint = Vec::new();
+    for &(a, b) in &net.context {
+        edges.push(edge(a, b));
+        paint.push(LedgerCell::Context);
+    }
+    for e in &net.links {
+        edges.push(edge(e.from, e.to));
+        paint.push(LedgerCell::Value(e.value, e.material));
+    }
+    for h in &net.halos {
+        edges.push(edge(h.node, h.node));
+        paint.push(LedgerCell::Value(h.value, h.material));
+    }
+    (edges, paint)
+}
+
+/// Ledger network above [`NETWORK_DETAIL_MAX`] agencies: the partnership matrix of
+/// `netscale` (senders × receivers ordered by kind, kind bands shaded and labelled), one cell
+/// per partnership player coloured by its net value (mean P(met) lost on knock-out over the
+/// objectives; square-root scale, blue for a value, orange below zero); players clearly above
+/// the negligible band drawn larger and outlined. Agency players sit on the diagonal, the
+/// partnerships between them light grey.
+pub(super) fn draw_ledger_matrix<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    net: &LedgerNet,
+    footer: &str,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (edges, paint) = ledger_matrix_edges(net);
+    let m = netscale::matrix_data(&net.nodes, &edges);
+    let max = net.max_value;
+    let colour = |c: &netscale::Cell| match paint[c.edge] {
+        LedgerCell::Context => pal::LIGHT,
+        LedgerCell::Value(v, _) => value_colour(v, max),
+    };
+    let marked = |c: &netscale::Cell| matches!(paint[c.edge], LedgerCell::Value(_, true));
+    // the scale runs from −max (0) through 0 (0.5) to +max (1), square root as the cells
+    let scale = |f: f64| {
+        let g = 2.0 * f - 1.0;
+        value_colour(g.signum() * g * g * max, max)
+    };
+    let material = paint
+        .iter()
+        .filter(|p| matches!(p, LedgerCell::Value(_, true)))
+        .count();
+    let players = paint
+        .iter()
+        .filter(|p| matches!(p, LedgerCell::Value(..)))
+        .count();
+    let mut legend = vec![
+        (
+            "Larger, outlined: clearly above the negligible band".to_string(),
+            Mark::Square(value_colour(max, max)),
+        ),
+        (
+            "Orange: the network does better without it".to_string(),
+            Mark::Square(value_colour(-max / 4.0, max)),
+        ),
+    ];
+    if !net.halos.is_empty() {
+        legend.push((
+            "Light: a partnership (agency players on the diagonal)".to_string(),
+            Mark::Square(pal::LIGHT),
+        ));
+    }
+    let p = MatrixPaint {
+        title: "The ledger by kind: net value of each partnership (rows send, columns receive)",
+        colour: &colour,
+        marked: &marked,
+        min_px: 3,
+        legend,
+        scale_title: "Net value [pp of P(met)]".to_string(),
+        scale: &scale,
+        ticks: [
+            format!("−{}", num_pp(max)),
+            "0".to_string(),
+            format!("+{}", num_pp(max)),
+        ],
+        note: format!(
+            "Net value: mean P(met) lost on knock-out. {} agencies, {players} players, {material} clearly valuable.",
+            net.nodes.len()
+        ),
+    };
+    netscale::draw_matrix(root, &m, footer, &p)
 }
 
 /// Percentage points of a P(met) difference.
@@ -927,6 +1078,102 @@ mod tests {
         }
         assert_eq!(recommendation_colour(""), pal::GREY);
         assert_eq!(recommendation_colour("unknown"), pal::GREY);
+    }
+
+    /// A ledger network of `n` agencies of two kinds: partnership players 0→1 (valuable),
+    /// 2→3 (negligible) and 4→0 (the network does better without it).
+    fn big_net(n: usize) -> LedgerNet {
+        let nodes = (0..n)
+            .map(|i| super::super::data::NetNode {
+                id: format!("a{i:03}"),
+                name: format!("<b>Agency {i}</b>"),
+                sector: i % 2,
+                kind: if i % 2 == 0 {
+                    "Fusion center"
+                } else {
+                    "Federal component"
+                }
+                .into(),
+                x: 0.0,
+                y: 0.0,
+            })
+            .collect();
+        let link = |from, to, value, material| ld::LedgerLink {
+            from,
+            to,
+            value,
+            material,
+            risk: 0.0,
+        };
+        LedgerNet {
+            nodes,
+            links: vec![
+                link(0, 1, 0.2, true),
+                link(2, 3, 0.001, false),
+                link(4, 0, -0.05, false),
+            ],
+            halos: Vec::new(),
+            context: Vec::new(),
+            max_value: 0.2,
+            max_risk: 0.0,
+        }
+    }
+
+    #[test]
+    fn the_ledger_matrix_has_one_cell_per_player_at_its_ends_painted_by_value() {
+        let net = big_net(40);
+        let (edges, paint) = ledger_matrix_edges(&net);
+        assert_eq!(edges.len(), 3);
+        assert_eq!(
+            paint,
+            [
+                LedgerCell::Value(0.2, true),
+                LedgerCell::Value(0.001, false),
+                LedgerCell::Value(-0.05, false)
+            ]
+        );
+        let m = netscale::matrix_data(&net.nodes, &edges);
+        assert_eq!(m.cells.len(), 3);
+        for c in &m.cells {
+            let l = &net.links[c.edge];
+            assert_eq!(net.nodes[m.order[c.row]].id, net.nodes[l.from].id);
+            assert_eq!(net.nodes[m.order[c.col]].id, net.nodes[l.to].id);
+        }
+        // kinds grouped: two bands of 20
+        assert_eq!(m.bands.iter().map(|b| b.len).collect::<Vec<_>>(), [20, 20]);
+    }
+
+    #[test]
+    fn net_value_colours_darken_with_value_and_turn_orange_below_zero() {
+        let (pale, dark) = (value_colour(0.0, 0.2), value_colour(0.2, 0.2));
+        assert_eq!(pale, RGBColor(198, 219, 239));
+        assert_eq!(dark, RGBColor(8, 48, 107));
+        let mid = value_colour(0.05, 0.2); // sqrt(1/4) = 0.5: the middle stop
+        assert_eq!(mid, RGBColor(66, 146, 198));
+        let neg = value_colour(-0.2, 0.2);
+        assert_eq!(neg, RGBColor(127, 39, 4));
+        assert_eq!(value_colour(f64::NAN, 0.2), pale);
+    }
+
+    #[test]
+    fn a_large_ledger_network_is_drawn_as_a_value_matrix_with_names_escaped() {
+        crate::report::charts::register_fonts().unwrap();
+        let net = big_net(40);
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+            draw_ledger_matrix(&root, &net, "footer <b>").unwrap();
+        }
+        assert!(svg.contains("net value of each partnership"), "title");
+        assert!(svg.contains("Fusion center") && svg.contains("Federal component"));
+        assert!(!svg.contains("<b>") && svg.contains("footer &lt;b&gt;"));
+        // the valuable player's cell in the darkest blue and outlined; the one the network
+        // does better without in orange
+        assert!(svg.contains("#08306B"), "no cell at full value");
+        assert!(svg.contains("stroke=\"#222222\""), "no outlined cell");
+        let orange = value_colour(-0.05, 0.2);
+        let hex = format!("#{:02X}{:02X}{:02X}", orange.0, orange.1, orange.2);
+        assert!(svg.contains(&hex), "no orange cell {hex}");
     }
 
     #[test]

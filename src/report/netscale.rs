@@ -48,6 +48,8 @@ pub(super) struct Cell {
     pub items: f64,
     /// Mean end-of-run trust in [0, 1].
     pub trust: f64,
+    /// Index of the link in the edges the matrix was built from (for another colouring).
+    pub edge: usize,
 }
 
 /// The adjacency matrix of the partnership network.
@@ -101,12 +103,14 @@ pub(super) fn matrix_data(nodes: &[NetNode], edges: &[NetEdge]) -> NetMatrix {
     }
     let cells = edges
         .iter()
-        .filter(|e| e.from < nodes.len() && e.to < nodes.len())
-        .map(|e| Cell {
+        .enumerate()
+        .filter(|(_, e)| e.from < nodes.len() && e.to < nodes.len())
+        .map(|(k, e)| Cell {
             row: pos[e.from],
             col: pos[e.to],
             items: e.items,
             trust: e.trust,
+            edge: k,
         })
         .collect();
     NetMatrix {
@@ -270,6 +274,34 @@ fn items_colour(items: f64, max: f64) -> RGBColor {
     )
 }
 
+/// Smallest width [px] of a marked cell (see [`MatrixPaint::marked`]).
+pub(super) const MARK_PX: i32 = 5;
+
+/// How the cells of a matrix chart are coloured and explained: by items per run for the
+/// network ([`draw_network_matrix`]), by the ledger's net value for the ledger's network.
+pub(super) struct MatrixPaint<'a> {
+    /// Chart title.
+    pub title: &'a str,
+    /// Colour of a cell.
+    pub colour: &'a dyn Fn(&Cell) -> RGBColor,
+    /// Cells drawn last and at least [`MARK_PX`] wide, so that the few that matter stay
+    /// visible when a cell is a pixel or two.
+    pub marked: &'a dyn Fn(&Cell) -> bool,
+    /// Smallest width [px] of any cell, ≥ 1 (a sparse matrix of hundreds of agencies reads
+    /// better with cells a little larger than their share of the side).
+    pub min_px: i32,
+    /// Legend entries for the cells (beside the shaded kind bands).
+    pub legend: Vec<(String, Mark)>,
+    /// Title of the colour scale.
+    pub scale_title: String,
+    /// Colour at a position in [0, 1] of the scale.
+    pub scale: &'a dyn Fn(f64) -> RGBColor,
+    /// Labels at the scale's start, middle and end.
+    pub ticks: [String; 3],
+    /// Note below the scale.
+    pub note: String,
+}
+
 /// Adjacency matrix chart: cells coloured by items per run, kind bands shaded on the diagonal
 /// and labelled on the left (numbered, the numbers repeated above the columns).
 pub(super) fn draw_network_matrix<DB: DrawingBackend>(
@@ -281,11 +313,45 @@ pub(super) fn draw_network_matrix<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let (area, side) = frame(
-        root,
-        "Partnership matrix by kind: who sends to whom (baseline)",
-        footer,
-    )?;
+    let max_items = m.cells.iter().map(|c| c.items).fold(0.0, f64::max);
+    let mid = (max_items.ln_1p() / 2.0).exp_m1();
+    let paint = MatrixPaint {
+        title: "Partnership matrix by kind: who sends to whom, items per run (baseline)",
+        colour: &|c: &Cell| items_colour(c.items, max_items),
+        marked: &|_| false,
+        min_px: 1,
+        legend: vec![(
+            "Partnership link carrying nothing".to_string(),
+            Mark::Square(RGBColor(170, 170, 170)),
+        )],
+        scale_title: "Items per run (log scale)".to_string(),
+        scale: &|f| items_colour((f * max_items.ln_1p()).exp_m1().max(1e-12), max_items),
+        ticks: [
+            "0".to_string(),
+            format!("{mid:.1}"),
+            format!("{max_items:.1}"),
+        ],
+        note: format!(
+            "{} agencies, {} partnership links, one cell each; every name in report.html.",
+            nodes.len(),
+            m.cells.len()
+        ),
+    };
+    draw_matrix(root, m, footer, &paint)
+}
+
+/// A matrix chart of `m` painted by `paint`: kind bands shaded on the diagonal and labelled
+/// on the left (numbered, the numbers repeated above the columns), one cell per link.
+pub(super) fn draw_matrix<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    m: &NetMatrix,
+    footer: &str,
+    paint: &MatrixPaint<'_>,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (area, side) = frame(root, paint.title, footer)?;
     let (w, h) = area.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
     let n = m.order.len().max(1);
@@ -312,13 +378,34 @@ where
             pal::LIGHT.stroke_width(1),
         ))?;
     }
-    let max_items = m.cells.iter().map(|c| c.items).fold(0.0, f64::max);
-    for c in &m.cells {
-        let (cx, cy) = (at(c.col), at(c.row));
-        let (cx1, cy1) = (at(c.col + 1).max(cx + 1), at(c.row + 1).max(cy + 1));
+    let (plain, marked): (Vec<&Cell>, Vec<&Cell>) =
+        m.cells.iter().partition(|c| !(paint.marked)(c));
+    let grow_plain = ((paint.min_px as f64 - cell) / 2.0).max(0.0).round() as i32;
+    for c in plain {
+        let (cx, cy) = (at(c.col) - grow_plain, at(c.row) - grow_plain);
+        let (cx1, cy1) = (
+            (at(c.col + 1) + grow_plain).max(cx + 1),
+            (at(c.row + 1) + grow_plain).max(cy + 1),
+        );
         area.draw(&Rectangle::new(
             [(x0 + cx, y0 + cy), (x0 + cx1, y0 + cy1)],
-            items_colour(c.items, max_items).filled(),
+            (paint.colour)(c).filled(),
+        ))?;
+    }
+    let grow = ((MARK_PX as f64 - cell) / 2.0).max(0.0).round() as i32;
+    for c in marked {
+        let (cx, cy) = (at(c.col) - grow, at(c.row) - grow);
+        let (cx1, cy1) = (
+            (at(c.col + 1) + grow).max(cx + 1),
+            (at(c.row + 1) + grow).max(cy + 1),
+        );
+        area.draw(&Rectangle::new(
+            [(x0 + cx, y0 + cy), (x0 + cx1, y0 + cy1)],
+            (paint.colour)(c).filled(),
+        ))?;
+        area.draw(&Rectangle::new(
+            [(x0 + cx, y0 + cy), (x0 + cx1, y0 + cy1)],
+            pal::INK.stroke_width(1),
         ))?;
     }
     area.draw(&Rectangle::new(
@@ -375,39 +462,20 @@ where
         font(18).color(&pal::GREY),
         HPos::Center,
     )?;
-    let items = vec![
-        (
-            "Partnership link carrying nothing".to_string(),
-            Mark::Square(RGBColor(170, 170, 170)),
-        ),
-        (
-            "Shaded: links within one kind".to_string(),
-            Mark::Square(RGBColor(236, 239, 244)),
-        ),
-    ];
+    let mut items = paint.legend.clone();
+    items.push((
+        "Shaded: links within one kind".to_string(),
+        Mark::Square(RGBColor(236, 239, 244)),
+    ));
     let y = legend(&side, "Cells", &items)? + 10;
-    let mid = (max_items.ln_1p() / 2.0).exp_m1();
-    let ticks = [
-        "0".to_string(),
-        format!("{mid:.1}"),
-        format!("{max_items:.1}"),
-    ];
     colour_scale(
         &side,
         y,
-        "Items per run (log scale)",
-        |f| items_colour((f * max_items.ln_1p()).exp_m1().max(1e-12), max_items),
-        [&ticks[0], &ticks[1], &ticks[2]],
+        &paint.scale_title,
+        paint.scale,
+        [&paint.ticks[0], &paint.ticks[1], &paint.ticks[2]],
     )?;
-    legend_note(
-        &side,
-        y + 100,
-        &format!(
-            "{} agencies, {} partnership links, one cell each; every name in report.html.",
-            nodes.len(),
-            m.cells.len()
-        ),
-    )?;
+    legend_note(&side, y + 100, &paint.note)?;
     root.present()?;
     Ok(())
 }
@@ -604,6 +672,16 @@ where
     Ok(())
 }
 
+/// The matrix chart's caption: it says what the colour is, and where the ledger's colouring
+/// (net value per partnership) is when the batch holds a ledger.
+pub(super) fn matrix_title(ledger: bool) -> String {
+    if ledger {
+        "Partnership matrix by kind, coloured by items per run (baseline means; the same matrix coloured by the ledger's net value per partnership is in the Partnership ledger section)".to_string()
+    } else {
+        "Partnership matrix by kind, coloured by items per run (baseline means)".to_string()
+    }
+}
+
 /// The grouped layout and the matrix of the baseline network, when it has more than
 /// [`NETWORK_DETAIL_MAX`] agencies and at least one link (none otherwise: the network chart
 /// of `charts` draws it).
@@ -625,7 +703,7 @@ pub(super) fn render(b: &Batch) -> Result<Vec<RenderedChart>> {
         ),
         render_chart!(
             "network_matrix".to_string(),
-            "Partnership matrix by kind (baseline means)".to_string(),
+            matrix_title(b.ledger.as_ref().is_some_and(|l| !l.players.is_empty())),
             draw_network_matrix(&matrix, &nodes, &footer)
         ),
     ])

@@ -2,7 +2,8 @@
 //! variant, key metrics, paired differences, drivers, the partnership ledger (when present)
 //! and the MSEL; frozen header rows, number formats and column widths. Scenario text is
 //! written as text cells, and text that a spreadsheet would read as a formula (`=`, `+`, `-`,
-//! `@`, tab, CR first) is neutralised with a leading apostrophe, as in the CSV files.
+//! `@`, tab, CR first) is neutralised with a leading apostrophe, as in the CSV files;
+//! bidirectional overrides and control characters show as U+FFFD, as in the report.
 //! Deterministic: the document's creation time is fixed, so the same batch gives the same
 //! bytes.
 
@@ -373,7 +374,10 @@ pub(super) fn report_xlsx(b: &Batch) -> Result<Vec<u8>> {
                 let col = c as u16;
                 match cell {
                     Cell::Text(s) => {
-                        let s = csv_safe(s);
+                        // bidi overrides and control characters shown as U+FFFD, as in the
+                        // report; then formulas neutralised
+                        let shown = crate::output::display_safe(s);
+                        let s = csv_safe(&shown);
                         widths[c] = widths[c].max(s.chars().count());
                         ws.write_string(r, col, s.as_ref()).map_err(xerr)?;
                     }

@@ -379,16 +379,43 @@ fn write_report(dir: &Path, v: Verbosity) -> Result<()> {
 }
 
 /// `tabletop validate`: print every file's diagnostics and a summary line per file; exit 2
-/// when any file is invalid.
+/// when any file is invalid or over the work or memory budget that every command running it
+/// applies (`--max-work` raises it here too).
 fn validate(files: &[PathBuf], v: Verbosity) -> Result<()> {
     let (report, ok) = scenario::validate_files(files);
     if !ok {
         return Err(Error::Invalid(report));
     }
-    if !v.quiet {
-        println!("{report}");
+    let max = v
+        .max_work
+        .map_or(scenario::budget::DEFAULT_MAX_WORK, |m| m as f64);
+    let mut over = Vec::new();
+    for f in files {
+        match scenario::load(f).and_then(|s| scenario::budget::check(&s, max)) {
+            Ok(e) if v.verbose => eprintln!(
+                "{}: estimated per run: {:.0} work units, {:.1} MiB",
+                f.display(),
+                e.work,
+                e.memory / 1048576.0
+            ),
+            Ok(_) => {}
+            Err(e) => over.push(e),
+        }
     }
-    Ok(())
+    match over.pop() {
+        Some(last) => {
+            for e in over {
+                eprintln!("error: {e}");
+            }
+            Err(last)
+        }
+        None => {
+            if !v.quiet {
+                println!("{report}");
+            }
+            Ok(())
+        }
+    }
 }
 
 /// `tabletop run`: simulate one run, print its narrative and tables, write `timeline.csv`,

@@ -101,3 +101,28 @@ fn quiet_still_reports_errors() {
         .code(2)
         .stderr(predicate::str::contains("unknown_agency.ron:15:31"));
 }
+
+#[test]
+fn validate_applies_the_work_budget_and_max_work_moves_it() {
+    // fuel-line estimates about 20,000 work units per run, well under the default limit
+    tabletop()
+        .args(["validate", "scenarios/fuel-line.ron"])
+        .assert()
+        .success();
+    tabletop()
+        .args(["validate", "scenarios/fuel-line.ron", "--max-work", "1000"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("ok —").not())
+        .stderr(
+            predicate::str::contains("above the limit of 1000")
+                .and(predicate::str::contains(
+                    "`threats[fuel_panic].signal_interval`",
+                ))
+                .and(predicate::str::contains("pass --max-work")),
+        );
+    tabletop()
+        .args(["validate", "scenarios/fuel-line.ron", "--max-work", "30000"])
+        .assert()
+        .success();
+}

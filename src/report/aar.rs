@@ -926,7 +926,29 @@ pub(super) fn context(b: &Batch, charts: &[RenderedChart]) -> Context {
         network_matrix: {
             let (nodes, edges) = super::data::network_data(s, sc);
             let (nodes, edges) = super::netscale::in_matrix_order(&nodes, &edges);
-            super::netmatrix::network_matrix_html(&nodes, &edges)
+            // with a ledger, each cell also gives its partnership's net value (a mutual
+            // partnership's on both of its cells, unless the other direction has its own)
+            let mut values: BTreeMap<(&str, &str), String> = BTreeMap::new();
+            let players = b.ledger.iter().flat_map(|l| &l.players);
+            for p in players.clone().filter(|p| !p.to.is_empty()) {
+                values.insert(
+                    (p.from.as_str(), p.to.as_str()),
+                    format!(
+                        "ledger net value {} pp (95% CI {} to {})",
+                        super::text::signed(p.value * 100.0, 1),
+                        super::text::signed(p.value_low * 100.0, 1),
+                        super::text::signed(p.value_high * 100.0, 1)
+                    ),
+                );
+            }
+            for p in players.filter(|p| !p.to.is_empty()) {
+                if let Some(t) = values.get(&(p.from.as_str(), p.to.as_str())).cloned() {
+                    values.entry((p.to.as_str(), p.from.as_str())).or_insert(t);
+                }
+            }
+            super::netmatrix::network_matrix_html(&nodes, &edges, &|f, t| {
+                values.get(&(f, t)).cloned()
+            })
         },
         variant_effects: variant_effects(s),
         strengths,

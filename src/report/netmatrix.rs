@@ -49,8 +49,14 @@ const LABEL: usize = 32;
 /// larger matrix labels its kind bands only.
 const DETAIL_MAX: usize = 80;
 
-/// The matrix as an HTML fragment (empty when there are no edges).
-pub(super) fn network_matrix_html(nodes: &[NetNode], edges: &[NetEdge]) -> String {
+/// The matrix as an HTML fragment (empty when there are no edges). `ledger(from, to)` gives
+/// the partnership ledger's figures of the link between two agency ids, when the batch holds a
+/// ledger: they are added to the cell's hover text.
+pub(super) fn network_matrix_html(
+    nodes: &[NetNode],
+    edges: &[NetEdge],
+    ledger: &dyn Fn(&str, &str) -> Option<String>,
+) -> String {
     if nodes.is_empty() || edges.is_empty() {
         return String::new();
     }
@@ -111,7 +117,7 @@ pub(super) fn network_matrix_html(nodes: &[NetNode], edges: &[NetEdge]) -> Strin
     let _ = writeln!(s, "</p>");
     let _ = writeln!(
         s,
-        "<p class=\"note nm-info\">Hover a cell: sender → receiver, items per run, end trust, P(withdrawn), P(compromised).</p>"
+        "<p class=\"note nm-info\">Hover a cell: sender → receiver, items per run, end trust, P(withdrawn), P(compromised) and, with a partnership ledger, its net value.</p>"
     );
     let _ = writeln!(
         s,
@@ -196,7 +202,7 @@ pub(super) fn network_matrix_html(nodes: &[NetNode], edges: &[NetEdge]) -> Strin
         // small cells (a large matrix) touch and stay opaque enough to be seen
         let (gap, floor) = if detail { (1.0, 0.25) } else { (0.0, 0.6) };
         let opacity = floor + (1.0 - floor) * (e.items / max_items).clamp(0.0, 1.0);
-        let info = format!(
+        let mut info = format!(
             "{} → {}: {:.1} items per run; end trust {:.2}; P(withdrawn) {:.0}%; P(compromised) {:.0}%",
             a.name,
             b.name,
@@ -205,6 +211,10 @@ pub(super) fn network_matrix_html(nodes: &[NetNode], edges: &[NetEdge]) -> Strin
             e.p_withdrawn * 100.0,
             e.p_compromised * 100.0
         );
+        if let Some(l) = ledger(&a.id, &b.id) {
+            info.push_str("; ");
+            info.push_str(&l);
+        }
         let _ = writeln!(
             s,
             "<rect class=\"nm-e\" data-f=\"{}\" data-t=\"{}\" data-kf=\"{}\" data-kt=\"{}\" data-info=\"{}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#{:02x}{:02x}{:02x}\" fill-opacity=\"{opacity:.2}\" stroke=\"{}\"><title>{}</title></rect>",
@@ -290,6 +300,28 @@ mod tests {
     }
 
     #[test]
+    fn with_a_ledger_a_cell_also_gives_the_partnership_s_net_value() {
+        let nodes = vec![
+            node("a", "Alpha", "Federal component", 0),
+            node("b", "Beta", "EOC", 1),
+        ];
+        let edges = vec![NetEdge {
+            from: 0,
+            to: 1,
+            items: 2.0,
+            trust: 0.5,
+            p_withdrawn: 0.0,
+            p_compromised: 0.0,
+        }];
+        let h = network_matrix_html(&nodes, &edges, &|f, t| {
+            (f == "a" && t == "b").then(|| "ledger net value +3.2 pp".to_string())
+        });
+        assert!(h.contains("P(compromised) 0%; ledger net value +3.2 pp"), "{h}");
+        let h = network_matrix_html(&nodes, &edges, &|_, _| None);
+        assert!(!h.contains("ledger net value"));
+    }
+
+    #[test]
     fn every_partnership_is_a_cell_with_its_figures_and_names_are_escaped() {
         let nodes = vec![
             node("a", "<script>alert(1)</script>", "Federal component", 0),
@@ -314,7 +346,7 @@ mod tests {
                 p_compromised: 0.1,
             },
         ];
-        let h = network_matrix_html(&nodes, &edges);
+        let h = network_matrix_html(&nodes, &edges, &|_, _| None);
         assert_eq!(h.matches("class=\"nm-e\"").count(), 2);
         assert_eq!(h.matches("data-kind=").count(), 3);
         assert!(h.contains("4.0 items per run; end trust 0.80"));
@@ -324,7 +356,7 @@ mod tests {
         assert!(!h.contains('\u{202e}'));
         assert!(!h.contains("src="), "no external script");
         assert_eq!(h.matches("<script>").count(), 1);
-        assert!(network_matrix_html(&nodes, &[]).is_empty());
+        assert!(network_matrix_html(&nodes, &[], &|_, _| None).is_empty());
     }
 
     #[test]
@@ -350,7 +382,7 @@ mod tests {
                 p_compromised: 0.0,
             })
             .collect();
-        let h = network_matrix_html(&nodes, &edges);
+        let h = network_matrix_html(&nodes, &edges, &|_, _| None);
         assert_eq!(h.matches("class=\"nm-e\"").count(), 119);
         // one label per kind band on each side, none per agency
         assert_eq!(h.matches("class=\"nm-r\"").count(), 3);

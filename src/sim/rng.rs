@@ -1,19 +1,24 @@
 //! Seeded random streams and distribution sampling.
 //!
 //! Every stochastic process of a run (a threat's signals, an agency's collection, service and
-//! failures, a link's sharing decisions, an insider, an inject) draws from its own
-//! `ChaCha8Rng`: `seed_from_u64(master ^ fnv1a(label))` then `set_stream(run_index)`, where
-//! `label` names the process (e.g. `"agency/fc_va/service"`). The same (master seed, run index)
-//! therefore gives the same draws to the same process in every variant: common random numbers,
-//! as far as a variant leaves that process in place.
+//! failures, a link's sharing decisions, an insider, an inject) draws from its own [`Stream`],
+//! keyed by the master seed, `fnv1a(label)` and the run index, where `label` names the process
+//! (e.g. `"agency/fc_va/service"`). The same (master seed, run index) therefore gives the same
+//! draws to the same process in every variant: common random numbers, as far as a variant
+//! leaves that process in place.
+//!
+//! A stream is a SplittableRandom generator (Steele, Lea & Flood, "Fast splittable
+//! pseudorandom number generators", OOPSLA 2014; Java's `java.util.SplittableRandom`): a
+//! 64-bit state advanced by an odd per-stream increment γ, each output the state passed
+//! through the MurmurHash3/Stafford "variant 13" finaliser. It passes BigCrush, and a stream
+//! is 16 bytes: a run of a national network holds thousands of streams (one per link), and a
+//! ChaCha8 stream (over 300 bytes of block buffer each) kept them out of the processor's
+//! cache. The batch-level generators (designs, bootstraps, fuzzing) stay `ChaCha8Rng`.
 
 use crate::scenario::schema::{Dist, Duration};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
-
-/// The random stream of one process in one run.
-pub(super) type Stream = ChaCha8Rng;
+use std::convert::Infallible;
 
 /// 64-bit FNV-1a of a label (stable across platforms and versions).
 pub(super) fn fnv1a(label: &str) -> u64 {
@@ -25,6 +30,83 @@ pub(super) fn fnv1a(label: &str) -> u64 {
     h
 }
 
+/// The golden-ratio increment of SplitMix64, 2^64 / φ rounded to odd.
+const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// Stafford's "variant 13" 64-bit finaliser (SplittableRandom's `mix64`): a bijection of
+/// `u64` with full avalanche.
+pub(super) fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// SplittableRandom's `mixGamma`: an odd increment with enough bit transitions that the
+/// stream's states are not a near-arithmetic sequence.
+fn mix_gamma(z: u64) -> u64 {
+    let mut z = (z ^ (z >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+    z = (z ^ (z >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    z = (z ^ (z >> 33)) | 1;
+    if (z ^ (z >> 1)).count_ones() < 24 {
+        z ^ 0xaaaa_aaaa_aaaa_aaaa
+    } else {
+        z
+    }
+}
+
+/// The random stream of one process in one run (see the module documentation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Stream {
+    /// The state, advanced by `gamma` before each output.
+    state: u64,
+    /// The odd increment, distinct per stream.
+    gamma: u64,
+}
+
+impl Stream {
+    /// The stream whose seed material is `key` (any 64-bit value; nearby keys give unrelated
+    /// streams).
+    fn from_key(key: u64) -> Stream {
+        let k = mix64(key.wrapping_add(GOLDEN_GAMMA));
+        Stream {
+            state: mix64(k),
+            gamma: mix_gamma(k.wrapping_add(GOLDEN_GAMMA)),
+        }
+    }
+
+    /// Continue from here on a different stream, keyed by `key`: the draws from now on are
+    /// unrelated to the ones this stream would have given (used by the console's
+    /// continuations).
+    pub(super) fn rekey(&mut self, key: u64) {
+        let k = mix64(self.state ^ mix64(key.wrapping_add(GOLDEN_GAMMA)));
+        self.state = mix64(k);
+        self.gamma = mix_gamma(k ^ self.gamma);
+    }
+}
+
+impl rand::TryRng for Stream {
+    type Error = Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok((self.try_next_u64()? >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        self.state = self.state.wrapping_add(self.gamma);
+        Ok(mix64(self.state))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for chunk in dst.chunks_mut(8) {
+            let x = self.try_next_u64()?.to_le_bytes();
+            chunk.copy_from_slice(&x[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
 /// The stream of process `label` in run `run_index` of a batch with master seed `master`
 /// (the engine precomputes each label's key and calls [`RunSeed::keyed`]; the tests use this).
 #[cfg(test)]
@@ -32,8 +114,8 @@ fn stream(master: u64, run_index: u64, label: &str) -> Stream {
     RunSeed { master, run_index }.keyed(fnv1a(label))
 }
 
-/// Identifies a run's random streams: `ChaCha8Rng::seed_from_u64(master ^ fnv1a(label))` with
-/// `set_stream(run_index)`. The same pair always gives the same run.
+/// Identifies a run's random streams: the stream of process key `key` (`fnv1a(label)`) is
+/// keyed by `mix64(master ^ key)` and the run index. The same pair always gives the same run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunSeed {
     /// Master seed of the batch.
@@ -46,9 +128,8 @@ impl RunSeed {
     /// The stream of the process whose label has FNV-1a key `key` (the engine precomputes
     /// `fnv1a(label)` once per scenario).
     pub(crate) fn keyed(&self, key: u64) -> Stream {
-        let mut rng = ChaCha8Rng::seed_from_u64(self.master ^ key);
-        rng.set_stream(self.run_index);
-        rng
+        let process = mix64(self.master ^ key);
+        Stream::from_key(process ^ mix64(self.run_index.wrapping_mul(GOLDEN_GAMMA)))
     }
 }
 

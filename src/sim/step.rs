@@ -965,10 +965,7 @@ impl Stepper {
     /// drawn (a failure time or deadline scheduled earlier) stay.
     fn reseed(&mut self, c: u64) {
         let key = mix(c ^ mix(self.next));
-        let re = |r: &mut super::rng::Stream| {
-            let s = r.get_stream();
-            r.set_stream(mix(s ^ key));
-        };
+        let re = |r: &mut super::rng::Stream| r.rekey(key);
         let w = self.world();
         for a in &mut w.resource_mut::<Agencies>().streams {
             re(&mut a.collect);

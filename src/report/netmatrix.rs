@@ -316,7 +316,10 @@ mod tests {
         let h = network_matrix_html(&nodes, &edges, &|f, t| {
             (f == "a" && t == "b").then(|| "ledger net value +3.2 pp".to_string())
         });
-        assert!(h.contains("P(compromised) 0%; ledger net value +3.2 pp"), "{h}");
+        assert!(
+            h.contains("P(compromised) 0%; ledger net value +3.2 pp"),
+            "{h}"
+        );
         let h = network_matrix_html(&nodes, &edges, &|_, _| None);
         assert!(!h.contains("ledger net value"));
     }

@@ -579,7 +579,10 @@ fn run_narrative_is_folded_to_a_page_and_accounts_for_every_event() {
         "[NOT met] O2-coverage", // objectives
         "[met] O1-share",
     ] {
-        assert!(full.contains(needle), "the run has no {needle:?}:\n{full}");
+        // folding is the page's own: the full narrative tells each item instead
+        if needle != "more items from" {
+            assert!(full.contains(needle), "the run has no {needle:?}:\n{full}");
+        }
         assert!(page.contains(needle), "no {needle:?} in:\n{page}");
     }
     // Each folded line tells its event and the N more it folds: together, every event.

@@ -42,13 +42,15 @@ pub(super) struct ColumnMap {
 }
 
 /// For each element of `base`, the position of the element with the same key in `var`.
+/// (The first such element, as a linear search would find: a map from key to position keeps
+/// this linear in the number of columns, which matters for thousands of links.)
 fn by_id<T>(base: &[T], var: &[T], key: impl Fn(&T) -> String) -> Vec<Option<usize>> {
-    base.iter()
-        .map(|b| {
-            let k = key(b);
-            var.iter().position(|v| key(v) == k)
-        })
-        .collect()
+    let mut at: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::with_capacity(var.len());
+    for (i, v) in var.iter().enumerate() {
+        at.entry(key(v)).or_insert(i);
+    }
+    base.iter().map(|b| at.get(&key(b)).copied()).collect()
 }
 
 /// The elements of `src` at the mapped positions (None where absent).

@@ -4,18 +4,14 @@
 use super::compile::{Compiled, function_bit};
 use super::ids::AgencyIx;
 use super::outcome::EventKind;
-use super::phase::Phase;
 use super::rng::{RunSeed, exp_wait};
-use super::state::{
-    Agencies, AgencyStreams, Analysed, Holdings, Items, Mods, ModsDue, Queue, Run, Status, Tally,
-};
+use super::state::{Agencies, AgencyStreams, Analysed, Holdings, Mods, Queue, Status, Tick};
 use crate::scenario::schema::Function;
 use bevy_ecs::prelude::*;
 
-/// Add the agencies' state to the world and the analysis systems to the schedule.
-pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
+/// Add the agencies' state to the world.
+pub(crate) fn install(world: &mut World) {
     world.init_resource::<Agencies>();
-    schedule.add_systems(analyse_items.in_set(Phase::Analysis));
 }
 
 /// Set every agency's state to the start of run `seed`, reusing the buffers of the last run.
@@ -131,16 +127,24 @@ impl Staffing {
 /// at max(server free, item arrival); service times are drawn from the agency's stream; items
 /// finishing inside the window are counted in the agency's holdings (corroboration) and
 /// announced as [`Analysed`].
-pub(crate) fn analyse_items(
-    run: Run,
-    items: Res<Items>,
-    mut agencies: ResMut<Agencies>,
-    mut tally: ResMut<Tally>,
-    due: Res<ModsDue>,
-    mut out: MessageWriter<Analysed>,
-    mut plan: Local<Staffing>,
-) {
-    let Run { clock, st, mut rec } = run;
+#[cfg(test)]
+pub(crate) fn analyse_items(mut s: super::state::RunState, mut plan: Local<Staffing>) {
+    analyse(s.tick(), &mut plan);
+}
+
+/// The Analysis phase (see [`analyse_items`]), with who is at work in each agency.
+pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
+    let Tick {
+        clock,
+        st,
+        rec,
+        items,
+        agencies,
+        tally,
+        due,
+        analysed: out,
+        ..
+    } = t;
     let (now, end) = (clock.now, clock.end);
     let Agencies {
         status,
@@ -152,7 +156,7 @@ pub(crate) fn analyse_items(
         ..
     } = &mut *agencies;
     if clock.tick == 0 || plan.epoch != due.epoch {
-        plan.update(&st, status, mods, queue, clock.tick == 0, now);
+        plan.update(st, status, mods, queue, clock.tick == 0, now);
         plan.epoch = due.epoch;
     }
     let dt = clock.dt;

@@ -4,15 +4,13 @@
 use super::compile::{Compiled, Reliability};
 use super::ids::AgencyIx;
 use super::outcome::EventKind;
-use super::phase::Phase;
 use super::rng::{RunSeed, exp_wait};
-use super::state::{Agencies, ChannelState, Channels, ModsDue, Run, TrustSignal, agency_changed};
+use super::state::{Agencies, ChannelState, Channels, Tick, agency_changed};
 use bevy_ecs::prelude::*;
 
-/// Add the channels' state to the world and the reliability system to the schedule.
-pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
+/// Add the channels' state to the world.
+pub(crate) fn install(world: &mut World) {
     world.init_resource::<Channels>();
-    schedule.add_systems(advance_reliability.in_set(Phase::Failures));
 }
 
 /// Set every channel to the start of run `seed`.
@@ -38,15 +36,18 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
         }));
 }
 
-/// Advance every reliability process through the window [now, end).
-pub(crate) fn advance_reliability(
-    run: Run,
-    mut agencies: ResMut<Agencies>,
-    mut channels: ResMut<Channels>,
-    mut signals: MessageWriter<TrustSignal>,
-    mut due: ResMut<ModsDue>,
-) {
-    let Run { clock, st, mut rec } = run;
+/// The Failures phase: advance every reliability process through the window [now, end).
+pub(crate) fn reliability(t: Tick) {
+    let Tick {
+        clock,
+        st,
+        rec,
+        agencies,
+        channels,
+        signals,
+        due,
+        ..
+    } = t;
     let Agencies {
         status, streams, ..
     } = &mut *agencies;
@@ -66,7 +67,7 @@ pub(crate) fn advance_reliability(
             s.next_transition = t + exp_wait(&mut streams[ix].failure, rate);
             if let Some(up) = s.refresh(t) {
                 due.mark();
-                agency_changed(&st, AgencyIx::new(ix), up, t, &mut rec, &mut signals);
+                agency_changed(st, AgencyIx::new(ix), up, t, rec, signals);
             }
         }
     }

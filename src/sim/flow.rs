@@ -6,30 +6,21 @@ use super::compile::{
     AgencyStatic, Barrier, BlockReason, Compiled, LinkStatic, Marking, ViolationKind, function_bit,
 };
 use super::compile::{Effect, Trigger};
-use super::hook::Console;
 use super::ids::{AgencyIx, ChannelIx, LinkIx, PartnershipIx, ThreatIx};
 use super::outcome::EventKind;
-use super::phase::Phase;
 use super::recorder::Recorder;
 use super::rng::chance;
 use super::state::{
-    Agencies, Analysed, Channels, Delivery, EXPOSURE_HOPS, InFlight, InjectStates, Item, Items,
-    LinkState, Links, ModsDue, NO_ITEM, Run, Tally, ThreatStates, TrustSignal, Watch,
-    charge_upstream,
+    Agencies, Analysed, Delivery, EXPOSURE_HOPS, InFlight, InjectStates, Item, Items, LinkState,
+    ModsDue, NO_ITEM, Tally, Tick, TrustSignal, charge_upstream,
 };
 use crate::scenario::schema::{AgencyKind, Agreement, Classification, Function, Tlp};
 use bevy_ecs::prelude::*;
-use bevy_ecs::system::SystemParam;
 
-/// Add the items and deliveries in flight to the world and the delivery and sharing systems
-/// to the schedule.
-pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
+/// Add the items and deliveries in flight to the world.
+pub(crate) fn install(world: &mut World) {
     world.init_resource::<Items>();
     world.init_resource::<InFlight>();
-    schedule.add_systems((
-        deliver_items.in_set(Phase::Delivery),
-        share_items.in_set(Phase::Sharing),
-    ));
 }
 
 /// Empty the items and the deliveries in flight for a new run, keeping their buffers.
@@ -38,26 +29,12 @@ pub(crate) fn reset(world: &mut World, st: &Compiled) {
     world.resource_mut::<InFlight>().reset(st.ticks, st.dt);
 }
 
-/// The network's mutable state that delivery and sharing touch.
-#[derive(SystemParam)]
-pub(crate) struct Network<'w> {
-    /// Items of the run.
-    pub(crate) items: ResMut<'w, Items>,
-    /// Deliveries in flight.
-    pub(crate) flight: ResMut<'w, InFlight>,
-    /// Link states.
-    pub(crate) links: ResMut<'w, Links>,
-    /// Running counts.
-    pub(crate) tally: ResMut<'w, Tally>,
-}
-
 /// What the sharing loop touches to trip `FirstOffer` injects.
-#[derive(SystemParam)]
-pub(crate) struct Trips<'w> {
+pub(crate) struct Trips<'a> {
     /// The MSEL's state.
-    pub(crate) inj: ResMut<'w, InjectStates>,
+    pub(crate) inj: &'a mut InjectStates,
     /// Set when a tripped withdrawal or hold changes what modifiers derive from.
-    pub(crate) due: ResMut<'w, ModsDue>,
+    pub(crate) due: &'a mut ModsDue,
 }
 
 /// Trip the `FirstOffer` injects that watch partnership `p` and `threat`, each once, when a
@@ -122,20 +99,25 @@ fn trip_first_offers(
 
 /// Deliver everything due in this window: dedupe, perishability, recipients down (retried next
 /// tick), then into the recipient's queue and holdings.
-pub(crate) fn deliver_items(
-    run: Run,
-    net: Network,
-    mut agencies: ResMut<Agencies>,
-    mut watch: ResMut<Watch>,
-    mut spare: Local<Vec<Delivery>>,
-) {
-    let Run { clock, st, mut rec } = run;
-    let Network {
+#[cfg(test)]
+pub(crate) fn deliver_items(mut s: super::state::RunState, mut spare: Local<Vec<Delivery>>) {
+    deliver(s.tick(), &mut spare);
+}
+
+/// The Delivery phase (see [`deliver_items`]), with the spare buffer of parked deliveries.
+pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
+    let Tick {
+        clock,
+        st,
+        rec,
         items,
-        mut flight,
-        mut links,
-        mut tally,
-    } = net;
+        flight,
+        links,
+        tally,
+        agencies,
+        watch,
+        ..
+    } = t;
     let Agencies {
         queue,
         holdings,
@@ -144,8 +126,9 @@ pub(crate) fn deliver_items(
         ..
     } = &mut *agencies;
     let due = flight.take_due(clock.tick);
+    let dups = flight.take_duplicates();
     let (mut waiting, mark) = flight.take_parked();
-    let mut parked = std::mem::take(&mut *spare);
+    let mut parked = std::mem::take(spare);
     // Parked deliveries are offered again at the start of the tick, after what arrives before
     // that instant or was scheduled for it before the last Delivery phase ended.
     let now = clock.now;
@@ -154,7 +137,8 @@ pub(crate) fn deliver_items(
         .iter()
         .copied()
         .chain(waiting.iter().map(|&d| Delivery { t: now, ..d }))
-        .chain(due[split..].iter().copied());
+        .chain(due[split..].iter().copied())
+        .chain(dups.iter().copied());
     for d in offered {
         let it = &items.0[d.item as usize];
         if it.retracted {
@@ -265,6 +249,7 @@ pub(crate) fn deliver_items(
         }
     }
     flight.recycle(due);
+    flight.recycle_duplicates(dups);
     flight.park(parked);
     // The two parked lists take turns, so neither is allocated again.
     waiting.clear();
@@ -275,22 +260,33 @@ pub(crate) fn deliver_items(
 /// An item analysed by an agency whose sharing is bound to a team at the console is not offered: it becomes a
 /// share point for the team. The team's decisions (taken before this tick) are offered first,
 /// at the start of the tick, on the links the team picked and under the TLP it chose.
-pub(crate) fn share_items(
-    run: Run,
-    net: Network,
-    agencies: Res<Agencies>,
-    channels: Res<Channels>,
-    mut threats: ResMut<ThreatStates>,
-    (mut analysed, mut trips): (MessageReader<Analysed>, Trips),
-    (mut signals, mut console): (MessageWriter<TrustSignal>, ResMut<Console>),
-) {
-    let Run { clock, st, mut rec } = run;
-    let Network {
-        mut items,
-        mut flight,
-        mut links,
-        mut tally,
-    } = net;
+#[cfg(test)]
+pub(crate) fn share_items(mut s: super::state::RunState) {
+    share(s.tick());
+}
+
+/// The Sharing phase (see [`share_items`]).
+pub(crate) fn share(t: Tick) {
+    let Tick {
+        clock,
+        st,
+        rec,
+        items,
+        flight,
+        links,
+        tally,
+        agencies,
+        channels,
+        threats,
+        inj,
+        due,
+        analysed,
+        cursors,
+        signals,
+        console,
+        ..
+    } = t;
+    let mut trips = Trips { inj, due };
     let dissem = function_bit(Function::Dissemination);
     let decided = std::mem::take(&mut console.share_out);
     let now = clock.now;
@@ -298,8 +294,9 @@ pub(crate) fn share_items(
         .into_iter()
         .map(|c| (now, c.agency, c.item, c.pick, true))
         .chain(
-            analysed
-                .read()
+            cursors
+                .share
+                .read(analysed)
                 .map(|m| (m.t, m.agency, m.item, None, false)),
         );
     for (t, agency, item_ix, pick, from_console) in offers {
@@ -361,7 +358,7 @@ pub(crate) fn share_items(
             let ls = &st.links[l];
             if !st.offer_trips.is_empty() {
                 let at = (ls.partnership, item.threat, m.t);
-                trip_first_offers(&st, &mut trips, &mut links.0, &mut rec, at);
+                trip_first_offers(st, &mut trips, &mut links.0, rec, at);
             }
             let state = &mut links.0[l];
             let w = ls.to.ix();
@@ -424,11 +421,11 @@ pub(crate) fn share_items(
                 tearline = true;
             }
             if !cleared(mk) {
-                block(&mut tally, &mut rec, BlockReason::Clearance);
+                block(tally, rec, BlockReason::Clearance);
                 continue;
             }
             let Some(ch) = channel(mk) else {
-                block(&mut tally, &mut rec, BlockReason::Channel);
+                block(tally, rec, BlockReason::Channel);
                 continue;
             };
             let resharing = resharing && !tearline;
@@ -439,7 +436,7 @@ pub(crate) fn share_items(
             };
             let mk = &mk;
             if broken != 0 && team_tlp.is_none() && u_violate >= violation_probability(sender, ls) {
-                block(&mut tally, &mut rec, BlockReason::Marking);
+                block(tally, rec, BlockReason::Marking);
                 continue;
             }
             let violation = broken != 0;
@@ -461,7 +458,7 @@ pub(crate) fn share_items(
                 }
             }
             if legal_block {
-                block(&mut tally, &mut rec, BlockReason::Legal);
+                block(tally, rec, BlockReason::Legal);
                 continue;
             }
             let latency = st.channels[ch].latency.sample(&mut links.1.rng[l]);
@@ -539,7 +536,7 @@ pub(crate) fn share_items(
                 // A received item: the sender did not originate it, so only the partnerships
                 // that brought it (and their senders' own parts) are charged.
                 charge_upstream(
-                    &st,
+                    st,
                     &mut links.0,
                     &agencies.holdings,
                     (m.agency, AgencyIx::new(w), LinkIx::NONE),
@@ -555,17 +552,16 @@ pub(crate) fn share_items(
                 ts.first_false_share_at = Some(m.t);
             }
             let sent = if tearline {
-                tearline_of(&mut items, m.item, m.agency)
+                tearline_of(items, m.item, m.agency)
             } else {
                 m.item
             };
-            flight.push(
-                m.t + latency + delay,
-                sent,
-                AgencyIx::new(w),
-                LinkIx::new(l),
-                ChannelIx::new(ch),
-            );
+            let (at, to) = (m.t + latency + delay, AgencyIx::new(w));
+            if agencies.holdings[w].holds(sent) {
+                flight.push_duplicate(at, sent, to, LinkIx::new(l), ChannelIx::new(ch));
+            } else {
+                flight.push(at, sent, to, LinkIx::new(l), ChannelIx::new(ch));
+            }
         }
     }
 }

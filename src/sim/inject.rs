@@ -7,26 +7,21 @@ use super::compile::{Arrival, Compiled, Cond, Effect, MetricWatch, Mile, Trigger
 use super::hook::{Console, InjectCtl, TeamEffect};
 use super::ids::ThreatIx;
 use super::outcome::EventKind;
-use super::phase::Phase;
 use super::recorder::Recorder;
 use super::rng::{RunSeed, chance};
 use super::state::{
-    ActNow, Agencies, Channels, InFlight, InjectStates, Items, Links, ModsDue, Run, Tally,
-    ThreatStates, TrustSignal, Watch, agency_changed, create_item, retract_false,
+    ActNow, Agencies, Channels, InjectStates, Items, Links, ModsDue, ThreatStates, Tick,
+    TrustSignal, agency_changed, create_item, retract_false,
 };
 use crate::scenario::schema::ThreatKind;
+use bevy_ecs::message::Messages;
 use bevy_ecs::prelude::*;
-use bevy_ecs::system::SystemParam;
 
-/// Add the MSEL's state to the world and its system to the schedule.
-pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
+/// Add the MSEL's state to the world. Its phase runs in two steps: [`judge_objectives`], an
+/// exclusive system, then [`fire`].
+pub(crate) fn install(world: &mut World) {
     world.init_resource::<InjectStates>();
     world.init_resource::<Console>();
-    schedule.add_systems(
-        (judge_objectives, fire_injects)
-            .chain()
-            .in_set(Phase::Injects),
-    );
 }
 
 /// Judge the objectives that `ObjectiveMet`/`ObjectiveMissed` triggers wait for, once each,
@@ -84,60 +79,42 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
         .extend(st.keys.inject.iter().map(|&k| seed.keyed(k)));
 }
 
-/// What inject effects read and change.
-#[derive(SystemParam)]
-pub(crate) struct Msel<'w> {
-    /// Watched values for metric triggers.
-    pub(crate) watch: Res<'w, Watch>,
-    /// Running counts for metric triggers.
-    pub(crate) tally: Res<'w, Tally>,
-    /// The MSEL's own state.
-    pub(crate) inj: ResMut<'w, InjectStates>,
-    /// Threat milestones.
-    pub(crate) threats: ResMut<'w, ThreatStates>,
-    /// Items of the run.
-    pub(crate) items: ResMut<'w, Items>,
-    /// Deliveries in flight.
-    pub(crate) flight: ResMut<'w, InFlight>,
-    /// Link states.
-    pub(crate) links: ResMut<'w, Links>,
-    /// Channel states.
-    pub(crate) channels: ResMut<'w, Channels>,
-    /// Agency states.
-    pub(crate) agencies: ResMut<'w, Agencies>,
-    /// Set when an effect changes what agencies' modifiers derive from.
-    pub(crate) due: ResMut<'w, ModsDue>,
+/// [`fire`] as a system of its own (engine unit tests).
+#[cfg(test)]
+pub(crate) fn fire_injects(mut s: super::state::RunState) {
+    fire(s.tick());
 }
 
-/// Fire the injects whose trigger falls in this window and end effects whose duration is over.
-pub(crate) fn fire_injects(
-    run: Run,
-    msel: Msel,
-    mut signals: MessageWriter<TrustSignal>,
-    mut act_now: MessageWriter<ActNow>,
-    mut console: ResMut<Console>,
-) {
-    let Run { clock, st, mut rec } = run;
-    let Msel {
+/// The Injects phase after objectives are judged: fire the injects whose trigger falls in this
+/// window and end effects whose duration is over.
+pub(crate) fn fire(t: Tick) {
+    let Tick {
+        clock,
+        st,
+        rec,
         watch,
         tally,
-        mut inj,
-        mut threats,
-        mut items,
-        mut flight,
-        mut links,
-        mut channels,
-        mut agencies,
-        mut due,
-    } = msel;
+        inj,
+        threats,
+        items,
+        flight,
+        links,
+        channels,
+        agencies,
+        due,
+        signals,
+        act_now,
+        console,
+        ..
+    } = t;
     let mut ctx = Ctx {
-        st: &st,
-        links: &mut links,
-        channels: &mut channels,
-        rec: &mut rec,
-        signals: &mut signals,
-        agencies: &mut agencies,
-        due: &mut due,
+        st,
+        links,
+        channels,
+        rec,
+        signals,
+        agencies,
+        due,
     };
     // Team actions from the console, in the order taken, at the start of the tick.
     if !console.queued.is_empty() {
@@ -160,7 +137,7 @@ pub(crate) fn fire_injects(
                     });
                 }
                 TeamEffect::Warn { threat, who } => {
-                    public_warning(&st, &mut threats, &mut items, threat, t);
+                    public_warning(st, threats, items, threat, t);
                     let name = &st.threats[threat.ix()].name;
                     ctx.rec.log(t, EventKind::Decision, &who, "", || {
                         format!("{who} issues a public warning on {name}")
@@ -342,16 +319,16 @@ pub(crate) fn fire_injects(
                 Effect::Signal { threat, .. } if threats.0[threat.ix()].dormant => {}
                 Effect::Signal { threat, at } => {
                     let real = threats.0[threat.ix()].real;
-                    create_item(&mut items, &mut flight, &mut threats, threat, real, at, t);
+                    create_item(items, flight, threats, threat, real, at, t);
                 }
                 Effect::FalseReport { threat, at } => {
-                    create_item(&mut items, &mut flight, &mut threats, threat, false, at, t);
+                    create_item(items, flight, threats, threat, false, at, t);
                 }
                 Effect::InsiderAction(k) => {
                     act_now.write(ActNow { insider: k, t });
                 }
                 Effect::PublicWarning { threat, .. } => {
-                    public_warning(&st, &mut threats, &mut items, threat, t);
+                    public_warning(st, threats, items, threat, t);
                 }
                 Effect::AdvanceDeadline { threat, by } => {
                     if let Some(d) = threats.0[threat.ix()].deadline.as_mut() {
@@ -374,7 +351,7 @@ pub(crate) fn fire_injects(
 /// A public warning on `threat` at `t`: recorded; a warning on a rumour puts it to rest
 /// (false items retracted, the rumour resolved when real).
 fn public_warning(
-    st: &Static,
+    st: &Compiled,
     threats: &mut ThreatStates,
     items: &mut Items,
     threat: ThreatIx,
@@ -393,17 +370,17 @@ fn public_warning(
 }
 
 /// What a reversible effect touches.
-struct Ctx<'a, 'w> {
-    st: &'a Static,
+struct Ctx<'a> {
+    st: &'a Compiled,
     links: &'a mut Links,
     channels: &'a mut Channels,
     rec: &'a mut Recorder,
-    signals: &'a mut MessageWriter<'w, TrustSignal>,
+    signals: &'a mut Messages<TrustSignal>,
     agencies: &'a mut Agencies,
     due: &'a mut ModsDue,
 }
 
-impl Ctx<'_, '_> {
+impl Ctx<'_> {
     /// Start (`on`) or end a reversible effect.
     fn toggle(&mut self, e: &Effect, t: f64, on: bool) {
         let step = |x: &mut u32| {

@@ -2,24 +2,21 @@
 //! report × monitoring; until detected an active insider acts (leak, exfiltration, sabotage,
 //! disinformation, tip-off) as a second Poisson process. Vetting scales activation.
 
-use super::clock::Static;
 use super::compile::{Compiled, InsiderAct, TipOff};
 use super::ids::{AgencyIx, LinkIx};
 use super::outcome::EventKind;
-use super::phase::Phase;
 use super::recorder::Recorder;
 use super::rng::{RunSeed, chance, exp_wait};
 use super::state::{
-    ActNow, Agencies, EXPOSURE_HOPS, InFlight, InsiderState, Insiders, Items, Links, ModsDue, Run,
-    Tally, ThreatStates, TrustSignal, charge_upstream, create_item,
+    Agencies, EXPOSURE_HOPS, InFlight, InsiderState, Insiders, Items, Links, ModsDue, Tally,
+    ThreatStates, Tick, TrustSignal, charge_upstream, create_item,
 };
+use bevy_ecs::message::Messages;
 use bevy_ecs::prelude::*;
-use bevy_ecs::system::SystemParam;
 
-/// Add the insiders' state to the world and the insider system to the schedule.
-pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
+/// Add the insiders' state to the world.
+pub(crate) fn install(world: &mut World) {
     world.init_resource::<Insiders>();
-    schedule.add_systems(apply_insider_actions.in_set(Phase::Insiders));
 }
 
 /// Draw every insider's activation and first events for run `seed`.
@@ -45,54 +42,43 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
         }));
 }
 
-/// What an insider's acts touch.
-#[derive(SystemParam)]
-pub(crate) struct Targets<'w> {
-    /// Items of the run (disinformation plants one).
-    pub(crate) items: ResMut<'w, Items>,
-    /// Deliveries in flight.
-    pub(crate) flight: ResMut<'w, InFlight>,
-    /// Threat timelines (tip-offs move deadlines).
-    pub(crate) threats: ResMut<'w, ThreatStates>,
-    /// Links (leaks compromise partnerships into the insider's agency).
-    pub(crate) links: ResMut<'w, Links>,
-    /// Running counts.
-    pub(crate) tally: ResMut<'w, Tally>,
-    /// Agency states (holdings, queues, stalls).
-    pub(crate) agencies: ResMut<'w, Agencies>,
-    /// Set when sabotage stalls an agency.
-    pub(crate) due: ResMut<'w, ModsDue>,
+/// The Insiders phase as a system of its own (engine unit tests).
+#[cfg(test)]
+pub(crate) fn apply_insider_actions(mut s: super::state::RunState) {
+    act(s.tick());
 }
 
-/// Advance every insider through the window, then apply forced acts from injects.
-pub(crate) fn apply_insider_actions(
-    run: Run,
-    targets: Targets,
-    mut insiders: ResMut<Insiders>,
-    mut forced: MessageReader<ActNow>,
-    mut signals: MessageWriter<TrustSignal>,
-) {
-    let Run { clock, st, mut rec } = run;
-    let Targets {
-        mut items,
-        mut flight,
-        mut threats,
-        mut links,
-        mut tally,
-        mut agencies,
-        mut due,
-    } = targets;
+/// The Insiders phase: advance every insider through the window, then apply forced acts from
+/// injects.
+pub(crate) fn act(t: Tick) {
+    let Tick {
+        clock,
+        st,
+        rec,
+        items,
+        flight,
+        threats,
+        links,
+        tally,
+        agencies,
+        due,
+        insiders,
+        signals,
+        act_now,
+        cursors,
+        ..
+    } = t;
     let mut w = Acts {
-        st: &st,
-        items: &mut items,
-        flight: &mut flight,
-        threats: &mut threats,
-        links: &mut links,
-        tally: &mut tally,
-        rec: &mut rec,
-        signals: &mut signals,
-        agencies: &mut agencies,
-        due: &mut due,
+        st,
+        items,
+        flight,
+        threats,
+        links,
+        tally,
+        rec,
+        signals,
+        agencies,
+        due,
     };
     for (i, ins) in st.insiders.iter().enumerate() {
         let s = &mut insiders.0[i];
@@ -130,7 +116,7 @@ pub(crate) fn apply_insider_actions(
             }
         }
     }
-    for f in forced.read() {
+    for f in cursors.forced.read(act_now) {
         let s = &mut insiders.0[f.insider.ix()];
         if s.active && s.detected_at.is_none() && w.act(f.insider.ix(), f.t) {
             s.acts += 1;
@@ -139,20 +125,20 @@ pub(crate) fn apply_insider_actions(
 }
 
 /// The resources an insider act touches.
-struct Acts<'a, 'w> {
-    st: &'a Static,
+struct Acts<'a> {
+    st: &'a Compiled,
     items: &'a mut Items,
     flight: &'a mut InFlight,
     threats: &'a mut ThreatStates,
     links: &'a mut Links,
     tally: &'a mut Tally,
     rec: &'a mut Recorder,
-    signals: &'a mut MessageWriter<'w, TrustSignal>,
+    signals: &'a mut Messages<TrustSignal>,
     agencies: &'a mut Agencies,
     due: &'a mut ModsDue,
 }
 
-impl Acts<'_, '_> {
+impl Acts<'_> {
     fn originators_lose_trust(&mut self, agency: AgencyIx) {
         for (l, ls) in self.st.links.iter().enumerate() {
             if ls.to == agency && self.links.0[l].items > 0 {

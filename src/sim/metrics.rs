@@ -4,31 +4,23 @@
 use super::clock::Static;
 use super::compile::{Compiled, DriverSource, Judge, MetricKind};
 use super::outcome::*;
-use super::phase::Phase;
 use super::recorder::Recorder;
 use super::state::{
-    ActNow, Agencies, Analysed, Channels, InFlight, InjectStates, Insiders, Items, Links, Run,
-    Tally, ThreatStates, TrustSignal, Watch, equity_log_ratio,
+    Agencies, Channels, InjectStates, Insiders, Items, Links, Tally, ThreatStates, Tick, Watch,
+    equity_log_ratio,
 };
 use crate::scenario::schema::ThreatKind;
-use bevy_ecs::message::Messages;
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
-/// Add the tallies, watch values and series buffers to the world, and the series system and
-/// the message-buffer swap to the schedule.
-pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
+/// Add the tallies, watch values and series buffers to the world.
+pub(crate) fn install(world: &mut World) {
     world.init_resource::<Tally>();
     world.init_resource::<Watch>();
     world.init_resource::<SeriesBuf>();
     world.init_resource::<FunctionLoss>();
     world.init_resource::<Exposure>();
     world.init_resource::<PartnershipDown>();
-    schedule.add_systems(
-        (record_series, update_messages)
-            .chain()
-            .in_set(Phase::Metrics),
-    );
 }
 
 /// Zero the tallies, watch values and series for a new run.
@@ -59,15 +51,11 @@ pub(crate) fn reset(world: &mut World, st: &Compiled) {
         vec![Vec::with_capacity(st.catalog.series_times.len()); st.catalog.series.len()];
 }
 
-/// Swap the message buffers once per tick (no bevy_app here).
-fn update_messages(
-    mut a: ResMut<Messages<Analysed>>,
-    mut b: ResMut<Messages<TrustSignal>>,
-    mut c: ResMut<Messages<ActNow>>,
-) {
-    a.update();
-    b.update();
-    c.update();
+/// Swap the message buffers once per tick (no bevy_app here), at the end of the Metrics phase.
+pub(crate) fn update_messages(t: Tick) {
+    t.analysed.update();
+    t.signals.update();
+    t.act_now.update();
 }
 
 /// Series samples, `[series][sample]`.
@@ -95,39 +83,38 @@ pub(crate) struct PartnershipDown {
     pub(crate) now: Vec<bool>,
 }
 
-/// What the series sample.
+/// The Metrics phase's own buffers.
 #[derive(SystemParam)]
-pub(crate) struct Sampled<'w> {
-    /// Deliveries in flight.
-    pub(crate) flight: Res<'w, InFlight>,
-    /// Link states (trust).
-    pub(crate) links: Res<'w, Links>,
-    /// Threat states (surges).
-    pub(crate) threats: Res<'w, ThreatStates>,
-    /// Agency states (up, backlog).
-    pub(crate) agencies: Res<'w, Agencies>,
+pub(crate) struct Bufs<'w> {
+    /// Series samples.
+    series: ResMut<'w, SeriesBuf>,
+    /// Hours of function loss by agency.
+    loss: ResMut<'w, FunctionLoss>,
+    /// Exposure to lost partners by agency.
+    exposure: ResMut<'w, Exposure>,
+    /// Hours out of order by partnership.
+    pdown: ResMut<'w, PartnershipDown>,
 }
 
 /// Update watch values and, every stride, sample the series.
-pub(crate) fn record_series(
-    run: Run,
-    sampled: Sampled,
-    mut tally: ResMut<Tally>,
-    mut watch: ResMut<Watch>,
-    mut series: ResMut<SeriesBuf>,
-    (mut loss, mut exposure, mut pdown): (
-        ResMut<FunctionLoss>,
-        ResMut<Exposure>,
-        ResMut<PartnershipDown>,
-    ),
-) {
-    let (clock, st) = (&run.clock, &run.st);
-    let Sampled {
+pub(crate) fn record(t: Tick, bufs: &mut Bufs) {
+    let Tick {
+        clock,
+        st,
         flight,
         links,
         threats,
         agencies,
-    } = sampled;
+        tally,
+        watch,
+        ..
+    } = t;
+    let Bufs {
+        series,
+        loss,
+        exposure,
+        pdown,
+    } = bufs;
     let backlog = agencies.backlog;
     debug_assert_eq!(
         backlog,
@@ -148,7 +135,7 @@ pub(crate) fn record_series(
         }
     }
     if pdown.on {
-        let PartnershipDown { hours, now, .. } = &mut *pdown;
+        let PartnershipDown { hours, now, .. } = &mut **pdown;
         now.fill(false);
         for (ls, l) in st.links.iter().zip(&links.0) {
             if l.is_withdrawn()

@@ -18,7 +18,6 @@ mod metrics;
 pub(crate) mod narrative;
 mod outcome;
 mod partnership;
-mod phase;
 mod recorder;
 mod response;
 mod rng;

@@ -17,22 +17,14 @@
 use super::compile::{Benefit, Compiled};
 use super::ids::LinkIx;
 use super::outcome::EventKind;
-use super::phase::Phase;
 use super::rng::RunSeed;
-use super::state::{
-    Agencies, LinkState, Links, Mods, ModsDue, Run, Tally, ThreatStates, TrustSignal,
-    equity_log_ratio,
-};
+use super::state::{Agencies, LinkState, Links, Mods, ModsDue, Tick, equity_log_ratio};
 use bevy_ecs::prelude::*;
 
-/// Add the links' state to the world and the benefit and trust systems to the schedule.
-pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
+/// Add the links' state to the world.
+pub(crate) fn install(world: &mut World) {
     world.init_resource::<Links>();
     world.init_resource::<ModsDue>();
-    schedule.add_systems((
-        apply_benefits.in_set(Phase::Benefits),
-        update_trust.in_set(Phase::Trust),
-    ));
 }
 
 /// Set every link to the start of run `seed`.
@@ -133,13 +125,21 @@ pub(crate) fn usefulness_trust_value(
 
 /// Recompute availability, lost functions and the benefits of working partnerships, when
 /// something they derive from changed (see [`ModsDue`]).
-pub(crate) fn apply_benefits(
-    run: Run,
-    links: Res<Links>,
-    mut agencies: ResMut<Agencies>,
-    mut due: ResMut<ModsDue>,
-) {
-    let (clock, st) = (&run.clock, &run.st);
+#[cfg(test)]
+pub(crate) fn apply_benefits(mut s: super::state::RunState) {
+    benefits(s.tick());
+}
+
+/// The Benefits phase (see [`apply_benefits`]).
+pub(crate) fn benefits(t: Tick) {
+    let Tick {
+        clock,
+        st,
+        links,
+        agencies,
+        due,
+        ..
+    } = t;
     if !due.stale(clock.now) {
         return;
     }
@@ -247,18 +247,26 @@ pub(crate) fn apply_benefits(
 /// Apply trust shocks, note retractions of false items, accrue the value of benefits in
 /// force, and at each review window's end move trust toward the usefulness target and by the
 /// equity of exchange; then withdraw links whose trust fell below their threshold.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn update_trust(
-    run: Run,
-    mut links: ResMut<Links>,
-    mut tally: ResMut<Tally>,
-    agencies: Res<Agencies>,
-    threats: Res<ThreatStates>,
-    mut signals: MessageReader<TrustSignal>,
-    mut due: ResMut<ModsDue>,
-    mut local: Local<TrustScratch>,
-) {
-    let Run { clock, st, mut rec } = run;
+#[cfg(test)]
+pub(crate) fn update_trust(mut s: super::state::RunState, mut local: Local<TrustScratch>) {
+    trust(s.tick(), &mut local);
+}
+
+/// The Trust phase (see [`update_trust`]), with the buffers it keeps between ticks.
+pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
+    let Tick {
+        clock,
+        st,
+        rec,
+        links,
+        tally,
+        agencies,
+        threats,
+        signals,
+        cursors,
+        due,
+        ..
+    } = t;
     let p = TrustParams {
         gain: st.params.trust_gain,
         bias: st.params.negativity_bias,
@@ -269,10 +277,10 @@ pub(crate) fn update_trust(
         touched,
         shocks,
         retracted,
-    } = &mut *local;
+    } = local;
     touched.clear();
     shocks.clear();
-    shocks.extend(signals.read().map(|s| (s.link, s.x)));
+    shocks.extend(cursors.trust.read(signals).map(|s| (s.link, s.x)));
     // A retraction of false items costs every sender that delivered some of them the
     // receiver's trust, once (noticed in the tick after the Response phase retracts them).
     // Only a new retraction, or a false item delivered since the last look, can find one.

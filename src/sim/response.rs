@@ -8,56 +8,45 @@ use super::hazard::strike;
 use super::hook::Console;
 use super::ids::{AgencyIx, ThreatIx};
 use super::outcome::EventKind;
-use super::phase::Phase;
 use super::recorder::Recorder;
 use super::rng::{Stream, chance};
 use super::state::{
-    Agencies, Analysed, Insiders, Items, ModsDue, Run, ThreatStates, judged_true, retract_false,
+    Agencies, Analysed, Insiders, Items, ThreatStates, Tick, judged_true, retract_false,
 };
 use crate::scenario::schema::{ActionKind, Function, ThreatKind};
+#[cfg(test)]
 use bevy_ecs::prelude::*;
 use rand_distr::{Distribution, Poisson};
 use statrs::distribution::{ContinuousCDF, Normal};
 
-/// Add the Response phase to the schedule: one system that judges items, takes actions,
-/// advances surges and then hazards ([`judge`], [`act`], [`surge`] and
-/// [`strike`](super::hazard::strike), in this order), so a tick pays bevy's per-system cost
-/// once for the phase.
-pub(crate) fn install(schedule: &mut Schedule) {
-    schedule.add_systems(respond.in_set(Phase::Response));
-}
-
-/// The Response phase as one system (see [`install`]).
-fn respond(
-    run: Run,
-    mut analysed: MessageReader<Analysed>,
-    mut items: ResMut<Items>,
-    mut agencies: ResMut<Agencies>,
-    mut threats: ResMut<ThreatStates>,
-    (mut insiders, mut console): (ResMut<Insiders>, ResMut<Console>),
-    mut due: ResMut<ModsDue>,
-) {
-    let Run { clock, st, mut rec } = run;
-    let (agencies, threats) = (&mut *agencies, &mut *threats);
+/// The Response phase: judge items, take actions, advance surges and then hazards
+/// ([`judge`], [`act`], [`surge`] and [`strike`](super::hazard::strike), in this order).
+pub(crate) fn respond(t: Tick) {
+    let Tick {
+        clock,
+        st,
+        rec,
+        analysed,
+        cursors,
+        items,
+        agencies,
+        threats,
+        insiders,
+        console,
+        due,
+        ..
+    } = t;
     judge(
-        &st,
-        &mut rec,
-        analysed.read(),
-        &mut items,
+        st,
+        rec,
+        cursors.respond.read(analysed),
+        items,
         agencies,
         threats,
     );
-    act(
-        &clock,
-        &st,
-        &mut rec,
-        agencies,
-        threats,
-        &mut insiders,
-        &mut console,
-    );
-    surge(&clock, &st, &mut rec, agencies, threats);
-    strike(&clock, &st, &mut rec, agencies, threats, &mut due);
+    act(clock, st, rec, agencies, threats, insiders, console);
+    surge(clock, st, rec, agencies, threats);
+    strike(clock, st, rec, agencies, threats, due);
 }
 
 /// The decision criterion c of the signal-detection judgement (§12): chosen so that an
@@ -79,13 +68,13 @@ pub(crate) fn criterion(false_recognition: f64, d0: f64) -> f64 {
 /// true adds its signal as an independent source of corroboration, once per signal.
 #[cfg(test)]
 pub(crate) fn judge_items(
-    run: Run,
+    run: super::state::Run,
     mut analysed: MessageReader<Analysed>,
     mut items: ResMut<Items>,
     mut agencies: ResMut<Agencies>,
     mut threats: ResMut<ThreatStates>,
 ) {
-    let Run { st, mut rec, .. } = run;
+    let super::state::Run { st, mut rec, .. } = run;
     judge(
         &st,
         &mut rec,
@@ -161,13 +150,13 @@ pub(crate) fn judge<'a>(
 /// threat tied to an insider removes the insider.
 #[cfg(test)]
 pub(crate) fn take_actions(
-    run: Run,
+    run: super::state::Run,
     mut agencies: ResMut<Agencies>,
     mut threats: ResMut<ThreatStates>,
     mut insiders: ResMut<Insiders>,
     mut console: ResMut<Console>,
 ) {
-    let Run { clock, st, mut rec } = run;
+    let super::state::Run { clock, st, mut rec } = run;
     act(
         &clock,
         &st,

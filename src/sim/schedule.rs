@@ -1,22 +1,24 @@
-//! The run's World and Schedule: the shared state, then each concept's state and systems,
-//! installed once per worker in the phases of one explicitly chained sequence, and reset at the
-//! start of every run so a worker reuses its buffers from run to run.
+//! The run's World and Schedule: the shared state, then each concept's state, installed once
+//! per worker and reset at the start of every run so a worker reuses its buffers from run to
+//! run. A tick is two systems: the MSEL's exclusive judging of objectives, then [`tick`], which
+//! runs the phases in their fixed order (Injects, Failures, Benefits, Collection, Insiders,
+//! Delivery, Analysis, Sharing, Trust, Response, Metrics), each a concept module's function over
+//! the run state fetched once.
 
 use super::clock::{Clock, Static};
 use super::compile::Compiled;
 use super::metrics::finish;
 use super::outcome::RunOutcome;
-use super::phase::Phase;
 use super::recorder::Recorder;
 use super::rng::RunSeed;
-use super::state::{ActNow, Analysed, TrustSignal};
+use super::state::{ActNow, Analysed, Cursors, Delivery, RunState, TrustSignal};
 use super::{agency, failure, flow, inject, insider, metrics, partnership, response, threat};
 use bevy_ecs::message::Messages;
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{ScheduleBuildSettings, SingleThreadedExecutor};
 use std::sync::Arc;
 
-/// An empty schedule with the phases chained and a single-threaded executor.
+/// The schedule of a tick, with a single-threaded executor.
 fn phases(ambiguity_is_error: bool) -> Schedule {
     let mut s = Schedule::default();
     s.set_executor(SingleThreadedExecutor::new());
@@ -29,23 +31,37 @@ fn phases(ambiguity_is_error: bool) -> Schedule {
             ..Default::default()
         });
     }
-    s.configure_sets(
-        (
-            Phase::Injects,
-            Phase::Failures,
-            Phase::Benefits,
-            Phase::Collection,
-            Phase::Insiders,
-            Phase::Delivery,
-            Phase::Analysis,
-            Phase::Sharing,
-            Phase::Trust,
-            Phase::Response,
-            Phase::Metrics,
-        )
-            .chain(),
-    );
+    s.add_systems((inject::judge_objectives, tick).chain());
     s
+}
+
+/// What the phases keep from tick to tick (a system's local state).
+#[derive(Default)]
+struct Kept {
+    /// The Delivery phase's spare buffer of parked deliveries.
+    spare: Vec<Delivery>,
+    /// Who is at work in each agency (Analysis phase).
+    staffing: agency::Staffing,
+    /// The Trust phase's buffers.
+    trust: partnership::TrustScratch,
+}
+
+/// One tick after the objectives are judged: every phase in order over the run state,
+/// fetched from the World once.
+fn tick(mut s: RunState, mut bufs: metrics::Bufs, mut kept: Local<Kept>) {
+    let kept = &mut *kept;
+    inject::fire(s.tick());
+    failure::reliability(s.tick());
+    partnership::benefits(s.tick());
+    threat::collect(s.tick());
+    insider::act(s.tick());
+    flow::deliver(s.tick(), &mut kept.spare);
+    agency::analyse(s.tick(), &mut kept.staffing);
+    flow::share(s.tick());
+    partnership::trust(s.tick(), &mut kept.trust);
+    response::respond(s.tick());
+    metrics::record(s.tick(), &mut bufs);
+    metrics::update_messages(s.tick());
 }
 
 /// A World and Schedule for one compiled model, reused run after run.
@@ -60,22 +76,22 @@ impl Runner {
     /// fails to initialise on any pair of systems whose order is not fixed (used by a test).
     pub(crate) fn new(st: &Arc<Compiled>, ambiguity_is_error: bool) -> Runner {
         let mut w = World::new();
-        let mut s = phases(ambiguity_is_error);
+        let s = phases(ambiguity_is_error);
         w.insert_resource(Static(st.clone()));
         w.insert_resource(Clock::at(0, st.dt));
         w.init_resource::<Recorder>();
         w.init_resource::<Messages<Analysed>>();
         w.init_resource::<Messages<TrustSignal>>();
         w.init_resource::<Messages<ActNow>>();
-        inject::install(&mut w, &mut s);
-        failure::install(&mut w, &mut s);
-        partnership::install(&mut w, &mut s);
-        threat::install(&mut w, &mut s);
-        insider::install(&mut w, &mut s);
-        flow::install(&mut w, &mut s);
-        agency::install(&mut w, &mut s);
-        response::install(&mut s);
-        metrics::install(&mut w, &mut s);
+        w.init_resource::<Cursors>();
+        inject::install(&mut w);
+        failure::install(&mut w);
+        partnership::install(&mut w);
+        threat::install(&mut w);
+        insider::install(&mut w);
+        flow::install(&mut w);
+        agency::install(&mut w);
+        metrics::install(&mut w);
         Runner {
             compiled: st.clone(),
             world: w,

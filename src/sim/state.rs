@@ -9,15 +9,18 @@
 
 use super::clock::{Clock, Static};
 use super::compile::{Compiled, KINDS};
+use super::hook::Console;
 use super::ids::{AgencyIx, ChannelIx, InsiderIx, LinkIx, ThreatIx};
 use super::outcome::EventKind;
 use super::recorder::Recorder;
 use super::rng::Stream;
+use bevy_ecs::message::{MessageCursor, Messages};
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 use std::collections::VecDeque;
 
-/// What nearly every system needs: the tick window, the compiled model and the timeline.
+/// What a test system needs: the tick window, the compiled model and the timeline.
+#[cfg(test)]
 #[derive(SystemParam)]
 pub(crate) struct Run<'w> {
     /// The current tick's window.
@@ -26,6 +29,136 @@ pub(crate) struct Run<'w> {
     pub(crate) st: Res<'w, Static>,
     /// The event timeline (records only when asked).
     pub(crate) rec: ResMut<'w, Recorder>,
+}
+
+/// Every resource a tick's phases touch, fetched from the World once per tick: the schedule
+/// runs the phases as one system over it (bevy's cost of fetching a resource is paid once per
+/// tick, not once per phase), and each concept's system (kept for engine unit tests) is that
+/// concept's phase function over the same parameter. [`RunState::tick`] lends it out as plain
+/// references.
+#[derive(SystemParam)]
+pub(crate) struct RunState<'w> {
+    /// The current tick's window.
+    clock: Res<'w, Clock>,
+    /// The compiled scenario.
+    st: Res<'w, Static>,
+    /// The event timeline.
+    rec: ResMut<'w, Recorder>,
+    /// Items of the run.
+    items: ResMut<'w, Items>,
+    /// Deliveries in flight.
+    flight: ResMut<'w, InFlight>,
+    /// Link states.
+    links: ResMut<'w, Links>,
+    /// Running counts.
+    tally: ResMut<'w, Tally>,
+    /// Agency states.
+    agencies: ResMut<'w, Agencies>,
+    /// Threat states.
+    threats: ResMut<'w, ThreatStates>,
+    /// Channel states.
+    channels: ResMut<'w, Channels>,
+    /// The MSEL's state.
+    inj: ResMut<'w, InjectStates>,
+    /// Insider states.
+    insiders: ResMut<'w, Insiders>,
+    /// Watched values.
+    watch: ResMut<'w, Watch>,
+    /// When agencies' modifiers must be recomputed.
+    due: ResMut<'w, ModsDue>,
+    /// The console's hook.
+    console: ResMut<'w, Console>,
+    /// Items analysed.
+    analysed: ResMut<'w, Messages<Analysed>>,
+    /// Trust signals.
+    signals: ResMut<'w, Messages<TrustSignal>>,
+    /// Insider acts forced by injects.
+    act_now: ResMut<'w, Messages<ActNow>>,
+    /// The message readers' places.
+    cursors: ResMut<'w, Cursors>,
+}
+
+impl RunState<'_> {
+    /// The run state as plain references, for one phase function.
+    pub(crate) fn tick(&mut self) -> Tick<'_> {
+        Tick {
+            clock: &self.clock,
+            st: &self.st.0,
+            rec: &mut self.rec,
+            items: &mut self.items,
+            flight: &mut self.flight,
+            links: &mut self.links,
+            tally: &mut self.tally,
+            agencies: &mut self.agencies,
+            threats: &mut self.threats,
+            channels: &mut self.channels,
+            inj: &mut self.inj,
+            insiders: &mut self.insiders,
+            watch: &mut self.watch,
+            due: &mut self.due,
+            console: &mut self.console,
+            analysed: &mut self.analysed,
+            signals: &mut self.signals,
+            act_now: &mut self.act_now,
+            cursors: &mut self.cursors,
+        }
+    }
+}
+
+/// The run state lent to one phase function (see [`RunState`]).
+pub(crate) struct Tick<'a> {
+    /// The current tick's window.
+    pub(crate) clock: &'a Clock,
+    /// The compiled scenario.
+    pub(crate) st: &'a Compiled,
+    /// The event timeline.
+    pub(crate) rec: &'a mut Recorder,
+    /// Items of the run.
+    pub(crate) items: &'a mut Items,
+    /// Deliveries in flight.
+    pub(crate) flight: &'a mut InFlight,
+    /// Link states.
+    pub(crate) links: &'a mut Links,
+    /// Running counts.
+    pub(crate) tally: &'a mut Tally,
+    /// Agency states.
+    pub(crate) agencies: &'a mut Agencies,
+    /// Threat states.
+    pub(crate) threats: &'a mut ThreatStates,
+    /// Channel states.
+    pub(crate) channels: &'a mut Channels,
+    /// The MSEL's state.
+    pub(crate) inj: &'a mut InjectStates,
+    /// Insider states.
+    pub(crate) insiders: &'a mut Insiders,
+    /// Watched values.
+    pub(crate) watch: &'a mut Watch,
+    /// When agencies' modifiers must be recomputed.
+    pub(crate) due: &'a mut ModsDue,
+    /// The console's hook.
+    pub(crate) console: &'a mut Console,
+    /// Items analysed (written by the Analysis phase).
+    pub(crate) analysed: &'a mut Messages<Analysed>,
+    /// Trust signals (read by the Trust phase).
+    pub(crate) signals: &'a mut Messages<TrustSignal>,
+    /// Insider acts forced by injects (read by the Insiders phase).
+    pub(crate) act_now: &'a mut Messages<ActNow>,
+    /// The message readers' places.
+    pub(crate) cursors: &'a mut Cursors,
+}
+
+/// Each message reader's place in its buffers (what a `MessageReader` keeps in its system's
+/// local state), kept across runs like the buffers themselves.
+#[derive(Resource, Default)]
+pub(crate) struct Cursors {
+    /// The Sharing phase's reader of [`Analysed`].
+    pub(crate) share: MessageCursor<Analysed>,
+    /// The Response phase's reader of [`Analysed`].
+    pub(crate) respond: MessageCursor<Analysed>,
+    /// The Trust phase's reader of [`TrustSignal`].
+    pub(crate) trust: MessageCursor<TrustSignal>,
+    /// The Insiders phase's reader of [`ActNow`].
+    pub(crate) forced: MessageCursor<ActNow>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -447,6 +580,8 @@ pub(crate) struct InFlight {
     next_tick: u64,
     /// Buffer lent out by [`InFlight::take_due`] and given back by [`InFlight::recycle`].
     due: Vec<Delivery>,
+    /// The known duplicates of the tick taken last (see [`InFlight::push_duplicate`]).
+    dups: Vec<Delivery>,
     /// Deliveries waiting for their recipient to come back up, in the order they are offered.
     parked: Vec<Delivery>,
     /// The sequence number reached when the last Delivery phase ended: deliveries scheduled
@@ -456,6 +591,9 @@ pub(crate) struct InFlight {
 
 /// End of a slot list.
 const NIL: u32 = u32::MAX;
+
+/// The sequence number of a known duplicate (sequence numbers of other deliveries start at 1).
+const DUPLICATE: u64 = 0;
 
 /// A tick number beyond any exercise and exactly representable: times at or past it are all
 /// "far" (the validator bounds ticks far below it).
@@ -469,6 +607,7 @@ impl InFlight {
         self.slots.clear();
         self.free = NIL;
         self.parked.clear();
+        self.dups.clear();
         self.parked_mark = 0;
         self.len = 0;
         self.seq = 0;
@@ -522,11 +661,41 @@ impl InFlight {
         channel: ChannelIx,
     ) {
         self.seq += 1;
+        self.insert(t, self.seq, item, to, link, channel);
+    }
+
+    /// Schedule a delivery of `item` to `to` at time `t` [h] that its recipient already holds
+    /// (holdings only grow, so it will arrive as a duplicate). What a duplicate does when
+    /// handed over (nothing if retracted, an expiry, parking while the recipient is down, one
+    /// useless item to its sender) is a count, the same in any order within its tick: it takes
+    /// no sequence number and is handed over after its tick's other deliveries, unsorted
+    /// (see [`InFlight::take_duplicates`]).
+    pub(crate) fn push_duplicate(
+        &mut self,
+        t: f64,
+        item: u32,
+        to: AgencyIx,
+        link: LinkIx,
+        channel: ChannelIx,
+    ) {
+        self.insert(t, DUPLICATE, item, to, link, channel);
+    }
+
+    /// Put a delivery with sequence number `seq` in its tick's bucket.
+    fn insert(
+        &mut self,
+        t: f64,
+        seq: u64,
+        item: u32,
+        to: AgencyIx,
+        link: LinkIx,
+        channel: ChannelIx,
+    ) {
         let last = self.heads.len() - 1;
         let k = (self.tick_of(t).max(self.next_tick) as usize).min(last);
         let d = Delivery {
             t,
-            seq: self.seq,
+            seq,
             item,
             to,
             link,
@@ -559,14 +728,31 @@ impl InFlight {
         let mut s = std::mem::replace(&mut self.heads[k as usize], NIL);
         while s != NIL {
             let (d, next) = self.slots[s as usize];
-            due.push(d);
+            if d.seq == DUPLICATE {
+                self.dups.push(d);
+            } else {
+                due.push(d);
+            }
             self.slots[s as usize].1 = self.free;
             self.free = s;
             s = next;
         }
         due.sort_unstable_by(|a, b| a.t.total_cmp(&b.t).then(a.seq.cmp(&b.seq)));
-        self.len -= due.len();
+        self.len -= due.len() + self.dups.len();
         due
+    }
+
+    /// The known duplicates handed over in the tick of the last [`InFlight::take_due`], in no
+    /// particular order (see [`InFlight::push_duplicate`]). Give the buffer back with
+    /// [`InFlight::recycle_duplicates`].
+    pub(crate) fn take_duplicates(&mut self) -> Vec<Delivery> {
+        std::mem::take(&mut self.dups)
+    }
+
+    /// Return the buffer from [`InFlight::take_duplicates`] for reuse.
+    pub(crate) fn recycle_duplicates(&mut self, mut buf: Vec<Delivery>) {
+        buf.clear();
+        self.dups = buf;
     }
 
     /// Return the buffer from [`InFlight::take_due`] for reuse.
@@ -842,7 +1028,7 @@ pub(crate) fn agency_changed(
     up: bool,
     t: f64,
     rec: &mut Recorder,
-    signals: &mut MessageWriter<TrustSignal>,
+    signals: &mut Messages<TrustSignal>,
 ) {
     let ag = &st.agencies[a.ix()];
     rec.log(

@@ -4,20 +4,17 @@
 use super::compile::{Compiled, function_bit};
 use super::ids::{AgencyIx, ThreatIx};
 use super::outcome::EventKind;
-use super::phase::Phase;
 use super::rng::{RunSeed, chance};
 use super::state::{
-    Agencies, HazardState, InFlight, Items, OutageState, Run, SurgeState, ThreatState,
-    ThreatStates, create_item,
+    Agencies, HazardState, OutageState, SurgeState, ThreatState, ThreatStates, Tick, create_item,
 };
 use crate::scenario::schema::Function;
 use bevy_ecs::prelude::*;
 use rand_distr::{Distribution, StandardNormal};
 
-/// Add the threats' state to the world and the signal system to the schedule.
-pub(crate) fn install(world: &mut World, schedule: &mut Schedule) {
+/// Add the threats' state to the world.
+pub(crate) fn install(world: &mut World) {
     world.init_resource::<ThreatStates>();
-    schedule.add_systems(emit_signals.in_set(Phase::Collection));
 }
 
 /// Draw every threat's truth, deadline and first signal for run `seed`.
@@ -94,15 +91,19 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
         }));
 }
 
-/// Emit each threat's signals falling in this window and let agencies observe them.
-pub(crate) fn emit_signals(
-    run: Run,
-    mut agencies: ResMut<Agencies>,
-    mut threats: ResMut<ThreatStates>,
-    mut items: ResMut<Items>,
-    mut flight: ResMut<InFlight>,
-) {
-    let Run { clock, st, mut rec } = run;
+/// The Collection phase: emit each threat's signals falling in this window and let agencies
+/// observe them.
+pub(crate) fn collect(t: Tick) {
+    let Tick {
+        clock,
+        st,
+        rec,
+        agencies,
+        threats,
+        items,
+        flight,
+        ..
+    } = t;
     let Agencies { streams, mods, .. } = &mut *agencies;
     let lost_collection = function_bit(Function::Collection);
     for ti in 0..st.threats.len() {
@@ -130,9 +131,9 @@ pub(crate) fn emit_signals(
                 let u: f64 = rand::RngExt::random(&mut streams[a].collect);
                 if u < p * (1.0 - m.impaired[0]) && m.up && m.lost & lost_collection == 0 {
                     let ix = create_item(
-                        &mut items,
-                        &mut flight,
-                        &mut threats,
+                        items,
+                        flight,
+                        threats,
                         ThreatIx::new(ti),
                         real,
                         AgencyIx::new(a),

@@ -538,20 +538,26 @@ fn variant_diagnostics(
         Some(k) => idx.lookup(&format!("variants[{vi}].changes[{j}].{k}")),
         None => idx.lookup(&format!("variants[{vi}].changes[{j}]")),
     };
-    let patched = match patch::apply(spec, &v.changes) {
+    // Every change that cannot apply, in one pass (each left out to check the rest).
+    let patched = match patch::apply_all(spec, &v.changes) {
         Ok(p) => p,
-        Err((j, e)) => {
-            let part = match &v.changes[j] {
-                ChangeSpec::Set(..) => Some(if e.at_value { 1 } else { 0 }),
-                ChangeSpec::Remove(_) => Some(0),
-                _ => None,
-            };
-            return vec![Diagnostic {
-                severity: Severity::Error,
-                span: at(j, part),
-                message: format!("variant \"{}\": {}", v.id, e.message),
-                help: e.help,
-            }];
+        Err(errors) => {
+            return errors
+                .into_iter()
+                .map(|(j, e)| {
+                    let part = match v.changes.get(j) {
+                        Some(ChangeSpec::Set(..)) => Some(if e.at_value { 1 } else { 0 }),
+                        Some(ChangeSpec::Remove(_)) => Some(0),
+                        _ => None,
+                    };
+                    Diagnostic {
+                        severity: Severity::Error,
+                        span: at(j, part),
+                        message: format!("variant \"{}\": {}", v.id, e.message),
+                        help: e.help,
+                    }
+                })
+                .collect();
         }
     };
     if base.iter().any(|p| p.severity == Severity::Error) {

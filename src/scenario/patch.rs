@@ -607,6 +607,45 @@ pub(super) fn apply(
     Ok(out)
 }
 
+/// Like [`apply`], but on failure goes on past the change at fault (leaving it out) so that
+/// every change that cannot apply is reported in one pass: the index of each, in order. A
+/// change that depends on one left out (a `Set` on a partnership whose `AddPartnership`
+/// failed) is reported too.
+pub(super) fn apply_all(
+    spec: &ScenarioSpec,
+    changes: &[ChangeSpec],
+) -> Result<ScenarioSpec, Vec<(usize, PatchError)>> {
+    if let Err(e) = to_json(spec) {
+        return Err(vec![(0, e)]);
+    }
+    let mut errors: Vec<(usize, PatchError)> = Vec::new();
+    let mut left_out: Vec<usize> = Vec::new();
+    loop {
+        let kept: Vec<usize> = (0..changes.len())
+            .filter(|i| !left_out.contains(i))
+            .collect();
+        let rest: Vec<ChangeSpec> = kept.iter().map(|&i| changes[i].clone()).collect();
+        match apply(spec, &rest) {
+            Ok(s) if errors.is_empty() => return Ok(s),
+            Ok(_) => break,
+            Err((j, e)) => {
+                let Some(&i) = kept.get(j) else {
+                    errors.push((j, e));
+                    break;
+                };
+                let stuck = left_out.contains(&i) || rest.is_empty();
+                errors.push((i, e));
+                if stuck {
+                    break;
+                }
+                left_out.push(i);
+            }
+        }
+    }
+    errors.sort_by_key(|(i, _)| *i);
+    Err(errors)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -403,3 +403,34 @@ fn semantic_errors_are_found_beside_structural_ones_without_echoes() {
     assert!(!report.contains("after the exercise ends"), "{report}");
     assert!(report.contains("invalid (7 errors)"), "{report}");
 }
+
+/// A variant with several changes that cannot apply reports each of them, not only the first.
+#[test]
+fn every_change_of_a_variant_that_cannot_apply_is_reported_in_one_pass() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fuel-line.ron");
+    let text = std::fs::read_to_string(&path)
+        .expect("shipped scenario")
+        .replace(
+            "Set(\"partnerships[op_tsa].share_probability\", \"0.9\"),",
+            "Set(\"partnerships[op_tsa].share_probability\", \"lots\"),
+                Set(\"injects[4].probablity\", \"0.5\"),
+                Set(\"injects[I-99].probability\", \"0.5\"),",
+        );
+    let report = match tabletop::scenario::load_str(Path::new("v.ron"), &text) {
+        Err(Error::Invalid(r)) => r.to_string(),
+        other => panic!("expected an invalid scenario, got {other:?}"),
+    };
+    for needle in [
+        "`partnerships[op_tsa].share_probability`: expected a number, found \"lots\"",
+        "`injects[4]` has no field `probablity`",
+        "did you mean \"probability\"?",
+        "`injects` has no element with id \"I-99\"",
+    ] {
+        assert!(report.contains(needle), "no {needle:?} in:\n{report}");
+    }
+    assert_eq!(
+        report.matches("error: variant \"tsa-directive\"").count(),
+        3,
+        "{report}"
+    );
+}

@@ -90,6 +90,15 @@ done
 q() { printf %q "$1"; }
 EXTRA_Q=""
 for a in "${EXTRA[@]+"${EXTRA[@]}"}"; do EXTRA_Q+=" $(q "$a")"; done
+# The variants among the batch flags: the merge checks that every shard ran these.
+VARIANTS_Q=""
+for ((i = 0; i < ${#EXTRA[@]}; i++)); do
+    case ${EXTRA[i]} in
+        --all-variants) VARIANTS_Q+=" --all-variants" ;;
+        --variant) VARIANTS_Q+=" --variant $(q "${EXTRA[i + 1]:-}")" ;;
+        --variant=*) VARIANTS_Q+=" $(q "${EXTRA[i]}")" ;;
+    esac
+done
 
 # Finished shards of this very batch are kept (--skip-finished); interrupted ones resume.
 ARRAY_ID=$(sbatch --parsable "${PART[@]+"${PART[@]}"}" \
@@ -108,7 +117,8 @@ ARRAY_ID=${ARRAY_ID%%;*}
 SHARD_DIRS=""
 for k in $(seq 1 "$N"); do SHARD_DIRS+=" $(q "$OUT/shards/$k")"; done
 
-# The merge checks every shard's manifest against this batch (seed, runs, scenario); a
+# The merge checks every shard's manifest against this batch (seed, runs, scenario and
+# the variants given after `--`); a
 # failed shard cancels it (--kill-on-invalid-dep) instead of leaving it pending forever.
 MERGE_ID=$(sbatch --parsable "${PART[@]+"${PART[@]}"}" \
     --job-name=tabletop-merge \
@@ -118,7 +128,7 @@ MERGE_ID=$(sbatch --parsable "${PART[@]+"${PART[@]}"}" \
     --time=01:00:00 \
     --output="$OUT/logs/merge.out" \
     --wrap="exec $(q "$TABLETOP") merge$SHARD_DIRS --out $(q "$OUT/merged") --force \
---seed $SEED --runs $RUNS --scenario $(q "$SCENARIO")")
+--seed $SEED --runs $RUNS --scenario $(q "$SCENARIO")$VARIANTS_Q")
 MERGE_ID=${MERGE_ID%%;*}
 
 echo "array job $ARRAY_ID ($N shards, $CPUS CPUs each), merge job $MERGE_ID → $OUT/merged"

@@ -223,6 +223,10 @@ fn slurm_double_dash_before_positionals_and_extra_flags() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(!s.root.join("--").exists());
     assert_eq!(s.state("102"), "ok");
+    // The merge checks the shards ran the variants given after `--`.
+    let calls = s.calls();
+    let merge = calls.lines().find(|l| l.contains(" merge ")).unwrap_or("");
+    assert!(merge.contains("--variant faster"), "{calls}");
     let one = s.root.join("one");
     single(&one, "12", "2", &["--variant", "faster"]);
     same_files(&out.join("merged"), &one);

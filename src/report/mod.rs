@@ -23,7 +23,7 @@ mod netmatrix;
 mod netscale;
 mod sens_charts;
 mod sens_report;
-mod text;
+pub(crate) mod text;
 mod uncertainty_aar;
 mod xlsx;
 

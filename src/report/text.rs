@@ -126,7 +126,7 @@ pub(super) fn num(v: f64) -> String {
 }
 
 /// Minutes past midnight of the first `H:MM` or `HH:MM` found in a start label.
-pub(super) fn start_minutes(label: &str) -> Option<u32> {
+pub(crate) fn start_minutes(label: &str) -> Option<u32> {
     let b = label.as_bytes();
     for i in 1..b.len() {
         if b[i] != b':' {

@@ -44,6 +44,8 @@ pub const COLUMNS: &[(&str, &[&str])] = &[
             "time hours",
             "delivery time",
             "exercise time",
+            "scenario clock",
+            "clock",
         ],
     ),
     ("trigger", &["trigger", "when"]),
@@ -171,6 +173,25 @@ fn parse_hours(s: &str) -> Option<f64> {
         t.parse().ok()?
     };
     (h.is_finite() && h >= 0.0).then_some(h)
+}
+
+/// A time cell as the MSEL export's "Scenario clock" writes it, `Day 2 07:00`: hours from
+/// the exercise start, whose clock time is read from `exercise.start_label` (midnight when
+/// it gives none). `None` when the cell is not of that form or falls before the start.
+fn parse_day_clock(s: &str, start_label: &str) -> Option<f64> {
+    let t = s.trim();
+    let rest = t.get(..4).filter(|p| p.eq_ignore_ascii_case("day "))?;
+    let rest = t[rest.len()..].trim();
+    let (day, hm) = rest.split_once(char::is_whitespace)?;
+    let day: u32 = day.parse().ok().filter(|&d| d >= 1)?;
+    let (h, m) = hm.trim().split_once(':')?;
+    let (h, m): (u32, u32) = (h.trim().parse().ok()?, m.trim().parse().ok()?);
+    if h >= 24 || m >= 60 {
+        return None;
+    }
+    let start = crate::report::text::start_minutes(start_label).unwrap_or(0);
+    let minutes = i64::from(day - 1) * 1440 + i64::from(h * 60 + m) - i64::from(start);
+    (minutes >= 0).then(|| minutes as f64 / 60.0)
 }
 
 /// The `Trigger` column as the MSEL export writes it: `at X h` or `X h after ID`.
@@ -311,7 +332,9 @@ fn read_rows(csv_text: &str, csv_name: &str, sc: &ValidScenario) -> Result<Vec<R
         {
             Some(t)
         } else if !time_text.is_empty() {
-            match parse_hours(&time_text) {
+            match parse_hours(&time_text)
+                .or_else(|| parse_day_clock(&time_text, &spec.exercise.start_label))
+            {
                 Some(h) => match existing.map(|e| &e.trigger) {
                     // A fired time of an inject triggered otherwise is not its trigger.
                     Some(t) if !matches!(t, TriggerSpec::At(_)) => None,
@@ -320,7 +343,9 @@ fn read_rows(csv_text: &str, csv_name: &str, sc: &ValidScenario) -> Result<Vec<R
                 None => {
                     bad(format!(
                         "bad time `{time_text}`: write hours from the exercise start, e.g. \
-                         `12`, `12.5` or `12:30`"
+                         `12`, `12.5` or `12:30`, or a clock time as the MSEL export writes it, \
+                         `Day 2 07:00` (Day 1 is the day the exercise starts, at or after its \
+                         start time)"
                     ));
                     continue;
                 }

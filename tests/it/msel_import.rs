@@ -181,3 +181,47 @@ fn a_spreadsheet_msel_with_other_headers_imports_into_a_scenario_in_place() {
     assert_eq!(s[0].1, "=Ransom note found");
     tabletop().arg("validate").arg(&target).assert().success();
 }
+
+/// A planner's MSEL that gives times as the export's "Scenario clock" writes them
+/// (`Day 2 09:00`; fuel-line starts at 05:00 on Day 1): read as hours from the start. A clock
+/// time before the start is reported with its line.
+#[test]
+fn day_clock_times_are_read_from_the_exercise_start() {
+    let t = tempfile::tempdir().unwrap();
+    let csv = t.path().join("clock.csv");
+    std::fs::write(
+        &csv,
+        "Inject ID,Scenario clock,Synopsis\n\
+         I-05,Day 2 09:00,The post goes viral later\n",
+    )
+    .unwrap();
+    let target = t.path().join("s.ron");
+    std::fs::copy(FUEL, &target).unwrap();
+    tabletop()
+        .arg("import-msel")
+        .arg(&csv)
+        .arg("--into")
+        .arg(&target)
+        .assert()
+        .success()
+        .stdout(contains("1 injects updated"));
+    let s = tabletop_scenario(&target);
+    let i05 = s.iter().find(|i| i.0 == "I-05").unwrap();
+    assert_eq!(i05.2, 28.0, "{i05:?}");
+    tabletop().arg("validate").arg(&target).assert().success();
+
+    std::fs::write(
+        &csv,
+        "Inject ID,Time,Synopsis\nI-05,Day 1 04:00,Before the start\n",
+    )
+    .unwrap();
+    tabletop()
+        .arg("import-msel")
+        .arg(&csv)
+        .arg("--into")
+        .arg(&target)
+        .assert()
+        .code(2)
+        .stderr(contains("clock.csv:2: bad time `Day 1 04:00`"))
+        .stderr(contains("`Day 2 07:00`"));
+}

@@ -358,7 +358,10 @@ pub(super) fn summarize(
         for (d, ddef) in catalog.drivers.iter().enumerate() {
             for (o, odef) in catalog.objectives.iter().enumerate() {
                 let [w, wm, wo, wom] = f.drv[d][o];
-                if w > 0 && wo > 0 {
+                // A driver that happened in every run is kept (without a P(met) without
+                // it): the report then says that comparing runs cannot attribute a
+                // shortfall to it, and which variant would.
+                if w > 0 {
                     drivers.push(DriverEffect {
                         driver: ddef.id.clone(),
                         label: ddef.label.clone(),
@@ -367,7 +370,7 @@ pub(super) fn summarize(
                         runs_with: w,
                         p_with: Some(wm as f64 / w as f64),
                         runs_without: wo,
-                        p_without: Some(wom as f64 / wo as f64),
+                        p_without: (wo > 0).then(|| wom as f64 / wo as f64),
                     });
                 }
             }

@@ -730,3 +730,66 @@ fn a_network_above_thirty_agencies_is_drawn_grouped_and_as_a_matrix() {
     assert!(md.contains("(charts/network_groups.png)"));
     assert!(md.contains("(charts/network_matrix.png)"));
 }
+
+/// A driver that happens in every run (here the HSIN outage inject, at probability 0.9999
+/// over 200 runs of seed 1) cannot be told apart by comparing runs: the root-cause analysis
+/// says so and names the variant that would measure it, instead of "no single simulated
+/// event explains the shortfall".
+#[test]
+fn a_driver_in_every_run_is_named_as_unattributable_with_the_variant_that_would_measure_it() {
+    let t = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/fuel-line.ron")
+        .unwrap()
+        .replace(
+            "effect: ChannelOutage(\"hsin\"),\n            probability: 0.7,",
+            "effect: ChannelOutage(\"hsin\"),\n            probability: 0.9999,",
+        );
+    assert!(text.contains("probability: 0.9999,"));
+    let file = t.path().join("fuel.ron");
+    std::fs::write(&file, text).unwrap();
+    let out = t.path().join("out");
+    assert_cmd::Command::cargo_bin("tabletop")
+        .unwrap()
+        .args(["-q", "batch", "--runs", "200", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert()
+        .success();
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(runs.as_bytes());
+    let col = rdr
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "drv:inject.I-04")
+        .expect("inject I-04 is a driver");
+    assert!(
+        rdr.records().all(|r| &r.unwrap()[col] == "1"),
+        "the inject must fire in every run for this test"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let always = summary["variants"][0]["drivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["driver"] == "inject.I-04")
+        .expect("a driver in every run stays in summary.json");
+    assert_eq!(always["runs_without"], 0);
+    assert!(always["p_without"].is_null());
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("happened in every run, so comparing runs with and without it cannot attribute the shortfall to it"),
+        "{md}"
+    );
+    // The outage the inject causes is the driver named, with the variant that measures it.
+    assert!(
+        md.contains("“HSIN (Homeland Security Information Network) down or compromised” happened in every run"),
+        "{md}"
+    );
+    assert!(
+        md.contains("add a variant in which channel hsin does not fail"),
+        "{md}"
+    );
+    assert!(!md.contains("No single simulated event explains"), "{md}");
+}

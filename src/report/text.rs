@@ -269,4 +269,12 @@ mod tests {
         assert_eq!(signed(-0.001, 2), "0.00");
         assert_eq!(signed(0.0, 1), "0.0");
     }
+
+    #[test]
+    fn the_national_guard_is_drawn_with_the_state_and_local_agencies() {
+        use AgencyKind as K;
+        assert_eq!(kind_sector(K::Military), kind_sector(K::Eoc));
+        assert_ne!(kind_sector(K::Military), kind_sector(K::FederalComponent));
+        assert_eq!(SECTORS[kind_sector(K::Military)], "State and local");
+    }
 }

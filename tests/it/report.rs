@@ -731,6 +731,74 @@ fn a_network_above_thirty_agencies_is_drawn_grouped_and_as_a_matrix() {
     assert!(md.contains("(charts/network_matrix.png)"));
 }
 
+/// A real batch of fuel-line, plus a variant that tests no recommendation: its clear effects
+/// are in the findings; an action whose measured effect is exactly zero says "no measurable
+/// effect"; the exemplar narratives fold repeated traffic as `tabletop run` does; and every
+/// timed inject has its time in `msel.csv`, fired in the exemplar run or not.
+#[test]
+fn a_real_batch_reports_every_variant_folds_exemplars_and_fills_msel_times() {
+    let t = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/fuel-line.ron")
+        .unwrap()
+        .replacen(
+            "    variants: [\n",
+            "    variants: [
+        (
+            id: \"no-operator-links\",
+            name: \"Without the operator's partnerships\",
+            description: \"The value of the operator's reports.\",
+            changes: [
+                Set(\"partnerships[op_vendor].share_probability\", \"0.0\"),
+                Set(\"partnerships[op_cisa].share_probability\", \"0.0\"),
+                Set(\"partnerships[op_fbi].share_probability\", \"0.0\"),
+            ],
+        ),
+",
+            1,
+        );
+    let file = t.path().join("fuel.ron");
+    std::fs::write(&file, text).unwrap();
+    let out = t.path().join("out");
+    assert_cmd::Command::cargo_bin("tabletop")
+        .unwrap()
+        .args(["-q", "batch", "--runs", "200", "--all-variants", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let section = |from: &str, to: &str| {
+        let a = md.find(from).expect(from);
+        let b = a + md[a..].find(to).expect(to);
+        md[a..b].to_string()
+    };
+    let effects = section("### Effects of the variants", "## 4. Improvement plan");
+    assert!(
+        effects.contains("- Variant “Without the operator's partnerships”: "),
+        "{effects}"
+    );
+    let plan = section("## 4. Improvement plan", "## 5. Exemplar runs");
+    assert!(plan.contains("no measurable effect"), "{plan}");
+    assert!(!plan.contains("(95% CI 0.00 to 0.00)"), "{plan}");
+    let exemplars = section("## 5. Exemplar runs", "## 6. Method appendix");
+    assert!(exemplars.contains("; then "), "{exemplars}");
+    assert!(exemplars.contains("more items from"), "{exemplars}");
+    let msel = std::fs::read_to_string(out.join("msel.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(msel.as_bytes());
+    let head = rdr.headers().unwrap().clone();
+    let col = |name: &str| head.iter().position(|h| h.ends_with(name)).expect(name);
+    let (time, trigger) = (col("Scenario time [h]"), col("Trigger"));
+    let mut timed = 0;
+    for r in rdr.records() {
+        let r = r.unwrap();
+        if r[trigger].starts_with("at ") {
+            timed += 1;
+            assert!(!r[time].is_empty(), "no time for a timed inject: {r:?}");
+        }
+    }
+    assert!(timed >= 5, "{msel}");
+}
+
 /// A driver that happens in every run (here the HSIN outage inject, at probability 0.9999
 /// over 200 runs of seed 1) cannot be told apart by comparing runs: the root-cause analysis
 /// says so and names the variant that would measure it, instead of "no single simulated

@@ -670,7 +670,7 @@ impl EventClass {
             K::InsiderAction | K::Leak | K::HandlingViolation => EventClass::Insider,
             K::Decision | K::Action | K::PublicWarning => EventClass::Action,
             K::Harm | K::Surge => EventClass::Harm,
-            K::Repair | K::TrustChange | K::Retraction => EventClass::Other,
+            K::Repair | K::TrustChange | K::Retraction | K::Objective => EventClass::Other,
         }
     }
 }
@@ -751,6 +751,8 @@ pub(super) fn timeline_data(ex: &Exemplar, scenario: Option<&ScenarioSpec>) -> T
         .timeline
         .iter()
         .filter(|e| e.t.is_finite())
+        // the chart shows what players and the network did; the objectives have their own
+        .filter(|e| e.kind != EventKind::Objective)
         .filter(|e| {
             if e.kind != EventKind::Share {
                 return true;

@@ -588,6 +588,19 @@ pub enum Tlp {
     Red,
 }
 
+impl Tlp {
+    /// The label as TLP 2.0 writes it, without the `TLP:` prefix (`AMBER+STRICT`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Tlp::Clear => "CLEAR",
+            Tlp::Green => "GREEN",
+            Tlp::Amber => "AMBER",
+            Tlp::AmberStrict => "AMBER+STRICT",
+            Tlp::Red => "RED",
+        }
+    }
+}
+
 /// A marking carried by an information item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

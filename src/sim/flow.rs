@@ -517,8 +517,8 @@ pub(crate) fn share(t: Tick) {
                     &st.partnerships[ls.partnership.ix()],
                     || {
                         format!(
-                            "{} passes a {:?} item on {} to {} beyond what its marking or agreement allows ({})",
-                            sender.name, mk.tlp, th.name, st.agencies[w].name,
+                            "{} passes a TLP:{} item on {} to {} beyond what its marking or agreement allows ({})",
+                            sender.name, mk.tlp.label(), th.name, st.agencies[w].name,
                             ViolationKind::ALL
                                 .iter()
                                 .filter(|k| broken & k.bit() != 0)

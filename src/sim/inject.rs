@@ -319,7 +319,17 @@ pub(crate) fn fire(t: Tick) {
                 Effect::Signal { threat, .. } if threats.0[threat.ix()].dormant => {}
                 Effect::Signal { threat, at } => {
                     let real = threats.0[threat.ix()].real;
+                    let first = threats.0[threat.ix()].detected_at.is_none();
                     create_item(items, flight, threats, threat, real, at, t);
+                    if first {
+                        let th = &st.threats[threat.ix()];
+                        ctx.rec.log(t, EventKind::Signal, &th.id, "", || {
+                            format!(
+                                "First signal of {} is picked up (inject {})",
+                                th.name, s.number
+                            )
+                        });
+                    }
                 }
                 Effect::FalseReport { threat, at } => {
                     create_item(items, flight, threats, threat, false, at, t);

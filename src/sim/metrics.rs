@@ -1,7 +1,7 @@
 //! Run metrics: running tallies, the per-tick watch values triggers read, series samples, and
 //! the final [`RunOutcome`] computed from the end state.
 
-use super::clock::Static;
+use super::clock::{Clock, Static};
 use super::compile::{Compiled, DriverSource, Judge, MetricKind};
 use super::outcome::*;
 use super::recorder::Recorder;
@@ -541,6 +541,68 @@ pub(crate) fn measure(
     (metrics, objectives)
 }
 
+/// While a run is recorded (an exemplar, `tabletop run`, the console), judge the objectives at
+/// the end of each tick and log when each becomes met or stops being met, and, at the end of
+/// the exercise, each one not met. Runs that are not recorded skip it (it measures the whole
+/// run state).
+pub(crate) fn watch_objectives(world: &mut World) {
+    if !world.resource::<Recorder>().on {
+        return;
+    }
+    let st = world.resource::<Static>().0.clone();
+    let clock = *world.resource::<Clock>();
+    let t = clock.end.min(st.duration);
+    let (_, results) = measure(world, &st, t);
+    let last = clock.end >= st.duration;
+    let cat = &st.catalog;
+    let mut rec = world.resource_mut::<Recorder>();
+    let first = rec.objectives.is_empty();
+    if first {
+        rec.objectives = vec![(None, false); results.len()];
+    }
+    for (o, r) in results.iter().enumerate() {
+        let (Some(d), Some(&(was, told))) = (cat.objectives.get(o), rec.objectives.get(o)) else {
+            continue;
+        };
+        let now = r.applicable.then_some(r.met);
+        let unit = cat
+            .metrics
+            .iter()
+            .find(|m| m.id == d.metric)
+            .map(|m| m.unit.as_str())
+            .unwrap_or("");
+        let value = super::narrative::fmt_value(r.value, unit);
+        // A limit not exceeded is met from the start: not news.
+        let news = !(first && matches!(st.objectives[o].judge, Judge::AtMost(_)));
+        let changed = (now == Some(true) && was != Some(true) && news)
+            || (now == Some(false) && was == Some(true));
+        if now == Some(true) && was != Some(true) && news {
+            rec.log(t, EventKind::Objective, &d.id, "", || {
+                format!(
+                    "Objective {} is met: {} (target {}; value {})",
+                    d.id, d.description, d.target, value
+                )
+            });
+        } else if now == Some(false) && was == Some(true) {
+            rec.log(t, EventKind::Objective, &d.id, "", || {
+                format!(
+                    "Objective {} is no longer met: {} (target {}; value {})",
+                    d.id, d.description, d.target, value
+                )
+            });
+        }
+        if last && now == Some(false) && !told && !changed {
+            rec.log(t, EventKind::Objective, &d.id, "", || {
+                format!(
+                    "Objective {} is not met when the exercise ends: {} (target {}; value {})",
+                    d.id, d.description, d.target, value
+                )
+            });
+        }
+        rec.objectives[o] = (now, told || changed);
+    }
+}
+
 /// Compute the run's outcome from the final world.
 pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
     let st = world.resource::<Static>().clone();
@@ -552,6 +614,11 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
     let insiders = world.resource::<Insiders>();
     let injs = world.resource::<InjectStates>();
     let channels = world.resource::<Channels>();
+    // Partnerships lost at some point (either direction), in one pass over the links.
+    let mut lost = vec![false; st.partnerships.len()];
+    for (ls, l) in st.links.iter().zip(&links.0) {
+        lost[ls.partnership.ix()] |= l.ever_lost;
+    }
     let drivers = st
         .drivers
         .iter()
@@ -559,11 +626,7 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
             DriverSource::AgencyDown(a) => ever_down[a.ix()],
             DriverSource::ChannelDown(c) => channels.0[c.ix()].ever_down,
             DriverSource::InsiderActed(i) => insiders.0[i.ix()].acts > 0,
-            DriverSource::PartnershipLost(p) => st
-                .links
-                .iter()
-                .enumerate()
-                .any(|(l, ls)| ls.partnership == p && links.0[l].ever_lost),
+            DriverSource::PartnershipLost(p) => lost[p.ix()],
             DriverSource::InjectFired(i) => injs.fired_at[i.ix()].is_some(),
             DriverSource::ThreatReal(t) => threats.0[t.ix()].real,
         })

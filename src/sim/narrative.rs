@@ -44,6 +44,7 @@ fn always_told(k: EventKind) -> bool {
             | EventKind::InsiderAction
             | EventKind::Retraction
             | EventKind::Harm
+            | EventKind::Objective
     )
 }
 

@@ -259,6 +259,9 @@ pub enum EventKind {
     Surge,
     /// An item expired in an agency's queue before an analyst reached it.
     Expired,
+    /// An exercise objective became met, stopped being met, or was not met when the exercise
+    /// ended (logged only while a run is recorded).
+    Objective,
 }
 
 /// One line of a run's timeline.

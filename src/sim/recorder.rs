@@ -10,6 +10,10 @@ pub(super) struct Recorder {
     pub on: bool,
     /// Recorded events, in the order they happened within each tick.
     pub events: Timeline,
+    /// Each objective's status at the end of the last tick watched (`Some(met)`, `None` when
+    /// not applicable) and whether a change of it was logged; empty before the first tick
+    /// watched (see `metrics::watch_objectives`).
+    pub objectives: Vec<(Option<bool>, bool)>,
 }
 
 impl Recorder {

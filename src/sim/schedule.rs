@@ -31,7 +31,7 @@ fn phases(ambiguity_is_error: bool) -> Schedule {
             ..Default::default()
         });
     }
-    s.add_systems((inject::judge_objectives, tick).chain());
+    s.add_systems((inject::judge_objectives, tick, metrics::watch_objectives).chain());
     s
 }
 
@@ -123,6 +123,7 @@ impl Runner {
         *w.resource_mut::<Clock>() = Clock::at(0, st.dt);
         let mut rec = w.resource_mut::<Recorder>();
         rec.events.clear();
+        rec.objectives.clear();
         rec.on = timeline;
         w.resource_mut::<Messages<Analysed>>().clear();
         w.resource_mut::<Messages<TrustSignal>>().clear();

@@ -135,13 +135,7 @@ pub enum Action {
 
 /// A TLP 2.0 label as the console writes it.
 pub fn tlp_label(t: Tlp) -> &'static str {
-    match t {
-        Tlp::Clear => "CLEAR",
-        Tlp::Green => "GREEN",
-        Tlp::Amber => "AMBER",
-        Tlp::AmberStrict => "AMBER+STRICT",
-        Tlp::Red => "RED",
-    }
+    t.label()
 }
 
 /// Read a TLP label (`CLEAR`, `GREEN`, `AMBER`, `AMBER+STRICT`, `RED`; case and a `TLP:`

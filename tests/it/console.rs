@@ -936,16 +936,19 @@ fn a_red_share_to_a_partner_without_the_right_is_a_violation() {
     let red = play("RED");
     let v = sender_violations(&red);
     assert_eq!(v.len(), 1, "{v:?}");
-    assert!(v[0].contains("Red") && v[0].contains("(tlp)"), "{}", v[0]);
+    assert!(
+        v[0].contains("passes a TLP:RED item") && v[0].contains("(tlp)"),
+        "{}",
+        v[0]
+    );
     // The violation is the model's own: counted on the run's handling-violation tally.
     let cat = m.catalog();
-    if let Some(k) = cat
+    let k = cat
         .metrics
         .iter()
         .position(|x| x.id == "handling_violations")
-    {
-        assert!(red.metrics[k].unwrap() >= own.metrics[k].unwrap() + 1.0 - 1e-9);
-    }
+        .expect("a handling_violations metric");
+    assert!(red.metrics[k].unwrap() >= own.metrics[k].unwrap() + 1.0 - 1e-9);
 }
 
 #[test]

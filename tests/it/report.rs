@@ -578,6 +578,11 @@ fn run_narrative_is_folded_to_a_page_and_accounts_for_every_event() {
         "blocked by",            // failures to pass
         "[NOT met] O2-coverage", // objectives
         "[met] O1-share",
+        // first detection through an inject, and when each objective was met or missed
+        "Day 1 00:00  First signal of Ransomware intrusion (DarkSide-like affiliate) is picked up (inject 1)",
+        "Day 1 00:30  Objective O1-share is met:",
+        "Objective O5-leak is no longer met:",
+        "Day 7 00:00  Objective O2-coverage is not met when the exercise ends:",
     ] {
         // folding is the page's own: the full narrative tells each item instead
         if needle != "more items from" {
@@ -585,6 +590,12 @@ fn run_narrative_is_folded_to_a_page_and_accounts_for_every_event() {
         }
         assert!(page.contains(needle), "no {needle:?} in:\n{page}");
     }
+    // A limit met from the start is not news; one lost during play is not told twice.
+    assert!(!full.contains("Objective O5-leak is met"), "{full}");
+    assert!(
+        !full.contains("Objective O5-leak is not met when"),
+        "{full}"
+    );
     // Each folded line tells its event and the N more it folds: together, every event.
     let mut told = 0;
     for l in &p {

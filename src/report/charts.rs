@@ -354,6 +354,18 @@ pub(super) fn inject_label_lane(ends: &mut Vec<i32>, x: i32, width: i32) -> usiz
 
 /// Greedy word wrap into at most `max_lines` lines of `width` characters (last one cut with
 /// an ellipsis).
+/// A what-if group's label in the lines a group `height_px` tall holds (22 px a line, at most
+/// six): the whole label wrapped when it fits, else its short label (an objective's id, which
+/// the report's matrix keys), never a label cut short when the short one fits.
+fn group_label(g: &data::DiffGroup, height_px: f64) -> Vec<String> {
+    let max_lines = ((height_px / 22.0).floor() as usize).clamp(1, 6);
+    let full = wrap(&g.label, 36, usize::MAX);
+    if full.len() <= max_lines {
+        return full;
+    }
+    wrap(&g.short, 36, max_lines)
+}
+
 pub(super) fn wrap(s: &str, width: usize, max_lines: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut cur = String::new();
@@ -1224,12 +1236,7 @@ where
                 .collect();
             let mid = ys.iter().sum::<f64>() / ys.len().max(1) as f64;
             let (_, py) = pa.map_coordinate(&(0.0, mid));
-            // two lines when the group is tall enough to hold them
-            let lines = if ys.len() as f64 * row_px >= 40.0 {
-                wrap(&g.label, 36, 2)
-            } else {
-                vec![ellipsize(&g.label, 40)]
-            };
+            let lines = group_label(g, (ys.len() as f64 + 0.6) * row_px);
             let top = py - 11 * (lines.len() as i32 - 1);
             for (i, line) in lines.iter().enumerate() {
                 text(
@@ -1851,6 +1858,24 @@ mod tests {
         // every lane busy: the one that frees first, never a fifth
         for x in 0..10 {
             assert!(inject_label_lane(&mut ends, 400 + x, w) < INJECT_LANES);
+        }
+    }
+
+    #[test]
+    fn a_what_if_label_is_whole_or_its_short_key_never_cut() {
+        let g = data::DiffGroup {
+            label: "O2-coverage: At least 80% of the agencies that need the intrusion indicators hold them within 12 hours of detection.".into(),
+            short: "O2-coverage".into(),
+            points: Vec::new(),
+        };
+        // a tall group: the whole text over four lines
+        let tall = group_label(&g, 5.6 * 22.0);
+        assert_eq!(tall.len(), 4, "{tall:?}");
+        assert_eq!(tall.join(" "), g.label);
+        // one variant's row: the id, which the report's objectives matrix keys
+        assert_eq!(group_label(&g, 1.6 * 20.0), ["O2-coverage"]);
+        for h in [10.0, 30.0, 60.0, 90.0, 200.0] {
+            assert!(group_label(&g, h).iter().all(|l| !l.contains('…')), "{h}");
         }
     }
 

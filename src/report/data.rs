@@ -326,6 +326,8 @@ pub(super) struct DiffPoint {
 pub(super) struct DiffGroup {
     /// Label.
     pub label: String,
+    /// Short label, drawn where the label does not fit (an objective's id, the report's key).
+    pub short: String,
     /// One point per variant that has a difference.
     pub points: Vec<DiffPoint>,
 }
@@ -343,6 +345,7 @@ pub(super) fn whatif_data(s: &Summary, c: &Catalog) -> (Vec<DiffGroup>, Vec<Diff
         let key = format!("obj:{}", o.id);
         let mut g = DiffGroup {
             label: format!("{}: {}", o.id, o.description),
+            short: o.id.clone(),
             points: Vec::new(),
         };
         for (i, v) in variants.iter().enumerate() {
@@ -374,6 +377,7 @@ pub(super) fn whatif_data(s: &Summary, c: &Catalog) -> (Vec<DiffGroup>, Vec<Diff
         };
         let mut g = DiffGroup {
             label: bm.label.clone(),
+            short: bm.label.clone(),
             points: Vec::new(),
         };
         for (i, v) in variants.iter().enumerate() {

@@ -707,6 +707,39 @@ fn excel_workbook_has_its_sheets_values_and_no_formulas() {
         std::fs::read(&path).unwrap(),
         "report.xlsx not reproducible"
     );
+    // Every sheet as a planner opens it: the header row frozen, columns sized to their
+    // contents, numbers formatted (calamine does not read these, so the sheet XML is read).
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut read = |name: &str| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+        s
+    };
+    let styles = read("xl/styles.xml");
+    // styles 2 and 3 are the "0.00" and "0" number formats
+    assert!(
+        styles.contains(r#"<numFmt numFmtId="164" formatCode="0.00"/>"#)
+            && styles.contains(r#"<numFmt numFmtId="165" formatCode="0"/>"#)
+            && styles.contains(r#"<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="165""#),
+        "{styles}"
+    );
+    for i in 1..=5 {
+        let xml = read(&format!("xl/worksheets/sheet{i}.xml"));
+        assert!(
+            xml.contains(
+                r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#
+            ),
+            "sheet {i}: header row not frozen"
+        );
+        assert!(
+            xml.contains(r#"<col min="1" max="1" width="#) && xml.contains(r#"customWidth="1""#),
+            "sheet {i}: no column widths"
+        );
+        assert!(
+            xml.contains(r#"s="2"><v>"#) || xml.contains(r#"s="3"><v>"#),
+            "sheet {i}: no number with a number format"
+        );
+    }
     let dir = built_with_ledger("Fuel Line Mini");
     let wb: Xlsx<_> = open_workbook(dir.path().join("report.xlsx")).unwrap();
     assert!(wb.sheet_names().contains(&"Ledger".to_string()));

@@ -14,8 +14,9 @@ pub struct Cli {
     #[command(flatten)]
     pub(crate) verbosity: clap_verbosity_flag::Verbosity,
     /// Allow scenarios whose estimated work per run (agencies × ticks + signals ×
-    /// partnerships) is above the default limit of 5 billion units.
-    #[arg(long, global = true, value_name = "UNITS")]
+    /// partnerships) is above the default limit of 5 billion units (a whole number, also
+    /// written `2e10` or `20_000_000_000`).
+    #[arg(long, global = true, value_name = "UNITS", value_parser = parse_units)]
     pub(crate) max_work: Option<u64>,
     /// The subcommand.
     #[command(subcommand)]
@@ -473,4 +474,37 @@ pub(crate) enum DesignArg {
     Full,
     /// Latin hypercube over `PATH=MIN..MAX` ranges (`--samples` points).
     Lhs,
+}
+
+/// A whole number of work units: digits (with `_` between them) or a number in scientific
+/// notation that is whole (`2e10`).
+fn parse_units(s: &str) -> Result<u64, String> {
+    let t: String = s.trim().chars().filter(|c| *c != '_').collect();
+    if let Ok(n) = t.parse::<u64>() {
+        return Ok(n);
+    }
+    match t.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= u64::MAX as f64 => {
+            Ok(x as u64)
+        }
+        _ => Err(format!(
+            "expected a whole number of work units, such as 20000000000 or 2e10, not {s:?}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_units;
+
+    #[test]
+    fn work_units_take_digits_separators_and_whole_scientific_notation() {
+        assert_eq!(parse_units("5000000000"), Ok(5_000_000_000));
+        assert_eq!(parse_units("20_000_000_000"), Ok(20_000_000_000));
+        assert_eq!(parse_units("1e13"), Ok(10_000_000_000_000));
+        assert_eq!(parse_units("2.5e10"), Ok(25_000_000_000));
+        for bad in ["1.5", "-3", "lots", "1e400", "NaN"] {
+            assert!(parse_units(bad).is_err(), "{bad}");
+        }
+    }
 }

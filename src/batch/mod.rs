@@ -141,10 +141,7 @@ pub(crate) fn result_table(s: &Summary, dir: &Path) -> String {
         let _ = writeln!(t, "Key metrics (baseline): mean [95% CI] (p5–p95)");
         // a metric with the same value in every run tells nothing here (as in the report's
         // distributions chart)
-        let varies = |m: &&crate::batch::summary::MetricSummary| {
-            !(m.ci_low == m.ci_high && m.p5 == m.p95 && m.ci_low == m.p5 && m.mean.is_some())
-        };
-        for m in b.metrics.iter().filter(varies).take(8) {
+        for m in b.metrics.iter().filter(|m| !m.is_constant()).take(8) {
             let _ = writeln!(
                 t,
                 "  {:<32} {} [{}, {}] ({}–{}) {}",

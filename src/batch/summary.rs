@@ -78,6 +78,19 @@ pub struct MetricSummary {
     pub p95: Option<f64>,
 }
 
+impl MetricSummary {
+    /// Whether every run gave the metric one and the same value: none missing, and its 5th
+    /// and 95th percentiles and its 95% interval all collapse to that value (a detection time
+    /// that is always 0). A yes/no metric, which has no percentiles, is never constant here.
+    pub fn is_constant(&self) -> bool {
+        self.missing == 0
+            && self.p5.is_some()
+            && self.p5 == self.p95
+            && self.ci_low == self.p5
+            && self.ci_high == self.p5
+    }
+}
+
 /// P(objective met) over the runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObjectiveSummary {
@@ -334,4 +347,36 @@ pub struct Exemplar {
     pub reason: String,
     /// The outcome, with timeline.
     pub outcome: RunOutcome,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MetricSummary;
+
+    fn metric(missing: u64, ci: (f64, f64), p5: Option<f64>, p95: Option<f64>) -> MetricSummary {
+        MetricSummary {
+            id: "m".into(),
+            label: "m".into(),
+            unit: "h".into(),
+            n: 10,
+            missing,
+            mean: Some(ci.0),
+            sd: Some(0.0),
+            ci_low: Some(ci.0),
+            ci_high: Some(ci.1),
+            p5,
+            p50: p5,
+            p95,
+        }
+    }
+
+    #[test]
+    fn a_metric_is_constant_only_when_every_run_gave_one_value() {
+        assert!(metric(0, (0.0, 0.0), Some(0.0), Some(0.0)).is_constant());
+        // some runs without it, a spread, an interval, or a yes/no metric: not constant
+        assert!(!metric(2, (0.0, 0.0), Some(0.0), Some(0.0)).is_constant());
+        assert!(!metric(0, (1.0, 1.0), Some(1.0), Some(2.0)).is_constant());
+        assert!(!metric(0, (0.9, 1.1), Some(1.0), Some(1.0)).is_constant());
+        assert!(!metric(0, (1.0, 1.0), None, None).is_constant());
+    }
 }

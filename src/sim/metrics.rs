@@ -565,41 +565,30 @@ pub(crate) fn watch_objectives(world: &mut World) {
             continue;
         };
         let now = r.applicable.then_some(r.met);
-        let unit = cat
-            .metrics
-            .iter()
-            .find(|m| m.id == d.metric)
-            .map(|m| m.unit.as_str())
-            .unwrap_or("");
-        let value = super::narrative::fmt_value(r.value, unit);
         // A limit not exceeded is met from the start: not news.
         let news = !(first && matches!(st.objectives[o].judge, Judge::AtMost(_)));
-        let changed = (now == Some(true) && was != Some(true) && news)
-            || (now == Some(false) && was == Some(true));
-        if now == Some(true) && was != Some(true) && news {
-            rec.log(t, EventKind::Objective, &d.id, "", || {
-                format!(
-                    "Objective {} is met: {} (target {}; value {})",
-                    d.id, d.description, d.target, value
-                )
-            });
-        } else if now == Some(false) && was == Some(true) {
-            rec.log(t, EventKind::Objective, &d.id, "", || {
-                format!(
-                    "Objective {} is no longer met: {} (target {}; value {})",
-                    d.id, d.description, d.target, value
-                )
-            });
-        }
-        if last && now == Some(false) && !told && !changed {
-            rec.log(t, EventKind::Objective, &d.id, "", || {
-                format!(
-                    "Objective {} is not met when the exercise ends: {} (target {}; value {})",
-                    d.id, d.description, d.target, value
-                )
-            });
-        }
-        rec.objectives[o] = (now, told || changed);
+        let met = now == Some(true) && was != Some(true) && news;
+        let lost = now == Some(false) && was == Some(true);
+        let status = if met {
+            "is met"
+        } else if lost {
+            "is no longer met"
+        } else if last && now == Some(false) && !told {
+            "is not met when the exercise ends"
+        } else {
+            rec.objectives[o].0 = now;
+            continue;
+        };
+        rec.log(t, EventKind::Objective, &d.id, "", || {
+            format!(
+                "Objective {} {status}: {} (target {}; value {})",
+                d.id,
+                d.description,
+                d.target,
+                super::narrative::fmt_value(r.value, cat.unit_of(&d.metric))
+            )
+        });
+        rec.objectives[o] = (now, true);
     }
 }
 

@@ -326,12 +326,7 @@ pub(crate) fn objectives_table(cat: &Catalog, o: &RunOutcome) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "\nObjectives");
     for (d, r) in cat.objectives.iter().zip(&o.objectives) {
-        let unit = cat
-            .metrics
-            .iter()
-            .find(|m| m.id == d.metric)
-            .map(|m| m.unit.as_str())
-            .unwrap_or("");
+        let unit = cat.unit_of(&d.metric);
         let _ = writeln!(
             s,
             "  [{}] {:<14} {} (target {}; value {})",

@@ -111,6 +111,16 @@ pub struct Catalog {
     pub observed: Vec<ObservedDef>,
 }
 
+impl Catalog {
+    /// The unit of metric column `id` ("" when there is none).
+    pub fn unit_of(&self, id: &str) -> &str {
+        self.metrics
+            .iter()
+            .find(|m| m.id == id)
+            .map_or("", |m| m.unit.as_str())
+    }
+}
+
 /// How an observed value constrains the simulated metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -139,8 +139,8 @@ pub(crate) fn result_table(s: &Summary, dir: &Path) -> String {
     }
     if let Some(b) = s.variants.first() {
         let _ = writeln!(t, "Key metrics (baseline): mean [95% CI] (p5–p95)");
-        // a metric with the same value in every run tells nothing here (as in the report's
-        // distributions chart)
+        // a metric with the same value in every run tells nothing here (the report's
+        // distributions chart leaves such metrics out too)
         for m in b.metrics.iter().filter(|m| !m.is_constant()).take(8) {
             let _ = writeln!(
                 t,

@@ -33,6 +33,28 @@ fn import(csv: &Path, into: &Path, out: &Path) -> assert_cmd::assert::Assert {
         .assert()
 }
 
+/// Write `text` as `dir/name`, copy fuel-line to `dir/s.ron` when it is not there yet, and
+/// import the CSV into it in place; the scenario's path and the command's result.
+fn import_in_place(
+    dir: &Path,
+    name: &str,
+    text: &str,
+) -> (std::path::PathBuf, assert_cmd::assert::Assert) {
+    let csv = dir.join(name);
+    std::fs::write(&csv, text).unwrap();
+    let target = dir.join("s.ron");
+    if !target.exists() {
+        std::fs::copy(FUEL, &target).unwrap();
+    }
+    let done = tabletop()
+        .arg("import-msel")
+        .arg(&csv)
+        .arg("--into")
+        .arg(&target)
+        .assert();
+    (target, done)
+}
+
 #[test]
 fn exported_msel_round_trips_and_edits_change_only_the_injects() {
     let t = tempfile::tempdir().unwrap();
@@ -120,25 +142,16 @@ fn tabletop_scenario(p: &Path) -> Vec<(String, String, f64)> {
 #[test]
 fn unmappable_rows_are_all_reported_with_lines_and_nothing_is_written() {
     let t = tempfile::tempdir().unwrap();
-    let csv = t.path().join("msel.csv");
-    std::fs::write(
-        &csv,
+    let (target, done) = import_in_place(
+        t.path(),
+        "msel.csv",
         "No.,Time,From,Recipients,Description,Expected Response,Objective\n\
          1,0,SimCell,pipeline_op,Ransom note found,Activate IR plan,O1-share\n\
          20,noon,SimCell,pipeline_op,Later,Act,O1-share\n\
          21,3,SimCell,FBI Atlnta Field Office (cyber squad),Call,Act,O1-share\n\
          22,4,SimCell,cisa,Call,Act,O9-nothing\n",
-    )
-    .unwrap();
-    let target = t.path().join("s.ron");
-    std::fs::copy(FUEL, &target).unwrap();
-    tabletop()
-        .arg("import-msel")
-        .arg(&csv)
-        .arg("--into")
-        .arg(&target)
-        .assert()
-        .code(2)
+    );
+    done.code(2)
         .stderr(contains("3 row(s) cannot be mapped"))
         .stderr(contains("msel.csv:3: bad time `noon`"))
         .stderr(contains(
@@ -157,24 +170,15 @@ fn unmappable_rows_are_all_reported_with_lines_and_nothing_is_written() {
 #[test]
 fn a_spreadsheet_msel_with_other_headers_imports_into_a_scenario_in_place() {
     let t = tempfile::tempdir().unwrap();
-    let csv = t.path().join("planner.csv");
     // Excel's UTF-8 BOM, other header names, a formula-neutralised cell.
-    std::fs::write(
-        &csv,
+    let (target, done) = import_in_place(
+        t.path(),
+        "planner.csv",
         "\u{feff}MSEL No,Inject ID,Hour,Sender,To,Synopsis,Expected Action,Objectives\n\
          1,I-01,0,SimCell (pipeline control room),pipeline_op,\
          '=Ransom note found,Activate the IR plan,O1-share; O2-coverage\n",
-    )
-    .unwrap();
-    let target = t.path().join("s.ron");
-    std::fs::copy(FUEL, &target).unwrap();
-    tabletop()
-        .arg("import-msel")
-        .arg(&csv)
-        .arg("--into")
-        .arg(&target)
-        .assert()
-        .success()
+    );
+    done.success()
         .stdout(contains("1 injects updated"))
         .stdout(contains("kept 8 not in the MSEL"));
     let s = tabletop_scenario(&target);
@@ -188,40 +192,24 @@ fn a_spreadsheet_msel_with_other_headers_imports_into_a_scenario_in_place() {
 #[test]
 fn day_clock_times_are_read_from_the_exercise_start() {
     let t = tempfile::tempdir().unwrap();
-    let csv = t.path().join("clock.csv");
-    std::fs::write(
-        &csv,
+    let (target, done) = import_in_place(
+        t.path(),
+        "clock.csv",
         "Inject ID,Scenario clock,Synopsis\n\
          I-05,Day 2 09:00,The post goes viral later\n",
-    )
-    .unwrap();
-    let target = t.path().join("s.ron");
-    std::fs::copy(FUEL, &target).unwrap();
-    tabletop()
-        .arg("import-msel")
-        .arg(&csv)
-        .arg("--into")
-        .arg(&target)
-        .assert()
-        .success()
-        .stdout(contains("1 injects updated"));
+    );
+    done.success().stdout(contains("1 injects updated"));
     let s = tabletop_scenario(&target);
     let i05 = s.iter().find(|i| i.0 == "I-05").unwrap();
     assert_eq!(i05.2, 28.0, "{i05:?}");
     tabletop().arg("validate").arg(&target).assert().success();
 
-    std::fs::write(
-        &csv,
+    let (_, done) = import_in_place(
+        t.path(),
+        "clock.csv",
         "Inject ID,Time,Synopsis\nI-05,Day 1 04:00,Before the start\n",
-    )
-    .unwrap();
-    tabletop()
-        .arg("import-msel")
-        .arg(&csv)
-        .arg("--into")
-        .arg(&target)
-        .assert()
-        .code(2)
+    );
+    done.code(2)
         .stderr(contains("clock.csv:2: bad time `Day 1 04:00`"))
         .stderr(contains("`Day 2 07:00`"));
 }

@@ -24,6 +24,21 @@ pub(crate) fn install(world: &mut World) {
     world.init_resource::<Console>();
 }
 
+/// Whether some enabled inject waits for an objective's judgement (else
+/// [`judge_objectives`] never has anything to do).
+pub(crate) fn judges_objectives(st: &Compiled) -> bool {
+    st.injects.iter().any(|s| {
+        s.enabled
+            && matches!(
+                s.trigger,
+                Trigger::Milestone {
+                    on: Mile::Objective { .. },
+                    ..
+                }
+            )
+    })
+}
+
 /// Judge the objectives that `ObjectiveMet`/`ObjectiveMissed` triggers wait for, once each,
 /// at the start of the tick containing their judging time, on the run so far.
 pub(crate) fn judge_objectives(world: &mut World) {

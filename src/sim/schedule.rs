@@ -49,19 +49,38 @@ struct Kept {
 /// One tick after the objectives are judged: every phase in order over the run state,
 /// fetched from the World once.
 fn tick(mut s: RunState, mut bufs: metrics::Bufs, mut kept: Local<Kept>) {
-    let kept = &mut *kept;
-    inject::fire(s.tick());
-    failure::reliability(s.tick());
-    partnership::benefits(s.tick());
-    threat::collect(s.tick());
-    insider::act(s.tick());
-    flow::deliver(s.tick(), &mut kept.spare);
-    agency::analyse(s.tick(), &mut kept.staffing);
-    flow::share(s.tick());
-    partnership::trust(s.tick(), &mut kept.trust);
-    response::respond(s.tick());
-    metrics::record(s.tick(), &mut bufs);
-    metrics::update_messages(s.tick());
+    phases_of_tick(&mut s, &mut bufs, &mut kept);
+}
+
+/// Every tick of a run in one system run, for a run that nothing looks at between ticks: no
+/// timeline is recorded (so [`metrics::watch_objectives`] has nothing to do) and no inject
+/// waits for an objective's judgement (so [`inject::judge_objectives`] has nothing to do).
+/// The phases run in the same order on the same state as [`tick`] run tick after tick, so the
+/// run is the same; bevy's cost of running a schedule and fetching its resources is paid
+/// once per run instead of once per tick.
+fn whole_run(mut s: RunState, mut bufs: metrics::Bufs, mut kept: Local<Kept>) {
+    let (ticks, dt) = (s.compiled().ticks, s.compiled().dt);
+    for k in 0..ticks {
+        s.set_clock(Clock::at(k, dt));
+        phases_of_tick(&mut s, &mut bufs, &mut kept);
+    }
+}
+
+/// The phases of one tick, in their fixed order.
+fn phases_of_tick(s: &mut RunState, bufs: &mut metrics::Bufs, kept: &mut Kept) {
+    let mut t = s.tick();
+    inject::fire(t.re());
+    failure::reliability(t.re());
+    partnership::benefits(t.re());
+    threat::collect(t.re());
+    insider::act(t.re());
+    flow::deliver(t.re(), &mut kept.spare);
+    agency::analyse(t.re(), &mut kept.staffing);
+    flow::share(t.re());
+    partnership::trust(t.re(), &mut kept.trust);
+    response::respond(t.re());
+    metrics::record(t.re(), bufs);
+    metrics::update_messages(t);
 }
 
 /// A World and Schedule for one compiled model, reused run after run.
@@ -69,6 +88,11 @@ pub(crate) struct Runner {
     compiled: Arc<Compiled>,
     world: World,
     schedule: Schedule,
+    /// A whole run as one system run ([`whole_run`]).
+    whole: Schedule,
+    /// Whether some inject waits for an objective's judgement (the whole-run schedule cannot
+    /// judge between ticks).
+    judges: bool,
 }
 
 impl Runner {
@@ -92,10 +116,16 @@ impl Runner {
         flow::install(&mut w);
         agency::install(&mut w);
         metrics::install(&mut w);
+        let mut whole = Schedule::default();
+        whole.set_executor(SingleThreadedExecutor::new());
+        whole.set_apply_final_deferred(false);
+        whole.add_systems(whole_run);
         Runner {
             compiled: st.clone(),
             world: w,
             schedule: s,
+            whole,
+            judges: inject::judges_objectives(st),
         }
     }
 
@@ -169,6 +199,11 @@ impl Runner {
     /// Simulate run `seed` from its start to the end of the exercise.
     pub(crate) fn run(&mut self, seed: RunSeed, timeline: bool) -> RunOutcome {
         self.reset(seed, timeline);
+        if !timeline && !self.judges {
+            self.whole.run(&mut self.world);
+            self.world.clear_trackers();
+            return finish(&mut self.world, seed.run_index);
+        }
         let (ticks, dt) = (self.compiled.ticks, self.compiled.dt);
         for k in 0..ticks {
             *self.world.resource_mut::<Clock>() = Clock::at(k, dt);

@@ -38,8 +38,8 @@ pub(crate) struct Run<'w> {
 /// references.
 #[derive(SystemParam)]
 pub(crate) struct RunState<'w> {
-    /// The current tick's window.
-    clock: Res<'w, Clock>,
+    /// The current tick's window (set here when one system run covers every tick of a run).
+    clock: ResMut<'w, Clock>,
     /// The compiled scenario.
     st: Res<'w, Static>,
     /// The event timeline.
@@ -79,7 +79,19 @@ pub(crate) struct RunState<'w> {
 }
 
 impl RunState<'_> {
-    /// The run state as plain references, for one phase function.
+    /// The compiled scenario.
+    pub(crate) fn compiled(&self) -> &Compiled {
+        &self.st.0
+    }
+
+    /// Move to the window of `clock` (a run's ticks in one system run; see
+    /// `schedule::whole_run`).
+    pub(crate) fn set_clock(&mut self, clock: Clock) {
+        *self.clock = clock;
+    }
+
+    /// The run state as plain references, for the phase functions of one tick (lend it to each
+    /// with [`Tick::re`]).
     pub(crate) fn tick(&mut self) -> Tick<'_> {
         Tick {
             clock: &self.clock,
@@ -145,6 +157,33 @@ pub(crate) struct Tick<'a> {
     pub(crate) act_now: &'a mut Messages<ActNow>,
     /// The message readers' places.
     pub(crate) cursors: &'a mut Cursors,
+}
+
+impl Tick<'_> {
+    /// The same run state lent again, to the next phase function.
+    pub(crate) fn re(&mut self) -> Tick<'_> {
+        Tick {
+            clock: self.clock,
+            st: self.st,
+            rec: &mut *self.rec,
+            items: &mut *self.items,
+            flight: &mut *self.flight,
+            links: &mut *self.links,
+            tally: &mut *self.tally,
+            agencies: &mut *self.agencies,
+            threats: &mut *self.threats,
+            channels: &mut *self.channels,
+            inj: &mut *self.inj,
+            insiders: &mut *self.insiders,
+            watch: &mut *self.watch,
+            due: &mut *self.due,
+            console: &mut *self.console,
+            analysed: &mut *self.analysed,
+            signals: &mut *self.signals,
+            act_now: &mut *self.act_now,
+            cursors: &mut *self.cursors,
+        }
+    }
 }
 
 /// Each message reader's place in its buffers (what a `MessageReader` keeps in its system's

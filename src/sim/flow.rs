@@ -11,8 +11,8 @@ use super::outcome::EventKind;
 use super::recorder::Recorder;
 use super::rng::chance;
 use super::state::{
-    Agencies, Analysed, Delivery, EXPOSURE_HOPS, InFlight, InjectStates, Item, Items, LinkState,
-    ModsDue, NO_ITEM, Tally, Tick, TrustSignal, charge_upstream,
+    Agencies, Analysed, Delivery, Duplicate, EXPOSURE_HOPS, InFlight, InjectStates, Item, Items,
+    LinkState, ModsDue, NO_ITEM, Tally, Tick, TrustSignal, charge_upstream,
 };
 use crate::scenario::schema::{AgencyKind, Agreement, Classification, Function, Tlp};
 use bevy_ecs::prelude::*;
@@ -25,7 +25,9 @@ pub(crate) fn install(world: &mut World) {
 
 /// Empty the items and the deliveries in flight for a new run, keeping their buffers.
 pub(crate) fn reset(world: &mut World, st: &Compiled) {
-    world.resource_mut::<Items>().0.clear();
+    let mut items = world.resource_mut::<Items>();
+    items.0.clear();
+    items.1 = 0;
     world.resource_mut::<InFlight>().reset(st.ticks, st.dt);
 }
 
@@ -137,8 +139,7 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
         .iter()
         .copied()
         .chain(waiting.iter().map(|&d| Delivery { t: now, ..d }))
-        .chain(due[split..].iter().copied())
-        .chain(dups.iter().copied());
+        .chain(due[split..].iter().copied());
     for d in offered {
         let it = &items.0[d.item as usize];
         if it.retracted {
@@ -246,6 +247,31 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
                     )
                 }
             });
+        }
+    }
+    // Known duplicates last, in any order: each is a count (docs/model.md §7), worked out
+    // as the general path above would, but without reading the item or the holdings.
+    for x in dups.iter() {
+        if x.retractions != items.1 && items.0[x.item as usize].retracted {
+            continue;
+        }
+        if x.stale {
+            tally.expired += 1;
+            continue;
+        }
+        if !mods[x.to.ix()].up {
+            parked.push(Delivery {
+                t: now,
+                seq: 0,
+                item: x.item,
+                to: x.to,
+                link: x.link,
+                channel: ChannelIx::NONE,
+            });
+            continue;
+        }
+        if let Some(r) = x.back.get() {
+            links.0[r.ix()].useless += 1.0;
         }
     }
     flight.recycle(due);
@@ -558,7 +584,15 @@ pub(crate) fn share(t: Tick) {
             };
             let (at, to) = (m.t + latency + delay, AgencyIx::new(w));
             if agencies.holdings[w].holds(sent) {
-                flight.push_duplicate(at, sent, to, LinkIx::new(l), ChannelIx::new(ch));
+                let dup = Duplicate {
+                    item: sent,
+                    to,
+                    link: LinkIx::new(l),
+                    back: ls.reverse.unwrap_or(LinkIx::NONE),
+                    retractions: items.1,
+                    stale: th.perish.is_some_and(|p| at > item.created + p),
+                };
+                flight.push_duplicate(at, dup);
             } else {
                 flight.push(at, sent, to, LinkIx::new(l), ChannelIx::new(ch));
             }

@@ -555,7 +555,11 @@ pub(crate) const NO_ITEM: u32 = u32::MAX;
 
 /// All items of the run, by index.
 #[derive(Resource, Debug, Default)]
-pub(crate) struct Items(pub(crate) Vec<Item>);
+pub(crate) struct Items(pub(crate) Vec<Item>, pub(crate) Retractions);
+
+/// How many times false items have been retracted in the run so far (see
+/// [`Duplicate::retractions`]).
+pub(crate) type Retractions = u32;
 
 /// An item analysed by an agency at time `t`.
 #[derive(Message, Debug, Clone, Copy)]
@@ -585,13 +589,34 @@ pub(crate) struct Delivery {
     pub(crate) channel: ChannelIx,
 }
 
+/// A known duplicate in flight (see [`InFlight::push_duplicate`]): what its hand-over needs,
+/// worked out when it is sent, so that handing it over reads neither the item nor the
+/// recipient's holdings (24 bytes).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Duplicate {
+    /// Item index.
+    pub(crate) item: u32,
+    /// Receiving agency.
+    pub(crate) to: AgencyIx,
+    /// Link it travels on.
+    pub(crate) link: LinkIx,
+    /// The link back to its sender, whose useless count it adds to ([`LinkIx::NONE`]: none).
+    pub(crate) back: LinkIx,
+    /// The run's [`Retractions`] when it was sent: while that count is unchanged, the item
+    /// is not retracted (an item already retracted is never sent).
+    pub(crate) retractions: u32,
+    /// It arrives after its threat's perishability: it expires on arrival.
+    pub(crate) stale: bool,
+}
+
 /// Deliveries in flight, kept in one bucket per tick (a calendar queue): a delivery waits in
 /// the bucket of the first tick whose Delivery phase will hand it over, and each bucket is
 /// sorted by (arrival time, insertion sequence) when its tick comes. The order is exactly that
 /// of a single priority queue popped while `t < end of tick`, without its cost.
 ///
-/// The buckets are linked lists threaded through one slot vector, so memory is the peak
-/// number in flight (slots are reused), however deliveries spread over ticks and runs.
+/// A bucket is a vector, filled in insertion order; an emptied bucket's vector goes back to a
+/// pool for the next bucket that fills, so memory follows the deliveries in flight, not the
+/// number of ticks, and a worker reuses the vectors run after run.
 ///
 /// A delivery whose recipient is down is *parked* rather than rescheduled: it waits in
 /// [`InFlight::take_parked`]'s list, in order, and is offered again at the start of every tick
@@ -600,14 +625,16 @@ pub(crate) struct Delivery {
 /// previous Delivery phase ended), without pushing and sorting it again every tick.
 #[derive(Resource, Debug, Default)]
 pub(crate) struct InFlight {
-    /// First slot of tick k's bucket ([`NIL`] when empty); the last bucket holds deliveries
-    /// due after the run ends.
-    heads: Vec<u32>,
-    /// Deliveries, each with the next slot of its bucket (or of the free list).
-    slots: Vec<(Delivery, u32)>,
-    /// First free slot ([`NIL`]: none).
-    free: u32,
-    /// Deliveries in buckets.
+    /// Tick k's deliveries, in insertion order; the last bucket holds deliveries due after the
+    /// run ends.
+    buckets: Vec<Vec<Delivery>>,
+    /// Tick k's known duplicates (see [`InFlight::push_duplicate`]).
+    dup_buckets: Vec<Vec<Duplicate>>,
+    /// Empty vectors with room, for buckets that fill.
+    pool: Vec<Vec<Delivery>>,
+    /// Empty vectors with room, for duplicate buckets that fill.
+    dup_pool: Vec<Vec<Duplicate>>,
+    /// Deliveries and duplicates in buckets.
     len: usize,
     /// Next sequence number.
     seq: u64,
@@ -617,10 +644,6 @@ pub(crate) struct InFlight {
     inv_dt: f64,
     /// First tick whose Delivery phase has not run yet.
     next_tick: u64,
-    /// Buffer lent out by [`InFlight::take_due`] and given back by [`InFlight::recycle`].
-    due: Vec<Delivery>,
-    /// The known duplicates of the tick taken last (see [`InFlight::push_duplicate`]).
-    dups: Vec<Delivery>,
     /// Deliveries waiting for their recipient to come back up, in the order they are offered.
     parked: Vec<Delivery>,
     /// The sequence number reached when the last Delivery phase ended: deliveries scheduled
@@ -628,25 +651,34 @@ pub(crate) struct InFlight {
     parked_mark: u64,
 }
 
-/// End of a slot list.
-const NIL: u32 = u32::MAX;
-
-/// The sequence number of a known duplicate (sequence numbers of other deliveries start at 1).
-const DUPLICATE: u64 = 0;
-
 /// A tick number beyond any exercise and exactly representable: times at or past it are all
 /// "far" (the validator bounds ticks far below it).
 const FAR_TICK: f64 = 4_503_599_627_370_496.0; // 2^52
 
+/// Put bucket `b`'s vector back in `pool` if it has room, leaving the bucket empty.
+fn give_back<T>(b: &mut Vec<T>, pool: &mut Vec<Vec<T>>) {
+    if b.capacity() > 0 {
+        let mut v = std::mem::take(b);
+        v.clear();
+        pool.push(v);
+    }
+}
+
 impl InFlight {
     /// Empty the calendar for a run of `ticks` ticks of `dt` hours, keeping its buffers.
     pub(crate) fn reset(&mut self, ticks: u64, dt: f64) {
-        self.heads.clear();
-        self.heads.resize(ticks as usize + 1, NIL);
-        self.slots.clear();
-        self.free = NIL;
+        let n = ticks as usize + 1;
+        for b in &mut self.buckets {
+            give_back(b, &mut self.pool);
+        }
+        for b in &mut self.dup_buckets {
+            give_back(b, &mut self.dup_pool);
+        }
+        self.buckets.resize_with(n, Vec::new);
+        self.buckets.truncate(n);
+        self.dup_buckets.resize_with(n, Vec::new);
+        self.dup_buckets.truncate(n);
         self.parked.clear();
-        self.dups.clear();
         self.parked_mark = 0;
         self.len = 0;
         self.seq = 0;
@@ -690,6 +722,13 @@ impl InFlight {
         k
     }
 
+    /// The bucket of a delivery arriving at `t` [h]: its tick's, but never one whose Delivery
+    /// phase has run, and the last for any time after the run.
+    fn bucket_of(&self, t: f64) -> usize {
+        let last = self.buckets.len() - 1;
+        (self.tick_of(t).max(self.next_tick) as usize).min(last)
+    }
+
     /// Schedule a delivery of `item` to `to` at time `t` [h].
     pub(crate) fn push(
         &mut self,
@@ -700,57 +739,35 @@ impl InFlight {
         channel: ChannelIx,
     ) {
         self.seq += 1;
-        self.insert(t, self.seq, item, to, link, channel);
-    }
-
-    /// Schedule a delivery of `item` to `to` at time `t` [h] that its recipient already holds
-    /// (holdings only grow, so it will arrive as a duplicate). What a duplicate does when
-    /// handed over (nothing if retracted, an expiry, parking while the recipient is down, one
-    /// useless item to its sender) is a count, the same in any order within its tick: it takes
-    /// no sequence number and is handed over after its tick's other deliveries, unsorted
-    /// (see [`InFlight::take_duplicates`]).
-    pub(crate) fn push_duplicate(
-        &mut self,
-        t: f64,
-        item: u32,
-        to: AgencyIx,
-        link: LinkIx,
-        channel: ChannelIx,
-    ) {
-        self.insert(t, DUPLICATE, item, to, link, channel);
-    }
-
-    /// Put a delivery with sequence number `seq` in its tick's bucket.
-    fn insert(
-        &mut self,
-        t: f64,
-        seq: u64,
-        item: u32,
-        to: AgencyIx,
-        link: LinkIx,
-        channel: ChannelIx,
-    ) {
-        let last = self.heads.len() - 1;
-        let k = (self.tick_of(t).max(self.next_tick) as usize).min(last);
-        let d = Delivery {
+        let k = self.bucket_of(t);
+        let b = &mut self.buckets[k];
+        if b.capacity() == 0 {
+            *b = self.pool.pop().unwrap_or_default();
+        }
+        b.push(Delivery {
             t,
-            seq,
+            seq: self.seq,
             item,
             to,
             link,
             channel,
-        };
-        let next = self.heads[k];
-        let slot = if self.free != NIL {
-            let s = self.free;
-            self.free = self.slots[s as usize].1;
-            self.slots[s as usize] = (d, next);
-            s
-        } else {
-            self.slots.push((d, next));
-            (self.slots.len() - 1) as u32
-        };
-        self.heads[k] = slot;
+        });
+        self.len += 1;
+    }
+
+    /// Schedule a delivery at time `t` [h] of an item its recipient already holds (holdings
+    /// only grow, so it will arrive as a duplicate). What a duplicate does when handed over
+    /// (nothing if retracted, an expiry, parking while the recipient is down, one useless item
+    /// to its sender) is a count, the same in any order within its tick: it takes no sequence
+    /// number and is handed over after its tick's other deliveries, unsorted (see
+    /// [`InFlight::take_duplicates`]).
+    pub(crate) fn push_duplicate(&mut self, t: f64, dup: Duplicate) {
+        let k = self.bucket_of(t);
+        let b = &mut self.dup_buckets[k];
+        if b.capacity() == 0 {
+            *b = self.dup_pool.pop().unwrap_or_default();
+        }
+        b.push(dup);
         self.len += 1;
     }
 
@@ -758,45 +775,37 @@ impl InFlight {
     /// buffer back with [`InFlight::recycle`].
     pub(crate) fn take_due(&mut self, k: u64) -> Vec<Delivery> {
         self.next_tick = k + 1;
-        let mut due = std::mem::take(&mut self.due);
-        due.clear();
-        let last = self.heads.len() - 1;
+        let last = self.buckets.len() - 1;
         if k as usize >= last {
-            return due;
+            return Vec::new();
         }
-        let mut s = std::mem::replace(&mut self.heads[k as usize], NIL);
-        while s != NIL {
-            let (d, next) = self.slots[s as usize];
-            if d.seq == DUPLICATE {
-                self.dups.push(d);
-            } else {
-                due.push(d);
-            }
-            self.slots[s as usize].1 = self.free;
-            self.free = s;
-            s = next;
-        }
+        let mut due = std::mem::take(&mut self.buckets[k as usize]);
         due.sort_unstable_by(|a, b| a.t.total_cmp(&b.t).then(a.seq.cmp(&b.seq)));
-        self.len -= due.len() + self.dups.len();
+        self.len -= due.len();
         due
     }
 
     /// The known duplicates handed over in the tick of the last [`InFlight::take_due`], in no
     /// particular order (see [`InFlight::push_duplicate`]). Give the buffer back with
     /// [`InFlight::recycle_duplicates`].
-    pub(crate) fn take_duplicates(&mut self) -> Vec<Delivery> {
-        std::mem::take(&mut self.dups)
+    pub(crate) fn take_duplicates(&mut self) -> Vec<Duplicate> {
+        let k = self.next_tick.saturating_sub(1) as usize;
+        if k + 1 >= self.dup_buckets.len() {
+            return Vec::new();
+        }
+        let dups = std::mem::take(&mut self.dup_buckets[k]);
+        self.len -= dups.len();
+        dups
     }
 
     /// Return the buffer from [`InFlight::take_duplicates`] for reuse.
-    pub(crate) fn recycle_duplicates(&mut self, mut buf: Vec<Delivery>) {
-        buf.clear();
-        self.dups = buf;
+    pub(crate) fn recycle_duplicates(&mut self, mut buf: Vec<Duplicate>) {
+        give_back(&mut buf, &mut self.dup_pool);
     }
 
     /// Return the buffer from [`InFlight::take_due`] for reuse.
-    pub(crate) fn recycle(&mut self, buf: Vec<Delivery>) {
-        self.due = buf;
+    pub(crate) fn recycle(&mut self, mut buf: Vec<Delivery>) {
+        give_back(&mut buf, &mut self.pool);
     }
 
     /// Take the parked deliveries (see [`InFlight`]) and the sequence mark that places them:
@@ -860,6 +869,7 @@ pub(crate) fn judged_true(truth: bool, evidence: f32, d_prime: f64, criterion: f
 
 /// Mark every false item about `threat` retracted.
 pub(crate) fn retract_false(items: &mut Items, threat: ThreatIx) {
+    items.1 += 1;
     for it in items
         .0
         .iter_mut()

@@ -158,11 +158,14 @@ pub(crate) fn record(t: Tick, bufs: &mut Bufs) {
         return;
     }
     let up = agencies.status.iter().filter(|s| s.up()).count() as u32;
-    let mean_trust = if links.0.is_empty() {
-        1.0
-    } else {
-        links.0.iter().map(|l| l.trust).sum::<f64>() / links.0.len() as f64
-    };
+    // Trust moves only in the Trust phase, which forgets the last mean when it moves any.
+    let mean_trust = *links.1.mean_trust.get_or_insert_with(|| {
+        if links.0.is_empty() {
+            1.0
+        } else {
+            links.0.iter().map(|l| l.trust).sum::<f64>() / links.0.len() as f64
+        }
+    });
     let values = [
         watch.informed_any as f32,
         flight.len() as f32,

@@ -32,6 +32,7 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     *world.resource_mut::<ModsDue>() = ModsDue::default();
     let mut links = world.resource_mut::<Links>();
     links.1.false_delivered = false;
+    links.1.mean_trust = None;
     links.1.rng.clear();
     links
         .1
@@ -367,6 +368,9 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
             l.useless = 0.0;
             l.bad = 0.0;
         }
+    }
+    if !touched.is_empty() {
+        links.1.mean_trust = None;
     }
     touched.sort_unstable();
     touched.dedup();

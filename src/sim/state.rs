@@ -1031,6 +1031,9 @@ pub(crate) struct LinkSide {
     /// A false item was delivered since the trust review last looked for retracted threats
     /// among the links' `false_threats`.
     pub(crate) false_delivered: bool,
+    /// The links' mean trust as last sampled for the series; `None` once some link's trust
+    /// may have moved since (the Trust phase, the only writer of trust, clears it).
+    pub(crate) mean_trust: Option<f64>,
 }
 
 /// An experience that moves the sender's trust on a link: x > 0 good, x < 0 bad.

@@ -293,7 +293,8 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
     let look = clock.tick == 0 || now_retracted != *retracted || links.1.false_delivered;
     *retracted = now_retracted;
     links.1.false_delivered = false;
-    for (li, l) in links.0.iter_mut().enumerate().filter(|_| look) {
+    let candidates = if look { &mut links.0[..] } else { &mut [] };
+    for (li, l) in candidates.iter_mut().enumerate() {
         let Some(r) = st.links[li].reverse else {
             continue;
         };
@@ -339,8 +340,7 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
         ls.value_total += v;
     }
     // The review, every window: usefulness, then equity on mutual partnerships.
-    let window_ticks = (st.equity_window / clock.dt).round().max(1.0) as u64;
-    if (clock.tick + 1).is_multiple_of(window_ticks) {
+    if (clock.tick + 1).is_multiple_of(st.review_ticks) {
         let alpha = st.params.trust_adaptation;
         for (li, l) in links.0.iter_mut().enumerate() {
             if l.good + l.bad > 0.0 {

@@ -86,9 +86,10 @@ pub(crate) struct Compiled {
     pub(crate) duration: f64,
     /// The scenario's model parameters, as written.
     pub(crate) params: ModelSpec,
-    /// Review window over which partners judge the equity of an exchange and the usefulness
-    /// of what they received [h], ≥ `dt`.
-    pub(crate) equity_window: f64,
+    /// Ticks in the review window over which partners judge the equity of an exchange and
+    /// the usefulness of what they received: the model's `equity_window` (at least `dt`) over
+    /// `dt`, rounded, ≥ 1 (the Trust phase reviews at the end of every such run of ticks).
+    pub(crate) review_ticks: u64,
     /// Age beyond which a received item is stale [h], > 0.
     pub(crate) timely_within: f64,
     /// Agencies, in scenario order (indexed by [`crate::ids::AgencyIx`]).
@@ -187,7 +188,9 @@ pub(crate) fn compile(scn: &ValidScenario) -> Compiled {
         dt,
         ticks,
         duration,
-        equity_window: s.model.equity_window.hours().max(dt),
+        review_ticks: (s.model.equity_window.hours().max(dt) / dt)
+            .round()
+            .max(1.0) as u64,
         timely_within: s.model.timely_within.hours(),
         params: s.model.clone(),
         agencies,

@@ -34,6 +34,8 @@ pub(crate) enum Quantiser {
     Grid {
         /// Power of two of the step.
         exp: i32,
+        /// The step, 2^`exp` (exact).
+        step: f64,
         /// Upper bound.
         max: f64,
     },
@@ -50,7 +52,11 @@ impl Quantiser {
                 while exp < 1000 && m / 2f64.powi(exp) > MAX_BINS {
                     exp += 1;
                 }
-                Quantiser::Grid { exp, max: m }
+                Quantiser::Grid {
+                    exp,
+                    step: 2f64.powi(exp),
+                    max: m,
+                }
             }
             _ => Quantiser::Float,
         }
@@ -62,9 +68,9 @@ impl Quantiser {
             return None;
         }
         match *self {
-            Quantiser::Grid { exp, max } => {
+            Quantiser::Grid { step, max, .. } => {
                 let x = (v as f64).clamp(0.0, max);
-                Some((x / 2f64.powi(exp)).round() as i64)
+                Some((x / step).round() as i64)
             }
             Quantiser::Float => {
                 let b = v.to_bits();
@@ -77,7 +83,7 @@ impl Quantiser {
     /// The value a bin stands for.
     pub(crate) fn value(&self, key: i64) -> f64 {
         match *self {
-            Quantiser::Grid { exp, .. } => key as f64 * 2f64.powi(exp),
+            Quantiser::Grid { step, .. } => key as f64 * step,
             Quantiser::Float => {
                 let mag = (key.unsigned_abs() as u32) << 17;
                 let sign = if key < 0 { 0x8000_0000 } else { 0 };
@@ -365,7 +371,14 @@ mod tests {
     #[test]
     fn trust_series_use_a_grid_of_step_one_256th() {
         let q = Quantiser::for_series(&def(Some(1.0)));
-        assert_eq!(q, Quantiser::Grid { exp: -8, max: 1.0 });
+        assert_eq!(
+            q,
+            Quantiser::Grid {
+                exp: -8,
+                step: 1.0 / 256.0,
+                max: 1.0
+            }
+        );
         // Rounded to the nearest grid point: error at most half a step.
         assert!((q.value(q.key(0.3337).unwrap()) - 0.3337).abs() <= 1.0 / 512.0);
     }

@@ -38,32 +38,25 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
         .1
         .rng
         .extend(st.keys.link.iter().map(|&key| seed.keyed(key)));
-    links.0.clear();
-    links.0.extend(st.links.iter().map(|l| LinkState {
-        trust: l.trust0,
-        damage: 0.0,
-        withdrawn: false,
-        inject_withdrawn: 0,
-        held: 0,
-        ever_lost: false,
-        withdrawn_at: None,
-        compromised: false,
-        items: 0,
-        first_item_at: None,
-        first_by_threat: Vec::new(),
-        value: 0.0,
-        value_total: 0.0,
-        good: 0.0,
-        useless: 0.0,
-        bad: 0.0,
-        false_threats: Vec::new(),
-        received: 0.0,
-        exposure: 0.0,
-        origin_exposure: 0.0,
-        violations: [0; 5],
-        violating_offers: 0,
-        legal_findings: 0,
-    }));
+    // Each link's state is set back in place: the lists it kept keep their room, so a
+    // worker does not allocate them again run after run.
+    links.0.truncate(st.links.len());
+    for (i, l) in st.links.iter().enumerate() {
+        match links.0.get_mut(i) {
+            Some(s) => {
+                let mut first = std::mem::take(&mut s.first_by_threat);
+                let mut false_threats = std::mem::take(&mut s.false_threats);
+                first.clear();
+                false_threats.clear();
+                *s = LinkState {
+                    first_by_threat: first,
+                    false_threats,
+                    ..LinkState::new(l.trust0)
+                };
+            }
+            None => links.0.push(LinkState::new(l.trust0)),
+        }
+    }
 }
 
 /// Trust model constants.

@@ -946,6 +946,35 @@ pub(crate) struct LinkState {
 }
 
 impl LinkState {
+    /// A link's state at the start of a run, with trust `trust0`.
+    pub(crate) fn new(trust0: f64) -> LinkState {
+        LinkState {
+            trust: trust0,
+            damage: 0.0,
+            withdrawn: false,
+            inject_withdrawn: 0,
+            held: 0,
+            ever_lost: false,
+            withdrawn_at: None,
+            compromised: false,
+            items: 0,
+            first_item_at: None,
+            first_by_threat: Vec::new(),
+            value: 0.0,
+            value_total: 0.0,
+            good: 0.0,
+            useless: 0.0,
+            bad: 0.0,
+            false_threats: Vec::new(),
+            received: 0.0,
+            exposure: 0.0,
+            origin_exposure: 0.0,
+            violations: [0; 5],
+            violating_offers: 0,
+            legal_findings: 0,
+        }
+    }
+
     /// Whether the partnership is withdrawn (by trust or by an inject).
     pub(crate) fn is_withdrawn(&self) -> bool {
         self.withdrawn || self.inject_withdrawn > 0

@@ -26,6 +26,9 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     ag.mods.clear();
     ag.mods.resize(n, Mods::default());
     ag.backlog = 0;
+    ag.since_staffing = 0;
+    ag.active.clear();
+    ag.active.resize(n.div_ceil(64), 0);
     ag.status.clear();
     ag.streams.clear();
     let keys = &st.keys;
@@ -153,84 +156,102 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
         streams,
         mods,
         backlog,
+        since_staffing,
+        active,
         ..
     } = &mut *agencies;
+    let dt = clock.dt;
     if clock.tick == 0 || plan.epoch != due.epoch {
+        // The server-hours of the ticks under the old staffing, then the new staffing.
+        for q in queue.iter_mut() {
+            q.capacity_folded = q.capacity_hours(*since_staffing);
+        }
+        *since_staffing = 0;
         plan.update(st, status, mods, queue, clock.tick == 0, now);
         plan.epoch = due.epoch;
+        for (q, (&c, &working)) in queue.iter_mut().zip(plan.servers.iter().zip(&plan.working)) {
+            q.capacity_step = if working { c as f64 * dt } else { 0.0 };
+        }
     }
-    let dt = clock.dt;
+    // This tick's server-hours, added when next read (`Queue::capacity_hours`).
+    *since_staffing += 1;
     let mut done = std::mem::take(&mut plan.done);
     done.clear();
-    for (ix, a) in st.agencies.iter().enumerate() {
-        let q = &mut queue[ix];
-        let (c, working) = (plan.servers[ix] as usize, plan.working[ix]);
-        if working {
-            q.capacity_hours += c as f64 * dt;
-        }
-        if q.waiting.is_empty() && q.in_service.is_empty() {
-            // Idle: nothing to serve. (An idle agency off work has its servers' free times
-            // brought up to date when it is back at work; see `Staffing::update`.)
-            continue;
-        }
-        let m = &mods[ix];
-        // Completions carried over from earlier windows.
-        let mut i = 0;
-        while i < q.in_service.len() {
-            if q.in_service[i].0 < end {
-                let (t, item) = q.in_service.swap_remove(i);
-                done.push((t, AgencyIx::new(ix), item));
-            } else {
-                i += 1;
-            }
-        }
-        if !working {
-            // Nobody works this window: queued items cannot start before it ends.
-            for f in q.free_at.iter_mut() {
-                *f = f.max(end);
-            }
-            continue;
-        }
-        while let Some(&(arrival, item)) = q.waiting.front() {
-            let (s, free) = q.free_at[..c]
-                .iter()
-                .copied()
-                .enumerate()
-                .min_by(|x, y| x.1.total_cmp(&y.1))
-                .unwrap_or((0, end));
-            let start = free.max(arrival);
-            if start >= end {
-                break;
-            }
-            q.waiting.pop_front();
-            *backlog -= 1;
-            let it = &items.0[item as usize];
-            if it.retracted {
+    // Only agencies whose queue has work, in agency order.
+    for word in 0..active.len() {
+        let mut bits = active[word];
+        while bits != 0 {
+            let bit = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let ix = word * 64 + bit;
+            let a = &st.agencies[ix];
+            let q = &mut queue[ix];
+            let (c, working) = (plan.servers[ix] as usize, plan.working[ix]);
+            if q.waiting.is_empty() && q.in_service.is_empty() {
+                // Idle: nothing to serve. (An idle agency off work has its servers' free
+                // times brought up to date when it is back at work; see `Staffing::update`.)
+                active[word] &= !(1 << bit);
                 continue;
             }
-            let th = &st.threats[it.threat.ix()];
-            if let Some(p) = th.perish
-                && start > it.created + p
-            {
-                tally.expired += 1;
-                rec.log(start, EventKind::Expired, &a.id, "", || {
-                    format!(
-                        "{}: an item on {} expired before an analyst reached it",
-                        a.name, th.name
-                    )
-                });
+            let m = &mods[ix];
+            // Completions carried over from earlier windows.
+            let mut i = 0;
+            while i < q.in_service.len() {
+                if q.in_service[i].0 < end {
+                    let (t, item) = q.in_service.swap_remove(i);
+                    done.push((t, AgencyIx::new(ix), item));
+                } else {
+                    i += 1;
+                }
+            }
+            if !working {
+                // Nobody works this window: queued items cannot start before it ends.
+                for f in q.free_at.iter_mut() {
+                    *f = f.max(end);
+                }
                 continue;
             }
-            let service = a.service.sample(&mut streams[ix].service) * (1.0 - m.speedup);
-            let finish = start + service;
-            q.free_at[s] = finish;
-            q.busy += service;
-            q.wait_sum += start - arrival;
-            q.served += 1;
-            if finish < end {
-                done.push((finish, AgencyIx::new(ix), item));
-            } else {
-                q.in_service.push((finish, item));
+            while let Some(&(arrival, item)) = q.waiting.front() {
+                let (s, free) = q.free_at[..c]
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .min_by(|x, y| x.1.total_cmp(&y.1))
+                    .unwrap_or((0, end));
+                let start = free.max(arrival);
+                if start >= end {
+                    break;
+                }
+                q.waiting.pop_front();
+                *backlog -= 1;
+                let it = &items.0[item as usize];
+                if it.retracted {
+                    continue;
+                }
+                let th = &st.threats[it.threat.ix()];
+                if let Some(p) = th.perish
+                    && start > it.created + p
+                {
+                    tally.expired += 1;
+                    rec.log(start, EventKind::Expired, &a.id, "", || {
+                        format!(
+                            "{}: an item on {} expired before an analyst reached it",
+                            a.name, th.name
+                        )
+                    });
+                    continue;
+                }
+                let service = a.service.sample(&mut streams[ix].service) * (1.0 - m.speedup);
+                let finish = start + service;
+                q.free_at[s] = finish;
+                q.busy += service;
+                q.wait_sum += start - arrival;
+                q.served += 1;
+                if finish < end {
+                    done.push((finish, AgencyIx::new(ix), item));
+                } else {
+                    q.in_service.push((finish, item));
+                }
             }
         }
     }

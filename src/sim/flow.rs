@@ -125,6 +125,7 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
         holdings,
         mods,
         backlog,
+        active,
         ..
     } = &mut *agencies;
     let due = flight.take_due(clock.tick);
@@ -180,6 +181,7 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
             h.informed_at[ti] = d.t;
         }
         queue[to].waiting.push_back((d.t, d.item));
+        Agencies::activate(active, to);
         *backlog += 1;
         let ag = &st.agencies[to];
         if let Some(l) = d.link.get() {

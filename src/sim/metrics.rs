@@ -221,7 +221,7 @@ pub(crate) fn measure(
                 wait_sum: qu.wait_sum,
                 busy: qu.busy,
                 served: qu.served,
-                capacity_hours: qu.capacity_hours,
+                capacity_hours: qu.capacity_hours(agencies.since_staffing),
                 down,
             }
         })

@@ -305,8 +305,11 @@ pub(crate) struct Queue {
     pub(crate) wait_sum: f64,
     /// Items that started service.
     pub(crate) served: u64,
-    /// Server-hours available over the run (c × time) [h], for utilisation.
-    pub(crate) capacity_hours: f64,
+    /// Server-hours available over the run (c × time) [h], for utilisation, up to the last
+    /// change of staffing (see [`Queue::capacity_hours`]).
+    pub(crate) capacity_folded: f64,
+    /// Server-hours each tick adds while the staffing stays as it is: c × dt at work, 0 off.
+    pub(crate) capacity_step: f64,
 }
 
 /// What an agency holds.
@@ -346,7 +349,22 @@ impl Queue {
         self.busy = 0.0;
         self.wait_sum = 0.0;
         self.served = 0;
-        self.capacity_hours = 0.0;
+        self.capacity_folded = 0.0;
+        self.capacity_step = 0.0;
+    }
+
+    /// Server-hours available over the run so far [h], `pending` ticks after the last change
+    /// of staffing ([`Agencies::since_staffing`]): each of those ticks adds `capacity_step`,
+    /// one addition at a time as a tick-by-tick sum would, so the total is the same to the
+    /// last bit without touching every agency every tick.
+    pub(crate) fn capacity_hours(&self, pending: u64) -> f64 {
+        let mut x = self.capacity_folded;
+        if self.capacity_step != 0.0 {
+            for _ in 0..pending {
+                x += self.capacity_step;
+            }
+        }
+        x
     }
 }
 
@@ -519,6 +537,19 @@ pub(crate) struct Agencies {
     /// Items waiting in all queues [items] (Σ of the queues' `waiting` lengths, kept up to
     /// date wherever an item joins or leaves a queue).
     pub(crate) backlog: u64,
+    /// Ticks since the staffing last changed, whose server-hours the queues have not added
+    /// yet (see [`Queue::capacity_hours`]).
+    pub(crate) since_staffing: u64,
+    /// Agencies whose queue may have work (bit `ix % 64` of word `ix / 64`): set when an
+    /// item joins a queue, cleared by the Analysis phase when it finds the queue empty.
+    pub(crate) active: Vec<u64>,
+}
+
+impl Agencies {
+    /// Mark agency `ix`'s queue as having work.
+    pub(crate) fn activate(active: &mut [u64], ix: usize) {
+        active[ix / 64] |= 1 << (ix % 64);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

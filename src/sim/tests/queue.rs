@@ -49,12 +49,13 @@ fn one_analyst_serves_items_in_order_of_arrival_back_to_back() {
         analyse(&mut sim, 0),
         vec![a(0.25, it[1]), a(0.5, it[2]), a(0.75, it[0])]
     );
-    let q = &sim.agencies().queue[sim.agency("a").ix()];
+    let ag = sim.agencies();
+    let q = &ag.queue[sim.agency("a").ix()];
     assert_eq!(q.served, 3);
     assert_close(q.busy, 0.75);
     // Waits: 0, 0.25 − 0.1, 0.5 − 0.2.
     assert_close(q.wait_sum, 0.15 + 0.3);
-    assert_close(q.capacity_hours, 1.0);
+    assert_close(q.capacity_hours(ag.since_staffing), 1.0);
     assert!(q.waiting.is_empty() && q.in_service.is_empty());
 }
 
@@ -119,10 +120,11 @@ fn a_down_agency_starts_nothing_but_finishes_what_is_in_service() {
     sim.agencies_mut().status[ix].scripted_down = 0;
     assert_eq!(analyse(&mut sim, 2), vec![]);
     assert_eq!(analyse(&mut sim, 3), vec![a(3.5, it[1])]);
-    let q = &sim.agencies().queue[ix];
+    let ag = sim.agencies();
+    let q = &ag.queue[ix];
     assert_close(q.wait_sum, 2.0);
     // Server-hours count only while the agency works (ticks 0, 2, 3).
-    assert_close(q.capacity_hours, 3.0);
+    assert_close(q.capacity_hours(ag.since_staffing), 3.0);
 }
 
 #[test]

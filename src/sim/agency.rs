@@ -27,6 +27,7 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     ag.mods.resize(n, Mods::default());
     ag.backlog = 0;
     ag.since_staffing = 0;
+    ag.next_transition = f64::INFINITY;
     ag.active.clear();
     ag.active.resize(n.div_ceil(64), 0);
     ag.status.clear();
@@ -44,6 +45,7 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
             status.scripted_down = 1;
             status.refresh(0.0);
         }
+        ag.next_transition = ag.next_transition.min(next);
         ag.status.push(status);
         ag.streams.push(AgencyStreams {
             collect: seed.keyed(keys.agency_collect[i]),

@@ -49,27 +49,35 @@ pub(crate) fn reliability(t: Tick) {
         ..
     } = t;
     let Agencies {
-        status, streams, ..
+        status,
+        streams,
+        next_transition,
+        ..
     } = &mut *agencies;
-    for (ix, a) in st.agencies.iter().enumerate() {
-        let Some(Reliability {
-            mtbf_h: mtbf,
-            mttr_h: mttr,
-        }) = a.reliability
-        else {
-            continue;
-        };
-        let s = &mut status[ix];
-        while s.next_transition < clock.end {
-            let t = s.next_transition;
-            s.stoch_up = !s.stoch_up;
-            let rate = if s.stoch_up { 1.0 / mtbf } else { 1.0 / mttr };
-            s.next_transition = t + exp_wait(&mut streams[ix].failure, rate);
-            if let Some(up) = s.refresh(t) {
-                due.mark();
-                agency_changed(st, AgencyIx::new(ix), up, t, rec, signals);
+    if *next_transition < clock.end {
+        let mut next = f64::INFINITY;
+        for (ix, a) in st.agencies.iter().enumerate() {
+            let Some(Reliability {
+                mtbf_h: mtbf,
+                mttr_h: mttr,
+            }) = a.reliability
+            else {
+                continue;
+            };
+            let s = &mut status[ix];
+            while s.next_transition < clock.end {
+                let t = s.next_transition;
+                s.stoch_up = !s.stoch_up;
+                let rate = if s.stoch_up { 1.0 / mtbf } else { 1.0 / mttr };
+                s.next_transition = t + exp_wait(&mut streams[ix].failure, rate);
+                if let Some(up) = s.refresh(t) {
+                    due.mark();
+                    agency_changed(st, AgencyIx::new(ix), up, t, rec, signals);
+                }
             }
+            next = next.min(s.next_transition);
         }
+        *next_transition = next;
     }
     for (ci, c) in channels.0.iter_mut().enumerate() {
         let ch = &st.channels[ci];

@@ -540,6 +540,9 @@ pub(crate) struct Agencies {
     /// Ticks since the staffing last changed, whose server-hours the queues have not added
     /// yet (see [`Queue::capacity_hours`]).
     pub(crate) since_staffing: u64,
+    /// The earliest of the agencies' next reliability transitions [h] (∞: none); the
+    /// Failures phase looks at the agencies only once a tick's window reaches it.
+    pub(crate) next_transition: f64,
     /// Agencies whose queue may have work (bit `ix % 64` of word `ix / 64`): set when an
     /// item joins a queue, cleared by the Analysis phase when it finds the queue empty.
     pub(crate) active: Vec<u64>,

@@ -378,7 +378,7 @@ pub(crate) fn share(t: Tick) {
                 let u_share: f64 = rand::RngExt::random(rng);
                 let u_violate: f64 = rand::RngExt::random(rng);
                 // The sender's choice first: a block counts only an offer it would have made.
-                if u_share >= hot.p0 * links.0[l].trust * (1.0 - ms.impaired[2]) {
+                if u_share >= hot.p0 * links.1.trust[l] * (1.0 - ms.impaired[2]) {
                     continue;
                 }
                 u_violate

@@ -160,10 +160,11 @@ pub(crate) fn record(t: Tick, bufs: &mut Bufs) {
     let up = agencies.status.iter().filter(|s| s.up()).count() as u32;
     // Trust moves only in the Trust phase, which forgets the last mean when it moves any.
     let mean_trust = *links.1.mean_trust.get_or_insert_with(|| {
-        if links.0.is_empty() {
+        let trust = &links.1.trust;
+        if trust.is_empty() {
             1.0
         } else {
-            links.0.iter().map(|l| l.trust).sum::<f64>() / links.0.len() as f64
+            trust.iter().sum::<f64>() / trust.len() as f64
         }
     });
     let values = [
@@ -377,9 +378,9 @@ pub(crate) fn measure(
             MetricKind::HandlingViolations => Some(tally.violations as f64),
             MetricKind::ViolationsOf(v) => Some(tally.violation_kinds[v.index()] as f64),
             MetricKind::LegalFindings => Some(tally.legal_findings as f64),
-            MetricKind::MinTrust => links.0.iter().map(|l| l.trust).reduce(f64::min),
-            MetricKind::MeanTrust => (!links.0.is_empty())
-                .then(|| links.0.iter().map(|l| l.trust).sum::<f64>() / links.0.len() as f64),
+            MetricKind::MinTrust => links.1.trust.iter().copied().reduce(f64::min),
+            MetricKind::MeanTrust => (!links.1.trust.is_empty())
+                .then(|| links.1.trust.iter().sum::<f64>() / links.1.trust.len() as f64),
             MetricKind::Withdrawals => {
                 Some(links.0.iter().filter(|l| l.withdrawn_at.is_some()).count() as f64)
             }
@@ -627,9 +628,10 @@ pub(crate) fn finish(world: &mut World, run_index: u64) -> RunOutcome {
         .0
         .iter()
         .zip(&st.links)
-        .map(|(l, ls)| LinkResult {
+        .zip(&links.1.trust)
+        .map(|((l, ls), &end_trust)| LinkResult {
             items: l.items,
-            end_trust: l.trust,
+            end_trust,
             withdrawn: l.withdrawn_at.is_some(),
             compromised: l.compromised,
             received: l.received,

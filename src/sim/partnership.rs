@@ -18,7 +18,7 @@ use super::compile::{Benefit, Compiled};
 use super::ids::LinkIx;
 use super::outcome::EventKind;
 use super::rng::RunSeed;
-use super::state::{Agencies, LinkState, Links, Mods, ModsDue, Tick, equity_log_ratio};
+use super::state::{Agencies, LinkSide, LinkState, Links, Mods, ModsDue, Tick, equity_log_ratio};
 use bevy_ecs::prelude::*;
 
 /// Add the links' state to the world.
@@ -34,6 +34,8 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     links.1.false_delivered = false;
     links.1.mean_trust = None;
     links.1.rng.clear();
+    links.1.trust.clear();
+    links.1.trust.extend(st.links.iter().map(|l| l.trust0));
     links
         .1
         .rng
@@ -41,7 +43,7 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     // Each link's state is set back in place: the lists it kept keep their room, so a
     // worker does not allocate them again run after run.
     links.0.truncate(st.links.len());
-    for (i, l) in st.links.iter().enumerate() {
+    for i in 0..st.links.len() {
         match links.0.get_mut(i) {
             Some(s) => {
                 let mut first = std::mem::take(&mut s.first_by_threat);
@@ -51,10 +53,10 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
                 *s = LinkState {
                     first_by_threat: first,
                     false_threats,
-                    ..LinkState::new(l.trust0)
+                    ..LinkState::new()
                 };
             }
-            None => links.0.push(LinkState::new(l.trust0)),
+            None => links.0.push(LinkState::new()),
         }
     }
 }
@@ -301,10 +303,16 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
             shocks.push((r, -1.0));
         }
     }
+    let Links(
+        states,
+        LinkSide {
+            trust, mean_trust, ..
+        },
+    ) = links;
     for &(link, x) in shocks.iter() {
-        let l = &mut links.0[link.ix()];
-        let (t, r) = update_trust_value(l.trust, l.damage, x, p);
-        l.trust = t;
+        let l = &mut states[link.ix()];
+        let (t, r) = update_trust_value(trust[link.ix()], l.damage, x, p);
+        trust[link.ix()] = t;
         l.damage = r;
         if x < 0.0 {
             l.bad += -x;
@@ -315,7 +323,7 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
     let mods = &agencies.mods;
     for &li in &st.benefit_links {
         let l = &st.links[li.ix()];
-        let ls = &mut links.0[li.ix()];
+        let ls = &mut states[li.ix()];
         let works =
             mods[l.from.ix()].up && mods[l.to.ix()].up && !ls.is_withdrawn() && ls.held == 0;
         if !works {
@@ -335,27 +343,28 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
     // The review, every window: usefulness, then equity on mutual partnerships.
     if (clock.tick + 1).is_multiple_of(st.review_ticks) {
         let alpha = st.params.trust_adaptation;
-        for (li, l) in links.0.iter_mut().enumerate() {
+        for (li, l) in states.iter_mut().enumerate() {
             if l.good + l.bad > 0.0 {
-                l.trust = usefulness_trust_value(l.trust, l.damage, (l.good, l.bad), alpha, p.bias);
+                trust[li] =
+                    usefulness_trust_value(trust[li], l.damage, (l.good, l.bad), alpha, p.bias);
                 touched.push(li);
             }
         }
         for (li, ls) in st.links.iter().enumerate() {
             let Some(r) = ls.reverse else { continue };
-            let (g, recv) = (links.0[li].value, links.0[r.ix()].value);
+            let (g, recv) = (states[li].value, states[r.ix()].value);
             if g + recv <= 0.0 {
                 continue;
             }
             let x = equity_log_ratio(recv, g, ls.expected_equity);
-            let l = &mut links.0[li];
+            let l = &mut states[li];
             let (t, d) =
-                equity_trust_value(l.trust, l.damage, x, st.params.equity_gain, p.damage_rate);
-            l.trust = t;
+                equity_trust_value(trust[li], l.damage, x, st.params.equity_gain, p.damage_rate);
+            trust[li] = t;
             l.damage = d;
             touched.push(li);
         }
-        for l in &mut links.0 {
+        for l in states.iter_mut() {
             l.value = 0.0;
             l.good = 0.0;
             l.useless = 0.0;
@@ -363,14 +372,14 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
         }
     }
     if !touched.is_empty() {
-        links.1.mean_trust = None;
+        *mean_trust = None;
     }
     touched.sort_unstable();
     touched.dedup();
     for &li in touched.iter() {
         let ls = &st.links[li];
-        let l = &mut links.0[li];
-        if !l.withdrawn && l.trust < ls.withdraw_below {
+        let l = &mut states[li];
+        if !l.withdrawn && trust[li] < ls.withdraw_below {
             l.withdrawn = true;
             l.mark_withdrawn(clock.end);
             due.mark();
@@ -385,7 +394,7 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
                         "{} stops sharing with {}: trust fell to {:.2}",
                         st.agencies[ls.from.ix()].name,
                         st.agencies[ls.to.ix()].name,
-                        l.trust
+                        trust[li]
                     )
                 },
             );

@@ -919,8 +919,6 @@ pub(crate) fn retract_false(items: &mut Items, threat: ThreatIx) {
 /// Run state of a directed link.
 #[derive(Debug, Clone)]
 pub(crate) struct LinkState {
-    /// Sender's trust in the receiver, [0, 1].
-    pub(crate) trust: f64,
     /// Reputation damage R, [0, 1]: caps how far trust can recover.
     pub(crate) damage: f64,
     /// Withdrawn by the sender (trust fell below its threshold).
@@ -980,10 +978,9 @@ pub(crate) struct LinkState {
 }
 
 impl LinkState {
-    /// A link's state at the start of a run, with trust `trust0`.
-    pub(crate) fn new(trust0: f64) -> LinkState {
+    /// A link's state at the start of a run.
+    pub(crate) fn new() -> LinkState {
         LinkState {
-            trust: trust0,
             damage: 0.0,
             withdrawn: false,
             inject_withdrawn: 0,
@@ -1088,9 +1085,12 @@ pub(crate) struct Links(pub(crate) Vec<LinkState>, pub(crate) LinkSide);
 /// The part of [`Links`] kept apart from the link states.
 #[derive(Debug, Default)]
 pub(crate) struct LinkSide {
-    /// Sharing and latency draws of each link, by [`LinkIx`] (a stream is large: kept out of
-    /// [`LinkState`]).
+    /// Sharing and latency draws of each link, by [`LinkIx`] (read with `trust` on every
+    /// offer: kept out of [`LinkState`], dense).
     pub(crate) rng: Vec<Stream>,
+    /// Each sender's trust in its receiver, [0, 1], by [`LinkIx`] (read on every offer, so
+    /// dense, next to the streams).
+    pub(crate) trust: Vec<f64>,
     /// A false item was delivered since the trust review last looked for retracted threats
     /// among the links' `false_threats`.
     pub(crate) false_delivered: bool,

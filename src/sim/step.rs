@@ -819,12 +819,17 @@ impl Stepper {
         let links = st
             .links
             .iter()
-            .zip(&w.resource::<Links>().0)
-            .map(|(ls, l)| LinkBoard {
+            .zip(
+                w.resource::<Links>()
+                    .0
+                    .iter()
+                    .zip(&w.resource::<Links>().1.trust),
+            )
+            .map(|(ls, (l, &trust))| LinkBoard {
                 partnership: st.partnerships[ls.partnership.ix()].clone(),
                 from: st.agencies[ls.from.ix()].id.clone(),
                 to: st.agencies[ls.to.ix()].id.clone(),
-                trust: l.trust,
+                trust,
                 withdrawn: l.is_withdrawn(),
             })
             .collect();

@@ -422,12 +422,12 @@ fn the_share_decision_passes_exactly_when_u_share_is_below_p0_times_trust() {
     // p0 = 1: the offer is made iff u_share < T. The first uniform on the link's stream is u_share.
     let mut sim = Sim::new(&body);
     let u: f64 = sim.link_stream("a", "b").random();
-    sim.link_state_mut("a", "b").trust = u;
+    sim.set_trust("a", "b", u);
     offer(&mut sim, "a");
     assert_eq!(sim.blocked(), [0; 5], "u_share = T must not share");
 
     let mut sim = Sim::new(&body);
-    sim.link_state_mut("a", "b").trust = u.next_up();
+    sim.set_trust("a", "b", u.next_up());
     offer(&mut sim, "a");
     assert_eq!(sim.blocked(), Sim::only(BlockReason::Clearance, 1));
 }
@@ -442,7 +442,7 @@ fn an_offer_not_made_takes_its_two_draws_and_counts_nothing() {
     ));
     let mut expect = sim.link_stream("a", "b");
     let _: (f64, f64) = (expect.random(), expect.random());
-    sim.link_state_mut("a", "b").trust = 0.0;
+    sim.set_trust("a", "b", 0.0);
     offer(&mut sim, "a");
     assert_eq!(sim.blocked(), [0; 5]);
     assert_eq!(sim.in_flight(), 0);

@@ -167,6 +167,19 @@ impl Sim {
         &self.world.resource::<Links>().0[self.link(from, to)]
     }
 
+    /// The sender's trust on link `from → to`.
+    pub(crate) fn trust(&self, from: &str, to: &str) -> f64 {
+        self.world.resource::<Links>().1.trust[self.link(from, to)]
+    }
+
+    /// Set the sender's trust on link `from → to`.
+    pub(crate) fn set_trust(&mut self, from: &str, to: &str, x: f64) -> &mut Sim {
+        let l = self.link(from, to);
+        self.world.resource_mut::<ModsDue>().mark();
+        self.world.resource_mut::<Links>().1.trust[l] = x;
+        self
+    }
+
     /// The run state of link `from → to`, to change.
     pub(crate) fn link_state_mut(&mut self, from: &str, to: &str) -> Mut<'_, LinkState> {
         let l = self.link(from, to);

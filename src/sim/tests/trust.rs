@@ -33,8 +33,7 @@ fn pair(m: &str, model: &str) -> String {
 
 /// Trust and damage of link `from → to`.
 fn td(sim: &Sim, from: &str, to: &str) -> (f64, f64) {
-    let l = sim.link_state(from, to);
-    (l.trust, l.damage)
+    (sim.trust(from, to), sim.link_state(from, to).damage)
 }
 
 fn assert_td(sim: &Sim, from: &str, to: &str, want: (f64, f64)) {
@@ -175,10 +174,7 @@ fn at_a_window_end_trust_moves_toward_the_usefulness_target() {
     sim.at(1).run(update_trust);
     // u = 4 / (4 + 3·1) = 4/7 (the 2 useless items count neither way);
     // T ← 0.6 + 0.3·(4/7 − 0.6).
-    assert_close(
-        sim.link_state("b", "a").trust,
-        doc_usefulness(0.6, 0.0, 4.0, 1.0, 0.3),
-    );
+    assert_close(sim.trust("b", "a"), doc_usefulness(0.6, 0.0, 4.0, 1.0, 0.3));
     assert_eq!(counts(&sim, "b", "a"), (0.0, 0.0, 0.0, 0.0));
 }
 
@@ -202,7 +198,7 @@ fn trust_converges_to_the_usefulness_equilibrium_whatever_the_volume() {
         let t_star = g / (g + BIAS * b);
         assert_close(t_star, 2.0 / 3.0);
         let want = t_star + (0.6 - t_star) * 0.7f64.powi(ticks as i32);
-        assert!((sim.link_state("b", "a").trust - want).abs() < 1e-12);
+        assert!((sim.trust("b", "a") - want).abs() < 1e-12);
         // A mostly bad partner converges lower.
         let mut sim = Sim::new(&pair("", "equity_window: hours(1), trust_adaptation: 0.3"));
         for k in 0..ticks {
@@ -215,9 +211,9 @@ fn trust_converges_to_the_usefulness_equilibrium_whatever_the_volume() {
         }
         let t_star = 2.0 / 5.0;
         assert!(
-            (sim.link_state("b", "a").trust - t_star).abs() < 1e-6,
+            (sim.trust("b", "a") - t_star).abs() < 1e-6,
             "{} vs {t_star}",
-            sim.link_state("b", "a").trust
+            sim.trust("b", "a")
         );
     }
 }
@@ -250,14 +246,12 @@ fn good_experiences_move_trust_toward_the_ceiling_and_never_past_it() {
     let mut sim = Sim::new(&pair("", ""));
     // Θ = 1 − R = 0.5. Trust above the ceiling stays where it is.
     {
-        let mut l = sim.link_state_mut("a", "b");
-        l.trust = 0.6;
-        l.damage = 0.5;
+        sim.set_trust("a", "b", 0.6);
+        sim.link_state_mut("a", "b").damage = 0.5;
     }
     {
-        let mut l = sim.link_state_mut("b", "a");
-        l.trust = 0.3;
-        l.damage = 0.5;
+        sim.set_trust("b", "a", 0.3);
+        sim.link_state_mut("b", "a").damage = 0.5;
     }
     sim.at(0)
         .signal("a", "b", 1.0)
@@ -266,10 +260,7 @@ fn good_experiences_move_trust_toward_the_ceiling_and_never_past_it() {
     assert_td(&sim, "a", "b", (0.6, 0.5));
     // Below it: T ← 0.3 + λ⁺·tanh(1)·(0.5 − 0.3).
     assert_td(&sim, "b", "a", doc_trust(0.3, 0.5, 1.0));
-    assert_close(
-        sim.link_state("b", "a").trust,
-        0.3 + 0.05 * 1f64.tanh() * 0.2,
-    );
+    assert_close(sim.trust("b", "a"), 0.3 + 0.05 * 1f64.tanh() * 0.2);
 }
 
 #[test]
@@ -344,7 +335,7 @@ fn the_equity_response_does_not_saturate() {
         sim.link_state_mut("a", "b").value = given;
         sim.link_state_mut("b", "a").value = 0.0;
         sim.at(0).run(update_trust);
-        sim.link_state("a", "b").trust
+        sim.trust("a", "b")
     };
     let (ten, thousand) = (cut(9.0), cut(999.0));
     // docs/model.md: 10:1 multiplies trust by 10^{−η} = 0.891, 1,000:1 by 0.708.
@@ -379,7 +370,7 @@ fn each_end_judges_the_balance_it_accepts() {
     sim.at(0).run(update_trust);
     assert_td(&sim, "a", "b", doc_equity(0.6, 0.0, -(2f64.ln())));
     assert_td(&sim, "b", "a", doc_equity(0.6, 0.0, -(0.25f64.ln())));
-    assert!(sim.link_state("b", "a").trust > 0.6 && sim.link_state("a", "b").trust < 0.6);
+    assert!(sim.trust("b", "a") > 0.6 && sim.trust("a", "b") < 0.6);
 }
 
 #[test]
@@ -411,13 +402,13 @@ fn a_one_sided_exchange_is_withdrawn_at_the_predicted_window() {
         );
         sim.at(k).refresh().run(update_trust);
     }
-    let l = sim.link_state("a", "b");
-    assert!(l.withdrawn, "trust {} at tick {withdraw_tick}", l.trust);
+    let (l, trust) = (sim.link_state("a", "b"), sim.trust("a", "b"));
+    assert!(l.withdrawn, "trust {trust} at tick {withdraw_tick}");
     let want = 0.6 * (ETA * x * k_star as f64).exp();
-    assert!((l.trust - want).abs() < 1e-12, "{} vs {want}", l.trust);
+    assert!((trust - want).abs() < 1e-12, "{trust} vs {want}");
     assert_eq!(sim.tally().withdrawals, 1);
     // The receiver, who gets everything, trusts more, and never withdraws.
-    assert!(sim.link_state("b", "a").trust > 0.6);
+    assert!(sim.trust("b", "a") > 0.6);
     assert!(!sim.link_state("b", "a").withdrawn);
 }
 

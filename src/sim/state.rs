@@ -648,9 +648,10 @@ pub(crate) struct Duplicate {
 /// sorted by (arrival time, insertion sequence) when its tick comes. The order is exactly that
 /// of a single priority queue popped while `t < end of tick`, without its cost.
 ///
-/// A bucket is a vector, filled in insertion order; an emptied bucket's vector goes back to a
-/// pool for the next bucket that fills, so memory follows the deliveries in flight, not the
-/// number of ticks, and a worker reuses the vectors run after run.
+/// A bucket is a list of fixed-size chunks, filled in insertion order, from one store of
+/// chunks shared by every bucket (see [`Chunks`]): memory follows the deliveries in flight, not
+/// the number of ticks or the largest bucket ever seen, and a worker reuses the chunks run
+/// after run.
 ///
 /// A delivery whose recipient is down is *parked* rather than rescheduled: it waits in
 /// [`InFlight::take_parked`]'s list, in order, and is offered again at the start of every tick
@@ -661,13 +662,14 @@ pub(crate) struct Duplicate {
 pub(crate) struct InFlight {
     /// Tick k's deliveries, in insertion order; the last bucket holds deliveries due after the
     /// run ends.
-    buckets: Vec<Vec<Delivery>>,
+    buckets: Chunks<Delivery>,
     /// Tick k's known duplicates (see [`InFlight::push_duplicate`]).
-    dup_buckets: Vec<Vec<Duplicate>>,
-    /// Empty vectors with room, for buckets that fill.
-    pool: Vec<Vec<Delivery>>,
-    /// Empty vectors with room, for duplicate buckets that fill.
-    dup_pool: Vec<Vec<Duplicate>>,
+    dup_buckets: Chunks<Duplicate>,
+    /// Buffer lent out by [`InFlight::take_due`] and given back by [`InFlight::recycle`].
+    due: Vec<Delivery>,
+    /// Buffer lent out by [`InFlight::take_duplicates`] and given back by
+    /// [`InFlight::recycle_duplicates`].
+    dups: Vec<Duplicate>,
     /// Deliveries and duplicates in buckets.
     len: usize,
     /// Next sequence number.
@@ -689,12 +691,100 @@ pub(crate) struct InFlight {
 /// "far" (the validator bounds ticks far below it).
 const FAR_TICK: f64 = 4_503_599_627_370_496.0; // 2^52
 
-/// Put bucket `b`'s vector back in `pool` if it has room, leaving the bucket empty.
-fn give_back<T>(b: &mut Vec<T>, pool: &mut Vec<Vec<T>>) {
-    if b.capacity() > 0 {
-        let mut v = std::mem::take(b);
-        v.clear();
-        pool.push(v);
+/// Deliveries per chunk of a bucket (2 KiB of deliveries).
+const CHUNK: usize = 64;
+
+/// One list of values per bucket, each list a sequence of chunks of [`CHUNK`] values in one
+/// shared store, with a free list of chunks.
+#[derive(Debug)]
+struct Chunks<T> {
+    /// Each bucket's list.
+    lists: Vec<ChunkList>,
+    /// The chunks, one after another: chunk c is `store[c·CHUNK .. (c+1)·CHUNK]`.
+    store: Vec<T>,
+    /// Empty chunks.
+    free: Vec<u32>,
+}
+
+/// One bucket's chunks.
+#[derive(Debug, Default)]
+struct ChunkList {
+    /// Its chunks in filling order, all full but the last.
+    chunks: Vec<u32>,
+    /// The last chunk ([`NO_CHUNK`]: none).
+    tail: u32,
+    /// Values in the last chunk.
+    fill: u32,
+}
+
+/// No chunk: an empty bucket's tail.
+const NO_CHUNK: u32 = u32::MAX;
+
+impl<T> Default for Chunks<T> {
+    fn default() -> Self {
+        Chunks {
+            lists: Vec::new(),
+            store: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+}
+
+impl<T: Copy> Chunks<T> {
+    /// `n` empty buckets, keeping the chunks.
+    fn reset(&mut self, n: usize) {
+        for list in &mut self.lists {
+            self.free.append(&mut list.chunks);
+            list.tail = NO_CHUNK;
+            list.fill = 0;
+        }
+        self.lists.resize_with(n, || ChunkList {
+            tail: NO_CHUNK,
+            ..ChunkList::default()
+        });
+        self.lists.truncate(n);
+    }
+
+    /// Buckets.
+    fn len(&self) -> usize {
+        self.lists.len()
+    }
+
+    /// Append `x` to bucket `k`.
+    fn push(&mut self, k: usize, x: T) {
+        let list = &mut self.lists[k];
+        if list.tail == NO_CHUNK || list.fill as usize == CHUNK {
+            let c = match self.free.pop() {
+                Some(c) => c,
+                None => {
+                    let c = (self.store.len() / CHUNK) as u32;
+                    self.store.resize(self.store.len() + CHUNK, x);
+                    c
+                }
+            };
+            list.chunks.push(c);
+            list.tail = c;
+            list.fill = 0;
+        }
+        self.store[list.tail as usize * CHUNK + list.fill as usize] = x;
+        list.fill += 1;
+    }
+
+    /// Move bucket `k`'s values, in order, to the end of `out`, emptying the bucket.
+    fn take(&mut self, k: usize, out: &mut Vec<T>) {
+        let list = &mut self.lists[k];
+        for &c in &list.chunks {
+            let len = if c == list.tail {
+                list.fill as usize
+            } else {
+                CHUNK
+            };
+            let at = c as usize * CHUNK;
+            out.extend_from_slice(&self.store[at..at + len]);
+        }
+        self.free.append(&mut list.chunks);
+        list.tail = NO_CHUNK;
+        list.fill = 0;
     }
 }
 
@@ -702,16 +792,8 @@ impl InFlight {
     /// Empty the calendar for a run of `ticks` ticks of `dt` hours, keeping its buffers.
     pub(crate) fn reset(&mut self, ticks: u64, dt: f64) {
         let n = ticks as usize + 1;
-        for b in &mut self.buckets {
-            give_back(b, &mut self.pool);
-        }
-        for b in &mut self.dup_buckets {
-            give_back(b, &mut self.dup_pool);
-        }
-        self.buckets.resize_with(n, Vec::new);
-        self.buckets.truncate(n);
-        self.dup_buckets.resize_with(n, Vec::new);
-        self.dup_buckets.truncate(n);
+        self.buckets.reset(n);
+        self.dup_buckets.reset(n);
         self.parked.clear();
         self.parked_mark = 0;
         self.len = 0;
@@ -774,18 +856,17 @@ impl InFlight {
     ) {
         self.seq += 1;
         let k = self.bucket_of(t);
-        let b = &mut self.buckets[k];
-        if b.capacity() == 0 {
-            *b = self.pool.pop().unwrap_or_default();
-        }
-        b.push(Delivery {
-            t,
-            seq: self.seq,
-            item,
-            to,
-            link,
-            channel,
-        });
+        self.buckets.push(
+            k,
+            Delivery {
+                t,
+                seq: self.seq,
+                item,
+                to,
+                link,
+                channel,
+            },
+        );
         self.len += 1;
     }
 
@@ -797,11 +878,7 @@ impl InFlight {
     /// [`InFlight::take_duplicates`]).
     pub(crate) fn push_duplicate(&mut self, t: f64, dup: Duplicate) {
         let k = self.bucket_of(t);
-        let b = &mut self.dup_buckets[k];
-        if b.capacity() == 0 {
-            *b = self.dup_pool.pop().unwrap_or_default();
-        }
-        b.push(dup);
+        self.dup_buckets.push(k, dup);
         self.len += 1;
     }
 
@@ -809,11 +886,12 @@ impl InFlight {
     /// buffer back with [`InFlight::recycle`].
     pub(crate) fn take_due(&mut self, k: u64) -> Vec<Delivery> {
         self.next_tick = k + 1;
-        let last = self.buckets.len() - 1;
-        if k as usize >= last {
-            return Vec::new();
+        let mut due = std::mem::take(&mut self.due);
+        due.clear();
+        if k as usize + 1 >= self.buckets.len() {
+            return due;
         }
-        let mut due = std::mem::take(&mut self.buckets[k as usize]);
+        self.buckets.take(k as usize, &mut due);
         due.sort_unstable_by(|a, b| a.t.total_cmp(&b.t).then(a.seq.cmp(&b.seq)));
         self.len -= due.len();
         due
@@ -824,22 +902,24 @@ impl InFlight {
     /// [`InFlight::recycle_duplicates`].
     pub(crate) fn take_duplicates(&mut self) -> Vec<Duplicate> {
         let k = self.next_tick.saturating_sub(1) as usize;
+        let mut dups = std::mem::take(&mut self.dups);
+        dups.clear();
         if k + 1 >= self.dup_buckets.len() {
-            return Vec::new();
+            return dups;
         }
-        let dups = std::mem::take(&mut self.dup_buckets[k]);
+        self.dup_buckets.take(k, &mut dups);
         self.len -= dups.len();
         dups
     }
 
     /// Return the buffer from [`InFlight::take_duplicates`] for reuse.
-    pub(crate) fn recycle_duplicates(&mut self, mut buf: Vec<Duplicate>) {
-        give_back(&mut buf, &mut self.dup_pool);
+    pub(crate) fn recycle_duplicates(&mut self, buf: Vec<Duplicate>) {
+        self.dups = buf;
     }
 
     /// Return the buffer from [`InFlight::take_due`] for reuse.
-    pub(crate) fn recycle(&mut self, mut buf: Vec<Delivery>) {
-        give_back(&mut buf, &mut self.pool);
+    pub(crate) fn recycle(&mut self, buf: Vec<Delivery>) {
+        self.due = buf;
     }
 
     /// Take the parked deliveries (see [`InFlight`]) and the sequence mark that places them:

@@ -27,6 +27,8 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     ag.mods.resize(n, Mods::default());
     ag.backlog = 0;
     ag.since_staffing = 0;
+    ag.any_lost = false;
+    ag.any_exposure = false;
     ag.next_transition = f64::INFINITY;
     ag.active.clear();
     ag.active.resize(n.div_ceil(64), 0);

@@ -124,14 +124,18 @@ pub(crate) fn record(t: Tick, bufs: &mut Bufs) {
             .map(|q| q.waiting.len() as u64)
             .sum::<u64>()
     );
-    for (h, m) in loss.0.iter_mut().zip(&agencies.mods) {
-        if m.up && m.lost != 0 {
-            *h += clock.dt;
+    if agencies.any_lost {
+        for (h, m) in loss.0.iter_mut().zip(&agencies.mods) {
+            if m.up && m.lost != 0 {
+                *h += clock.dt;
+            }
         }
     }
-    for (x, m) in exposure.0.iter_mut().zip(&agencies.mods) {
-        if m.up && m.exposure_rate > 0.0 {
-            *x += m.exposure_rate * clock.dt;
+    if agencies.any_exposure {
+        for (x, m) in exposure.0.iter_mut().zip(&agencies.mods) {
+            if m.up && m.exposure_rate > 0.0 {
+                *x += m.exposure_rate * clock.dt;
+            }
         }
     }
     if pdown.on {

@@ -139,7 +139,13 @@ pub(crate) fn benefits(t: Tick) {
     if !due.stale(clock.now) {
         return;
     }
-    let Agencies { status, mods, .. } = &mut *agencies;
+    let Agencies {
+        status,
+        mods,
+        any_lost,
+        any_exposure,
+        ..
+    } = &mut *agencies;
     let mut stall_ends = f64::INFINITY;
     for (m, s) in mods.iter_mut().zip(status.iter()) {
         let stalled = s.stalled_until > clock.now;
@@ -238,6 +244,8 @@ pub(crate) fn benefits(t: Tick) {
         mods[a].impaired = impaired;
         mods[a].exposure_rate = rate;
     }
+    *any_lost = mods.iter().any(|m| m.lost != 0);
+    *any_exposure = mods.iter().any(|m| m.exposure_rate > 0.0);
 }
 
 /// Apply trust shocks, note retractions of false items, accrue the value of benefits in
@@ -329,14 +337,7 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
         if !works {
             continue;
         }
-        let v: f64 = l
-            .benefits
-            .iter()
-            .filter(|b| b.giver == l.from)
-            .map(|b| b.benefit.value_per_hour())
-            .sum::<f64>()
-            * st.params.benefit_value
-            * clock.dt;
+        let v = l.given_per_hour * st.params.benefit_value * clock.dt;
         ls.value += v;
         ls.value_total += v;
     }

@@ -537,6 +537,10 @@ pub(crate) struct Agencies {
     /// Items waiting in all queues [items] (Σ of the queues' `waiting` lengths, kept up to
     /// date wherever an item joins or leaves a queue).
     pub(crate) backlog: u64,
+    /// Some agency has a function lost through a dependency (set with the modifiers).
+    pub(crate) any_lost: bool,
+    /// Some agency is exposed to a lost partner or service (set with the modifiers).
+    pub(crate) any_exposure: bool,
     /// Ticks since the staffing last changed, whose server-hours the queues have not added
     /// yet (see [`Queue::capacity_hours`]).
     pub(crate) since_staffing: u64,

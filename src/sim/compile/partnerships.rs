@@ -128,6 +128,9 @@ pub(crate) struct LinkStatic {
     /// (on a mutual partnership always `from` → `to`; on a one-way partnership a benefit may
     /// flow against the link, to `from`).
     pub(crate) benefits: Vec<LinkBenefit>,
+    /// Value per hour of the benefits the sender gives over this link (Σ of their
+    /// `value_per_hour`, in `benefits` order) [value/h].
+    pub(crate) given_per_hour: f64,
     /// Multiplier of the sender's non-compliance from the agreement and joint training
     /// ([`agreement_violation_mult`], × 0.5 with joint training), > 0.
     pub(crate) violation_mult: f64,
@@ -225,43 +228,51 @@ pub(super) fn links(specs: &[PartnershipSpec], refs: &[PartnershipRefs]) -> Vec<
                 })
                 .collect()
         };
-        let make = |from: AgencyIx, to: AgencyIx| LinkStatic {
-            partnership: PartnershipIx::new(pi),
-            from,
-            to,
-            reverse: None,
-            agreement: p.agreement,
-            channels: r.channels.iter().filter_map(|&c| c).collect(),
-            trust0: p.trust,
-            p0: p.share_probability,
-            max_tlp: p.max_tlp,
-            barriers: p
-                .legal_barriers
-                .iter()
-                .map(|b| Barrier {
-                    block_p: b.block_probability,
-                    delay_h: b.delay.hours(),
-                    min_class: b.min_class,
-                })
-                .collect(),
-            // The sender's own accepted balance: `expected_equity` is the `from` end's,
-            // `to_expected_equity` (default the same) the `to` end's.
-            expected_equity: if from == a {
-                p.expected_equity
-            } else {
-                p.to_expected_equity.unwrap_or(p.expected_equity)
+        let make = |from: AgencyIx, to: AgencyIx| {
+            let benefits = directed(from, to);
+            LinkStatic {
+                given_per_hour: benefits
+                    .iter()
+                    .filter(|b| b.giver == from)
+                    .map(|b| b.benefit.value_per_hour())
+                    .sum::<f64>(),
+                partnership: PartnershipIx::new(pi),
+                from,
+                to,
+                reverse: None,
+                agreement: p.agreement,
+                channels: r.channels.iter().filter_map(|&c| c).collect(),
+                trust0: p.trust,
+                p0: p.share_probability,
+                max_tlp: p.max_tlp,
+                barriers: p
+                    .legal_barriers
+                    .iter()
+                    .map(|b| Barrier {
+                        block_p: b.block_probability,
+                        delay_h: b.delay.hours(),
+                        min_class: b.min_class,
+                    })
+                    .collect(),
+                // The sender's own accepted balance: `expected_equity` is the `from` end's,
+                // `to_expected_equity` (default the same) the `to` end's.
+                expected_equity: if from == a {
+                    p.expected_equity
+                } else {
+                    p.to_expected_equity.unwrap_or(p.expected_equity)
+                }
+                .max(1e-6),
+                withdraw_below: p.withdraw_below,
+                benefits,
+                violation_mult: agreement_violation_mult(p.agreement)
+                    * if p.joint_training { 0.5 } else { 1.0 },
+                carries: p
+                    .carries
+                    .iter()
+                    .fold(0u8, |m, &k| m | 1 << super::kind_index(k)),
+                tearlines: p.tearlines,
+                benefits_from: p.benefits_from.hours().max(0.0),
             }
-            .max(1e-6),
-            withdraw_below: p.withdraw_below,
-            benefits: directed(from, to),
-            violation_mult: agreement_violation_mult(p.agreement)
-                * if p.joint_training { 0.5 } else { 1.0 },
-            carries: p
-                .carries
-                .iter()
-                .fold(0u8, |m, &k| m | 1 << super::kind_index(k)),
-            tearlines: p.tearlines,
-            benefits_from: p.benefits_from.hours().max(0.0),
         };
         let i = links.len();
         links.push(make(a, b));

@@ -199,14 +199,21 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
             }
             let m = &mods[ix];
             // Completions carried over from earlier windows.
-            let mut i = 0;
-            while i < q.in_service.len() {
-                if q.in_service[i].0 < end {
-                    let (t, item) = q.in_service.swap_remove(i);
-                    done.push((t, AgencyIx::new(ix), item));
-                } else {
-                    i += 1;
+            if q.next_done < end {
+                let mut i = 0;
+                while i < q.in_service.len() {
+                    if q.in_service[i].0 < end {
+                        let (t, item) = q.in_service.swap_remove(i);
+                        done.push((t, AgencyIx::new(ix), item));
+                    } else {
+                        i += 1;
+                    }
                 }
+                q.next_done = q
+                    .in_service
+                    .iter()
+                    .map(|x| x.0)
+                    .fold(f64::INFINITY, f64::min);
             }
             if !working {
                 // Nobody works this window: queued items cannot start before it ends.
@@ -255,6 +262,7 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
                     done.push((finish, AgencyIx::new(ix), item));
                 } else {
                     q.in_service.push((finish, item));
+                    q.next_done = q.next_done.min(finish);
                 }
             }
         }

@@ -299,6 +299,9 @@ pub(crate) struct Queue {
     pub(crate) waiting: VecDeque<(f64, u32)>,
     /// Items in service finishing after the current window: (completion [h], item).
     pub(crate) in_service: Vec<(f64, u32)>,
+    /// The earliest completion in `in_service` [h] (∞ when empty): a window ending at or
+    /// before it completes none of them.
+    pub(crate) next_done: f64,
     /// Total service time given [h].
     pub(crate) busy: f64,
     /// Σ waiting time of items that started service [h].
@@ -346,6 +349,7 @@ impl Queue {
         self.free_at.clear();
         self.waiting.clear();
         self.in_service.clear();
+        self.next_done = f64::INFINITY;
         self.busy = 0.0;
         self.wait_sum = 0.0;
         self.served = 0;

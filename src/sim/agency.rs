@@ -182,8 +182,8 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
     let mut done = std::mem::take(&mut plan.done);
     done.clear();
     // Only agencies whose queue has work, in agency order.
-    for word in 0..active.len() {
-        let mut bits = active[word];
+    for (word, slot) in active.iter_mut().enumerate() {
+        let mut bits = *slot;
         while bits != 0 {
             let bit = bits.trailing_zeros() as usize;
             bits &= bits - 1;
@@ -194,7 +194,7 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
             if q.waiting.is_empty() && q.in_service.is_empty() {
                 // Idle: nothing to serve. (An idle agency off work has its servers' free
                 // times brought up to date when it is back at work; see `Staffing::update`.)
-                active[word] &= !(1 << bit);
+                *slot &= !(1 << bit);
                 continue;
             }
             let m = &mods[ix];

@@ -51,6 +51,40 @@ fn stepping_without_actions_is_exactly_a_run() {
     }
 }
 
+/// A batch run (no timeline: every tick in one system run when no inject waits for an
+/// objective's judgement) is exactly the same run stepped tick by tick through the schedule,
+/// for every shipped scenario.
+#[test]
+fn a_batch_run_is_exactly_the_run_stepped_tick_by_tick() {
+    let mut paths: Vec<_> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 9, "shipped scenarios: {paths:?}");
+    for path in &paths {
+        let m = Model::new(&scenario::load(path).unwrap());
+        for s in [1, 5] {
+            let direct = m.run(seed(s), RunOptions { timeline: false });
+            let mut st = Stepper::new(&m, seed(s), false);
+            while st.step() {}
+            let stepped = st.finish();
+            assert!(
+                !direct.metrics.is_empty(),
+                "{} seed {s}: no metrics",
+                path.display()
+            );
+            assert_eq!(
+                json_of(&direct),
+                json_of(&stepped),
+                "{} seed {s}",
+                path.display()
+            );
+        }
+    }
+}
+
 fn fired(outcome: &tabletop::sim::RunOutcome, id: &str) -> Vec<f64> {
     outcome
         .timeline

@@ -1503,3 +1503,73 @@ mod far_deliveries {
         assert_eq!(f.tick_of(f64::NAN), 0);
     }
 }
+
+#[cfg(test)]
+mod calendar {
+    use super::*;
+
+    fn dup(item: u32) -> Duplicate {
+        Duplicate {
+            item,
+            to: AgencyIx::new(1),
+            link: LinkIx::new(0),
+            back: LinkIx::NONE,
+            retractions: 0,
+            stale: false,
+        }
+    }
+
+    #[test]
+    fn a_bucket_over_many_chunks_comes_out_whole_and_sorted_and_its_chunks_are_reused() {
+        let mut f = InFlight::default();
+        f.reset(4, 1.0);
+        // 200 deliveries (four chunks) in tick 2, at times out of order, some tied.
+        let n = 200u32;
+        for i in 0..n {
+            let t = 2.0 + f64::from((i * 37) % 50) / 100.0;
+            f.push(t, i, AgencyIx::new(0), LinkIx::NONE, ChannelIx::NONE);
+        }
+        for i in 0..70 {
+            f.push_duplicate(2.5, dup(1000 + i));
+        }
+        f.push(1.5, 999, AgencyIx::new(0), LinkIx::NONE, ChannelIx::NONE);
+        assert_eq!(f.len(), 271);
+        assert!(f.take_due(0).is_empty());
+        assert!(f.take_duplicates().is_empty());
+        assert_eq!(
+            f.take_due(1).iter().map(|d| d.item).collect::<Vec<_>>(),
+            [999]
+        );
+        let due = f.take_due(2);
+        assert_eq!(due.len(), n as usize);
+        for w in due.windows(2) {
+            assert!(
+                (w[0].t, w[0].seq) < (w[1].t, w[1].seq),
+                "{:?} then {:?}",
+                w[0],
+                w[1]
+            );
+        }
+        let mut items: Vec<u32> = due.iter().map(|d| d.item).collect();
+        items.sort_unstable();
+        assert_eq!(items, (0..n).collect::<Vec<_>>());
+        let dups = f.take_duplicates();
+        assert_eq!(dups.len(), 70);
+        assert_eq!(
+            dups.iter().map(|d| d.item).sum::<u32>(),
+            (1000..1070u32).sum::<u32>()
+        );
+        assert_eq!(f.len(), 0);
+        f.recycle(due);
+        f.recycle_duplicates(dups);
+        // A new run reuses the chunks: the store does not grow.
+        let (store, dup_store) = (f.buckets.store.len(), f.dup_buckets.store.len());
+        f.reset(4, 1.0);
+        for i in 0..n {
+            f.push(3.0, i, AgencyIx::new(0), LinkIx::NONE, ChannelIx::NONE);
+        }
+        assert_eq!(f.buckets.store.len(), store);
+        assert_eq!(f.dup_buckets.store.len(), dup_store);
+        assert_eq!(f.take_due(3).len(), n as usize);
+    }
+}

@@ -139,6 +139,18 @@ pub(crate) fn analyse_items(mut s: super::state::RunState, mut plan: Local<Staff
     analyse(s.tick(), &mut plan);
 }
 
+/// Add the pending ticks' server-hours to every queue, one tick at a time (the same additions
+/// in the same order as a tick-by-tick sum).
+fn fold_capacity(queue: &mut [Queue], since_staffing: &mut u64) {
+    for q in queue.iter_mut() {
+        q.capacity_folded = q.capacity_hours(*since_staffing);
+    }
+    *since_staffing = 0;
+}
+
+/// Ticks of server-hours the queues may leave pending (see [`Queue::capacity_hours`]).
+const FOLD_TICKS: u64 = 64;
+
 /// The Analysis phase (see [`analyse_items`]), with who is at work in each agency.
 pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
     let Tick {
@@ -167,18 +179,20 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
     let dt = clock.dt;
     if clock.tick == 0 || plan.epoch != due.epoch {
         // The server-hours of the ticks under the old staffing, then the new staffing.
-        for q in queue.iter_mut() {
-            q.capacity_folded = q.capacity_hours(*since_staffing);
-        }
-        *since_staffing = 0;
+        fold_capacity(queue, since_staffing);
         plan.update(st, status, mods, queue, clock.tick == 0, now);
         plan.epoch = due.epoch;
         for (q, (&c, &working)) in queue.iter_mut().zip(plan.servers.iter().zip(&plan.working)) {
             q.capacity_step = if working { c as f64 * dt } else { 0.0 };
         }
     }
-    // This tick's server-hours, added when next read (`Queue::capacity_hours`).
+    // This tick's server-hours, added when next read (`Queue::capacity_hours`), or folded in
+    // every `FOLD_TICKS` ticks, so that reading them (every tick of a recorded run) never
+    // replays more than that many additions.
     *since_staffing += 1;
+    if *since_staffing == FOLD_TICKS {
+        fold_capacity(queue, since_staffing);
+    }
     let mut done = std::mem::take(&mut plan.done);
     done.clear();
     // Only agencies whose queue has work, in agency order.

@@ -358,9 +358,9 @@ impl Queue {
     }
 
     /// Server-hours available over the run so far [h], `pending` ticks after the last change
-    /// of staffing ([`Agencies::since_staffing`]): each of those ticks adds `capacity_step`,
-    /// one addition at a time as a tick-by-tick sum would, so the total is the same to the
-    /// last bit without touching every agency every tick.
+    /// of staffing or the last fold ([`Agencies::since_staffing`], at most 64): each of those
+    /// ticks adds `capacity_step`, one addition at a time as a tick-by-tick sum would, so the
+    /// total is the same to the last bit without touching every agency every tick.
     pub(crate) fn capacity_hours(&self, pending: u64) -> f64 {
         let mut x = self.capacity_folded;
         if self.capacity_step != 0.0 {
@@ -545,8 +545,9 @@ pub(crate) struct Agencies {
     pub(crate) any_lost: bool,
     /// Some agency is exposed to a lost partner or service (set with the modifiers).
     pub(crate) any_exposure: bool,
-    /// Ticks since the staffing last changed, whose server-hours the queues have not added
-    /// yet (see [`Queue::capacity_hours`]).
+    /// Ticks since the staffing last changed or the queues last folded in their server-hours
+    /// (every 64 ticks), whose server-hours the queues have not added yet (see
+    /// [`Queue::capacity_hours`]).
     pub(crate) since_staffing: u64,
     /// The earliest of the agencies' next reliability transitions [h] (∞: none); the
     /// Failures phase looks at the agencies only once a tick's window reaches it.

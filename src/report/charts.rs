@@ -352,8 +352,6 @@ pub(super) fn inject_label_lane(ends: &mut Vec<i32>, x: i32, width: i32) -> usiz
     lane
 }
 
-/// Greedy word wrap into at most `max_lines` lines of `width` characters (last one cut with
-/// an ellipsis).
 /// A what-if group's label in the lines a group `height_px` tall holds (22 px a line, at most
 /// six): the whole label wrapped when it fits, else its short label (an objective's id, which
 /// the report's matrix keys), never a label cut short when the short one fits.
@@ -366,6 +364,8 @@ fn group_label(g: &data::DiffGroup, height_px: f64) -> Vec<String> {
     wrap(&g.short, 36, max_lines)
 }
 
+/// Greedy word wrap into at most `max_lines` lines of `width` characters (last one cut with
+/// an ellipsis).
 pub(super) fn wrap(s: &str, width: usize, max_lines: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut cur = String::new();

@@ -56,12 +56,7 @@ fn stepping_without_actions_is_exactly_a_run() {
 /// for every shipped scenario.
 #[test]
 fn a_batch_run_is_exactly_the_run_stepped_tick_by_tick() {
-    let mut paths: Vec<_> = std::fs::read_dir("scenarios")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-        .collect();
-    paths.sort();
+    let paths = crate::golden::shipped_scenarios();
     assert!(paths.len() >= 9, "shipped scenarios: {paths:?}");
     for path in &paths {
         let m = Model::new(&scenario::load(path).unwrap());

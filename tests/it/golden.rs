@@ -17,7 +17,8 @@ fn sha256_file(p: &Path) -> String {
     format!("{:x}", Sha256::digest(&bytes))
 }
 
-fn shipped_scenarios() -> Vec<std::path::PathBuf> {
+/// Every shipped scenario file, in name order.
+pub(crate) fn shipped_scenarios() -> Vec<std::path::PathBuf> {
     let mut v: Vec<_> = std::fs::read_dir("scenarios")
         .unwrap()
         .map(|e| e.unwrap().path())

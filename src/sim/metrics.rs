@@ -7,7 +7,7 @@ use super::outcome::*;
 use super::recorder::Recorder;
 use super::state::{
     Agencies, Channels, InjectStates, Insiders, Items, Links, Tally, ThreatStates, Tick, Watch,
-    equity_log_ratio,
+    equity_log_ratio, mean_trust,
 };
 use crate::scenario::schema::ThreatKind;
 use bevy_ecs::prelude::*;
@@ -163,14 +163,11 @@ pub(crate) fn record(t: Tick, bufs: &mut Bufs) {
     }
     let up = agencies.status.iter().filter(|s| s.up()).count() as u32;
     // Trust moves only in the Trust phase, which forgets the last mean when it moves any.
-    let mean_trust = *links.1.mean_trust.get_or_insert_with(|| {
-        let trust = &links.1.trust;
-        if trust.is_empty() {
-            1.0
-        } else {
-            trust.iter().sum::<f64>() / trust.len() as f64
-        }
-    });
+    let trust = &links.1.trust;
+    let mean_trust = *links
+        .1
+        .mean_trust
+        .get_or_insert_with(|| mean_trust(trust).unwrap_or(1.0));
     let values = [
         watch.informed_any as f32,
         flight.len() as f32,
@@ -383,8 +380,7 @@ pub(crate) fn measure(
             MetricKind::ViolationsOf(v) => Some(tally.violation_kinds[v.index()] as f64),
             MetricKind::LegalFindings => Some(tally.legal_findings as f64),
             MetricKind::MinTrust => links.1.trust.iter().copied().reduce(f64::min),
-            MetricKind::MeanTrust => (!links.1.trust.is_empty())
-                .then(|| links.1.trust.iter().sum::<f64>() / links.1.trust.len() as f64),
+            MetricKind::MeanTrust => mean_trust(&links.1.trust),
             MetricKind::Withdrawals => {
                 Some(links.0.iter().filter(|l| l.withdrawn_at.is_some()).count() as f64)
             }

@@ -42,23 +42,8 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
         .extend(st.keys.link.iter().map(|&key| seed.keyed(key)));
     // Each link's state is set back in place: the lists it kept keep their room, so a
     // worker does not allocate them again run after run.
-    links.0.truncate(st.links.len());
-    for i in 0..st.links.len() {
-        match links.0.get_mut(i) {
-            Some(s) => {
-                let mut first = std::mem::take(&mut s.first_by_threat);
-                let mut false_threats = std::mem::take(&mut s.false_threats);
-                first.clear();
-                false_threats.clear();
-                *s = LinkState {
-                    first_by_threat: first,
-                    false_threats,
-                    ..LinkState::new()
-                };
-            }
-            None => links.0.push(LinkState::new()),
-        }
-    }
+    links.0.resize_with(st.links.len(), LinkState::new);
+    links.0.iter_mut().for_each(LinkState::clear);
 }
 
 /// Trust model constants.
@@ -296,19 +281,20 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
     let look = clock.tick == 0 || now_retracted != *retracted || links.1.false_delivered;
     *retracted = now_retracted;
     links.1.false_delivered = false;
-    let candidates = if look { &mut links.0[..] } else { &mut [] };
-    for (li, l) in candidates.iter_mut().enumerate() {
-        let Some(r) = st.links[li].reverse else {
-            continue;
-        };
-        if l.false_threats.is_empty() {
-            continue;
-        }
-        let before = l.false_threats.len();
-        l.false_threats
-            .retain(|t| threats.0[t.ix()].retracted_at.is_none());
-        for _ in l.false_threats.len()..before {
-            shocks.push((r, -1.0));
+    if look {
+        for (li, l) in links.0.iter_mut().enumerate() {
+            let Some(r) = st.links[li].reverse else {
+                continue;
+            };
+            if l.false_threats.is_empty() {
+                continue;
+            }
+            let before = l.false_threats.len();
+            l.false_threats
+                .retain(|t| threats.0[t.ix()].retracted_at.is_none());
+            for _ in l.false_threats.len()..before {
+                shocks.push((r, -1.0));
+            }
         }
     }
     let Links(

@@ -18,13 +18,19 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{ScheduleBuildSettings, SingleThreadedExecutor};
 use std::sync::Arc;
 
-/// The schedule of a tick, with a single-threaded executor.
-fn phases(ambiguity_is_error: bool) -> Schedule {
+/// An empty schedule with a single-threaded executor.
+fn single_threaded() -> Schedule {
     let mut s = Schedule::default();
     s.set_executor(SingleThreadedExecutor::new());
     // No system defers work (no Commands; messages are written in place), so there is
     // nothing to apply after each run of the schedule.
     s.set_apply_final_deferred(false);
+    s
+}
+
+/// The schedule of a tick.
+fn phases(ambiguity_is_error: bool) -> Schedule {
+    let mut s = single_threaded();
     if ambiguity_is_error {
         s.set_build_settings(ScheduleBuildSettings {
             ambiguity_detection: bevy_ecs::schedule::LogLevel::Error,
@@ -116,9 +122,7 @@ impl Runner {
         flow::install(&mut w);
         agency::install(&mut w);
         metrics::install(&mut w);
-        let mut whole = Schedule::default();
-        whole.set_executor(SingleThreadedExecutor::new());
-        whole.set_apply_final_deferred(false);
+        let mut whole = single_threaded();
         whole.add_systems(whole_run);
         Runner {
             compiled: st.clone(),

@@ -647,7 +647,7 @@ pub(crate) struct Duplicate {
     pub(crate) back: LinkIx,
     /// The run's [`Retractions`] when it was sent: while that count is unchanged, the item
     /// is not retracted (an item already retracted is never sent).
-    pub(crate) retractions: u32,
+    pub(crate) retractions: Retractions,
     /// It arrives after its threat's perishability: it expires on arrival.
     pub(crate) stale: bool,
 }
@@ -720,14 +720,9 @@ struct Chunks<T> {
 struct ChunkList {
     /// Its chunks in filling order, all full but the last.
     chunks: Vec<u32>,
-    /// The last chunk ([`NO_CHUNK`]: none).
-    tail: u32,
     /// Values in the last chunk.
     fill: u32,
 }
-
-/// No chunk: an empty bucket's tail.
-const NO_CHUNK: u32 = u32::MAX;
 
 impl<T> Default for Chunks<T> {
     fn default() -> Self {
@@ -744,14 +739,9 @@ impl<T: Copy> Chunks<T> {
     fn reset(&mut self, n: usize) {
         for list in &mut self.lists {
             self.free.append(&mut list.chunks);
-            list.tail = NO_CHUNK;
             list.fill = 0;
         }
-        self.lists.resize_with(n, || ChunkList {
-            tail: NO_CHUNK,
-            ..ChunkList::default()
-        });
-        self.lists.truncate(n);
+        self.lists.resize_with(n, ChunkList::default);
     }
 
     /// Buckets.
@@ -762,37 +752,33 @@ impl<T: Copy> Chunks<T> {
     /// Append `x` to bucket `k`.
     fn push(&mut self, k: usize, x: T) {
         let list = &mut self.lists[k];
-        if list.tail == NO_CHUNK || list.fill as usize == CHUNK {
-            let c = match self.free.pop() {
-                Some(c) => c,
-                None => {
+        let tail = match list.chunks.last() {
+            Some(&c) if (list.fill as usize) < CHUNK => c,
+            _ => {
+                let c = self.free.pop().unwrap_or_else(|| {
                     let c = (self.store.len() / CHUNK) as u32;
                     self.store.resize(self.store.len() + CHUNK, x);
                     c
-                }
-            };
-            list.chunks.push(c);
-            list.tail = c;
-            list.fill = 0;
-        }
-        self.store[list.tail as usize * CHUNK + list.fill as usize] = x;
+                });
+                list.chunks.push(c);
+                list.fill = 0;
+                c
+            }
+        };
+        self.store[tail as usize * CHUNK + list.fill as usize] = x;
         list.fill += 1;
     }
 
     /// Move bucket `k`'s values, in order, to the end of `out`, emptying the bucket.
     fn take(&mut self, k: usize, out: &mut Vec<T>) {
         let list = &mut self.lists[k];
-        for &c in &list.chunks {
-            let len = if c == list.tail {
-                list.fill as usize
-            } else {
-                CHUNK
-            };
+        let last = list.chunks.len().saturating_sub(1);
+        for (i, &c) in list.chunks.iter().enumerate() {
+            let len = if i == last { list.fill as usize } else { CHUNK };
             let at = c as usize * CHUNK;
             out.extend_from_slice(&self.store[at..at + len]);
         }
         self.free.append(&mut list.chunks);
-        list.tail = NO_CHUNK;
         list.fill = 0;
     }
 }
@@ -1067,6 +1053,19 @@ pub(crate) struct LinkState {
 }
 
 impl LinkState {
+    /// Set back to the start of a run, keeping the room of its lists.
+    pub(crate) fn clear(&mut self) {
+        let mut first = std::mem::take(&mut self.first_by_threat);
+        let mut false_threats = std::mem::take(&mut self.false_threats);
+        first.clear();
+        false_threats.clear();
+        *self = LinkState {
+            first_by_threat: first,
+            false_threats,
+            ..LinkState::new()
+        };
+    }
+
     /// A link's state at the start of a run.
     pub(crate) fn new() -> LinkState {
         LinkState {
@@ -1186,6 +1185,11 @@ pub(crate) struct LinkSide {
     /// The links' mean trust as last sampled for the series; `None` once some link's trust
     /// may have moved since (the Trust phase, the only writer of trust, clears it).
     pub(crate) mean_trust: Option<f64>,
+}
+
+/// The mean of the links' trust (`None` without links), summed in link order.
+pub(crate) fn mean_trust(trust: &[f64]) -> Option<f64> {
+    (!trust.is_empty()).then(|| trust.iter().sum::<f64>() / trust.len() as f64)
 }
 
 /// An experience that moves the sender's trust on a link: x > 0 good, x < 0 bad.

@@ -3,6 +3,7 @@
 
 use super::compile::{Compiled, function_bit};
 use super::ids::AgencyIx;
+use super::order::TimeSort;
 use super::outcome::EventKind;
 use super::rng::{RunSeed, exp_wait};
 use super::state::{Agencies, AgencyStreams, Analysed, Holdings, Mods, Queue, Status, Tick};
@@ -77,6 +78,8 @@ pub(crate) fn servers(base: u32, factor: f64, extra: u32, lent: u32) -> usize {
 pub(crate) struct Staffing {
     /// Completions of this window: (time [h], agency, item).
     done: Vec<(f64, AgencyIx, u32)>,
+    /// Sorts them.
+    sorter: TimeSort<(f64, AgencyIx, u32)>,
     /// The [`ModsDue::epoch`] it was computed at.
     epoch: u64,
     /// Analysts at work (servers) per agency.
@@ -282,7 +285,12 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
         }
     }
     // (time, agency, item) is unique, so an unstable sort gives the one order.
-    done.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+    plan.sorter.sort(
+        &mut done,
+        (now, dt),
+        |x| x.0,
+        |x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)),
+    );
     for &(t, agency, item) in done.iter() {
         // What the agency has analysed, per threat (corroboration counts).
         let th = items.0[item as usize].threat.ix();

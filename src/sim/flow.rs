@@ -3,7 +3,8 @@
 //! trust), blocked-but-needed counts and handling violations.
 
 use super::compile::{
-    AgencyStatic, Barrier, BlockReason, Compiled, LinkStatic, Marking, ViolationKind, function_bit,
+    AgencyStatic, Barrier, BlockReason, Compiled, LinkStatic, Marking, ViolationKind, broken_rules,
+    function_bit, is_legal_finding, reshare_breach,
 };
 use super::compile::{Effect, Trigger};
 use super::ids::{AgencyIx, ChannelIx, LinkIx, PartnershipIx, ThreatIx};
@@ -14,7 +15,7 @@ use super::state::{
     Agencies, Analysed, Delivery, Duplicate, EXPOSURE_HOPS, InFlight, InjectStates, Item, Items,
     LinkState, ModsDue, NO_ITEM, Tally, Tick, TrustSignal, charge_upstream,
 };
-use crate::scenario::schema::{AgencyKind, Agreement, Classification, Function, Tlp};
+use crate::scenario::schema::{Function, Tlp};
 use bevy_ecs::prelude::*;
 
 /// Add the items and deliveries in flight to the world.
@@ -352,13 +353,14 @@ pub(crate) fn share(t: Tick) {
         }
         let resharing = item.origin != m.agency;
         let kind_bit = 1u8 << th.kind_ix;
-        for &l in &sender.out_links {
-            let l = l.ix();
-            let hot = &st.hot_links[l];
+        let p_share = 1.0 - ms.impaired[2];
+        let tables = &st.send;
+        for hot in &tables.out[m.agency.ix()] {
+            let l = hot.link.ix();
             let need = hot.needed & kind_bit != 0;
             let team_tlp = match &pick {
                 Some((to, tlp)) => {
-                    if !to.contains(&LinkIx::new(l)) {
+                    if !to.contains(&hot.link) {
                         continue;
                     }
                     Some(*tlp)
@@ -378,17 +380,17 @@ pub(crate) fn share(t: Tick) {
                 let u_share: f64 = rand::RngExt::random(rng);
                 let u_violate: f64 = rand::RngExt::random(rng);
                 // The sender's choice first: a block counts only an offer it would have made.
-                if u_share >= hot.p0 * links.1.trust[l] * (1.0 - ms.impaired[2]) {
+                if u_share >= hot.p0 * links.1.trust[l] * p_share {
                     continue;
                 }
                 u_violate
             };
-            let ls = &st.links[l];
+            let ls = &tables.send[l];
             if !st.offer_trips.is_empty() {
                 let at = (ls.partnership, item.threat, m.t);
                 trip_first_offers(st, &mut trips, &mut links.0, rec, at);
             }
-            let state = &mut links.0[l];
+            let state = &links.0[l];
             let w = ls.to.ix();
             if state.is_withdrawn() {
                 if need {
@@ -423,13 +425,12 @@ pub(crate) fn share(t: Tick) {
                 }
             };
             // Clearance governs classified items only: an unclassified or controlled item (CUI)
-            // is governed by its TLP and the agreement, checked below.
-            let to_ag = &st.agencies[w];
-            let cleared = |mk: &Marking| {
-                mk.class < Classification::Confidential || mk.class <= to_ag.clearance
-            };
+            // is governed by its TLP and the agreement, checked below (the verdicts are
+            // worked out once per scenario: `compile::SendTables`).
+            let verdict = tables.verdict(l, item.threat, st.threats.len());
+            let link_channels = &tables.channels[ls.channels.0 as usize..ls.channels.1 as usize];
             let channel = |mk: &Marking| {
-                ls.channels
+                link_channels
                     .iter()
                     .map(|c| c.ix())
                     .find(|&c| channels.0[c].up() && st.channels[c].max_class >= mk.class)
@@ -438,17 +439,19 @@ pub(crate) fn share(t: Tick) {
             // its class) gets the threat's tearline, when it has one and the partnership
             // writes tearlines: the releasable version, written by this sender, who is its
             // originator.
+            let mut marking = usize::from(item.tearline);
             let mut mk = th.marking_of(item.tearline);
             let mut tearline = false;
             if ls.tearlines
                 && !item.tearline
                 && let Some(tl) = &th.tearline
-                && (!cleared(mk) || channel(mk).is_none())
+                && (!verdict.cleared[0] || channel(mk).is_none())
             {
                 mk = tl;
+                marking = 1;
                 tearline = true;
             }
-            if !cleared(mk) {
+            if !verdict.cleared[marking] {
                 block(tally, rec, BlockReason::Clearance);
                 continue;
             }
@@ -459,29 +462,33 @@ pub(crate) fn share(t: Tick) {
             let resharing = resharing && !tearline;
             let own = *mk;
             let (mk, broken) = match team_tlp {
-                Some(tlp) => team_marking(&own, tlp, sender, to_ag, ls, resharing),
-                None => (own, broken_rules(&own, sender, to_ag, ls, resharing)),
+                Some(tlp) => {
+                    team_marking(&own, tlp, sender, &st.agencies[w], &st.links[l], resharing)
+                }
+                None => (own, verdict.broken[2 * marking + usize::from(resharing)]),
             };
             let mk = &mk;
-            if broken != 0 && team_tlp.is_none() && u_violate >= violation_probability(sender, ls) {
+            if broken != 0 && team_tlp.is_none() && u_violate >= ls.p_violate {
                 block(tally, rec, BlockReason::Marking);
                 continue;
             }
             let violation = broken != 0;
             let mut delay = 0.0;
             let mut legal_block = false;
-            for &Barrier {
-                block_p: p,
-                delay_h: d,
-                min_class,
-            } in &ls.barriers
-            {
-                let u: f64 = rand::RngExt::random(&mut links.1.rng[l]);
-                if mk.class >= min_class {
-                    if u < p {
-                        legal_block = true;
-                    } else {
-                        delay += d;
+            if ls.barriers {
+                for &Barrier {
+                    block_p: p,
+                    delay_h: d,
+                    min_class,
+                } in &st.links[l].barriers
+                {
+                    let u: f64 = rand::RngExt::random(&mut links.1.rng[l]);
+                    if mk.class >= min_class {
+                        if u < p {
+                            legal_block = true;
+                        } else {
+                            delay += d;
+                        }
                     }
                 }
             }
@@ -490,11 +497,11 @@ pub(crate) fn share(t: Tick) {
                 continue;
             }
             let latency = st.channels[ch].latency.sample(&mut links.1.rng[l]);
-            let state = &mut links.0[l];
             // Exposure on this link, to charge on to the links that brought a re-shared item
             // to the sender.
             let mut exposed = 0.0;
             if channels.0[ch].compromised > 0 {
+                let state = &mut links.0[l];
                 tally.exposure += mk.sensitivity;
                 state.exposure += mk.sensitivity;
                 exposed += mk.sensitivity;
@@ -516,6 +523,7 @@ pub(crate) fn share(t: Tick) {
                 // Every violation exposes the item to a party the rules exclude, is counted
                 // by kind on the link, may be a legal finding, and costs the sender the
                 // originator's trust.
+                let state = &mut links.0[l];
                 tally.violations += 1;
                 state.violating_offers += 1;
                 for k in ViolationKind::ALL {
@@ -557,20 +565,23 @@ pub(crate) fn share(t: Tick) {
                     },
                 );
             }
-            if !resharing {
-                // The sender's own collection: all of it is the originator's loss on this link.
-                links.0[l].origin_exposure += exposed;
-            } else if exposed > 0.0 {
-                // A received item: the sender did not originate it, so only the partnerships
-                // that brought it (and their senders' own parts) are charged.
-                charge_upstream(
-                    st,
-                    &mut links.0,
-                    &agencies.holdings,
-                    (m.agency, AgencyIx::new(w), LinkIx::NONE),
-                    exposed,
-                    EXPOSURE_HOPS - 1,
-                );
+            if exposed > 0.0 {
+                if !resharing {
+                    // The sender's own collection: all of it is the originator's loss on this
+                    // link.
+                    links.0[l].origin_exposure += exposed;
+                } else {
+                    // A received item: the sender did not originate it, so only the
+                    // partnerships that brought it (and their senders' own parts) are charged.
+                    charge_upstream(
+                        st,
+                        &mut links.0,
+                        &agencies.holdings,
+                        (m.agency, AgencyIx::new(w), LinkIx::NONE),
+                        exposed,
+                        EXPOSURE_HOPS - 1,
+                    );
+                }
             }
             let ts = &mut threats.0[item.threat.ix()];
             if ts.first_share_at.is_none_or(|f| m.t < f) {
@@ -589,14 +600,14 @@ pub(crate) fn share(t: Tick) {
                 let dup = Duplicate {
                     item: sent,
                     to,
-                    link: LinkIx::new(l),
-                    back: ls.reverse.unwrap_or(LinkIx::NONE),
+                    link: hot.link,
+                    back: ls.reverse,
                     retractions: items.1,
                     stale: th.perish.is_some_and(|p| at > item.created + p),
                 };
                 flight.push_duplicate(at, dup);
             } else {
-                flight.push(at, sent, to, LinkIx::new(l), ChannelIx::new(ch));
+                flight.push(at, sent, to, hot.link, ChannelIx::new(ch));
             }
         }
     }
@@ -624,12 +635,6 @@ pub(crate) fn team_marking(
     (marked, broken)
 }
 
-/// Whether re-sharing an item marked `th` from `sender` to `to` breaches its TLP: TLP:RED
-/// moves one hop only; TLP:AMBER+STRICT stays inside the recipient's organisation.
-fn reshare_breach(th: &Marking, sender: &AgencyStatic, to: &AgencyStatic) -> bool {
-    th.tlp == Tlp::Red || (th.tlp == Tlp::AmberStrict && sender.org != to.org)
-}
-
 /// The tearline version of item `full`, written by `writer` the first time a holder needs it
 /// and shared by every later one: it keeps the full item's threat, truth, creation time and
 /// source (so it never corroborates the full item), and takes its threat's tearline marking.
@@ -649,78 +654,4 @@ fn tearline_of(items: &mut Items, full: u32, writer: AgencyIx) -> u32 {
     items.0.push(derived);
     items.0[full as usize].tearline_item = ix;
     ix
-}
-
-/// Kinds whose recipients may hold criminal intelligence under 28 CFR Part 23 without a
-/// `Cfr28Part23` or `TaskForce` agreement: law-enforcement and law-enforcement-intelligence
-/// bodies.
-fn is_law_enforcement(k: AgencyKind) -> bool {
-    matches!(
-        k,
-        AgencyKind::FederalLawEnforcement
-            | AgencyKind::Jttf
-            | AgencyKind::RissCenter
-            | AgencyKind::FusionCenter
-            | AgencyKind::SlttLawEnforcement
-    )
-}
-
-/// The rules an offer of an item of `th` from `sender` to `to` over `ls` would break, as a
-/// mask of [`ViolationKind::bit`]s (0: it breaks none). `resharing`: the sender is not the
-/// item's originating observer.
-pub(crate) fn broken_rules(
-    th: &Marking,
-    sender: &AgencyStatic,
-    to: &AgencyStatic,
-    ls: &LinkStatic,
-    resharing: bool,
-) -> u8 {
-    let mut m = 0;
-    // TLP:RED moves one hop only; TLP:AMBER+STRICT stays inside the recipient's organisation.
-    let reshare_breach = resharing && reshare_breach(th, sender, to);
-    if th.tlp > ls.max_tlp || reshare_breach {
-        m |= ViolationKind::Tlp.bit();
-    }
-    if ls.agreement == Agreement::None && th.tlp > Tlp::Green {
-        m |= ViolationKind::Agreement.bit();
-    }
-    if to.kind == AgencyKind::Public && th.tlp > Tlp::Clear {
-        m |= ViolationKind::Public.bit();
-    }
-    if th.criminal_intel
-        && !is_law_enforcement(to.kind)
-        && !matches!(ls.agreement, Agreement::Cfr28Part23 | Agreement::TaskForce)
-    {
-        m |= ViolationKind::CriminalIntel.bit();
-    }
-    if th.pii
-        && !matches!(
-            ls.agreement,
-            Agreement::DataSharingAgreement
-                | Agreement::Nda
-                | Agreement::Cfr28Part23
-                | Agreement::TaskForce
-                | Agreement::Contract
-        )
-    {
-        m |= ViolationKind::Pii.bit();
-    }
-    m
-}
-
-/// Probability that `sender` passes an offer breaking some rule over `ls` anyway, [0, 1]:
-/// (1 − compliance) × vetting multiplier × agreement and training multiplier, capped at 1.
-pub(crate) fn violation_probability(sender: &AgencyStatic, ls: &LinkStatic) -> f64 {
-    ((1.0 - sender.compliance) * sender.vetting_violation_mult * ls.violation_mult).clamp(0.0, 1.0)
-}
-
-/// Whether a violation breaking `broken` is a legal finding: it breaks an agreement, 28 CFR
-/// Part 23 or privacy law, or puts a controlled (CUI or classified) item before the public.
-/// A TLP breach alone is not: TLP is not a control marking.
-pub(crate) fn is_legal_finding(broken: u8, class: Classification) -> bool {
-    let legal = ViolationKind::Agreement.bit()
-        | ViolationKind::CriminalIntel.bit()
-        | ViolationKind::Pii.bit();
-    broken & legal != 0
-        || (broken & ViolationKind::Public.bit() != 0 && class >= Classification::Cui)
 }

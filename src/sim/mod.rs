@@ -16,6 +16,7 @@ mod inject;
 mod insider;
 mod metrics;
 pub(crate) mod narrative;
+mod order;
 mod outcome;
 mod partnership;
 mod recorder;

@@ -11,6 +11,7 @@ use super::clock::{Clock, Static};
 use super::compile::{Compiled, KINDS};
 use super::hook::Console;
 use super::ids::{AgencyIx, ChannelIx, InsiderIx, LinkIx, ThreatIx};
+use super::order::TimeSort;
 use super::outcome::EventKind;
 use super::recorder::Recorder;
 use super::rng::Stream;
@@ -676,6 +677,8 @@ pub(crate) struct InFlight {
     dup_buckets: Chunks<Duplicate>,
     /// Buffer lent out by [`InFlight::take_due`] and given back by [`InFlight::recycle`].
     due: Vec<Delivery>,
+    /// Sorts a tick's deliveries.
+    sorter: TimeSort<Delivery>,
     /// Buffer lent out by [`InFlight::take_duplicates`] and given back by
     /// [`InFlight::recycle_duplicates`].
     dups: Vec<Duplicate>,
@@ -700,28 +703,45 @@ pub(crate) struct InFlight {
 /// "far" (the validator bounds ticks far below it).
 const FAR_TICK: f64 = 4_503_599_627_370_496.0; // 2^52
 
-/// Deliveries per chunk of a bucket (2 KiB of deliveries).
+/// Values per chunk of a bucket (2 KiB of deliveries).
 const CHUNK: usize = 64;
 
-/// One list of values per bucket, each list a sequence of chunks of [`CHUNK`] values in one
-/// shared store, with a free list of chunks.
+/// No chunk (the end of a list).
+const NO_CHUNK: u32 = u32::MAX;
+
+/// One list of values per bucket, each list a chain of chunks of [`CHUNK`] values in one
+/// shared store, with a free chain of chunks. A list is three numbers (no allocation of its
+/// own), so that adding a value reads one list entry and writes one slot.
 #[derive(Debug)]
 struct Chunks<T> {
     /// Each bucket's list.
     lists: Vec<ChunkList>,
     /// The chunks, one after another: chunk c is `store[c·CHUNK .. (c+1)·CHUNK]`.
     store: Vec<T>,
-    /// Empty chunks.
-    free: Vec<u32>,
+    /// The chunk after chunk c in its list or in the free chain ([`NO_CHUNK`]: none).
+    next: Vec<u32>,
+    /// First empty chunk ([`NO_CHUNK`]: none).
+    free: u32,
 }
 
-/// One bucket's chunks.
-#[derive(Debug, Default)]
+/// One bucket's chunks: a chain from `head` to `tail`, all full but the tail.
+#[derive(Debug, Clone, Copy)]
 struct ChunkList {
-    /// Its chunks in filling order, all full but the last.
-    chunks: Vec<u32>,
-    /// Values in the last chunk.
+    /// First chunk ([`NO_CHUNK`]: the list is empty).
+    head: u32,
+    /// Last chunk, the one being filled.
+    tail: u32,
+    /// Values in the tail chunk.
     fill: u32,
+}
+
+impl ChunkList {
+    /// An empty list.
+    const EMPTY: ChunkList = ChunkList {
+        head: NO_CHUNK,
+        tail: NO_CHUNK,
+        fill: 0,
+    };
 }
 
 impl<T> Default for Chunks<T> {
@@ -729,7 +749,8 @@ impl<T> Default for Chunks<T> {
         Chunks {
             lists: Vec::new(),
             store: Vec::new(),
-            free: Vec::new(),
+            next: Vec::new(),
+            free: NO_CHUNK,
         }
     }
 }
@@ -737,11 +758,10 @@ impl<T> Default for Chunks<T> {
 impl<T: Copy> Chunks<T> {
     /// `n` empty buckets, keeping the chunks.
     fn reset(&mut self, n: usize) {
-        for list in &mut self.lists {
-            self.free.append(&mut list.chunks);
-            list.fill = 0;
+        for k in 0..self.lists.len() {
+            self.release(k);
         }
-        self.lists.resize_with(n, ChunkList::default);
+        self.lists.resize(n, ChunkList::EMPTY);
     }
 
     /// Buckets.
@@ -749,37 +769,57 @@ impl<T: Copy> Chunks<T> {
         self.lists.len()
     }
 
+    /// Give bucket `k`'s chunks to the free chain, emptying it.
+    fn release(&mut self, k: usize) {
+        let list = std::mem::replace(&mut self.lists[k], ChunkList::EMPTY);
+        if list.head != NO_CHUNK {
+            self.next[list.tail as usize] = self.free;
+            self.free = list.head;
+        }
+    }
+
     /// Append `x` to bucket `k`.
     fn push(&mut self, k: usize, x: T) {
         let list = &mut self.lists[k];
-        let tail = match list.chunks.last() {
-            Some(&c) if (list.fill as usize) < CHUNK => c,
-            _ => {
-                let c = self.free.pop().unwrap_or_else(|| {
-                    let c = (self.store.len() / CHUNK) as u32;
-                    self.store.resize(self.store.len() + CHUNK, x);
-                    c
-                });
-                list.chunks.push(c);
-                list.fill = 0;
+        if list.head == NO_CHUNK || list.fill as usize == CHUNK {
+            let c = if self.free == NO_CHUNK {
+                let c = self.next.len() as u32;
+                self.store.resize(self.store.len() + CHUNK, x);
+                self.next.push(NO_CHUNK);
                 c
+            } else {
+                let c = self.free;
+                self.free = self.next[c as usize];
+                self.next[c as usize] = NO_CHUNK;
+                c
+            };
+            if list.head == NO_CHUNK {
+                list.head = c;
+            } else {
+                self.next[list.tail as usize] = c;
             }
-        };
-        self.store[tail as usize * CHUNK + list.fill as usize] = x;
+            list.tail = c;
+            list.fill = 0;
+        }
+        self.store[list.tail as usize * CHUNK + list.fill as usize] = x;
         list.fill += 1;
     }
 
     /// Move bucket `k`'s values, in order, to the end of `out`, emptying the bucket.
     fn take(&mut self, k: usize, out: &mut Vec<T>) {
-        let list = &mut self.lists[k];
-        let last = list.chunks.len().saturating_sub(1);
-        for (i, &c) in list.chunks.iter().enumerate() {
-            let len = if i == last { list.fill as usize } else { CHUNK };
+        let list = self.lists[k];
+        let mut c = list.head;
+        while c != NO_CHUNK {
+            let len = if c == list.tail {
+                list.fill as usize
+            } else {
+                CHUNK
+            };
             let at = c as usize * CHUNK;
             out.extend_from_slice(&self.store[at..at + len]);
+            c = self.next[c as usize];
         }
-        self.free.append(&mut list.chunks);
-        list.fill = 0;
+        self.release(k);
     }
 }
 
@@ -836,7 +876,7 @@ impl InFlight {
     /// The bucket of a delivery arriving at `t` [h]: its tick's, but never one whose Delivery
     /// phase has run, and the last for any time after the run.
     fn bucket_of(&self, t: f64) -> usize {
-        let last = self.buckets.len() - 1;
+        let last = self.dup_buckets.len() - 1;
         (self.tick_of(t).max(self.next_tick) as usize).min(last)
     }
 
@@ -883,11 +923,17 @@ impl InFlight {
         self.next_tick = k + 1;
         let mut due = std::mem::take(&mut self.due);
         due.clear();
-        if k as usize + 1 >= self.buckets.len() {
+        if k as usize + 1 >= self.dup_buckets.len() {
             return due;
         }
         self.buckets.take(k as usize, &mut due);
-        due.sort_unstable_by(|a, b| a.t.total_cmp(&b.t).then(a.seq.cmp(&b.seq)));
+        let window = (k as f64 * self.dt, self.dt);
+        self.sorter.sort(
+            &mut due,
+            window,
+            |d| d.t,
+            |a, b| a.t.total_cmp(&b.t).then(a.seq.cmp(&b.seq)),
+        );
         self.len -= due.len();
         due
     }
@@ -931,7 +977,7 @@ impl InFlight {
         self.parked = parked;
     }
 
-    /// Deliveries in flight, parked ones included.
+    /// Deliveries in flight, parked ones included (the calendar's and the parked list's).
     pub(crate) fn len(&self) -> usize {
         self.len + self.parked.len()
     }

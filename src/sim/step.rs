@@ -7,7 +7,7 @@
 //! a fork is a replay up to now followed by a continuation with re-keyed random streams.
 
 use super::compile::ViolationKind;
-use super::flow::broken_rules;
+use super::compile::broken_rules;
 use super::hook::{Console, InjectCtl, TeamEffect};
 use super::ids::{AgencyIx, LinkIx, PartnershipIx, ThreatIx};
 use super::metrics::measure;

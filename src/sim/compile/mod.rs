@@ -13,6 +13,7 @@ mod injects;
 mod insiders;
 mod objectives;
 mod partnerships;
+mod rules;
 mod streams;
 mod threats;
 
@@ -23,7 +24,10 @@ pub(crate) use injects::{Arrival, Cond, Effect, InjectStatic, MetricWatch, Mile,
 pub(crate) use insiders::{InsiderAct, InsiderStatic};
 pub(crate) use objectives::{BlockReason, Judge, MetricKind, ObjectiveStatic, ViolationKind};
 pub(crate) use partnerships::{Barrier, Benefit, LinkStatic, agreement_violation_mult};
-pub(crate) use streams::{LinkHot, StreamKeys};
+#[cfg(test)]
+pub(crate) use rules::violation_probability;
+pub(crate) use rules::{broken_rules, is_legal_finding, reshare_breach};
+pub(crate) use streams::{SendTables, StreamKeys};
 pub(crate) use threats::{Marking, Outage, Surge, ThreatStatic, TipOff};
 
 use super::outcome::Catalog;
@@ -120,8 +124,8 @@ pub(crate) struct Compiled {
     pub(crate) series_stride: u64,
     /// What every outcome of this model contains.
     pub(crate) catalog: Catalog,
-    /// What the sharing loop reads per link, packed small (same order as `links`).
-    pub(crate) hot_links: Vec<LinkHot>,
+    /// What the sharing loop reads, packed small (see [`SendTables`]).
+    pub(crate) send: SendTables,
     /// The stream key of every random process (see [`StreamKeys`]).
     pub(crate) keys: StreamKeys,
     /// Enabled injects with a `FirstOffer` trigger, ascending (the sharing loop trips them).
@@ -183,7 +187,7 @@ pub(crate) fn compile(scn: &ValidScenario) -> Compiled {
         .collect();
     let mut compiled = Compiled {
         offer_trips,
-        hot_links: streams::hot_links(&agencies, &links, &threats),
+        send: streams::send_tables(&agencies, &links, &threats),
         keys: StreamKeys::default(),
         dt,
         ticks,

@@ -1,22 +1,79 @@
 //! Tables computed once per scenario for the hot paths: the random streams' keys and the
-//! packed per-link table of the sharing loop.
+//! sharing loop's packed tables (per-sender out-links, per-link send data, static verdicts).
 
 use super::agencies::AgencyStatic;
 use super::partnerships::LinkStatic;
+use super::rules::{broken_rules, violation_probability};
 use super::threats::ThreatStatic;
 use super::{Compiled, KINDS};
+use crate::ids::{AgencyIx, ChannelIx, LinkIx, PartnershipIx, ThreatIx};
+use crate::scenario::schema::Classification;
 use crate::sim::rng::fnv1a;
 
-/// The part of a link the sharing loop reads for every offer, packed into 16 bytes so that
-/// offers the receiver does not want cost one cache line, not two structs.
+/// The part of a link the sharing loop reads for every offer, packed into 16 bytes and laid out
+/// by sender (see [`SendTables::out`]), so that the offers of one item read one run of memory.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct LinkHot {
     /// Base probability of offering an item, [0, 1].
     pub(crate) p0: f64,
+    /// The link.
+    pub(crate) link: LinkIx,
     /// Threat kinds the receiver wants (needs, acts on, or relays as a hub), one bit per kind.
     pub(crate) relevant: u8,
     /// Threat kinds the receiver needs or acts on, one bit per kind.
     pub(crate) needed: u8,
+}
+
+/// What the sharing loop reads of a link it passes an item over (32 bytes), instead of the
+/// link's [`LinkStatic`] with its lists.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LinkSend {
+    /// Receiving agency.
+    pub(crate) to: AgencyIx,
+    /// The link back ([`LinkIx::NONE`]: none).
+    pub(crate) reverse: LinkIx,
+    /// Its partnership.
+    pub(crate) partnership: PartnershipIx,
+    /// Its channels, in preference order: `SendTables::channels[channels.0 .. channels.1]`.
+    pub(crate) channels: (u32, u32),
+    /// Probability the sender passes an offer that breaks a rule anyway, [0, 1]
+    /// ([`violation_probability`]).
+    pub(crate) p_violate: f64,
+    /// The partnership writes tearlines.
+    pub(crate) tearlines: bool,
+    /// It has legal barriers (read from the [`LinkStatic`]).
+    pub(crate) barriers: bool,
+}
+
+/// The static verdicts on an offer of one threat's item over one link: the rules it breaks
+/// ([`broken_rules`]) and whether the receiver is cleared for it, for the threat's own marking
+/// (index 0) and its tearline (index 1; the own marking when the threat has none).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Verdict {
+    /// Rules broken, by `2 × marking + resharing`.
+    pub(crate) broken: [u8; 4],
+    /// The receiver may hold the marking's class, by marking.
+    pub(crate) cleared: [bool; 2],
+}
+
+/// The sharing loop's tables, built once per scenario from the static model.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SendTables {
+    /// Each agency's out-links (in `out_links` order), by agency.
+    pub(crate) out: Vec<Vec<LinkHot>>,
+    /// By link.
+    pub(crate) send: Vec<LinkSend>,
+    /// Every link's channels, one list after another (see [`LinkSend::channels`]).
+    pub(crate) channels: Vec<ChannelIx>,
+    /// By `link × threats + threat`.
+    pub(crate) verdicts: Vec<Verdict>,
+}
+
+impl SendTables {
+    /// The verdicts on an offer of `threat`'s item over `link`.
+    pub(crate) fn verdict(&self, link: usize, threat: ThreatIx, threats: usize) -> &Verdict {
+        &self.verdicts[link * threats + threat.ix()]
+    }
 }
 
 /// FNV-1a keys of every random process's label (`"agency/<id>/collect"`, `"link/<p>/<a>/<b>"`,
@@ -108,8 +165,8 @@ impl StreamKeys {
     }
 }
 
-/// The packed per-link table the sharing loop reads.
-pub(super) fn hot_links(
+/// Each link's [`LinkHot`], by link.
+fn hot_links(
     agencies: &[AgencyStatic],
     links: &[LinkStatic],
     threats: &[ThreatStatic],
@@ -137,6 +194,7 @@ pub(super) fn hot_links(
             }
             LinkHot {
                 p0: l.p0,
+                link: LinkIx::NONE,
                 relevant,
                 needed,
             }
@@ -144,5 +202,68 @@ pub(super) fn hot_links(
         .collect()
 }
 
+/// The sharing loop's tables of a model's agencies, links and threats.
+pub(super) fn send_tables(
+    agencies: &[AgencyStatic],
+    links: &[LinkStatic],
+    threats: &[ThreatStatic],
+) -> SendTables {
+    let hot = hot_links(agencies, links, threats);
+    let out = agencies
+        .iter()
+        .map(|a| {
+            a.out_links
+                .iter()
+                .map(|&l| LinkHot {
+                    link: l,
+                    ..hot[l.ix()]
+                })
+                .collect()
+        })
+        .collect();
+    let mut channels = Vec::new();
+    let send = links
+        .iter()
+        .map(|l| {
+            let from = channels.len() as u32;
+            channels.extend_from_slice(&l.channels);
+            LinkSend {
+                to: l.to,
+                reverse: l.reverse.unwrap_or(LinkIx::NONE),
+                partnership: l.partnership,
+                channels: (from, channels.len() as u32),
+                p_violate: violation_probability(&agencies[l.from.ix()], l),
+                tearlines: l.tearlines,
+                barriers: !l.barriers.is_empty(),
+            }
+        })
+        .collect();
+    let verdicts = links
+        .iter()
+        .flat_map(|l| {
+            let (sender, to) = (&agencies[l.from.ix()], &agencies[l.to.ix()]);
+            threats.iter().map(move |th| {
+                let mut v = Verdict::default();
+                for (m, tearline) in [false, true].into_iter().enumerate() {
+                    let mk = th.marking_of(tearline);
+                    v.cleared[m] =
+                        mk.class < Classification::Confidential || mk.class <= to.clearance;
+                    for (r, resharing) in [false, true].into_iter().enumerate() {
+                        v.broken[2 * m + r] = broken_rules(mk, sender, to, l, resharing);
+                    }
+                }
+                v
+            })
+        })
+        .collect();
+    SendTables {
+        out,
+        send,
+        channels,
+        verdicts,
+    }
+}
+
 // The sharing loop relies on this: four links per cache line.
 const _: () = assert!(std::mem::size_of::<LinkHot>() == 16);
+const _: () = assert!(std::mem::size_of::<LinkSend>() == 32);

@@ -686,7 +686,7 @@ fn a_marking_failure_passes_exactly_when_u_violate_is_below_the_violation_probab
     let sim = Sim::new(&body);
     let st = sim.st();
     let (a, l) = (sim.agency("a").ix(), sim.link("a", "b"));
-    let p = crate::sim::flow::violation_probability(&st.agencies[a], &st.links[l]);
+    let p = crate::sim::compile::violation_probability(&st.agencies[a], &st.links[l]);
     assert!((p - 0.06).abs() < 1e-12, "p = {p}");
     // Paired on each run's own stream: the second uniform decides, and the share of passes
     // matches p within 4 standard errors.

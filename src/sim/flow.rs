@@ -13,7 +13,7 @@ use super::recorder::Recorder;
 use super::rng::chance;
 use super::state::{
     Agencies, Analysed, Delivery, Duplicate, EXPOSURE_HOPS, InFlight, InjectStates, Item, Items,
-    LinkState, ModsDue, NO_ITEM, Tally, Tick, TrustSignal, charge_upstream,
+    Links, ModsDue, NO_ITEM, Tally, Tick, TrustSignal, charge_upstream,
 };
 use crate::scenario::schema::{Function, Tlp};
 use bevy_ecs::prelude::*;
@@ -47,7 +47,7 @@ pub(crate) struct Trips<'a> {
 fn trip_first_offers(
     st: &Compiled,
     trips: &mut Trips,
-    links: &mut [LinkState],
+    links: &mut Links,
     rec: &mut Recorder,
     (p, threat, t): (PartnershipIx, ThreatIx, f64),
 ) {
@@ -85,8 +85,9 @@ fn trip_first_offers(
             format!("Inject {}: {}", s.number, s.synopsis)
         });
         let hold = matches!(s.effect, Effect::LegalHold(_));
-        for (ls, state) in st.links.iter().zip(links.iter_mut()) {
+        for (ls, state) in st.links.iter().zip(links.0.iter_mut()) {
             if ls.partnership == p {
+                let was = state.is_closed();
                 if hold {
                     state.held += 1;
                 } else {
@@ -94,6 +95,7 @@ fn trip_first_offers(
                     state.mark_withdrawn(t);
                 }
                 state.ever_lost = true;
+                links.1.closing(was, state.is_closed());
             }
         }
         trips.due.mark();
@@ -192,9 +194,11 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
             if lk.first_item_at.is_none_or(|f| d.t < f) {
                 lk.first_item_at = Some(d.t);
             }
-            match lk.first_by_threat.iter_mut().find(|e| e.0 == it.threat) {
-                Some(e) => e.1 = e.1.min(d.t),
-                None => lk.first_by_threat.push((it.threat, d.t)),
+            if st.first_by_threat {
+                match lk.first_by_threat.iter_mut().find(|e| e.0 == it.threat) {
+                    Some(e) => e.1 = e.1.min(d.t),
+                    None => lk.first_by_threat.push((it.threat, d.t)),
+                }
             }
             lk.received += sensitivity;
             tally.delivered += 1;
@@ -388,21 +392,23 @@ pub(crate) fn share(t: Tick) {
             let ls = &tables.send[l];
             if !st.offer_trips.is_empty() {
                 let at = (ls.partnership, item.threat, m.t);
-                trip_first_offers(st, &mut trips, &mut links.0, rec, at);
+                trip_first_offers(st, &mut trips, links, rec, at);
             }
-            let state = &links.0[l];
             let w = ls.to.ix();
-            if state.is_withdrawn() {
-                if need {
-                    tally.block(BlockReason::Withdrawn);
+            if links.1.any_closed(&links.0) {
+                let state = &links.0[l];
+                if state.is_withdrawn() {
+                    if need {
+                        tally.block(BlockReason::Withdrawn);
+                    }
+                    continue;
                 }
-                continue;
-            }
-            if state.held > 0 {
-                if need {
-                    tally.block(BlockReason::Legal);
+                if state.held > 0 {
+                    if need {
+                        tally.block(BlockReason::Legal);
+                    }
+                    continue;
                 }
-                continue;
             }
             let block = |tally: &mut Tally, rec: &mut Recorder, r: BlockReason| {
                 if need {

@@ -449,6 +449,7 @@ impl Ctx<'_> {
                 for (l, ls) in self.st.links.iter().enumerate() {
                     if ls.partnership == p {
                         let s = &mut self.links.0[l];
+                        let was = s.is_closed();
                         if hold {
                             step(&mut s.held);
                         } else {
@@ -458,6 +459,8 @@ impl Ctx<'_> {
                             }
                         }
                         s.ever_lost = true;
+                        let now = s.is_closed();
+                        self.links.1.closing(was, now);
                         self.due.mark();
                     }
                 }

@@ -33,6 +33,8 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     let mut links = world.resource_mut::<Links>();
     links.1.false_delivered = false;
     links.1.mean_trust = None;
+    links.1.closed = 0;
+    links.1.recount = false;
     links.1.rng.clear();
     links.1.trust.clear();
     links.1.trust.extend(st.links.iter().map(|l| l.trust0));
@@ -300,7 +302,10 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
     let Links(
         states,
         LinkSide {
-            trust, mean_trust, ..
+            trust,
+            mean_trust,
+            closed,
+            ..
         },
     ) = links;
     for &(link, x) in shocks.iter() {
@@ -367,6 +372,9 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
         let ls = &st.links[li];
         let l = &mut states[li];
         if !l.withdrawn && trust[li] < ls.withdraw_below {
+            if !l.is_closed() {
+                *closed += 1;
+            }
             l.withdrawn = true;
             l.mark_withdrawn(clock.end);
             due.mark();

@@ -1060,7 +1060,7 @@ pub(crate) struct LinkState {
     /// First unique item delivered over it [h].
     pub(crate) first_item_at: Option<f64>,
     /// First unique item delivered over it, by threat: (threat, time [h]), in the order
-    /// first seen.
+    /// first seen (noted only when some metric reads it: [`Compiled::first_by_threat`]).
     pub(crate) first_by_threat: Vec<(ThreatIx, f64)>,
     /// Value its sender gave the receiver over it in the current review window [SWD]: the
     /// useful items it delivered (new to the receiver, true and timely, by sensitivity) plus
@@ -1143,6 +1143,11 @@ impl LinkState {
     /// Whether the partnership is withdrawn (by trust or by an inject).
     pub(crate) fn is_withdrawn(&self) -> bool {
         self.withdrawn || self.inject_withdrawn > 0
+    }
+
+    /// Whether the link carries nothing: withdrawn or under a legal hold.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.is_withdrawn() || self.held > 0
     }
 
     /// Note that it became withdrawn at `t` [h] (by trust or by an inject).
@@ -1231,6 +1236,32 @@ pub(crate) struct LinkSide {
     /// The links' mean trust as last sampled for the series; `None` once some link's trust
     /// may have moved since (the Trust phase, the only writer of trust, clears it).
     pub(crate) mean_trust: Option<f64>,
+    /// Links withdrawn or under a legal hold ([`LinkState::is_closed`]): while none is, the
+    /// sharing loop does not read the link states. Kept by every writer of those fields
+    /// through [`LinkSide::closing`].
+    pub(crate) closed: u32,
+    /// `closed` must be counted again (set by the tests, which write link states directly).
+    pub(crate) recount: bool,
+}
+
+impl LinkSide {
+    /// Note that a link's state went from closed `was` to closed `now`.
+    pub(crate) fn closing(&mut self, was: bool, now: bool) {
+        match (was, now) {
+            (false, true) => self.closed += 1,
+            (true, false) => self.closed -= 1,
+            _ => {}
+        }
+    }
+
+    /// Whether some link may be closed (counting them again first when asked to).
+    pub(crate) fn any_closed(&mut self, states: &[LinkState]) -> bool {
+        if self.recount {
+            self.closed = states.iter().filter(|s| s.is_closed()).count() as u32;
+            self.recount = false;
+        }
+        self.closed > 0
+    }
 }
 
 /// The mean of the links' trust (`None` without links), summed in link order.

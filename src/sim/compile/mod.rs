@@ -130,6 +130,9 @@ pub(crate) struct Compiled {
     pub(crate) keys: StreamKeys,
     /// Enabled injects with a `FirstOffer` trigger, ascending (the sharing loop trips them).
     pub(crate) offer_trips: Vec<crate::ids::InjectIx>,
+    /// Some metric reads a link's first delivery per threat ([`MetricKind::FirstItemCarried`]
+    /// of a threat), so deliveries note it.
+    pub(crate) first_by_threat: bool,
 }
 
 /// Compile a validated scenario. Every reference comes resolved from validation
@@ -206,6 +209,9 @@ pub(crate) fn compile(scn: &ValidScenario) -> Compiled {
         injects,
         insiders,
         objectives: objectives.statics,
+        first_by_threat: metric_kinds.iter().any(
+            |m| matches!(m, MetricKind::FirstItemCarried { threat, .. } if threat.get().is_some()),
+        ),
         metric_kinds,
         drivers,
         series_stride,

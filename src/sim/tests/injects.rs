@@ -263,9 +263,11 @@ fn a_withdrawal_inject_withdraws_both_links_for_its_duration_and_counts_each_lin
     let (a, bit) = (sim.agency("a").ix(), function_bit(Function::Dissemination));
     step(&mut sim, 0);
     assert!(!sim.link_state("a", "b").is_withdrawn());
+    assert_eq!(sim.closed_links(), 0);
     step(&mut sim, 1);
     assert!(sim.link_state("a", "b").is_withdrawn());
     assert!(sim.link_state("b", "a").is_withdrawn());
+    assert_eq!(sim.closed_links(), 2);
     // `a` depends on `b`, and the link from `b` to `a` is withdrawn: `a` loses dissemination.
     assert_eq!(sim.agencies().mods[a].lost, bit);
     // `b` offers to `a`: blocked as withdrawn.
@@ -281,6 +283,7 @@ fn a_withdrawal_inject_withdraws_both_links_for_its_duration_and_counts_each_lin
     step(&mut sim, 3);
     assert!(!sim.link_state("a", "b").is_withdrawn());
     assert!(!sim.link_state("b", "a").is_withdrawn());
+    assert_eq!(sim.closed_links(), 0);
     assert!(sim.link_state("a", "b").ever_lost);
     assert_eq!(sim.agencies().mods[a].lost, 0);
 }
@@ -306,6 +309,7 @@ fn a_legal_hold_blocks_offers_as_legal_and_stops_benefits_but_costs_no_function(
         (sim.link_state("a", "b").held, sim.link_state("b", "a").held),
         (1, 1)
     );
+    assert_eq!(sim.closed_links(), 2);
     assert_eq!(sim.agencies().mods[b].speedup, 0.0);
     assert_eq!(sim.agencies().mods[a].lost, 0);
     // A hold is not a withdrawal.
@@ -315,6 +319,7 @@ fn a_legal_hold_blocks_offers_as_legal_and_stops_benefits_but_costs_no_function(
     assert_eq!(sim.in_flight(), 0);
     step(&mut sim, 2);
     assert_eq!(sim.link_state("a", "b").held, 0);
+    assert_eq!(sim.closed_links(), 0);
     assert_eq!(sim.agencies().mods[b].speedup, 0.5);
 }
 
@@ -430,6 +435,7 @@ fn a_first_offer_withdrawal_stops_the_very_item_that_tripped_it_and_ends_after_i
     assert_eq!(sim.blocked(), Sim::only(BlockReason::Withdrawn, 1));
     assert!(sim.link_state("a", "b").is_withdrawn());
     assert!(sim.link_state("b", "a").is_withdrawn());
+    assert_eq!(sim.closed_links(), 2);
     let inj = sim.world.resource::<InjectStates>();
     assert_eq!(inj.fired_at[0], Some(0.5));
     assert!(inj.done[0] && inj.tripped.is_empty());
@@ -442,6 +448,7 @@ fn a_first_offer_withdrawal_stops_the_very_item_that_tripped_it_and_ends_after_i
     // Fired at 0.5 h for 2 h: undone at the start of the tick containing 2.5 h.
     step(&mut sim, 2);
     assert!(!sim.link_state("a", "b").is_withdrawn());
+    assert_eq!(sim.closed_links(), 0);
     assert_eq!(sim.tally().withdrawals, 0);
     assert_eq!(sim.link_state("a", "b").withdrawn_at, Some(0.5));
 }

@@ -167,6 +167,15 @@ impl Sim {
         &self.world.resource::<Links>().0[self.link(from, to)]
     }
 
+    /// The count of closed links the sharing loop relies on, checked against the link states.
+    pub(crate) fn closed_links(&self) -> u32 {
+        let links = self.world.resource::<Links>();
+        let actual = links.0.iter().filter(|s| s.is_closed()).count() as u32;
+        assert!(!links.1.recount, "a test wrote a link state directly");
+        assert_eq!(links.1.closed, actual, "the closed-link count drifted");
+        actual
+    }
+
     /// The sender's trust on link `from → to`.
     pub(crate) fn trust(&self, from: &str, to: &str) -> f64 {
         self.world.resource::<Links>().1.trust[self.link(from, to)]
@@ -184,9 +193,9 @@ impl Sim {
     pub(crate) fn link_state_mut(&mut self, from: &str, to: &str) -> Mut<'_, LinkState> {
         let l = self.link(from, to);
         self.world.resource_mut::<ModsDue>().mark();
-        self.world
-            .resource_mut::<Links>()
-            .map_unchanged(move |x| &mut x.0[l])
+        let mut links = self.world.resource_mut::<Links>();
+        links.1.recount = true;
+        links.map_unchanged(move |x| &mut x.0[l])
     }
 
     /// A copy of link `from → to`'s random stream as it stands.

@@ -283,6 +283,7 @@ fn a_link_whose_trust_falls_below_its_threshold_is_withdrawn_once() {
     assert!(sim.link_state("a", "b").withdrawn);
     assert!(sim.link_state("a", "b").ever_lost);
     assert!(!sim.link_state("b", "a").withdrawn);
+    assert_eq!(sim.closed_links(), 1);
     assert_eq!(sim.tally().withdrawals, 1);
     // Withdrawn at the end of tick 0 (1 h ticks): what the metric and triggers count.
     assert_eq!(sim.link_state("a", "b").withdrawn_at, Some(1.0));

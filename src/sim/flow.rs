@@ -163,10 +163,8 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
         }
         let h = &mut holdings[to];
         if !h.insert(d.item) {
-            // An echo or duplicate: of no use to the receiver (docs/model.md §7).
-            if let Some(r) = d.link.get().and_then(|l| st.links[l.ix()].reverse) {
-                links.0[r.ix()].useless += 1.0;
-            }
+            // An echo or duplicate: of no use to the receiver, neither a good nor a bad
+            // experience (docs/model.md §7).
             continue;
         }
         h.count += 1;
@@ -204,7 +202,7 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
             tally.delivered += 1;
             // What the receiver makes of it (docs/model.md §7): a true, timely item is useful
             // (value given by the sender, a good experience of it), a false one a bad
-            // experience, a stale one of no use.
+            // experience, a stale one of no use (neither).
             let timely = d.t - it.created <= st.timely_within;
             if it.truth && timely {
                 lk.value += sensitivity;
@@ -217,10 +215,10 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
             }
             if let Some(r) = ls.reverse {
                 let back = &mut links.0[r.ix()];
-                match (it.truth, timely) {
-                    (true, true) => back.good += 1.0,
-                    (false, _) => back.bad += 1.0,
-                    (true, false) => back.useless += 1.0,
+                if !it.truth {
+                    back.bad += 1.0;
+                } else if timely {
+                    back.good += 1.0;
                 }
             }
             rec.log(
@@ -266,19 +264,17 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
             tally.expired += 1;
             continue;
         }
+        // Otherwise it is of no use to its recipient, once the recipient is up.
         if !mods[x.to.ix()].up {
             parked.push(Delivery {
                 t: now,
                 seq: 0,
                 item: x.item,
                 to: x.to,
-                link: x.link,
+                // Its holder already has it: no link carries it in (step 4).
+                link: LinkIx::NONE,
                 channel: ChannelIx::NONE,
             });
-            continue;
-        }
-        if let Some(r) = x.back.get() {
-            links.0[r.ix()].useless += 1.0;
         }
     }
     flight.recycle(due);
@@ -606,8 +602,6 @@ pub(crate) fn share(t: Tick) {
                 let dup = Duplicate {
                     item: sent,
                     to,
-                    link: hot.link,
-                    back: ls.reverse,
                     retractions: items.1,
                     stale: th.perish.is_some_and(|p| at > item.created + p),
                 };

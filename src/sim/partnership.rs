@@ -359,7 +359,6 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
         for l in states.iter_mut() {
             l.value = 0.0;
             l.good = 0.0;
-            l.useless = 0.0;
             l.bad = 0.0;
         }
     }

@@ -635,17 +635,13 @@ pub(crate) struct Delivery {
 
 /// A known duplicate in flight (see [`InFlight::push_duplicate`]): what its hand-over needs,
 /// worked out when it is sent, so that handing it over reads neither the item nor the
-/// recipient's holdings (24 bytes).
+/// recipient's holdings (16 bytes).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Duplicate {
     /// Item index.
     pub(crate) item: u32,
     /// Receiving agency.
     pub(crate) to: AgencyIx,
-    /// Link it travels on.
-    pub(crate) link: LinkIx,
-    /// The link back to its sender, whose useless count it adds to ([`LinkIx::NONE`]: none).
-    pub(crate) back: LinkIx,
     /// The run's [`Retractions`] when it was sent: while that count is unchanged, the item
     /// is not retracted (an item already retracted is never sent).
     pub(crate) retractions: Retractions,
@@ -907,8 +903,8 @@ impl InFlight {
 
     /// Schedule a delivery at time `t` [h] of an item its recipient already holds (holdings
     /// only grow, so it will arrive as a duplicate). What a duplicate does when handed over
-    /// (nothing if retracted, an expiry, parking while the recipient is down, one useless item
-    /// to its sender) is a count, the same in any order within its tick: it takes no sequence
+    /// (nothing if retracted, an expiry, parking while the recipient is down, else nothing:
+    /// it is of no use to its recipient) is a count, the same in any order within its tick: it takes no sequence
     /// number and is handed over after its tick's other deliveries, unsorted (see
     /// [`InFlight::take_duplicates`]).
     pub(crate) fn push_duplicate(&mut self, t: f64, dup: Duplicate) {
@@ -1071,9 +1067,6 @@ pub(crate) struct LinkState {
     /// The sender's good experiences with the receiver in the current window: useful items
     /// received from it over the reverse link.
     pub(crate) good: f64,
-    /// Items received from the receiver in the current window that were of no use to the
-    /// sender (already held: echoes and duplicates; or stale).
-    pub(crate) useless: f64,
     /// The sender's bad experiences with the receiver in the current window, by size: false
     /// items received from it (1 each) and every negative trust signal (|x|).
     pub(crate) bad: f64,
@@ -1128,7 +1121,6 @@ impl LinkState {
             value: 0.0,
             value_total: 0.0,
             good: 0.0,
-            useless: 0.0,
             bad: 0.0,
             false_threats: Vec::new(),
             received: 0.0,
@@ -1594,8 +1586,6 @@ mod calendar {
         Duplicate {
             item,
             to: AgencyIx::new(1),
-            link: LinkIx::new(0),
-            back: LinkIx::NONE,
             retractions: 0,
             stale: false,
         }

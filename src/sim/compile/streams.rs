@@ -30,8 +30,6 @@ pub(crate) struct LinkHot {
 pub(crate) struct LinkSend {
     /// Receiving agency.
     pub(crate) to: AgencyIx,
-    /// The link back ([`LinkIx::NONE`]: none).
-    pub(crate) reverse: LinkIx,
     /// Its partnership.
     pub(crate) partnership: PartnershipIx,
     /// Its channels, in preference order: `SendTables::channels[channels.0 .. channels.1]`.
@@ -229,7 +227,6 @@ pub(super) fn send_tables(
             channels.extend_from_slice(&l.channels);
             LinkSend {
                 to: l.to,
-                reverse: l.reverse.unwrap_or(LinkIx::NONE),
                 partnership: l.partnership,
                 channels: (from, channels.len() as u32),
                 p_violate: violation_probability(&agencies[l.from.ix()], l),

@@ -70,10 +70,11 @@ fn make_false(sim: &mut Sim, item: u32) {
     sim.world.resource_mut::<Items>().0[item as usize].truth = false;
 }
 
-/// The window counters (good, useless, bad) and value of link `from → to`.
-fn counts(sim: &Sim, from: &str, to: &str) -> (f64, f64, f64, f64) {
+/// The window counters (good, bad) and value of link `from → to` (an item of no use moves
+/// none of them).
+fn counts(sim: &Sim, from: &str, to: &str) -> (f64, f64, f64) {
     let l = sim.link_state(from, to);
-    (l.good, l.useless, l.bad, l.value)
+    (l.good, l.bad, l.value)
 }
 
 #[test]
@@ -88,8 +89,8 @@ fn a_new_true_timely_item_is_a_good_experience_and_value_given_but_moves_no_trus
     assert_eq!(sim.trust_signals(), vec![]);
     // The receiver's experience of the sender is on the reverse link b → a; the value given
     // (sensitivity 1) is on the link it came over.
-    assert_eq!(counts(&sim, "b", "a"), (1.0, 0.0, 0.0, 0.0));
-    assert_eq!(counts(&sim, "a", "b"), (0.0, 0.0, 0.0, 1.0));
+    assert_eq!(counts(&sim, "b", "a"), (1.0, 0.0, 0.0));
+    assert_eq!(counts(&sim, "a", "b"), (0.0, 0.0, 1.0));
     sim.run(update_trust);
     assert_td(&sim, "b", "a", (0.6, 0.0));
 }
@@ -103,8 +104,8 @@ fn a_false_item_is_a_bad_experience_and_no_value() {
         .at(1)
         .refresh()
         .run(deliver_items);
-    assert_eq!(counts(&sim, "b", "a"), (0.0, 0.0, 1.0, 0.0));
-    assert_eq!(counts(&sim, "a", "b"), (0.0, 0.0, 0.0, 0.0));
+    assert_eq!(counts(&sim, "b", "a"), (0.0, 1.0, 0.0));
+    assert_eq!(counts(&sim, "a", "b"), (0.0, 0.0, 0.0));
     assert_eq!(
         sim.link_state("a", "b").false_threats,
         vec![sim.threat("t")]
@@ -121,8 +122,8 @@ fn a_stale_item_is_of_no_use() {
         .refresh()
         .run(deliver_items);
     assert!(sim.holds("b", item));
-    assert_eq!(counts(&sim, "b", "a"), (0.0, 1.0, 0.0, 0.0));
-    assert_eq!(counts(&sim, "a", "b"), (0.0, 0.0, 0.0, 0.0));
+    assert_eq!(counts(&sim, "b", "a"), (0.0, 0.0, 0.0));
+    assert_eq!(counts(&sim, "a", "b"), (0.0, 0.0, 0.0));
 }
 
 #[test]
@@ -135,12 +136,12 @@ fn echoes_and_duplicates_do_not_count_as_value() {
     sim.at(1).run(deliver_items);
     assert_eq!(sim.tally().delivered, 1);
     // One useful item, one duplicate of no use to b.
-    assert_eq!(counts(&sim, "b", "a"), (1.0, 1.0, 0.0, 0.0));
-    assert_eq!(counts(&sim, "a", "b").3, 1.0);
+    assert_eq!(counts(&sim, "b", "a"), (1.0, 0.0, 0.0));
+    assert_eq!(counts(&sim, "a", "b").2, 1.0);
     sim.send(item, "b", "a", 2.5).at(2).run(deliver_items);
     // The echo to a, which holds the item: nothing given by b, no use to a.
-    assert_eq!(counts(&sim, "b", "a").3, 0.0);
-    assert_eq!(counts(&sim, "a", "b"), (0.0, 1.0, 0.0, 1.0));
+    assert_eq!(counts(&sim, "b", "a").2, 0.0);
+    assert_eq!(counts(&sim, "a", "b"), (0.0, 0.0, 1.0));
     assert_eq!(sim.link_state("b", "a").items, 0);
     assert_eq!(sim.tally().delivered, 1);
 }
@@ -166,31 +167,29 @@ fn at_a_window_end_trust_moves_toward_the_usefulness_target() {
     {
         let mut l = sim.link_state_mut("b", "a");
         l.good = 4.0;
-        l.useless = 2.0;
         l.bad = 1.0;
     }
     sim.at(0).run(update_trust);
     assert_td(&sim, "b", "a", (0.6, 0.0));
     sim.at(1).run(update_trust);
-    // u = 4 / (4 + 3·1) = 4/7 (the 2 useless items count neither way);
+    // u = 4 / (4 + 3·1) = 4/7 (items of no use count neither way);
     // T ← 0.6 + 0.3·(4/7 − 0.6).
     assert_close(sim.trust("b", "a"), doc_usefulness(0.6, 0.0, 4.0, 1.0, 0.3));
-    assert_eq!(counts(&sim, "b", "a"), (0.0, 0.0, 0.0, 0.0));
+    assert_eq!(counts(&sim, "b", "a"), (0.0, 0.0, 0.0));
 }
 
-/// Equilibrium (docs/model.md §7): with g good and b bad experiences (and n of no use) in
-/// every window, T_k = T* + (T0 − T*)(1 − α)^k with T* = Θ·g ÷ (g + β·b), whatever the
-/// traffic: a link ten or a hundred times as busy with the same mix ends at the same trust.
+/// Equilibrium (docs/model.md §7): with g good and b bad experiences in every window,
+/// T_k = T* + (T0 − T*)(1 − α)^k with T* = Θ·g ÷ (g + β·b), whatever the traffic: a link ten
+/// or a hundred times as busy with the same mix ends at the same trust.
 #[test]
 fn trust_converges_to_the_usefulness_equilibrium_whatever_the_volume() {
     for (scale, ticks) in [(1.0, 40u64), (10.0, 40), (100.0, 40)] {
         let mut sim = Sim::new(&pair("", "equity_window: hours(1), trust_adaptation: 0.3"));
-        let (g, n, b) = (6.0 * scale, 5.0 * scale, 1.0 * scale);
+        let (g, b) = (6.0 * scale, 1.0 * scale);
         for k in 0..ticks {
             {
                 let mut l = sim.link_state_mut("b", "a");
                 l.good = g;
-                l.useless = n;
                 l.bad = b;
             }
             sim.at(k).run(update_trust);

@@ -237,6 +237,9 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
                 for f in q.free_at.iter_mut() {
                     *f = f.max(end);
                 }
+                if q.waiting.is_empty() && q.in_service.is_empty() {
+                    *slot &= !(1 << bit);
+                }
                 continue;
             }
             while let Some(&(arrival, item)) = q.waiting.front() {
@@ -281,6 +284,11 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
                     q.in_service.push((finish, item));
                     q.next_done = q.next_done.min(finish);
                 }
+            }
+            // Idle now: off the list at once (the next visit would only find it idle), until
+            // a delivery puts it back.
+            if q.waiting.is_empty() && q.in_service.is_empty() {
+                *slot &= !(1 << bit);
             }
         }
     }

@@ -290,12 +290,12 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
 /// share point for the team. The team's decisions (taken before this tick) are offered first,
 /// at the start of the tick, on the links the team picked and under the TLP it chose.
 #[cfg(test)]
-pub(crate) fn share_items(mut s: super::state::RunState) {
-    share(s.tick());
+pub(crate) fn share_items(mut s: super::state::RunState, mut chosen: Local<Vec<(u32, f64)>>) {
+    share(s.tick(), &mut chosen);
 }
 
-/// The Sharing phase (see [`share_items`]).
-pub(crate) fn share(t: Tick) {
+/// The Sharing phase (see [`share_items`]), with a buffer for the links a sender chooses.
+pub(crate) fn share(t: Tick, chosen: &mut Vec<(u32, f64)>) {
     let Tick {
         clock,
         st,
@@ -355,36 +355,41 @@ pub(crate) fn share(t: Tick) {
         let kind_bit = 1u8 << th.kind_ix;
         let p_share = 1.0 - ms.impaired[2];
         let tables = &st.send;
-        for hot in &tables.out[m.agency.ix()] {
-            let l = hot.link.ix();
-            let need = hot.needed & kind_bit != 0;
-            let team_tlp = match &pick {
-                Some((to, tlp)) => {
-                    if !to.contains(&hot.link) {
+        let out = &tables.out[m.agency.ix()];
+        let team_tlp = pick.as_ref().map(|p| p.1);
+        // The sender's choice first, on every link (a block counts only an offer it would
+        // have made): the links it offers the item to, in order, each with its compliance
+        // draw. Each link draws from its own stream, so taking the choices before the gates
+        // draws the same numbers as taking them link by link. (Written without a branch on
+        // the draw, which no predictor can guess.)
+        chosen.clear();
+        chosen.resize(out.len(), (0, 0.0));
+        let mut n = 0;
+        for (i, hot) in out.iter().enumerate() {
+            let (take, u_violate) = match &pick {
+                // The team chose to offer it: no draw for the sender's choice or compliance.
+                Some((to, _)) => (to.contains(&hot.link), 0.0),
+                None => {
+                    if hot.relevant & kind_bit == 0 {
                         continue;
                     }
-                    Some(*tlp)
+                    let l = hot.link.ix();
+                    let rng = &mut links.1.rng[l];
+                    // One uniform per offer, whatever the outcome, keeps streams aligned
+                    // across variants.
+                    let u_share: f64 = rand::RngExt::random(rng);
+                    let u_violate: f64 = rand::RngExt::random(rng);
+                    (u_share < hot.p0 * links.1.trust[l] * p_share, u_violate)
                 }
-                None => None,
             };
-            let u_violate = if team_tlp.is_some() {
-                // The team chose to offer it: no draw for the sender's choice or compliance.
-                0.0
-            } else {
-                if hot.relevant & kind_bit == 0 {
-                    continue;
-                }
-                let rng = &mut links.1.rng[l];
-                // One uniform per offer, whatever the outcome, keeps streams aligned across
-                // variants.
-                let u_share: f64 = rand::RngExt::random(rng);
-                let u_violate: f64 = rand::RngExt::random(rng);
-                // The sender's choice first: a block counts only an offer it would have made.
-                if u_share >= hot.p0 * links.1.trust[l] * p_share {
-                    continue;
-                }
-                u_violate
-            };
+            chosen[n] = (i as u32, u_violate);
+            n += usize::from(take);
+        }
+        chosen.truncate(n);
+        for &(i, u_violate) in chosen.iter() {
+            let hot = &out[i as usize];
+            let l = hot.link.ix();
+            let need = hot.needed & kind_bit != 0;
             let ls = &tables.send[l];
             if !st.offer_trips.is_empty() {
                 let at = (ls.partnership, item.threat, m.t);

@@ -50,6 +50,8 @@ struct Kept {
     staffing: agency::Staffing,
     /// The Trust phase's buffers.
     trust: partnership::TrustScratch,
+    /// The Sharing phase's buffer of the links a sender chooses.
+    chosen: Vec<(u32, f64)>,
 }
 
 /// One tick after the objectives are judged: every phase in order over the run state,
@@ -82,7 +84,7 @@ fn phases_of_tick(s: &mut RunState, bufs: &mut metrics::Bufs, kept: &mut Kept) {
     insider::act(t.re());
     flow::deliver(t.re(), &mut kept.spare);
     agency::analyse(t.re(), &mut kept.staffing);
-    flow::share(t.re());
+    flow::share(t.re(), &mut kept.chosen);
     partnership::trust(t.re(), &mut kept.trust);
     response::respond(t.re());
     metrics::record(t.re(), bufs);

@@ -9,6 +9,7 @@ use super::rng::{RunSeed, exp_wait};
 use super::state::{Agencies, AgencyStreams, Analysed, Holdings, Mods, Queue, Status, Tick};
 use crate::scenario::schema::Function;
 use bevy_ecs::prelude::*;
+use std::hint::select_unpredictable;
 
 /// Add the agencies' state to the world.
 pub(crate) fn install(world: &mut World) {
@@ -208,7 +209,8 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
             let a = &st.agencies[ix];
             let q = &mut queue[ix];
             let (c, working) = (plan.servers[ix] as usize, plan.working[ix]);
-            if q.waiting.is_empty() && q.in_service.is_empty() {
+            // (`&`, not `&&`: one branch, rarely taken, instead of one per list.)
+            if q.waiting.is_empty() & q.in_service.is_empty() {
                 // Idle: nothing to serve. (An idle agency off work has its servers' free
                 // times brought up to date when it is back at work; see `Staffing::update`.)
                 *slot &= !(1 << bit);
@@ -217,20 +219,23 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
             let m = &mods[ix];
             // Completions carried over from earlier windows.
             if q.next_done < end {
-                let mut i = 0;
-                while i < q.in_service.len() {
-                    if q.in_service[i].0 < end {
-                        let (t, item) = q.in_service.swap_remove(i);
-                        done.push((t, AgencyIx::new(ix), item));
-                    } else {
-                        i += 1;
-                    }
+                // Written without branches on the times, which no predictor can guess:
+                // every item is written to `done` and kept there only if it finished, and
+                // kept in service only if not (the order of either does not matter: `done`
+                // is sorted below).
+                let mut keep = 0;
+                let mut next = f64::INFINITY;
+                for i in 0..q.in_service.len() {
+                    let (t, item) = q.in_service[i];
+                    let finished = t < end;
+                    done.push((t, AgencyIx::new(ix), item));
+                    done.truncate(done.len() - usize::from(!finished));
+                    q.in_service[keep] = (t, item);
+                    keep += usize::from(!finished);
+                    next = select_unpredictable(finished, next, next.min(t));
                 }
-                q.next_done = q
-                    .in_service
-                    .iter()
-                    .map(|x| x.0)
-                    .fold(f64::INFINITY, f64::min);
+                q.in_service.truncate(keep);
+                q.next_done = next;
             }
             if !working {
                 // Nobody works this window: queued items cannot start before it ends.
@@ -243,12 +248,19 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
                 continue;
             }
             while let Some(&(arrival, item)) = q.waiting.front() {
-                let (s, free) = q.free_at[..c]
-                    .iter()
-                    .copied()
-                    .enumerate()
-                    .min_by(|x, y| x.1.total_cmp(&y.1))
-                    .unwrap_or((0, end));
+                // The server free first (the first of equals), without a branch per server.
+                let (s, free) = match q.free_at[..c].split_first() {
+                    None => (0, end),
+                    Some((&first, rest)) => {
+                        let (mut s, mut free) = (0, first);
+                        for (j, &f) in rest.iter().enumerate() {
+                            let earlier = f.total_cmp(&free).is_lt();
+                            s = select_unpredictable(earlier, j + 1, s);
+                            free = select_unpredictable(earlier, f, free);
+                        }
+                        (s, free)
+                    }
+                };
                 let start = free.max(arrival);
                 if start >= end {
                     break;
@@ -278,12 +290,14 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
                 q.busy += service;
                 q.wait_sum += start - arrival;
                 q.served += 1;
-                if finish < end {
-                    done.push((finish, AgencyIx::new(ix), item));
-                } else {
-                    q.in_service.push((finish, item));
-                    q.next_done = q.next_done.min(finish);
-                }
+                // Done in this window, or still in service after it (without a branch).
+                let finished = finish < end;
+                done.push((finish, AgencyIx::new(ix), item));
+                done.truncate(done.len() - usize::from(!finished));
+                q.in_service.push((finish, item));
+                q.in_service
+                    .truncate(q.in_service.len() - usize::from(finished));
+                q.next_done = select_unpredictable(finished, q.next_done, q.next_done.min(finish));
             }
             // Idle now: off the list at once (the next visit would only find it idle), until
             // a delivery puts it back.

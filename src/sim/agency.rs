@@ -34,6 +34,7 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     ag.next_transition = f64::INFINITY;
     ag.active.clear();
     ag.active.resize(n.div_ceil(64), 0);
+    ag.finishing.reset(st.ticks, st.dt);
     ag.status.clear();
     ag.streams.clear();
     let keys = &st.keys;
@@ -81,6 +82,8 @@ pub(crate) struct Staffing {
     done: Vec<(f64, AgencyIx, u32)>,
     /// Sorts them.
     sorter: TimeSort<(f64, AgencyIx, u32)>,
+    /// The agencies noted for this tick's completions (see [`super::state::Finishing`]).
+    noted: Vec<u32>,
     /// The [`ModsDue::epoch`] it was computed at.
     epoch: u64,
     /// Analysts at work (servers) per agency.
@@ -178,6 +181,7 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
         backlog,
         since_staffing,
         active,
+        finishing,
         ..
     } = &mut *agencies;
     let dt = clock.dt;
@@ -199,6 +203,27 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
     }
     let mut done = std::mem::take(&mut plan.done);
     done.clear();
+    // Completions carried over from earlier windows: the items in service at the agencies
+    // noted for this tick. Written without branches on the times, which no predictor can
+    // guess: every item is written to `done` and kept there only if it finished, and kept in
+    // service only if not (the order of either does not matter: `done` is sorted below).
+    let mut noted = std::mem::take(&mut plan.noted);
+    noted.clear();
+    finishing.take(clock.tick, &mut noted);
+    for &ix in &noted {
+        let q = &mut queue[ix as usize];
+        let mut keep = 0;
+        for i in 0..q.in_service.len() {
+            let (t, item) = q.in_service[i];
+            let finished = t < end;
+            done.push((t, AgencyIx::new(ix as usize), item));
+            done.truncate(done.len() - usize::from(!finished));
+            q.in_service[keep] = (t, item);
+            keep += usize::from(!finished);
+        }
+        q.in_service.truncate(keep);
+    }
+    plan.noted = noted;
     // Only agencies whose queue has work, in agency order.
     for (word, slot) in active.iter_mut().enumerate() {
         let mut bits = *slot;
@@ -209,40 +234,19 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
             let a = &st.agencies[ix];
             let q = &mut queue[ix];
             let (c, working) = (plan.servers[ix] as usize, plan.working[ix]);
-            // (`&`, not `&&`: one branch, rarely taken, instead of one per list.)
-            if q.waiting.is_empty() & q.in_service.is_empty() {
-                // Idle: nothing to serve. (An idle agency off work has its servers' free
+            if q.waiting.is_empty() {
+                // Idle: nothing to serve (what it has in service finishes without a visit). (An idle agency off work has its servers' free
                 // times brought up to date when it is back at work; see `Staffing::update`.)
                 *slot &= !(1 << bit);
                 continue;
             }
             let m = &mods[ix];
-            // Completions carried over from earlier windows.
-            if q.next_done < end {
-                // Written without branches on the times, which no predictor can guess:
-                // every item is written to `done` and kept there only if it finished, and
-                // kept in service only if not (the order of either does not matter: `done`
-                // is sorted below).
-                let mut keep = 0;
-                let mut next = f64::INFINITY;
-                for i in 0..q.in_service.len() {
-                    let (t, item) = q.in_service[i];
-                    let finished = t < end;
-                    done.push((t, AgencyIx::new(ix), item));
-                    done.truncate(done.len() - usize::from(!finished));
-                    q.in_service[keep] = (t, item);
-                    keep += usize::from(!finished);
-                    next = select_unpredictable(finished, next, next.min(t));
-                }
-                q.in_service.truncate(keep);
-                q.next_done = next;
-            }
             if !working {
                 // Nobody works this window: queued items cannot start before it ends.
                 for f in q.free_at.iter_mut() {
                     *f = f.max(end);
                 }
-                if q.waiting.is_empty() && q.in_service.is_empty() {
+                if q.waiting.is_empty() {
                     *slot &= !(1 << bit);
                 }
                 continue;
@@ -297,11 +301,11 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
                 q.in_service.push((finish, item));
                 q.in_service
                     .truncate(q.in_service.len() - usize::from(finished));
-                q.next_done = select_unpredictable(finished, q.next_done, q.next_done.min(finish));
+                finishing.note_if(finish, clock.tick, ix, !finished);
             }
             // Idle now: off the list at once (the next visit would only find it idle), until
             // a delivery puts it back.
-            if q.waiting.is_empty() && q.in_service.is_empty() {
+            if q.waiting.is_empty() {
                 *slot &= !(1 << bit);
             }
         }

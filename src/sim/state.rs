@@ -300,9 +300,6 @@ pub(crate) struct Queue {
     pub(crate) waiting: VecDeque<(f64, u32)>,
     /// Items in service finishing after the current window: (completion [h], item).
     pub(crate) in_service: Vec<(f64, u32)>,
-    /// The earliest completion in `in_service` [h] (∞ when empty): a window ending at or
-    /// before it completes none of them.
-    pub(crate) next_done: f64,
     /// Total service time given [h].
     pub(crate) busy: f64,
     /// Σ waiting time of items that started service [h].
@@ -350,7 +347,6 @@ impl Queue {
         self.free_at.clear();
         self.waiting.clear();
         self.in_service.clear();
-        self.next_done = f64::INFINITY;
         self.busy = 0.0;
         self.wait_sum = 0.0;
         self.served = 0;
@@ -556,6 +552,8 @@ pub(crate) struct Agencies {
     /// Agencies whose queue may have work (bit `ix % 64` of word `ix / 64`): set when an
     /// item joins a queue, cleared by the Analysis phase when it finds the queue empty.
     pub(crate) active: Vec<u64>,
+    /// Agencies with items finishing in a later window, by tick (see [`Finishing`]).
+    pub(crate) finishing: Finishing,
 }
 
 impl Agencies {
@@ -776,6 +774,12 @@ impl<T: Copy> Chunks<T> {
 
     /// Append `x` to bucket `k`.
     fn push(&mut self, k: usize, x: T) {
+        self.push_if(k, x, true);
+    }
+
+    /// Append `x` to bucket `k` if `keep`; either way `x` is written to the bucket's next
+    /// slot, so that the caller need not branch on `keep`.
+    fn push_if(&mut self, k: usize, x: T, keep: bool) {
         let list = &mut self.lists[k];
         if list.head == NO_CHUNK || list.fill as usize == CHUNK {
             let c = if self.free == NO_CHUNK {
@@ -798,7 +802,7 @@ impl<T: Copy> Chunks<T> {
             list.fill = 0;
         }
         self.store[list.tail as usize * CHUNK + list.fill as usize] = x;
-        list.fill += 1;
+        list.fill += u32::from(keep);
     }
 
     /// Move bucket `k`'s values, in order, to the end of `out`, emptying the bucket.
@@ -837,36 +841,7 @@ impl InFlight {
     /// The tick whose window [k·dt, (k+1)·dt) holds time `t`, with the same arithmetic as
     /// [`super::clock::Clock::at`].
     fn tick_of(&self, t: f64) -> u64 {
-        // The estimate is exact but for rounding at a window's edge, which the slow path
-        // corrects. Integer ↔ float conversions go through i64 (one instruction each; exact,
-        // as every tick number is far below 2^53); negative times land in tick 0.
-        let x = t * self.inv_dt;
-        if x.is_nan() {
-            return 0;
-        }
-        if x >= FAR_TICK {
-            // Beyond any exercise (a latency drawn from a huge tail, or infinite): the last
-            // bucket, without counting ticks one by one (the edge loop cannot step past 2^53).
-            return FAR_TICK as u64;
-        }
-        let k = (x as i64).max(0);
-        if (k > 0 && t < k as f64 * self.dt) || t >= (k + 1) as f64 * self.dt {
-            return self.tick_of_edge(t, k as u64);
-        }
-        k as u64
-    }
-
-    /// [`InFlight::tick_of`] when the estimate `k` is off by rounding.
-    #[cold]
-    #[inline(never)]
-    fn tick_of_edge(&self, t: f64, mut k: u64) -> u64 {
-        while k > 0 && t < k as f64 * self.dt {
-            k -= 1;
-        }
-        while t >= (k + 1) as f64 * self.dt {
-            k += 1;
-        }
-        k
+        tick_of(t, self.dt, self.inv_dt)
     }
 
     /// The bucket of a delivery arriving at `t` [h]: its tick's, but never one whose Delivery
@@ -976,6 +951,80 @@ impl InFlight {
     /// Deliveries in flight, parked ones included (the calendar's and the parked list's).
     pub(crate) fn len(&self) -> usize {
         self.len + self.parked.len()
+    }
+}
+
+/// The tick whose window [k·dt, (k+1)·dt) holds time `t` [h] (`inv_dt` = 1/dt), with the same
+/// arithmetic as [`super::clock::Clock::at`].
+fn tick_of(t: f64, dt: f64, inv_dt: f64) -> u64 {
+    // The estimate is exact but for rounding at a window's edge, which the slow path
+    // corrects. Integer ↔ float conversions go through i64 (one instruction each; exact,
+    // as every tick number is far below 2^53); negative times land in tick 0.
+    let x = t * inv_dt;
+    if x.is_nan() {
+        return 0;
+    }
+    if x >= FAR_TICK {
+        // Beyond any exercise (a latency drawn from a huge tail, or infinite): the last
+        // bucket, without counting ticks one by one (the edge loop cannot step past 2^53).
+        return FAR_TICK as u64;
+    }
+    let k = (x as i64).max(0);
+    if (k > 0 && t < k as f64 * dt) || t >= (k + 1) as f64 * dt {
+        return tick_of_edge(t, dt, k as u64);
+    }
+    k as u64
+}
+
+/// [`tick_of`] when the estimate `k` is off by rounding.
+#[cold]
+#[inline(never)]
+fn tick_of_edge(t: f64, dt: f64, mut k: u64) -> u64 {
+    while k > 0 && t < k as f64 * dt {
+        k -= 1;
+    }
+    while t >= (k + 1) as f64 * dt {
+        k += 1;
+    }
+    k
+}
+
+/// The agencies with an analyst's item finishing after the window it started in, by the tick
+/// it finishes in: the Analysis phase looks at their in-service items in that tick only,
+/// instead of asking every agency at work every tick whether one is done. An agency is noted
+/// once per such item.
+#[derive(Debug, Default)]
+pub(crate) struct Finishing {
+    /// Agencies, by tick; the last bucket holds the finishes after the run.
+    lists: Chunks<u32>,
+    /// Tick length [h].
+    dt: f64,
+    /// 1 / dt [1/h].
+    inv_dt: f64,
+}
+
+impl Finishing {
+    /// Empty for a run of `ticks` ticks of `dt` hours, keeping the buffers.
+    pub(crate) fn reset(&mut self, ticks: u64, dt: f64) {
+        self.lists.reset(ticks as usize + 2);
+        self.dt = dt;
+        self.inv_dt = 1.0 / dt;
+    }
+
+    /// Note, if `keep`, that agency `ix` has an item finishing at `t` [h], a time after tick
+    /// `now`'s window ends (the note is written either way, so that the caller need not branch
+    /// on `keep`).
+    pub(crate) fn note_if(&mut self, t: f64, now: u64, ix: usize, keep: bool) {
+        let last = self.lists.len() - 1;
+        let k = (tick_of(t, self.dt, self.inv_dt).max(now + 1) as usize).min(last);
+        self.lists.push_if(k, ix as u32, keep);
+    }
+
+    /// Move the agencies noted for tick `k` to `out`.
+    pub(crate) fn take(&mut self, k: u64, out: &mut Vec<u32>) {
+        if (k as usize) + 1 < self.lists.len() {
+            self.lists.take(k as usize, out);
+        }
     }
 }
 

@@ -155,6 +155,13 @@ fn fold_capacity(queue: &mut [Queue], since_staffing: &mut u64) {
     *since_staffing = 0;
 }
 
+/// Append `x` to `v` if `keep`, without a branch on `keep` (it is pushed, then dropped again
+/// when not kept): for choices no predictor can guess.
+fn push_if<T>(v: &mut Vec<T>, x: T, keep: bool) {
+    v.push(x);
+    v.truncate(v.len() - usize::from(!keep));
+}
+
 /// Ticks of server-hours the queues may leave pending (see [`Queue::capacity_hours`]).
 const FOLD_TICKS: u64 = 64;
 
@@ -216,8 +223,7 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
         for i in 0..q.in_service.len() {
             let (t, item) = q.in_service[i];
             let finished = t < end;
-            done.push((t, AgencyIx::new(ix as usize), item));
-            done.truncate(done.len() - usize::from(!finished));
+            push_if(&mut done, (t, AgencyIx::new(ix as usize), item), finished);
             q.in_service[keep] = (t, item);
             keep += usize::from(!finished);
         }
@@ -235,8 +241,10 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
             let q = &mut queue[ix];
             let (c, working) = (plan.servers[ix] as usize, plan.working[ix]);
             if q.waiting.is_empty() {
-                // Idle: nothing to serve (what it has in service finishes without a visit). (An idle agency off work has its servers' free
-                // times brought up to date when it is back at work; see `Staffing::update`.)
+                // Idle (a sabotage may have emptied its queue): nothing to serve. What it has
+                // in service finishes without a visit (`Finishing`), and an idle agency off
+                // work has its servers' free times brought up to date when it is back at
+                // work (`Staffing::update`).
                 *slot &= !(1 << bit);
                 continue;
             }
@@ -245,9 +253,6 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
                 // Nobody works this window: queued items cannot start before it ends.
                 for f in q.free_at.iter_mut() {
                     *f = f.max(end);
-                }
-                if q.waiting.is_empty() {
-                    *slot &= !(1 << bit);
                 }
                 continue;
             }
@@ -296,11 +301,8 @@ pub(crate) fn analyse(t: Tick, plan: &mut Staffing) {
                 q.served += 1;
                 // Done in this window, or still in service after it (without a branch).
                 let finished = finish < end;
-                done.push((finish, AgencyIx::new(ix), item));
-                done.truncate(done.len() - usize::from(!finished));
-                q.in_service.push((finish, item));
-                q.in_service
-                    .truncate(q.in_service.len() - usize::from(finished));
+                push_if(&mut done, (finish, AgencyIx::new(ix), item), finished);
+                push_if(&mut q.in_service, (finish, item), !finished);
                 finishing.note_if(finish, clock.tick, ix, !finished);
             }
             // Idle now: off the list at once (the next visit would only find it idle), until

@@ -13,7 +13,7 @@ use super::recorder::Recorder;
 use super::rng::chance;
 use super::state::{
     Agencies, Analysed, Delivery, Duplicate, EXPOSURE_HOPS, InFlight, InjectStates, Item, Items,
-    Links, ModsDue, NO_ITEM, Tally, Tick, TrustSignal, charge_upstream,
+    Links, ModsDue, NO_ITEM, Tally, Tick, TrustSignal, change_gate, charge_upstream,
 };
 use crate::scenario::schema::{Function, Tlp};
 use bevy_ecs::prelude::*;
@@ -87,15 +87,15 @@ fn trip_first_offers(
         let hold = matches!(s.effect, Effect::LegalHold(_));
         for (ls, state) in st.links.iter().zip(links.0.iter_mut()) {
             if ls.partnership == p {
-                let was = state.is_closed();
-                if hold {
-                    state.held += 1;
-                } else {
-                    state.inject_withdrawn += 1;
-                    state.mark_withdrawn(t);
-                }
-                state.ever_lost = true;
-                links.1.closing(was, state.is_closed());
+                change_gate(state, &mut links.1.closed, |state| {
+                    if hold {
+                        state.held += 1;
+                    } else {
+                        state.inject_withdrawn += 1;
+                        state.mark_withdrawn(t);
+                    }
+                    state.ever_lost = true;
+                });
             }
         }
         trips.due.mark();
@@ -434,7 +434,7 @@ pub(crate) fn share(t: Tick, chosen: &mut Vec<(u32, f64)>) {
             // Clearance governs classified items only: an unclassified or controlled item (CUI)
             // is governed by its TLP and the agreement, checked below (the verdicts are
             // worked out once per scenario: `compile::SendTables`).
-            let verdict = tables.verdict(l, item.threat, st.threats.len());
+            let verdict = tables.verdict(l, item.threat);
             let link_channels = &tables.channels[ls.channels.0 as usize..ls.channels.1 as usize];
             let channel = |mk: &Marking| {
                 link_channels
@@ -446,18 +446,13 @@ pub(crate) fn share(t: Tick, chosen: &mut Vec<(u32, f64)>) {
             // its class) gets the threat's tearline, when it has one and the partnership
             // writes tearlines: the releasable version, written by this sender, who is its
             // originator.
-            let mut marking = usize::from(item.tearline);
-            let mut mk = th.marking_of(item.tearline);
-            let mut tearline = false;
-            if ls.tearlines
+            let tearline = ls.tearlines
                 && !item.tearline
-                && let Some(tl) = &th.tearline
-                && (!verdict.cleared[0] || channel(mk).is_none())
-            {
-                mk = tl;
-                marking = 1;
-                tearline = true;
-            }
+                && th.tearline.is_some()
+                && (!verdict.cleared[0] || channel(&th.marking).is_none());
+            // The marking offered: 0 the threat's own, 1 its tearline (`Verdict`'s index).
+            let marking = usize::from(item.tearline || tearline);
+            let mk = th.marking_of(marking == 1);
             if !verdict.cleared[marking] {
                 block(tally, rec, BlockReason::Clearance);
                 continue;

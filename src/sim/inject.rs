@@ -11,7 +11,7 @@ use super::recorder::Recorder;
 use super::rng::{RunSeed, chance};
 use super::state::{
     ActNow, Agencies, Channels, InjectStates, Items, Links, ModsDue, ThreatStates, Tick,
-    TrustSignal, agency_changed, create_item, retract_false,
+    TrustSignal, agency_changed, change_gate, create_item, retract_false,
 };
 use crate::scenario::schema::ThreatKind;
 use bevy_ecs::message::Messages;
@@ -448,19 +448,18 @@ impl Ctx<'_> {
                 let hold = matches!(e, Effect::LegalHold(_));
                 for (l, ls) in self.st.links.iter().enumerate() {
                     if ls.partnership == p {
-                        let s = &mut self.links.0[l];
-                        let was = s.is_closed();
-                        if hold {
-                            step(&mut s.held);
-                        } else {
-                            step(&mut s.inject_withdrawn);
-                            if on {
-                                s.mark_withdrawn(t);
+                        let Links(states, side) = &mut *self.links;
+                        change_gate(&mut states[l], &mut side.closed, |s| {
+                            if hold {
+                                step(&mut s.held);
+                            } else {
+                                step(&mut s.inject_withdrawn);
+                                if on {
+                                    s.mark_withdrawn(t);
+                                }
                             }
-                        }
-                        s.ever_lost = true;
-                        let now = s.is_closed();
-                        self.links.1.closing(was, now);
+                            s.ever_lost = true;
+                        });
                         self.due.mark();
                     }
                 }

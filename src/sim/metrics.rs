@@ -142,8 +142,7 @@ pub(crate) fn record(t: Tick, bufs: &mut Bufs) {
         let PartnershipDown { hours, now, .. } = &mut **pdown;
         now.fill(false);
         for (ls, l) in st.links.iter().zip(&links.0) {
-            if l.is_withdrawn()
-                || l.held > 0
+            if l.is_closed()
                 || !agencies.status[ls.from.ix()].up()
                 || !agencies.status[ls.to.ix()].up()
             {

@@ -18,7 +18,9 @@ use super::compile::{Benefit, Compiled};
 use super::ids::LinkIx;
 use super::outcome::EventKind;
 use super::rng::RunSeed;
-use super::state::{Agencies, LinkSide, LinkState, Links, Mods, ModsDue, Tick, equity_log_ratio};
+use super::state::{
+    Agencies, LinkSide, LinkState, Links, Mods, ModsDue, Tick, change_gate, equity_log_ratio,
+};
 use bevy_ecs::prelude::*;
 
 /// Add the links' state to the world.
@@ -163,8 +165,7 @@ pub(crate) fn benefits(t: Tick) {
         let ls = &links.0[li];
         let works = mods[l.from.ix()].up
             && mods[l.to.ix()].up
-            && !ls.is_withdrawn()
-            && ls.held == 0
+            && !ls.is_closed()
             && clock.now >= l.benefits_from;
         if !works {
             continue;
@@ -323,8 +324,7 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
     for &li in &st.benefit_links {
         let l = &st.links[li.ix()];
         let ls = &mut states[li.ix()];
-        let works =
-            mods[l.from.ix()].up && mods[l.to.ix()].up && !ls.is_withdrawn() && ls.held == 0;
+        let works = mods[l.from.ix()].up && mods[l.to.ix()].up && !ls.is_closed();
         if !works {
             continue;
         }
@@ -371,10 +371,7 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
         let ls = &st.links[li];
         let l = &mut states[li];
         if !l.withdrawn && trust[li] < ls.withdraw_below {
-            if !l.is_closed() {
-                *closed += 1;
-            }
-            l.withdrawn = true;
+            change_gate(l, closed, |l| l.withdrawn = true);
             l.mark_withdrawn(clock.end);
             due.mark();
             tally.withdrawals += 1;

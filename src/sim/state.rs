@@ -680,10 +680,8 @@ pub(crate) struct InFlight {
     len: usize,
     /// Next sequence number.
     seq: u64,
-    /// Tick length [h].
-    dt: f64,
-    /// 1 / dt [1/h] (a multiplication instead of a division per delivery).
-    inv_dt: f64,
+    /// The run's ticks.
+    grid: Grid,
     /// First tick whose Delivery phase has not run yet.
     next_tick: u64,
     /// Deliveries waiting for their recipient to come back up, in the order they are offered.
@@ -833,22 +831,21 @@ impl InFlight {
         self.parked_mark = 0;
         self.len = 0;
         self.seq = 0;
-        self.dt = dt;
-        self.inv_dt = 1.0 / dt;
+        self.grid = Grid::new(dt);
         self.next_tick = 0;
     }
 
     /// The tick whose window [k·dt, (k+1)·dt) holds time `t`, with the same arithmetic as
     /// [`super::clock::Clock::at`].
+    #[cfg(test)]
     fn tick_of(&self, t: f64) -> u64 {
-        tick_of(t, self.dt, self.inv_dt)
+        self.grid.tick_of(t)
     }
 
     /// The bucket of a delivery arriving at `t` [h]: its tick's, but never one whose Delivery
     /// phase has run, and the last for any time after the run.
     fn bucket_of(&self, t: f64) -> usize {
-        let last = self.dup_buckets.len() - 1;
-        (self.tick_of(t).max(self.next_tick) as usize).min(last)
+        self.grid.bucket(t, self.next_tick, self.buckets.len())
     }
 
     /// Schedule a delivery of `item` to `to` at time `t` [h].
@@ -879,9 +876,9 @@ impl InFlight {
     /// Schedule a delivery at time `t` [h] of an item its recipient already holds (holdings
     /// only grow, so it will arrive as a duplicate). What a duplicate does when handed over
     /// (nothing if retracted, an expiry, parking while the recipient is down, else nothing:
-    /// it is of no use to its recipient) is a count, the same in any order within its tick: it takes no sequence
-    /// number and is handed over after its tick's other deliveries, unsorted (see
-    /// [`InFlight::take_duplicates`]).
+    /// it is of no use to its recipient) is a count, the same in any order within its tick:
+    /// it takes no sequence number and is handed over after its tick's other deliveries,
+    /// unsorted (see [`InFlight::take_duplicates`]).
     pub(crate) fn push_duplicate(&mut self, t: f64, dup: Duplicate) {
         let k = self.bucket_of(t);
         self.dup_buckets.push(k, dup);
@@ -894,11 +891,11 @@ impl InFlight {
         self.next_tick = k + 1;
         let mut due = std::mem::take(&mut self.due);
         due.clear();
-        if k as usize + 1 >= self.dup_buckets.len() {
+        if k as usize + 1 >= self.buckets.len() {
             return due;
         }
         self.buckets.take(k as usize, &mut due);
-        let window = (k as f64 * self.dt, self.dt);
+        let window = (k as f64 * self.grid.dt, self.grid.dt);
         self.sorter.sort(
             &mut due,
             window,
@@ -954,29 +951,54 @@ impl InFlight {
     }
 }
 
-/// The tick whose window [k·dt, (k+1)·dt) holds time `t` [h] (`inv_dt` = 1/dt), with the same
-/// arithmetic as [`super::clock::Clock::at`].
-fn tick_of(t: f64, dt: f64, inv_dt: f64) -> u64 {
-    // The estimate is exact but for rounding at a window's edge, which the slow path
-    // corrects. Integer ↔ float conversions go through i64 (one instruction each; exact,
-    // as every tick number is far below 2^53); negative times land in tick 0.
-    let x = t * inv_dt;
-    if x.is_nan() {
-        return 0;
-    }
-    if x >= FAR_TICK {
-        // Beyond any exercise (a latency drawn from a huge tail, or infinite): the last
-        // bucket, without counting ticks one by one (the edge loop cannot step past 2^53).
-        return FAR_TICK as u64;
-    }
-    let k = (x as i64).max(0);
-    if (k > 0 && t < k as f64 * dt) || t >= (k + 1) as f64 * dt {
-        return tick_of_edge(t, dt, k as u64);
-    }
-    k as u64
+/// A run's ticks of `dt` hours: which tick a time falls in, for the calendars.
+#[derive(Debug, Default, Clone, Copy)]
+struct Grid {
+    /// Tick length [h].
+    dt: f64,
+    /// 1 / dt [1/h] (a multiplication instead of a division per time).
+    inv_dt: f64,
 }
 
-/// [`tick_of`] when the estimate `k` is off by rounding.
+impl Grid {
+    /// Ticks of `dt` hours.
+    fn new(dt: f64) -> Grid {
+        Grid {
+            dt,
+            inv_dt: 1.0 / dt,
+        }
+    }
+
+    /// The tick whose window [k·dt, (k+1)·dt) holds time `t` [h], with the same arithmetic
+    /// as [`super::clock::Clock::at`].
+    fn tick_of(&self, t: f64) -> u64 {
+        // The estimate is exact but for rounding at a window's edge, which the slow path
+        // corrects. Integer ↔ float conversions go through i64 (one instruction each; exact,
+        // as every tick number is far below 2^53); negative times land in tick 0.
+        let x = t * self.inv_dt;
+        if x.is_nan() {
+            return 0;
+        }
+        if x >= FAR_TICK {
+            // Beyond any exercise (a latency drawn from a huge tail, or infinite): the last
+            // bucket, without counting ticks one by one (the edge loop cannot step past 2^53).
+            return FAR_TICK as u64;
+        }
+        let k = (x as i64).max(0);
+        if (k > 0 && t < k as f64 * self.dt) || t >= (k + 1) as f64 * self.dt {
+            return tick_of_edge(t, self.dt, k as u64);
+        }
+        k as u64
+    }
+
+    /// The bucket, of `buckets` (one per tick, the last for all times after the run), of an
+    /// event at `t` [h] that may not go in a tick before `earliest`.
+    fn bucket(&self, t: f64, earliest: u64, buckets: usize) -> usize {
+        (self.tick_of(t).max(earliest) as usize).min(buckets - 1)
+    }
+}
+
+/// [`Grid::tick_of`] when the estimate `k` is off by rounding.
 #[cold]
 #[inline(never)]
 fn tick_of_edge(t: f64, dt: f64, mut k: u64) -> u64 {
@@ -997,26 +1019,22 @@ fn tick_of_edge(t: f64, dt: f64, mut k: u64) -> u64 {
 pub(crate) struct Finishing {
     /// Agencies, by tick; the last bucket holds the finishes after the run.
     lists: Chunks<u32>,
-    /// Tick length [h].
-    dt: f64,
-    /// 1 / dt [1/h].
-    inv_dt: f64,
+    /// The run's ticks.
+    grid: Grid,
 }
 
 impl Finishing {
     /// Empty for a run of `ticks` ticks of `dt` hours, keeping the buffers.
     pub(crate) fn reset(&mut self, ticks: u64, dt: f64) {
-        self.lists.reset(ticks as usize + 2);
-        self.dt = dt;
-        self.inv_dt = 1.0 / dt;
+        self.lists.reset(ticks as usize + 1);
+        self.grid = Grid::new(dt);
     }
 
     /// Note, if `keep`, that agency `ix` has an item finishing at `t` [h], a time after tick
     /// `now`'s window ends (the note is written either way, so that the caller need not branch
     /// on `keep`).
     pub(crate) fn note_if(&mut self, t: f64, now: u64, ix: usize, keep: bool) {
-        let last = self.lists.len() - 1;
-        let k = (tick_of(t, self.dt, self.inv_dt).max(now + 1) as usize).min(last);
+        let k = self.grid.bucket(t, now + 1, self.lists.len());
         self.lists.push_if(k, ix as u32, keep);
     }
 
@@ -1279,22 +1297,25 @@ pub(crate) struct LinkSide {
     pub(crate) mean_trust: Option<f64>,
     /// Links withdrawn or under a legal hold ([`LinkState::is_closed`]): while none is, the
     /// sharing loop does not read the link states. Kept by every writer of those fields
-    /// through [`LinkSide::closing`].
+    /// through [`change_gate`].
     pub(crate) closed: u32,
     /// `closed` must be counted again (set by the tests, which write link states directly).
     pub(crate) recount: bool,
 }
 
-impl LinkSide {
-    /// Note that a link's state went from closed `was` to closed `now`.
-    pub(crate) fn closing(&mut self, was: bool, now: bool) {
-        match (was, now) {
-            (false, true) => self.closed += 1,
-            (true, false) => self.closed -= 1,
-            _ => {}
-        }
+/// Change a link's withdrawal or hold fields through `f`, keeping `closed`, the count of
+/// closed links ([`LinkSide::closed`]), right: the one way the engine opens or closes a link.
+pub(crate) fn change_gate(state: &mut LinkState, closed: &mut u32, f: impl FnOnce(&mut LinkState)) {
+    let was = state.is_closed();
+    f(state);
+    match (was, state.is_closed()) {
+        (false, true) => *closed += 1,
+        (true, false) => *closed -= 1,
+        _ => {}
     }
+}
 
+impl LinkSide {
     /// Whether some link may be closed (counting them again first when asked to).
     pub(crate) fn any_closed(&mut self, states: &[LinkState]) -> bool {
         if self.recount {

@@ -641,7 +641,7 @@ impl Stepper {
             };
             let open = cands.iter().copied().find(|l| {
                 let s = &links.0[l.ix()];
-                !s.is_withdrawn() && s.held == 0
+                !s.is_closed()
             });
             let l = open.unwrap_or(first);
             if !picked.contains(&l) {
@@ -816,15 +816,11 @@ impl Stepper {
                 }
             })
             .collect();
+        let links_state = w.resource::<Links>();
         let links = st
             .links
             .iter()
-            .zip(
-                w.resource::<Links>()
-                    .0
-                    .iter()
-                    .zip(&w.resource::<Links>().1.trust),
-            )
+            .zip(links_state.0.iter().zip(&links_state.1.trust))
             .map(|(ls, (l, &trust))| LinkBoard {
                 partnership: st.partnerships[ls.partnership.ix()].clone(),
                 from: st.agencies[ls.from.ix()].id.clone(),
@@ -1038,7 +1034,7 @@ fn share_point(
             }
             let resharing = it.origin != a && !tearline;
             let mut why_not = Vec::new();
-            let withdrawn = state.is_withdrawn() || state.held > 0;
+            let withdrawn = state.is_closed();
             if withdrawn {
                 why_not.push("withdrawn".to_string());
             }

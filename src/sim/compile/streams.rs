@@ -65,12 +65,14 @@ pub(crate) struct SendTables {
     pub(crate) channels: Vec<ChannelIx>,
     /// By `link × threats + threat`.
     pub(crate) verdicts: Vec<Verdict>,
+    /// Threats of the model.
+    pub(crate) threats: usize,
 }
 
 impl SendTables {
     /// The verdicts on an offer of `threat`'s item over `link`.
-    pub(crate) fn verdict(&self, link: usize, threat: ThreatIx, threats: usize) -> &Verdict {
-        &self.verdicts[link * threats + threat.ix()]
+    pub(crate) fn verdict(&self, link: usize, threat: ThreatIx) -> &Verdict {
+        &self.verdicts[link * self.threats + threat.ix()]
     }
 }
 
@@ -163,41 +165,38 @@ impl StreamKeys {
     }
 }
 
-/// Each link's [`LinkHot`], by link.
-fn hot_links(
+/// Link `link`'s [`LinkHot`].
+fn link_hot(
+    link: LinkIx,
     agencies: &[AgencyStatic],
     links: &[LinkStatic],
     threats: &[ThreatStatic],
-) -> Vec<LinkHot> {
-    links
-        .iter()
-        .map(|l| {
-            let a = &agencies[l.to.ix()];
-            // Kinds of the threats it has a role on: it wants their items as if it acted on
-            // the kind.
-            let role = |k: usize| {
-                threats
-                    .iter()
-                    .any(|t| t.kind_ix == k && t.acts.get(l.to.ix()).copied().unwrap_or(false))
-            };
-            let (mut relevant, mut needed) = (l.carries, 0u8);
-            for k in 0..KINDS {
-                let acts = a.acts_on[k] || role(k);
-                if a.needs[k] || acts {
-                    needed |= 1 << k;
-                }
-                if a.needs[k] || acts || a.is_hub {
-                    relevant |= 1 << k;
-                }
-            }
-            LinkHot {
-                p0: l.p0,
-                link: LinkIx::NONE,
-                relevant,
-                needed,
-            }
-        })
-        .collect()
+) -> LinkHot {
+    let l = &links[link.ix()];
+    let a = &agencies[l.to.ix()];
+    // Kinds of the threats it has a role on: it wants their items as if it acted on
+    // the kind.
+    let role = |k: usize| {
+        threats
+            .iter()
+            .any(|t| t.kind_ix == k && t.acts.get(l.to.ix()).copied().unwrap_or(false))
+    };
+    let (mut relevant, mut needed) = (l.carries, 0u8);
+    for k in 0..KINDS {
+        let acts = a.acts_on[k] || role(k);
+        if a.needs[k] || acts {
+            needed |= 1 << k;
+        }
+        if a.needs[k] || acts || a.is_hub {
+            relevant |= 1 << k;
+        }
+    }
+    LinkHot {
+        p0: l.p0,
+        link,
+        relevant,
+        needed,
+    }
 }
 
 /// The sharing loop's tables of a model's agencies, links and threats.
@@ -206,16 +205,12 @@ pub(super) fn send_tables(
     links: &[LinkStatic],
     threats: &[ThreatStatic],
 ) -> SendTables {
-    let hot = hot_links(agencies, links, threats);
     let out = agencies
         .iter()
         .map(|a| {
             a.out_links
                 .iter()
-                .map(|&l| LinkHot {
-                    link: l,
-                    ..hot[l.ix()]
-                })
+                .map(|&l| link_hot(l, agencies, links, threats))
                 .collect()
         })
         .collect();
@@ -258,6 +253,7 @@ pub(super) fn send_tables(
         send,
         channels,
         verdicts,
+        threats: threats.len(),
     }
 }
 

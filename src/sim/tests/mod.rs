@@ -185,7 +185,10 @@ impl Sim {
     pub(crate) fn set_trust(&mut self, from: &str, to: &str, x: f64) -> &mut Sim {
         let l = self.link(from, to);
         self.world.resource_mut::<ModsDue>().mark();
-        self.world.resource_mut::<Links>().1.trust[l] = x;
+        let mut links = self.world.resource_mut::<Links>();
+        links.1.trust[l] = x;
+        // As the Trust phase does: the cached mean is stale once any trust moved.
+        links.1.mean_trust = None;
         self
     }
 

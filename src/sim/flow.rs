@@ -10,7 +10,7 @@ use super::compile::{Effect, Trigger};
 use super::ids::{AgencyIx, ChannelIx, LinkIx, PartnershipIx, ThreatIx};
 use super::outcome::EventKind;
 use super::recorder::Recorder;
-use super::rng::chance;
+use super::rng::{Deferred, chance};
 use super::state::{
     Agencies, Analysed, Delivery, Duplicate, EXPOSURE_HOPS, InFlight, InjectStates, Item, Items,
     Links, ModsDue, NO_ITEM, Tally, Tick, TrustSignal, change_gate, charge_upstream,
@@ -290,12 +290,12 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
 /// share point for the team. The team's decisions (taken before this tick) are offered first,
 /// at the start of the tick, on the links the team picked and under the TLP it chose.
 #[cfg(test)]
-pub(crate) fn share_items(mut s: super::state::RunState, mut chosen: Local<Vec<(u32, f64)>>) {
+pub(crate) fn share_items(mut s: super::state::RunState, mut chosen: Local<Vec<(u32, Deferred)>>) {
     share(s.tick(), &mut chosen);
 }
 
 /// The Sharing phase (see [`share_items`]), with a buffer for the links a sender chooses.
-pub(crate) fn share(t: Tick, chosen: &mut Vec<(u32, f64)>) {
+pub(crate) fn share(t: Tick, chosen: &mut Vec<(u32, Deferred)>) {
     let Tick {
         clock,
         st,
@@ -355,7 +355,7 @@ pub(crate) fn share(t: Tick, chosen: &mut Vec<(u32, f64)>) {
         let kind_bit = 1u8 << th.kind_ix;
         let p_share = 1.0 - ms.impaired[2];
         let tables = &st.send;
-        let out = &tables.out[m.agency.ix()];
+        let (first_slot, out) = tables.out_of(m.agency);
         let team_tlp = pick.as_ref().map(|p| p.1);
         // The sender's choice first, on every link (a block counts only an offer it would
         // have made): the links it offers the item to, in order, each with its compliance
@@ -363,34 +363,38 @@ pub(crate) fn share(t: Tick, chosen: &mut Vec<(u32, f64)>) {
         // draws the same numbers as taking them link by link. (Written without a branch on
         // the draw, which no predictor can guess.)
         chosen.clear();
-        chosen.resize(out.len(), (0, 0.0));
+        chosen.resize(out.len(), (0, Deferred::default()));
         let mut n = 0;
         for (i, hot) in out.iter().enumerate() {
-            let (take, u_violate) = match &pick {
+            let (take, violate) = match &pick {
                 // The team chose to offer it: no draw for the sender's choice or compliance.
-                Some((to, _)) => (to.contains(&hot.link), 0.0),
+                Some((to, _)) => (to.contains(&hot.link), Deferred::default()),
                 None => {
                     if hot.relevant & kind_bit == 0 {
                         continue;
                     }
-                    let l = hot.link.ix();
-                    let rng = &mut links.1.rng[l];
+                    let rng = &mut links.1.rng[first_slot + i];
                     // One uniform per offer, whatever the outcome, keeps streams aligned
                     // across variants.
                     let u_share: f64 = rand::RngExt::random(rng);
-                    let u_violate: f64 = rand::RngExt::random(rng);
-                    (u_share < hot.p0 * links.1.trust[l] * p_share, u_violate)
+                    // The compliance draw is worked out only for an offer that breaks a
+                    // rule (`Stream::defer`).
+                    let violate = rng.defer();
+                    (
+                        u_share < hot.p0 * links.1.trust_by_slot[first_slot + i] * p_share,
+                        violate,
+                    )
                 }
             };
-            chosen[n] = (i as u32, u_violate);
+            chosen[n] = (i as u32, violate);
             n += usize::from(take);
         }
         chosen.truncate(n);
-        for &(i, u_violate) in chosen.iter() {
+        for &(i, violate) in chosen.iter() {
             let hot = &out[i as usize];
-            let l = hot.link.ix();
+            let (l, slot) = (hot.link.ix(), first_slot + i as usize);
             let need = hot.needed & kind_bit != 0;
-            let ls = &tables.send[l];
+            let ls = &tables.send[slot];
             if !st.offer_trips.is_empty() {
                 let at = (ls.partnership, item.threat, m.t);
                 trip_first_offers(st, &mut trips, links, rec, at);
@@ -434,13 +438,18 @@ pub(crate) fn share(t: Tick, chosen: &mut Vec<(u32, f64)>) {
             // Clearance governs classified items only: an unclassified or controlled item (CUI)
             // is governed by its TLP and the agreement, checked below (the verdicts are
             // worked out once per scenario: `compile::SendTables`).
-            let verdict = tables.verdict(l, item.threat);
-            let link_channels = &tables.channels[ls.channels.0 as usize..ls.channels.1 as usize];
+            let verdict = tables.verdict(slot, item.threat);
             let channel = |mk: &Marking| {
-                link_channels
+                let fits = |&c: &usize| channels.0[c].up() && st.channels[c].max_class >= mk.class;
+                // The first channel without reading the list, the others from it.
+                let first = ls.first.get()?.ix();
+                if fits(&first) {
+                    return Some(first);
+                }
+                tables.channels[ls.channels.0 as usize + 1..ls.channels.1 as usize]
                     .iter()
                     .map(|c| c.ix())
-                    .find(|&c| channels.0[c].up() && st.channels[c].max_class >= mk.class)
+                    .find(fits)
             };
             // A partner who may not receive the full item (not cleared, or no channel for
             // its class) gets the threat's tearline, when it has one and the partnership
@@ -470,7 +479,10 @@ pub(crate) fn share(t: Tick, chosen: &mut Vec<(u32, f64)>) {
                 None => (own, verdict.broken[2 * marking + usize::from(resharing)]),
             };
             let mk = &mk;
-            if broken != 0 && team_tlp.is_none() && u_violate >= ls.p_violate {
+            if broken != 0
+                && team_tlp.is_none()
+                && violate.uniform(&links.1.rng[slot]) >= ls.p_violate
+            {
                 block(tally, rec, BlockReason::Marking);
                 continue;
             }
@@ -484,7 +496,7 @@ pub(crate) fn share(t: Tick, chosen: &mut Vec<(u32, f64)>) {
                     min_class,
                 } in &st.links[l].barriers
                 {
-                    let u: f64 = rand::RngExt::random(&mut links.1.rng[l]);
+                    let u: f64 = rand::RngExt::random(&mut links.1.rng[slot]);
                     if mk.class >= min_class {
                         if u < p {
                             legal_block = true;
@@ -498,7 +510,7 @@ pub(crate) fn share(t: Tick, chosen: &mut Vec<(u32, f64)>) {
                 block(tally, rec, BlockReason::Legal);
                 continue;
             }
-            let latency = st.channels[ch].latency.sample(&mut links.1.rng[l]);
+            let latency = st.channels[ch].latency.sample(&mut links.1.rng[slot]);
             // Exposure on this link, to charge on to the links that brought a re-shared item
             // to the sender.
             let mut exposed = 0.0;

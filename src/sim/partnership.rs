@@ -40,10 +40,18 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     links.1.rng.clear();
     links.1.trust.clear();
     links.1.trust.extend(st.links.iter().map(|l| l.trust0));
+    links.1.trust_by_slot.clear();
     links
         .1
-        .rng
-        .extend(st.keys.link.iter().map(|&key| seed.keyed(key)));
+        .trust_by_slot
+        .extend(st.send.hot.iter().map(|h| st.links[h.link.ix()].trust0));
+    // By slot, the sharing tables' order (`SendTables`).
+    links.1.rng.extend(
+        st.send
+            .hot
+            .iter()
+            .map(|h| seed.keyed(st.keys.link[h.link.ix()])),
+    );
     // Each link's state is set back in place: the lists it kept keep their room, so a
     // worker does not allocate them again run after run.
     links.0.resize_with(st.links.len(), LinkState::new);
@@ -304,6 +312,7 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
         states,
         LinkSide {
             trust,
+            trust_by_slot,
             mean_trust,
             closed,
             ..
@@ -367,6 +376,9 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
     }
     touched.sort_unstable();
     touched.dedup();
+    for &li in touched.iter() {
+        trust_by_slot[st.send.slot_of[li] as usize] = trust[li];
+    }
     for &li in touched.iter() {
         let ls = &st.links[li];
         let l = &mut states[li];

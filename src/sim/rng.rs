@@ -107,6 +107,35 @@ impl rand::TryRng for Stream {
     }
 }
 
+impl Stream {
+    /// Set the next uniform aside: the stream moves past it (one addition: an output depends
+    /// on the state only) and [`Deferred::uniform`] works it out later, if it is needed at all.
+    /// The stream's later draws are the same either way.
+    #[inline]
+    pub(crate) fn defer(&mut self) -> Deferred {
+        let d = Deferred(self.state);
+        self.state = self.state.wrapping_add(self.gamma);
+        d
+    }
+}
+
+/// A uniform set aside by [`Stream::defer`]: the state before it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Deferred(u64);
+
+impl Deferred {
+    /// The uniform on [0, 1) the deferred draw gives: the value `random::<f64>()` would have
+    /// returned at that point of `stream` (the stream it was set aside from).
+    #[inline]
+    pub(crate) fn uniform(self, stream: &Stream) -> f64 {
+        Stream {
+            state: self.0,
+            gamma: stream.gamma,
+        }
+        .random()
+    }
+}
+
 /// The stream of process `label` in run `run_index` of a batch with master seed `master`
 /// (the engine precomputes each label's key and calls [`RunSeed::keyed`]; the tests use this).
 #[cfg(test)]
@@ -249,6 +278,27 @@ mod tests {
         let xa: Vec<f64> = (0..5).map(|_| a.random()).collect();
         let xb: Vec<f64> = (0..5).map(|_| b.random()).collect();
         assert_eq!(xa, xb);
+    }
+
+    /// A deferred uniform is the draw the stream would have made there, and the draws after
+    /// it are unchanged, whether or not it is ever worked out.
+    #[test]
+    fn a_deferred_draw_is_the_draw_it_skipped() {
+        let mut plain = stream(7, 3, "link/x");
+        let mut skipping = plain.clone();
+        for i in 0..50 {
+            let want: f64 = plain.random();
+            if i % 3 == 0 {
+                let got: f64 = skipping.random();
+                assert_eq!(got.to_bits(), want.to_bits());
+            } else {
+                let d = skipping.defer();
+                if i % 3 == 1 {
+                    assert_eq!(d.uniform(&skipping).to_bits(), want.to_bits());
+                }
+            }
+            assert_eq!(plain, skipping);
+        }
     }
 
     #[test]

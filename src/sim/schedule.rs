@@ -51,7 +51,7 @@ struct Kept {
     /// The Trust phase's buffers.
     trust: partnership::TrustScratch,
     /// The Sharing phase's buffer of the links a sender chooses.
-    chosen: Vec<(u32, f64)>,
+    chosen: Vec<(u32, super::rng::Deferred)>,
 }
 
 /// One tick after the objectives are judged: every phase in order over the run state,

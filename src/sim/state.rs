@@ -1283,12 +1283,15 @@ pub(crate) struct Links(pub(crate) Vec<LinkState>, pub(crate) LinkSide);
 /// The part of [`Links`] kept apart from the link states.
 #[derive(Debug, Default)]
 pub(crate) struct LinkSide {
-    /// Sharing and latency draws of each link, by [`LinkIx`] (read with `trust` on every
-    /// offer: kept out of [`LinkState`], dense).
+    /// Sharing and latency draws of each link, by slot (`SendTables`: each sender's links
+    /// together; read on every offer, so kept out of [`LinkState`], dense).
     pub(crate) rng: Vec<Stream>,
     /// Each sender's trust in its receiver, [0, 1], by [`LinkIx`] (read on every offer, so
     /// dense, next to the streams).
     pub(crate) trust: Vec<f64>,
+    /// `trust` by slot, the sharing tables' order (`SendTables`), for the sharing loop's
+    /// reads: kept by the Trust phase, the only writer of trust.
+    pub(crate) trust_by_slot: Vec<f64>,
     /// A false item was delivered since the trust review last looked for retracted threats
     /// among the links' `false_threats`.
     pub(crate) false_delivered: bool,

@@ -34,6 +34,9 @@ pub(crate) struct LinkSend {
     pub(crate) partnership: PartnershipIx,
     /// Its channels, in preference order: `SendTables::channels[channels.0 .. channels.1]`.
     pub(crate) channels: (u32, u32),
+    /// The first of them ([`ChannelIx::NONE`] without any), at hand without the list: most
+    /// offers go by it.
+    pub(crate) first: ChannelIx,
     /// Probability the sender passes an offer that breaks a rule anyway, [0, 1]
     /// ([`violation_probability`]).
     pub(crate) p_violate: f64,
@@ -55,24 +58,39 @@ pub(crate) struct Verdict {
 }
 
 /// The sharing loop's tables, built once per scenario from the static model.
+///
+/// They are laid out by *slot*: every agency's out-links (in `out_links` order), one agency
+/// after another, so that what the loop reads of one sender's links (and the links' random
+/// streams, `LinkSide::rng`, kept in the same order) is contiguous rather than spread over
+/// the link numbering.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SendTables {
-    /// Each agency's out-links (in `out_links` order), by agency.
-    pub(crate) out: Vec<Vec<LinkHot>>,
-    /// By link.
+    /// Each agency's slots, `hot[out[a].0 .. out[a].1]`, by agency.
+    pub(crate) out: Vec<(u32, u32)>,
+    /// By slot.
+    pub(crate) hot: Vec<LinkHot>,
+    /// By slot.
     pub(crate) send: Vec<LinkSend>,
-    /// Every link's channels, one list after another (see [`LinkSend::channels`]).
+    /// Every slot's channels, one list after another (see [`LinkSend::channels`]).
     pub(crate) channels: Vec<ChannelIx>,
-    /// By `link × threats + threat`.
+    /// By `slot × threats + threat`.
     pub(crate) verdicts: Vec<Verdict>,
     /// Threats of the model.
     pub(crate) threats: usize,
+    /// The slot of each link, by link (every link is one sender's out-link: a permutation).
+    pub(crate) slot_of: Vec<u32>,
 }
 
 impl SendTables {
-    /// The verdicts on an offer of `threat`'s item over `link`.
-    pub(crate) fn verdict(&self, link: usize, threat: ThreatIx) -> &Verdict {
-        &self.verdicts[link * self.threats + threat.ix()]
+    /// Agency `a`'s out-links: the first slot and the hot records from it.
+    pub(crate) fn out_of(&self, a: AgencyIx) -> (usize, &[LinkHot]) {
+        let (from, to) = self.out[a.ix()];
+        (from as usize, &self.hot[from as usize..to as usize])
+    }
+
+    /// The verdicts on an offer of `threat`'s item from `slot`.
+    pub(crate) fn verdict(&self, slot: usize, threat: ThreatIx) -> &Verdict {
+        &self.verdicts[slot * self.threats + threat.ix()]
     }
 }
 
@@ -205,34 +223,43 @@ pub(super) fn send_tables(
     links: &[LinkStatic],
     threats: &[ThreatStatic],
 ) -> SendTables {
-    let out = agencies
-        .iter()
-        .map(|a| {
+    let mut out = Vec::with_capacity(agencies.len());
+    let mut hot = Vec::new();
+    for a in agencies {
+        let from = hot.len() as u32;
+        hot.extend(
             a.out_links
                 .iter()
-                .map(|&l| link_hot(l, agencies, links, threats))
-                .collect()
-        })
-        .collect();
+                .map(|&l| link_hot(l, agencies, links, threats)),
+        );
+        out.push((from, hot.len() as u32));
+    }
+    let mut slot_of = vec![0; links.len()];
+    for (j, h) in hot.iter().enumerate() {
+        slot_of[h.link.ix()] = j as u32;
+    }
     let mut channels = Vec::new();
-    let send = links
+    let send = hot
         .iter()
-        .map(|l| {
+        .map(|h| {
+            let l = &links[h.link.ix()];
             let from = channels.len() as u32;
             channels.extend_from_slice(&l.channels);
             LinkSend {
                 to: l.to,
                 partnership: l.partnership,
                 channels: (from, channels.len() as u32),
+                first: l.channels.first().copied().unwrap_or(ChannelIx::NONE),
                 p_violate: violation_probability(&agencies[l.from.ix()], l),
                 tearlines: l.tearlines,
                 barriers: !l.barriers.is_empty(),
             }
         })
         .collect();
-    let verdicts = links
+    let verdicts = hot
         .iter()
-        .flat_map(|l| {
+        .flat_map(|h| {
+            let l = &links[h.link.ix()];
             let (sender, to) = (&agencies[l.from.ix()], &agencies[l.to.ix()]);
             threats.iter().map(move |th| {
                 let mut v = Verdict::default();
@@ -250,10 +277,12 @@ pub(super) fn send_tables(
         .collect();
     SendTables {
         out,
+        hot,
         send,
         channels,
         verdicts,
         threats: threats.len(),
+        slot_of,
     }
 }
 

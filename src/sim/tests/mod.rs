@@ -184,9 +184,11 @@ impl Sim {
     /// Set the sender's trust on link `from → to`.
     pub(crate) fn set_trust(&mut self, from: &str, to: &str, x: f64) -> &mut Sim {
         let l = self.link(from, to);
+        let slot = self.st().send.slot_of[l] as usize;
         self.world.resource_mut::<ModsDue>().mark();
         let mut links = self.world.resource_mut::<Links>();
         links.1.trust[l] = x;
+        links.1.trust_by_slot[slot] = x;
         // As the Trust phase does: the cached mean is stale once any trust moved.
         links.1.mean_trust = None;
         self
@@ -203,7 +205,9 @@ impl Sim {
 
     /// A copy of link `from → to`'s random stream as it stands.
     pub(crate) fn link_stream(&self, from: &str, to: &str) -> Stream {
-        self.world.resource::<Links>().1.rng[self.link(from, to)].clone()
+        let l = self.link(from, to);
+        let slot = self.st().send.slot_of[l] as usize;
+        self.world.resource::<Links>().1.rng[slot].clone()
     }
 
     /// Add an item about `threat` originated by `origin` at time `t` [h], and nothing else (no

@@ -29,7 +29,9 @@ pub(crate) fn reset(world: &mut World, st: &Compiled) {
     let mut items = world.resource_mut::<Items>();
     items.0.clear();
     items.1 = 0;
-    world.resource_mut::<InFlight>().reset(st.ticks, st.dt);
+    world
+        .resource_mut::<InFlight>()
+        .reset(st.ticks, st.dt, st.agencies.len());
 }
 
 /// What the sharing loop touches to trip `FirstOffer` injects.
@@ -127,6 +129,7 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
         queue,
         holdings,
         mods,
+        down,
         backlog,
         active,
         ..
@@ -255,8 +258,11 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
         }
     }
     // Known duplicates last, in any order: each is a count (docs/model.md §7), worked out
-    // as the general path above would, but without reading the item or the holdings.
-    for x in dups.iter() {
+    // as the general path above would, but without reading the item or the holdings. Those
+    // that are not stale are read only for a recipient down in this tick (for one that is
+    // up they do nothing: `InFlight::push_duplicate`).
+    let quiet = down.iter().flat_map(|&w| flight.quiet_due(w));
+    for x in dups.iter().copied().chain(quiet) {
         if x.retractions != items.1 && items.0[x.item as usize].retracted {
             continue;
         }

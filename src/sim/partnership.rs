@@ -15,7 +15,7 @@
 //!   when x > 0.
 
 use super::compile::{Benefit, Compiled};
-use super::ids::LinkIx;
+use super::ids::{AgencyIx, LinkIx};
 use super::outcome::EventKind;
 use super::rng::RunSeed;
 use super::state::{
@@ -139,6 +139,7 @@ pub(crate) fn benefits(t: Tick) {
     let Agencies {
         status,
         mods,
+        down,
         any_lost,
         any_exposure,
         ..
@@ -159,6 +160,13 @@ pub(crate) fn benefits(t: Tick) {
             ..Mods::default()
         };
     }
+    down.clear();
+    down.extend(
+        mods.iter()
+            .enumerate()
+            .filter(|(_, m)| !m.up)
+            .map(|(ix, _)| AgencyIx::new(ix)),
+    );
     // Benefits still in their lead time start later: recompute then.
     for &li in &st.benefit_links {
         let from = st.links[li.ix()].benefits_from;

@@ -538,6 +538,9 @@ pub(crate) struct Agencies {
     /// Items waiting in all queues [items] (Σ of the queues' `waiting` lengths, kept up to
     /// date wherever an item joins or leaves a queue).
     pub(crate) backlog: u64,
+    /// The agencies not up this tick ([`Mods::up`] false), in order (set with the
+    /// modifiers).
+    pub(crate) down: Vec<AgencyIx>,
     /// Some agency has a function lost through a dependency (set with the modifiers).
     pub(crate) any_lost: bool,
     /// Some agency is exposed to a lost partner or service (set with the modifiers).
@@ -647,6 +650,29 @@ pub(crate) struct Duplicate {
     pub(crate) stale: bool,
 }
 
+/// A known duplicate that is not stale, waiting with its recipient: the bucket it arrives in,
+/// and what a [`Duplicate`] holds besides its recipient.
+#[derive(Debug, Clone, Copy)]
+struct Quiet {
+    /// Its bucket.
+    bucket: u32,
+    /// The item.
+    item: u32,
+    /// [`Duplicate::retractions`].
+    retractions: Retractions,
+}
+
+/// Room in a full list of quiet duplicates: drop the ones whose tick (before `next_tick`) has
+/// passed, and grow if that leaves little room, so that each push costs O(1) on average.
+#[cold]
+#[inline(never)]
+fn make_room(list: &mut Vec<Quiet>, next_tick: u64) {
+    list.retain(|q| u64::from(q.bucket) >= next_tick);
+    if list.len() * 2 > list.capacity() {
+        list.reserve(list.capacity().max(8));
+    }
+}
+
 /// Deliveries in flight, kept in one bucket per tick (a calendar queue): a delivery waits in
 /// the bucket of the first tick whose Delivery phase will hand it over, and each bucket is
 /// sorted by (arrival time, insertion sequence) when its tick comes. The order is exactly that
@@ -676,6 +702,11 @@ pub(crate) struct InFlight {
     /// Buffer lent out by [`InFlight::take_duplicates`] and given back by
     /// [`InFlight::recycle_duplicates`].
     dups: Vec<Duplicate>,
+    /// Known duplicates that are not stale, by recipient (see [`InFlight::push_duplicate`]);
+    /// the ones whose tick has passed are dropped when a list fills.
+    quiet: Vec<Vec<Quiet>>,
+    /// How many of them arrive in each bucket (they are in flight until then).
+    quiet_count: Vec<u32>,
     /// Deliveries and duplicates in buckets.
     len: usize,
     /// Next sequence number.
@@ -822,11 +853,16 @@ impl<T: Copy> Chunks<T> {
 }
 
 impl InFlight {
-    /// Empty the calendar for a run of `ticks` ticks of `dt` hours, keeping its buffers.
-    pub(crate) fn reset(&mut self, ticks: u64, dt: f64) {
+    /// Empty the calendar for a run of `ticks` ticks of `dt` hours among `agencies`
+    /// agencies, keeping its buffers.
+    pub(crate) fn reset(&mut self, ticks: u64, dt: f64, agencies: usize) {
         let n = ticks as usize + 1;
         self.buckets.reset(n);
         self.dup_buckets.reset(n);
+        self.quiet.resize_with(agencies, Vec::new);
+        self.quiet.iter_mut().for_each(Vec::clear);
+        self.quiet_count.clear();
+        self.quiet_count.resize(n, 0);
         self.parked.clear();
         self.parked_mark = 0;
         self.len = 0;
@@ -879,10 +915,45 @@ impl InFlight {
     /// it is of no use to its recipient) is a count, the same in any order within its tick:
     /// it takes no sequence number and is handed over after its tick's other deliveries,
     /// unsorted (see [`InFlight::take_duplicates`]).
+    ///
+    /// A duplicate that is not stale does something only if its recipient is down when it
+    /// arrives (it is then parked): it waits in its recipient's list instead of the calendar,
+    /// and is handed over ([`InFlight::quiet_due`]) only in a tick its recipient is down.
+    /// Dropping the others unread is what they would do: nothing.
     pub(crate) fn push_duplicate(&mut self, t: f64, dup: Duplicate) {
         let k = self.bucket_of(t);
-        self.dup_buckets.push(k, dup);
         self.len += 1;
+        if dup.stale {
+            self.dup_buckets.push(k, dup);
+            return;
+        }
+        let list = &mut self.quiet[dup.to.ix()];
+        if list.len() == list.capacity() {
+            make_room(list, self.next_tick);
+        }
+        list.push(Quiet {
+            bucket: k as u32,
+            item: dup.item,
+            retractions: dup.retractions,
+        });
+        self.quiet_count[k] += 1;
+    }
+
+    /// The duplicates that are not stale arriving at `to` in the tick of the last
+    /// [`InFlight::take_due`] (asked for a recipient that is down in that tick).
+    pub(crate) fn quiet_due(&self, to: AgencyIx) -> impl Iterator<Item = Duplicate> + '_ {
+        let k = self.next_tick.saturating_sub(1);
+        self.quiet
+            .get(to.ix())
+            .into_iter()
+            .flatten()
+            .filter(move |q| u64::from(q.bucket) == k)
+            .map(move |q| Duplicate {
+                item: q.item,
+                to,
+                retractions: q.retractions,
+                stale: false,
+            })
     }
 
     /// Take the deliveries handed over in tick `k`, in (time, sequence) order. Give the
@@ -917,7 +988,8 @@ impl InFlight {
             return dups;
         }
         self.dup_buckets.take(k, &mut dups);
-        self.len -= dups.len();
+        self.len -= dups.len() + self.quiet_count[k] as usize;
+        self.quiet_count[k] = 0;
         dups
     }
 
@@ -1640,7 +1712,7 @@ mod far_deliveries {
     #[test]
     fn a_delivery_beyond_any_exercise_goes_to_the_last_bucket_at_once() {
         let mut f = InFlight::default();
-        f.reset(10, 1.0);
+        f.reset(10, 1.0, 1);
         for t in [1e30, f64::INFINITY, 4.6e15, 2.5] {
             f.push(t, 0, AgencyIx::new(0), LinkIx::NONE, ChannelIx::NONE);
         }
@@ -1655,32 +1727,79 @@ mod far_deliveries {
 mod calendar {
     use super::*;
 
-    fn dup(item: u32) -> Duplicate {
+    /// A recipient's list of quiet duplicates keeps only what is still in flight once it
+    /// fills, however many pass through it, and hands over exactly a tick's ones.
+    #[test]
+    fn quiet_duplicates_are_dropped_once_past_and_handed_over_by_tick() {
+        let mut f = InFlight::default();
+        f.reset(1000, 1.0, 1);
+        let to = AgencyIx::new(0);
+        let mut most = 0;
+        for k in 0..1000u64 {
+            f.take_due(k);
+            f.take_duplicates();
+            // Due now: the even ones pushed in tick k - 1, the odd ones pushed in k - 2.
+            let mut want = Vec::new();
+            if k >= 1 {
+                want.extend([4 * (k - 1), 4 * (k - 1) + 2]);
+            }
+            if k >= 2 {
+                want.extend([4 * (k - 2) + 1, 4 * (k - 2) + 3]);
+            }
+            let mut due: Vec<u64> = f.quiet_due(to).map(|d| u64::from(d.item)).collect();
+            due.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(due, want, "tick {k}");
+            for j in 0..4u64 {
+                // Item 4k + j arrives in tick k + 1 + j % 2.
+                let t = (k + 1 + j % 2) as f64 + 0.5;
+                let item = (4 * k + j) as u32;
+                f.push_duplicate(
+                    t,
+                    Duplicate {
+                        item,
+                        to,
+                        retractions: 0,
+                        stale: false,
+                    },
+                );
+            }
+            most = most.max(f.quiet[0].capacity());
+        }
+        assert!(most <= 64, "the list grew to {most}");
+    }
+
+    fn dup(item: u32, stale: bool) -> Duplicate {
         Duplicate {
             item,
             to: AgencyIx::new(1),
             retractions: 0,
-            stale: false,
+            stale,
         }
     }
 
     #[test]
     fn a_bucket_over_many_chunks_comes_out_whole_and_sorted_and_its_chunks_are_reused() {
         let mut f = InFlight::default();
-        f.reset(4, 1.0);
+        f.reset(4, 1.0, 2);
         // 200 deliveries (four chunks) in tick 2, at times out of order, some tied.
         let n = 200u32;
         for i in 0..n {
             let t = 2.0 + f64::from((i * 37) % 50) / 100.0;
             f.push(t, i, AgencyIx::new(0), LinkIx::NONE, ChannelIx::NONE);
         }
+        // 70 stale duplicates (in the calendar) and 30 that are not (with their recipient).
         for i in 0..70 {
-            f.push_duplicate(2.5, dup(1000 + i));
+            f.push_duplicate(2.5, dup(1000 + i, true));
+        }
+        for i in 0..30 {
+            f.push_duplicate(2.25, dup(2000 + i, false));
         }
         f.push(1.5, 999, AgencyIx::new(0), LinkIx::NONE, ChannelIx::NONE);
-        assert_eq!(f.len(), 271);
+        assert_eq!(f.len(), 301);
         assert!(f.take_due(0).is_empty());
         assert!(f.take_duplicates().is_empty());
+        assert_eq!(f.quiet_due(AgencyIx::new(1)).count(), 0);
         assert_eq!(
             f.take_due(1).iter().map(|d| d.item).collect::<Vec<_>>(),
             [999]
@@ -1704,12 +1823,19 @@ mod calendar {
             dups.iter().map(|d| d.item).sum::<u32>(),
             (1000..1070u32).sum::<u32>()
         );
+        let quiet: Vec<Duplicate> = f.quiet_due(AgencyIx::new(1)).collect();
+        assert_eq!(
+            quiet.iter().map(|d| d.item).collect::<Vec<_>>(),
+            (2000..2030u32).collect::<Vec<_>>()
+        );
+        assert!(quiet.iter().all(|d| d.to == AgencyIx::new(1) && !d.stale));
+        assert_eq!(f.quiet_due(AgencyIx::new(0)).count(), 0);
         assert_eq!(f.len(), 0);
         f.recycle(due);
         f.recycle_duplicates(dups);
         // A new run reuses the chunks: the store does not grow.
         let (store, dup_store) = (f.buckets.store.len(), f.dup_buckets.store.len());
-        f.reset(4, 1.0);
+        f.reset(4, 1.0, 2);
         for i in 0..n {
             f.push(3.0, i, AgencyIx::new(0), LinkIx::NONE, ChannelIx::NONE);
         }

@@ -561,6 +561,46 @@ fn a_delivery_arriving_after_the_item_perished_expires_and_informs_nobody() {
     assert_eq!(sim.tally().delivered, 0);
 }
 
+/// An item offered to a partner that already holds it is a known duplicate (2 h latency:
+/// it arrives at 2.5 h, in tick 2). `b_down` takes `b` down for tick 2 only; `perish` is the
+/// threat's extra fields. Returns the in-flight counts after ticks 2 and 3 and the expiries.
+fn duplicate_to(b_down: bool, perish: &str) -> (usize, usize, u64) {
+    let mut sim = Sim::new(&net(
+        &needs(""),
+        r#"agreement: Mou, channels: ["c"]"#,
+        "Unclassified, tlp: Green",
+        perish,
+    ));
+    let item = sim.item("t", "a", 0.0);
+    let b = sim.agency("b").ix();
+    assert!(sim.agencies_mut().holdings[b].insert(item));
+    sim.at(0)
+        .refresh()
+        .analysed("a", item, 0.5)
+        .run(share_items);
+    assert_eq!((sim.in_flight(), sim.tally().delivered), (1, 0));
+    sim.agencies_mut().status[b].scripted_down = u32::from(b_down);
+    sim.at(2).refresh().run(deliver_items);
+    let after_2 = sim.in_flight();
+    sim.agencies_mut().status[b].scripted_down = 0;
+    sim.at(3).refresh().run(deliver_items);
+    assert_eq!(sim.tally().delivered, 0);
+    (after_2, sim.in_flight(), sim.tally().expired)
+}
+
+#[test]
+fn a_duplicate_does_nothing_unless_its_recipient_is_down_when_it_arrives() {
+    // Up when it arrives: it is gone, with no effect.
+    assert_eq!(duplicate_to(false, ""), (0, 0, 0));
+    // Down: parked (still in flight) until the recipient is back, then of no use.
+    assert_eq!(duplicate_to(true, ""), (1, 0, 0));
+    // Stale on arrival (perishes after 2 h): it expires, up or down.
+    assert_eq!(duplicate_to(false, "perishability: hours(2)"), (0, 0, 1));
+    assert_eq!(duplicate_to(true, "perishability: hours(2)"), (0, 0, 1));
+    // Perishing while parked (after 3 h, it arrives at 2.5 h): it expires when offered again.
+    assert_eq!(duplicate_to(true, "perishability: hours(2.9)"), (1, 0, 1));
+}
+
 #[test]
 fn an_unclassified_or_cui_item_reaches_an_uncleared_partner_and_a_classified_one_does_not() {
     // Clearance governs classified items only; CUI is governed by TLP and the agreement.

@@ -296,12 +296,37 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
 /// share point for the team. The team's decisions (taken before this tick) are offered first,
 /// at the start of the tick, on the links the team picked and under the TLP it chose.
 #[cfg(test)]
-pub(crate) fn share_items(mut s: super::state::RunState, mut chosen: Local<Vec<(u32, Deferred)>>) {
-    share(s.tick(), &mut chosen);
+pub(crate) fn share_items(mut s: super::state::RunState, mut buffers: Local<Sharing>) {
+    share(s.tick(), &mut buffers);
 }
 
-/// The Sharing phase (see [`share_items`]), with a buffer for the links a sender chooses.
-pub(crate) fn share(t: Tick, chosen: &mut Vec<(u32, Deferred)>) {
+/// The Sharing phase's buffers, kept between ticks.
+#[derive(Debug, Default)]
+pub(crate) struct Sharing {
+    /// The links a sender chooses (by position among its out-links), with their compliance
+    /// draws.
+    chosen: Vec<(u32, Deferred)>,
+    /// The offers of one item that passed the gates, in order, to be put in flight.
+    passed: Vec<Passed>,
+}
+
+/// An offer that passed the gates: what putting it in flight needs.
+#[derive(Debug, Clone, Copy)]
+struct Passed {
+    /// Arrival time [h].
+    at: f64,
+    /// The item sent (the tearline version, when one is sent).
+    sent: u32,
+    /// Recipient.
+    to: AgencyIx,
+    /// Link.
+    link: LinkIx,
+    /// Channel.
+    channel: ChannelIx,
+}
+
+/// The Sharing phase (see [`share_items`]), with its buffers.
+pub(crate) fn share(t: Tick, buffers: &mut Sharing) {
     let Tick {
         clock,
         st,
@@ -321,6 +346,7 @@ pub(crate) fn share(t: Tick, chosen: &mut Vec<(u32, Deferred)>) {
         console,
         ..
     } = t;
+    let Sharing { chosen, passed } = buffers;
     let mut trips = Trips { inj, due };
     let dissem = function_bit(Function::Dissemination);
     let decided = std::mem::take(&mut console.share_out);
@@ -615,17 +641,28 @@ pub(crate) fn share(t: Tick, chosen: &mut Vec<(u32, Deferred)>) {
             } else {
                 m.item
             };
-            let (at, to) = (m.t + latency + delay, AgencyIx::new(w));
-            if agencies.holdings[w].holds(sent) {
+            passed.push(Passed {
+                at: m.t + latency + delay,
+                sent,
+                to: AgencyIx::new(w),
+                link: hot.link,
+                channel: ChannelIx::new(ch),
+            });
+        }
+        // Into flight, in the order offered, once the item's offers are all drawn: each
+        // arrival time waits on its latency draw, and the next offer's gates need not wait
+        // for it.
+        for p in passed.drain(..) {
+            if agencies.holdings[p.to.ix()].holds(p.sent) {
                 let dup = Duplicate {
-                    item: sent,
-                    to,
+                    item: p.sent,
+                    to: p.to,
                     retractions: items.1,
-                    stale: th.perish.is_some_and(|p| at > item.created + p),
+                    stale: th.perish.is_some_and(|d| p.at > item.created + d),
                 };
-                flight.push_duplicate(at, dup);
+                flight.push_duplicate(p.at, dup);
             } else {
-                flight.push(at, sent, to, hot.link, ChannelIx::new(ch));
+                flight.push(p.at, p.sent, p.to, p.link, p.channel);
             }
         }
     }

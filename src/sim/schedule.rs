@@ -50,8 +50,8 @@ struct Kept {
     staffing: agency::Staffing,
     /// The Trust phase's buffers.
     trust: partnership::TrustScratch,
-    /// The Sharing phase's buffer of the links a sender chooses.
-    chosen: Vec<(u32, super::rng::Deferred)>,
+    /// The Sharing phase's buffers.
+    sharing: flow::Sharing,
 }
 
 /// One tick after the objectives are judged: every phase in order over the run state,
@@ -84,7 +84,7 @@ fn phases_of_tick(s: &mut RunState, bufs: &mut metrics::Bufs, kept: &mut Kept) {
     insider::act(t.re());
     flow::deliver(t.re(), &mut kept.spare);
     agency::analyse(t.re(), &mut kept.staffing);
-    flow::share(t.re(), &mut kept.chosen);
+    flow::share(t.re(), &mut kept.sharing);
     partnership::trust(t.re(), &mut kept.trust);
     response::respond(t.re());
     metrics::record(t.re(), bufs);

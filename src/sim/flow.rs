@@ -6,16 +6,16 @@ use super::compile::{
     AgencyStatic, Barrier, BlockReason, Compiled, LinkStatic, Marking, ViolationKind, broken_rules,
     function_bit, is_legal_finding, reshare_breach,
 };
-use super::compile::{Effect, Trigger};
+use super::compile::{Effect, LinkSend, SendTables, Trigger};
 use super::ids::{AgencyIx, ChannelIx, LinkIx, PartnershipIx, ThreatIx};
 use super::outcome::EventKind;
 use super::recorder::Recorder;
 use super::rng::{Deferred, chance};
 use super::state::{
-    Agencies, Analysed, Delivery, Duplicate, EXPOSURE_HOPS, InFlight, InjectStates, Item, Items,
-    Links, ModsDue, NO_ITEM, Tally, Tick, TrustSignal, change_gate, charge_upstream,
+    Agencies, Analysed, ChannelState, Delivery, Duplicate, EXPOSURE_HOPS, InFlight, InjectStates,
+    Item, Items, Links, ModsDue, NO_ITEM, Tally, Tick, TrustSignal, change_gate, charge_upstream,
 };
-use crate::scenario::schema::{Function, Tlp};
+use crate::scenario::schema::{Classification, Function, Tlp};
 use bevy_ecs::prelude::*;
 
 /// Add the items and deliveries in flight to the world.
@@ -471,18 +471,7 @@ pub(crate) fn share(t: Tick, buffers: &mut Sharing) {
             // is governed by its TLP and the agreement, checked below (the verdicts are
             // worked out once per scenario: `compile::SendTables`).
             let verdict = tables.verdict(slot, item.threat);
-            let channel = |mk: &Marking| {
-                let fits = |&c: &usize| channels.0[c].up() && st.channels[c].max_class >= mk.class;
-                // The first channel without reading the list, the others from it.
-                let first = ls.first.get()?.ix();
-                if fits(&first) {
-                    return Some(first);
-                }
-                tables.channels[ls.channels.0 as usize + 1..ls.channels.1 as usize]
-                    .iter()
-                    .map(|c| c.ix())
-                    .find(fits)
-            };
+            let channel = |mk: &Marking| link_channel(ls, tables, &channels.0, st, mk.class);
             // A partner who may not receive the full item (not cleared, or no channel for
             // its class) gets the threat's tearline, when it has one and the partnership
             // writes tearlines: the releasable version, written by this sender, who is its
@@ -629,13 +618,6 @@ pub(crate) fn share(t: Tick, buffers: &mut Sharing) {
                     );
                 }
             }
-            let ts = &mut threats.0[item.threat.ix()];
-            if ts.first_share_at.is_none_or(|f| m.t < f) {
-                ts.first_share_at = Some(m.t);
-            }
-            if !item.truth && ts.first_false_share_at.is_none() {
-                ts.first_false_share_at = Some(m.t);
-            }
             let sent = if tearline {
                 tearline_of(items, m.item, m.agency)
             } else {
@@ -648,6 +630,16 @@ pub(crate) fn share(t: Tick, buffers: &mut Sharing) {
                 link: hot.link,
                 channel: ChannelIx::new(ch),
             });
+        }
+        if !passed.is_empty() {
+            // The threat's first share (of a false item) is now, if not earlier.
+            let ts = &mut threats.0[item.threat.ix()];
+            if ts.first_share_at.is_none_or(|f| m.t < f) {
+                ts.first_share_at = Some(m.t);
+            }
+            if !item.truth && ts.first_false_share_at.is_none() {
+                ts.first_false_share_at = Some(m.t);
+            }
         }
         // Into flight, in the order offered, once the item's offers are all drawn: each
         // arrival time waits on its latency draw, and the next offer's gates need not wait
@@ -666,6 +658,27 @@ pub(crate) fn share(t: Tick, buffers: &mut Sharing) {
             }
         }
     }
+}
+
+/// The first of the link's channels (`ls`) that is up and carries `class`: the first channel
+/// without reading the link's list, the others from it.
+#[inline(always)]
+fn link_channel(
+    ls: &LinkSend,
+    tables: &SendTables,
+    states: &[ChannelState],
+    st: &Compiled,
+    class: Classification,
+) -> Option<usize> {
+    let fits = |&c: &usize| states[c].up() && st.channels[c].max_class >= class;
+    let first = ls.first.get()?.ix();
+    if fits(&first) {
+        return Some(first);
+    }
+    tables.channels[ls.channels.0 as usize + 1..ls.channels.1 as usize]
+        .iter()
+        .map(|c| c.ix())
+        .find(fits)
 }
 
 /// The marking of an offer a team marked `tlp`, and the rules the offer breaks. The team's TLP

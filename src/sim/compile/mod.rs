@@ -27,7 +27,7 @@ pub(crate) use partnerships::{Barrier, Benefit, LinkStatic, agreement_violation_
 #[cfg(test)]
 pub(crate) use rules::violation_probability;
 pub(crate) use rules::{broken_rules, is_legal_finding, reshare_breach};
-pub(crate) use streams::{SendTables, StreamKeys};
+pub(crate) use streams::{LinkSend, SendTables, StreamKeys};
 pub(crate) use threats::{Marking, Outage, Surge, ThreatStatic, TipOff};
 
 use super::outcome::Catalog;

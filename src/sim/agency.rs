@@ -25,6 +25,8 @@ pub(crate) fn reset(world: &mut World, st: &Compiled, seed: RunSeed) {
     ag.queue.iter_mut().for_each(Queue::reset);
     ag.holdings.resize_with(n, || Holdings::new(threats));
     ag.holdings.iter_mut().for_each(|h| h.reset(threats));
+    ag.held.reset(n);
+    ag.down.clear();
     ag.mods.clear();
     ag.mods.resize(n, Mods::default());
     ag.backlog = 0;

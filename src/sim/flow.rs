@@ -128,6 +128,7 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
     let Agencies {
         queue,
         holdings,
+        held,
         mods,
         down,
         backlog,
@@ -164,12 +165,12 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
             parked.push(d);
             continue;
         }
-        let h = &mut holdings[to];
-        if !h.insert(d.item) {
+        if !held.insert(d.to, d.item) {
             // An echo or duplicate: of no use to the receiver, neither a good nor a bad
             // experience (docs/model.md §7).
             continue;
         }
+        let h = &mut holdings[to];
         h.count += 1;
         let sensitivity = th.marking_of(it.tearline).sensitivity;
         h.sensitivity_held += sensitivity;
@@ -645,7 +646,7 @@ pub(crate) fn share(t: Tick, buffers: &mut Sharing) {
         // arrival time waits on its latency draw, and the next offer's gates need not wait
         // for it.
         for p in passed.drain(..) {
-            if agencies.holdings[p.to.ix()].holds(p.sent) {
+            if agencies.held.holds(p.to, p.sent) {
                 let dup = Duplicate {
                     item: p.sent,
                     to: p.to,

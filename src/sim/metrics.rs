@@ -246,7 +246,7 @@ pub(crate) fn measure(
         Some((o, os, ts.impact_at.filter(|&i| i < end)?))
     };
     let items = world.resource::<Items>();
-    let holdings = &world.resource::<Agencies>().holdings;
+    let held = &world.resource::<Agencies>().held;
     // Threats with false items although real (planted reports, disinformation).
     let mut planted = vec![false; st.threats.len()];
     for it in &items.0 {
@@ -306,8 +306,7 @@ pub(crate) fn measure(
                     .iter()
                     .filter(|&&a| {
                         rows[a.ix()].informed_at[t.ix()].is_finite()
-                            && (!planted[t.ix()]
-                                || true_items.iter().any(|&i| holdings[a.ix()].holds(i)))
+                            && (!planted[t.ix()] || true_items.iter().any(|&i| held.holds(a, i)))
                     })
                     .count();
                 Some(n as f64 / ntk.len() as f64)

@@ -316,8 +316,6 @@ pub(crate) struct Queue {
 /// What an agency holds.
 #[derive(Debug, Clone)]
 pub(crate) struct Holdings {
-    /// Bitset of items held (by item index).
-    pub(crate) held: Vec<u64>,
     /// First time it was informed about each threat [h] (∞ if never).
     pub(crate) informed_at: Vec<f64>,
     /// Distinct items analysed per threat.
@@ -369,10 +367,48 @@ impl Queue {
     }
 }
 
+/// Which agency holds which item: a bitset of the agencies per item, one item after another,
+/// so that the holders of one item (asked about on each of its offers) share a cache line.
+#[derive(Debug, Default)]
+pub(crate) struct Held {
+    /// Words per item: ⌈agencies / 64⌉.
+    words: usize,
+    /// Item i's holders, bit `a % 64` of word `i·words + a / 64` for agency a.
+    bits: Vec<u64>,
+}
+
+impl Held {
+    /// Nothing held, for a run among `agencies` agencies, keeping the buffer.
+    pub(crate) fn reset(&mut self, agencies: usize) {
+        self.words = agencies.div_ceil(64).max(1);
+        self.bits.clear();
+    }
+
+    /// Whether `agency` holds item `item`.
+    pub(crate) fn holds(&self, agency: AgencyIx, item: u32) -> bool {
+        let a = agency.ix();
+        self.bits
+            .get(item as usize * self.words + a / 64)
+            .is_some_and(|x| x >> (a % 64) & 1 != 0)
+    }
+
+    /// Mark item `item` held by `agency`; returns false if it already was.
+    pub(crate) fn insert(&mut self, agency: AgencyIx, item: u32) -> bool {
+        let a = agency.ix();
+        let w = item as usize * self.words + a / 64;
+        if w >= self.bits.len() {
+            self.bits.resize((item as usize + 1) * self.words, 0);
+        }
+        let bit = 1u64 << (a % 64);
+        let had = self.bits[w] & bit != 0;
+        self.bits[w] |= bit;
+        !had
+    }
+}
+
 impl Holdings {
-    /// Empty the holdings for a new run with `threats` threats, keeping the bitset's buffer.
+    /// Empty the holdings for a new run with `threats` threats, keeping the buffers.
     pub(crate) fn reset(&mut self, threats: usize) {
-        self.held.clear();
         self.informed_at.clear();
         self.informed_at.resize(threats, f64::INFINITY);
         self.analysed.clear();
@@ -394,7 +430,6 @@ impl Holdings {
     /// Empty holdings for `threats` threats.
     pub(crate) fn new(threats: usize) -> Holdings {
         let mut h = Holdings {
-            held: Vec::new(),
             informed_at: Vec::new(),
             analysed: Vec::new(),
             last_analysed: Vec::new(),
@@ -408,23 +443,6 @@ impl Holdings {
         };
         h.reset(threats);
         h
-    }
-
-    /// Whether item `i` is held.
-    pub(crate) fn holds(&self, i: u32) -> bool {
-        let (w, b) = ((i / 64) as usize, i % 64);
-        self.held.get(w).is_some_and(|x| x & (1 << b) != 0)
-    }
-
-    /// Mark item `i` held; returns false if it already was.
-    pub(crate) fn insert(&mut self, i: u32) -> bool {
-        let (w, b) = ((i / 64) as usize, i % 64);
-        if self.held.len() <= w {
-            self.held.resize(w + 1, 0);
-        }
-        let had = self.held[w] & (1 << b) != 0;
-        self.held[w] |= 1 << b;
-        !had
     }
 
     /// Whether it knows anything about any threat.
@@ -531,6 +549,8 @@ pub(crate) struct Agencies {
     pub(crate) queue: Vec<Queue>,
     /// Holdings.
     pub(crate) holdings: Vec<Holdings>,
+    /// Which agency holds which item.
+    pub(crate) held: Held,
     /// Random streams.
     pub(crate) streams: Vec<AgencyStreams>,
     /// This tick's modifiers (recomputed in the Benefits phase).
@@ -1842,5 +1862,40 @@ mod calendar {
         assert_eq!(f.buckets.store.len(), store);
         assert_eq!(f.dup_buckets.store.len(), dup_store);
         assert_eq!(f.take_due(3).len(), n as usize);
+    }
+}
+
+#[cfg(test)]
+mod held {
+    use super::*;
+
+    /// Holders are kept per item and per agency, across word boundaries and as items are
+    /// added, and a new run starts with nothing held.
+    #[test]
+    fn each_agency_holds_exactly_what_it_was_given() {
+        let mut h = Held::default();
+        h.reset(130);
+        let given = [
+            (0, 0),
+            (63, 0),
+            (64, 0),
+            (129, 0),
+            (5, 7),
+            (128, 1000),
+            (64, 1000),
+        ];
+        for &(a, i) in &given {
+            assert!(h.insert(AgencyIx::new(a), i));
+            assert!(!h.insert(AgencyIx::new(a), i), "({a}, {i}) twice");
+        }
+        for a in 0..130 {
+            for i in [0, 1, 7, 999, 1000, 1001] {
+                let want = given.contains(&(a, i));
+                assert_eq!(h.holds(AgencyIx::new(a), i), want, "({a}, {i})");
+            }
+        }
+        h.reset(130);
+        assert!(!h.holds(AgencyIx::new(0), 0));
+        assert!(h.insert(AgencyIx::new(0), 0));
     }
 }

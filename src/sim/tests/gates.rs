@@ -572,8 +572,9 @@ fn duplicate_to(b_down: bool, perish: &str) -> (usize, usize, u64) {
         perish,
     ));
     let item = sim.item("t", "a", 0.0);
-    let b = sim.agency("b").ix();
-    assert!(sim.agencies_mut().holdings[b].insert(item));
+    let b = sim.agency("b");
+    assert!(sim.agencies_mut().held.insert(b, item));
+    let b = b.ix();
     sim.at(0)
         .refresh()
         .analysed("a", item, 0.5)

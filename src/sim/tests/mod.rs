@@ -380,7 +380,7 @@ impl Sim {
 
     /// Whether agency `id` holds item `item`.
     pub(crate) fn holds(&self, id: &str, item: u32) -> bool {
-        self.agencies().holdings[self.agency(id).ix()].holds(item)
+        self.agencies().held.holds(self.agency(id), item)
     }
 }
 

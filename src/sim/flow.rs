@@ -136,7 +136,7 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
         ..
     } = &mut *agencies;
     let due = flight.take_due(clock.tick);
-    let dups = flight.take_duplicates();
+    let stale = flight.take_stale();
     let (mut waiting, mark) = flight.take_parked();
     let mut parked = std::mem::take(spare);
     // Parked deliveries are offered again at the start of the tick, after what arrives before
@@ -259,33 +259,32 @@ pub(crate) fn deliver(t: Tick, spare: &mut Vec<Delivery>) {
         }
     }
     // Known duplicates last, in any order: each is a count (docs/model.md §7), worked out
-    // as the general path above would, but without reading the item or the holdings. Those
-    // that are not stale are read only for a recipient down in this tick (for one that is
-    // up they do nothing: `InFlight::push_duplicate`).
-    let quiet = down.iter().flat_map(|&w| flight.quiet_due(w));
-    for x in dups.iter().copied().chain(quiet) {
-        if x.retractions != items.1 && items.0[x.item as usize].retracted {
-            continue;
-        }
-        if x.stale {
+    // as the general path above would, but without reading the holdings. A stale one expires
+    // unless its item was retracted since it was sent; one that is not stale is read only
+    // for a recipient down in this tick, where it is parked (for a recipient that is up it
+    // does nothing: `InFlight::push_duplicate`).
+    for x in &stale {
+        if !x.retracted_since(items) {
             tally.expired += 1;
-            continue;
         }
-        // Otherwise it is of no use to its recipient, once the recipient is up.
-        if !mods[x.to.ix()].up {
-            parked.push(Delivery {
-                t: now,
-                seq: 0,
-                item: x.item,
-                to: x.to,
-                // Its holder already has it: no link carries it in (step 4).
-                link: LinkIx::NONE,
-                channel: ChannelIx::NONE,
-            });
+    }
+    for &to in down.iter() {
+        for x in flight.quiet_due(to) {
+            if !x.retracted_since(items) {
+                parked.push(Delivery {
+                    t: now,
+                    seq: 0,
+                    item: x.item,
+                    to,
+                    // Its holder already has it: no link carries it in (step 4).
+                    link: LinkIx::NONE,
+                    channel: ChannelIx::NONE,
+                });
+            }
         }
     }
     flight.recycle(due);
-    flight.recycle_duplicates(dups);
+    flight.recycle_stale(stale);
     flight.park(parked);
     // The two parked lists take turns, so neither is allocated again.
     waiting.clear();

@@ -654,9 +654,9 @@ pub(crate) struct Delivery {
     pub(crate) channel: ChannelIx,
 }
 
-/// A known duplicate in flight (see [`InFlight::push_duplicate`]): what its hand-over needs,
-/// worked out when it is sent, so that handing it over reads neither the item nor the
-/// recipient's holdings (16 bytes).
+/// A known duplicate as it is sent (see [`InFlight::push_duplicate`]): what its hand-over
+/// needs, worked out when it is sent, so that handing it over reads neither the item nor the
+/// recipient's holdings.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Duplicate {
     /// Item index.
@@ -670,16 +670,33 @@ pub(crate) struct Duplicate {
     pub(crate) stale: bool,
 }
 
-/// A known duplicate that is not stale, waiting with its recipient: the bucket it arrives in,
-/// and what a [`Duplicate`] holds besides its recipient.
+/// A known duplicate in flight, as its hand-over reads it: its item and
+/// [`Duplicate::retractions`] (8 bytes; where it waits says whether it is stale, and for one
+/// that is not, its recipient).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Known {
+    /// Item index.
+    pub(crate) item: u32,
+    /// The run's [`Retractions`] when it was sent.
+    pub(crate) retractions: Retractions,
+}
+
+impl Known {
+    /// Whether its item was retracted after it was sent (an item already retracted is never
+    /// sent, and while the run's count is unchanged nothing was retracted).
+    pub(crate) fn retracted_since(&self, items: &Items) -> bool {
+        self.retractions != items.1 && items.0[self.item as usize].retracted
+    }
+}
+
+/// A known duplicate that is not stale, waiting with its recipient, and the bucket it
+/// arrives in.
 #[derive(Debug, Clone, Copy)]
 struct Quiet {
     /// Its bucket.
     bucket: u32,
-    /// The item.
-    item: u32,
-    /// [`Duplicate::retractions`].
-    retractions: Retractions,
+    /// The duplicate.
+    dup: Known,
 }
 
 /// Room in a full list of quiet duplicates: drop the ones whose tick (before `next_tick`) has
@@ -713,15 +730,15 @@ pub(crate) struct InFlight {
     /// Tick k's deliveries, in insertion order; the last bucket holds deliveries due after the
     /// run ends.
     buckets: Chunks<Delivery>,
-    /// Tick k's known duplicates (see [`InFlight::push_duplicate`]).
-    dup_buckets: Chunks<Duplicate>,
+    /// Tick k's stale known duplicates (see [`InFlight::push_duplicate`]).
+    stale_buckets: Chunks<Known>,
     /// Buffer lent out by [`InFlight::take_due`] and given back by [`InFlight::recycle`].
     due: Vec<Delivery>,
     /// Sorts a tick's deliveries.
     sorter: TimeSort<Delivery>,
-    /// Buffer lent out by [`InFlight::take_duplicates`] and given back by
-    /// [`InFlight::recycle_duplicates`].
-    dups: Vec<Duplicate>,
+    /// Buffer lent out by [`InFlight::take_stale`] and given back by
+    /// [`InFlight::recycle_stale`].
+    stale: Vec<Known>,
     /// Known duplicates that are not stale, by recipient (see [`InFlight::push_duplicate`]);
     /// the ones whose tick has passed are dropped when a list fills.
     quiet: Vec<Vec<Quiet>>,
@@ -878,7 +895,7 @@ impl InFlight {
     pub(crate) fn reset(&mut self, ticks: u64, dt: f64, agencies: usize) {
         let n = ticks as usize + 1;
         self.buckets.reset(n);
-        self.dup_buckets.reset(n);
+        self.stale_buckets.reset(n);
         self.quiet.resize_with(agencies, Vec::new);
         self.quiet.iter_mut().for_each(Vec::clear);
         self.quiet_count.clear();
@@ -934,17 +951,22 @@ impl InFlight {
     /// (nothing if retracted, an expiry, parking while the recipient is down, else nothing:
     /// it is of no use to its recipient) is a count, the same in any order within its tick:
     /// it takes no sequence number and is handed over after its tick's other deliveries,
-    /// unsorted (see [`InFlight::take_duplicates`]).
+    /// unsorted.
     ///
-    /// A duplicate that is not stale does something only if its recipient is down when it
-    /// arrives (it is then parked): it waits in its recipient's list instead of the calendar,
-    /// and is handed over ([`InFlight::quiet_due`]) only in a tick its recipient is down.
-    /// Dropping the others unread is what they would do: nothing.
+    /// A stale one expires unless retracted, whoever receives it: it waits in the calendar
+    /// ([`InFlight::take_stale`]). One that is not stale does something only if its recipient
+    /// is down when it arrives (it is then parked): it waits in its recipient's list, and is
+    /// handed over ([`InFlight::quiet_due`]) only in a tick its recipient is down. Dropping the
+    /// others unread is what they would do: nothing.
     pub(crate) fn push_duplicate(&mut self, t: f64, dup: Duplicate) {
         let k = self.bucket_of(t);
         self.len += 1;
+        let known = Known {
+            item: dup.item,
+            retractions: dup.retractions,
+        };
         if dup.stale {
-            self.dup_buckets.push(k, dup);
+            self.stale_buckets.push(k, known);
             return;
         }
         let list = &mut self.quiet[dup.to.ix()];
@@ -953,27 +975,19 @@ impl InFlight {
         }
         list.push(Quiet {
             bucket: k as u32,
-            item: dup.item,
-            retractions: dup.retractions,
+            dup: known,
         });
         self.quiet_count[k] += 1;
     }
 
     /// The duplicates that are not stale arriving at `to` in the tick of the last
     /// [`InFlight::take_due`] (asked for a recipient that is down in that tick).
-    pub(crate) fn quiet_due(&self, to: AgencyIx) -> impl Iterator<Item = Duplicate> + '_ {
+    pub(crate) fn quiet_due(&self, to: AgencyIx) -> impl Iterator<Item = Known> + '_ {
         let k = self.next_tick.saturating_sub(1);
-        self.quiet
-            .get(to.ix())
-            .into_iter()
-            .flatten()
+        self.quiet[to.ix()]
+            .iter()
             .filter(move |q| u64::from(q.bucket) == k)
-            .map(move |q| Duplicate {
-                item: q.item,
-                to,
-                retractions: q.retractions,
-                stale: false,
-            })
+            .map(|q| q.dup)
     }
 
     /// Take the deliveries handed over in tick `k`, in (time, sequence) order. Give the
@@ -997,25 +1011,25 @@ impl InFlight {
         due
     }
 
-    /// The known duplicates handed over in the tick of the last [`InFlight::take_due`], in no
-    /// particular order (see [`InFlight::push_duplicate`]). Give the buffer back with
-    /// [`InFlight::recycle_duplicates`].
-    pub(crate) fn take_duplicates(&mut self) -> Vec<Duplicate> {
+    /// The stale known duplicates handed over in the tick of the last [`InFlight::take_due`],
+    /// in no particular order (see [`InFlight::push_duplicate`]); the quiet ones of that tick
+    /// leave the count in flight. Give the buffer back with [`InFlight::recycle_stale`].
+    pub(crate) fn take_stale(&mut self) -> Vec<Known> {
         let k = self.next_tick.saturating_sub(1) as usize;
-        let mut dups = std::mem::take(&mut self.dups);
-        dups.clear();
-        if k + 1 >= self.dup_buckets.len() {
-            return dups;
+        let mut stale = std::mem::take(&mut self.stale);
+        stale.clear();
+        if k + 1 >= self.stale_buckets.len() {
+            return stale;
         }
-        self.dup_buckets.take(k, &mut dups);
-        self.len -= dups.len() + self.quiet_count[k] as usize;
+        self.stale_buckets.take(k, &mut stale);
+        self.len -= stale.len() + self.quiet_count[k] as usize;
         self.quiet_count[k] = 0;
-        dups
+        stale
     }
 
-    /// Return the buffer from [`InFlight::take_duplicates`] for reuse.
-    pub(crate) fn recycle_duplicates(&mut self, buf: Vec<Duplicate>) {
-        self.dups = buf;
+    /// Return the buffer from [`InFlight::take_stale`] for reuse.
+    pub(crate) fn recycle_stale(&mut self, buf: Vec<Known>) {
+        self.stale = buf;
     }
 
     /// Return the buffer from [`InFlight::take_due`] for reuse.
@@ -1757,7 +1771,7 @@ mod calendar {
         let mut most = 0;
         for k in 0..1000u64 {
             f.take_due(k);
-            f.take_duplicates();
+            f.take_stale();
             // Due now: the even ones pushed in tick k - 1, the odd ones pushed in k - 2.
             let mut want = Vec::new();
             if k >= 1 {
@@ -1818,7 +1832,7 @@ mod calendar {
         f.push(1.5, 999, AgencyIx::new(0), LinkIx::NONE, ChannelIx::NONE);
         assert_eq!(f.len(), 301);
         assert!(f.take_due(0).is_empty());
-        assert!(f.take_duplicates().is_empty());
+        assert!(f.take_stale().is_empty());
         assert_eq!(f.quiet_due(AgencyIx::new(1)).count(), 0);
         assert_eq!(
             f.take_due(1).iter().map(|d| d.item).collect::<Vec<_>>(),
@@ -1837,30 +1851,30 @@ mod calendar {
         let mut items: Vec<u32> = due.iter().map(|d| d.item).collect();
         items.sort_unstable();
         assert_eq!(items, (0..n).collect::<Vec<_>>());
-        let dups = f.take_duplicates();
+        let dups = f.take_stale();
         assert_eq!(dups.len(), 70);
         assert_eq!(
             dups.iter().map(|d| d.item).sum::<u32>(),
             (1000..1070u32).sum::<u32>()
         );
-        let quiet: Vec<Duplicate> = f.quiet_due(AgencyIx::new(1)).collect();
         assert_eq!(
-            quiet.iter().map(|d| d.item).collect::<Vec<_>>(),
+            f.quiet_due(AgencyIx::new(1))
+                .map(|d| d.item)
+                .collect::<Vec<_>>(),
             (2000..2030u32).collect::<Vec<_>>()
         );
-        assert!(quiet.iter().all(|d| d.to == AgencyIx::new(1) && !d.stale));
         assert_eq!(f.quiet_due(AgencyIx::new(0)).count(), 0);
         assert_eq!(f.len(), 0);
         f.recycle(due);
-        f.recycle_duplicates(dups);
+        f.recycle_stale(dups);
         // A new run reuses the chunks: the store does not grow.
-        let (store, dup_store) = (f.buckets.store.len(), f.dup_buckets.store.len());
+        let (store, dup_store) = (f.buckets.store.len(), f.stale_buckets.store.len());
         f.reset(4, 1.0, 2);
         for i in 0..n {
             f.push(3.0, i, AgencyIx::new(0), LinkIx::NONE, ChannelIx::NONE);
         }
         assert_eq!(f.buckets.store.len(), store);
-        assert_eq!(f.dup_buckets.store.len(), dup_store);
+        assert_eq!(f.stale_buckets.store.len(), dup_store);
         assert_eq!(f.take_due(3).len(), n as usize);
     }
 }

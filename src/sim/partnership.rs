@@ -316,16 +316,7 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
             }
         }
     }
-    let Links(
-        states,
-        LinkSide {
-            trust,
-            trust_by_slot,
-            mean_trust,
-            closed,
-            ..
-        },
-    ) = links;
+    let Links(states, LinkSide { trust, closed, .. }) = &mut *links;
     for &(link, x) in shocks.iter() {
         let l = &mut states[link.ix()];
         let (t, r) = update_trust_value(trust[link.ix()], l.damage, x, p);
@@ -379,14 +370,8 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
             l.bad = 0.0;
         }
     }
-    if !touched.is_empty() {
-        *mean_trust = None;
-    }
     touched.sort_unstable();
     touched.dedup();
-    for &li in touched.iter() {
-        trust_by_slot[st.send.slot_of[li] as usize] = trust[li];
-    }
     for &li in touched.iter() {
         let ls = &st.links[li];
         let l = &mut states[li];
@@ -411,6 +396,7 @@ pub(crate) fn trust(t: Tick, local: &mut TrustScratch) {
             );
         }
     }
+    links.1.trust_moved(touched, &st.send.slot_of);
 }
 
 /// Buffers [`update_trust`] keeps between ticks.

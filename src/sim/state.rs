@@ -1396,13 +1396,13 @@ pub(crate) struct LinkSide {
     /// dense, next to the streams).
     pub(crate) trust: Vec<f64>,
     /// `trust` by slot, the sharing tables' order (`SendTables`), for the sharing loop's
-    /// reads: kept by the Trust phase, the only writer of trust.
+    /// reads: kept by [`LinkSide::trust_moved`].
     pub(crate) trust_by_slot: Vec<f64>,
     /// A false item was delivered since the trust review last looked for retracted threats
     /// among the links' `false_threats`.
     pub(crate) false_delivered: bool,
     /// The links' mean trust as last sampled for the series; `None` once some link's trust
-    /// may have moved since (the Trust phase, the only writer of trust, clears it).
+    /// may have moved since ([`LinkSide::trust_moved`] clears it).
     pub(crate) mean_trust: Option<f64>,
     /// Links withdrawn or under a legal hold ([`LinkState::is_closed`]): while none is, the
     /// sharing loop does not read the link states. Kept by every writer of those fields
@@ -1425,6 +1425,19 @@ pub(crate) fn change_gate(state: &mut LinkState, closed: &mut u32, f: impl FnOnc
 }
 
 impl LinkSide {
+    /// Note that the trust of links `moved` (by link) changed: their copy by slot follows
+    /// (`slot_of`: `SendTables::slot_of`) and the cached mean is forgotten. Every writer of
+    /// `trust` (the Trust phase; the tests) calls it after writing.
+    pub(crate) fn trust_moved(&mut self, moved: &[usize], slot_of: &[u32]) {
+        if moved.is_empty() {
+            return;
+        }
+        self.mean_trust = None;
+        for &l in moved {
+            self.trust_by_slot[slot_of[l] as usize] = self.trust[l];
+        }
+    }
+
     /// Whether some link may be closed (counting them again first when asked to).
     pub(crate) fn any_closed(&mut self, states: &[LinkState]) -> bool {
         if self.recount {

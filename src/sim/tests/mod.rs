@@ -184,13 +184,11 @@ impl Sim {
     /// Set the sender's trust on link `from → to`.
     pub(crate) fn set_trust(&mut self, from: &str, to: &str, x: f64) -> &mut Sim {
         let l = self.link(from, to);
-        let slot = self.st().send.slot_of[l] as usize;
+        let st = self.st();
         self.world.resource_mut::<ModsDue>().mark();
         let mut links = self.world.resource_mut::<Links>();
         links.1.trust[l] = x;
-        links.1.trust_by_slot[slot] = x;
-        // As the Trust phase does: the cached mean is stale once any trust moved.
-        links.1.mean_trust = None;
+        links.1.trust_moved(&[l], &st.send.slot_of);
         self
     }
 
